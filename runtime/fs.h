@@ -1,0 +1,94 @@
+// FileSystem: the one interface the runtime reads and writes through. Local folders and S3
+// (s3://bucket/prefix, s3a:// accepted) implement it; jobs never know which one they have.
+//
+// Visibility contract for writes (the commit protocol builds on it): a WritableFile's bytes are
+// invisible under their final name until Publish(). Local: written to a temporary name in the same
+// folder, renamed on Publish. S3: a multipart upload completed on Publish. Abort() (or destroying an
+// unpublished file) discards everything: no visible file, no stray multipart upload.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/status.h"
+
+namespace rankflow {
+
+struct FileInfo {
+  std::string path;  // full path or URL as passed to OpenRead: "/data/a.jsonl.gz", "s3://b/k"
+  uint64_t size = 0;
+};
+
+// A sequential byte stream. Not thread-safe.
+class InputStream {
+ public:
+  virtual ~InputStream() = default;
+  // Reads up to n bytes into buf. *got == 0 with an ok Status means end of stream.
+  virtual Status Read(char* buf, size_t n, size_t* got) = 0;
+};
+
+// Bytes being written under a final name that stays invisible until Publish(). Not thread-safe.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;  // implementations call Abort() if not published
+  virtual Status Append(std::string_view data) = 0;
+  // Flushes everything so that Publish() cannot fail for lack of data (S3: uploads the last part).
+  virtual Status Finish() = 0;
+  // Makes the file visible under its final name, replacing any file there. Requires Finish().
+  virtual Status Publish() = 0;
+  // Discards the file. Idempotent; safe after a failed Append/Finish.
+  virtual void Abort() = 0;
+  virtual const std::string& path() const = 0;  // the final name
+  virtual uint64_t bytes_written() const = 0;
+};
+
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+
+  // Every file below `root` (recursively), whose base name matches `name_regex` if given
+  // (std::regex_search), skipping names that start with '_' or '.' (markers, temporaries).
+  // Sorted by path. A root that does not exist is NotFound; a root that is a file lists itself.
+  virtual Status List(const std::string& root, const std::regex* name_regex,
+                      std::vector<FileInfo>* out) = 0;
+  // Size of one file; NotFound if absent.
+  virtual Result<uint64_t> Size(const std::string& path) = 0;
+  // Streams bytes [offset, offset + length) of a file; length = kToEnd reads to the end.
+  static constexpr uint64_t kToEnd = ~uint64_t{0};
+  virtual Status OpenRead(const std::string& path, uint64_t offset, uint64_t length,
+                          std::unique_ptr<InputStream>* out) = 0;
+  // A new file at `path` that is invisible until Publish(). Creates parent folders as needed.
+  virtual Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) = 0;
+  // Writes a small file atomically (all or nothing visible): markers, manifests.
+  virtual Status WriteSmallFile(const std::string& path, std::string_view contents) = 0;
+  // Reads a whole small file.
+  virtual Status ReadSmallFile(const std::string& path, std::string* contents) = 0;
+  // True if a file exists at path.
+  virtual Result<bool> Exists(const std::string& path) = 0;
+  // Deletes files; missing ones are not an error.
+  virtual Status Delete(const std::vector<std::string>& paths) = 0;
+  // Removes temporaries left below `dir` by this file system's WritableFiles of jobs that died
+  // (local: the "_temporary" folder; S3: incomplete multipart uploads under the prefix).
+  virtual Status CleanupTemporaries(const std::string& dir) = 0;
+  // Joins a folder and a name with exactly one '/'.
+  static std::string Join(const std::string& dir, const std::string& name);
+};
+
+// True for "s3://…" and "s3a://…".
+bool IsS3Path(const std::string& path);
+
+// The file system for a path: local for plain paths, S3 for s3:// and s3a:// (endpoint, region and
+// credentials from the environment; see runtime/aws). Error if the S3 settings are unusable.
+Status OpenFileSystem(const std::string& path, std::unique_ptr<FileSystem>* out);
+
+// The S3 implementation behind OpenFileSystem, defined in runtime/s3_fs.cpp.
+Status NewS3FileSystem(std::unique_ptr<FileSystem>* out);
+// The local implementation, defined in runtime/local_fs.cpp.
+std::unique_ptr<FileSystem> NewLocalFileSystem();
+
+}  // namespace rankflow

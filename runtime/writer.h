@@ -1,0 +1,55 @@
+// Record writers: one part file per rank in jsonl, jsonl.gz or csv, written through a WritableFile
+// (so invisible until the commit publishes it). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/fs.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+enum class OutputFormat { kJsonl, kJsonlGz, kCsv };
+
+// "jsonl" | "jsonl.gz" | "csv" -> format; InvalidArgument naming the value otherwise.
+Result<OutputFormat> ParseOutputFormat(const std::string& name);
+// The file extension without the dot: "jsonl", "jsonl.gz", "csv".
+const char* OutputFormatExtension(OutputFormat format);
+
+// Writes records to one WritableFile, compressing for kJsonlGz (zlib, level 6 by default).
+class RecordWriter {
+ public:
+  // For kCsv, `csv_header` is written first (column names joined with ',', quoted as needed).
+  RecordWriter(std::unique_ptr<WritableFile> file, OutputFormat format,
+               const std::vector<std::string>& csv_header = {});
+  ~RecordWriter();
+
+  // kJsonl/kJsonlGz: one JSON document (without newline); the writer adds '\n'.
+  Status WriteJson(std::string_view json);
+  // kCsv: one row of fields, quoted per RFC 4180 as needed; the writer adds "\n".
+  Status WriteCsvRow(const std::vector<std::string>& fields);
+  // Flushes compressed data and calls WritableFile::Finish().
+  Status Finish();
+
+  WritableFile& file() { return *file_; }
+  uint64_t records() const { return records_; }
+  uint64_t bytes() const { return file_->bytes_written(); }
+
+ private:
+  class Compressor;
+  Status Emit(std::string_view data);
+  std::unique_ptr<WritableFile> file_;
+  OutputFormat format_;
+  std::unique_ptr<Compressor> gz_;
+  std::string buffer_;
+  uint64_t records_ = 0;
+};
+
+// Quotes one CSV field per RFC 4180 when it holds ',', '"', '\r' or '\n'.
+std::string CsvQuote(std::string_view field);
+
+}  // namespace rankflow

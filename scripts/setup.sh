@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the Debian packages rankflow needs (only those missing; quiet when none is) and
+# configures + builds a Release tree in build/. Idempotent. Usage: scripts/setup.sh [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake pkg-config ccache
+  openmpi-bin libopenmpi-dev
+  zlib1g-dev libisal-dev libsimdjson-dev rapidjson-dev
+  libcurl4-openssl-dev libssl-dev libssh2-1-dev openssh-server
+  libhdf5-dev hdf5-tools libopenblas-dev
+  libgtest-dev libbenchmark-dev
+  python3-h5py python3-numpy curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ "${1:-}" = "--no-build" ] && exit 0
+
+BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
+if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j "$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
+# grep swallows cmake's exit code; check the build really finished.
+cmake --build "$BUILD_DIR" -j "$(nproc)" >/dev/null

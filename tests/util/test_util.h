@@ -1,0 +1,47 @@
+// Helpers for tests: temporary folders, running programs, reading files, paths of the build.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace rankflow::testing {
+
+// A fresh folder under $TMPDIR (or /tmp), removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;   // the exit status, or 128 + signal
+  std::string output;   // stdout and stderr together, as the shell interleaved them
+};
+
+// Runs `command` with /bin/sh -c, capturing stdout+stderr. timeout_s > 0 kills it after that long
+// (then exit_code is 124).
+CommandResult RunCommand(const std::string& command, int timeout_s = 120);
+
+// build/bin/<name> (from RANKFLOW_BIN_DIR, set by ctest).
+std::string BinPath(const std::string& name);
+// <repository root>/<relative> (from RANKFLOW_SOURCE_DIR, set by ctest).
+std::string SourcePath(const std::string& relative);
+// "mpirun -n N --oversubscribe" with the flags tests need (run as root, no stray output).
+std::string MpirunPrefix(int ranks);
+
+std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& contents);
+// gzip-compresses `contents` into path (zlib, one member).
+void WriteGzipFile(const std::string& path, const std::string& contents);
+// Reads a file, gunzipping if it starts with the gzip magic.
+std::string ReadMaybeGzipFile(const std::string& path);
+std::vector<std::string> SplitLines(const std::string& text);
+
+}  // namespace rankflow::testing
