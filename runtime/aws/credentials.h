@@ -86,7 +86,6 @@ class DefaultCredentialsChain : public CredentialsProvider {
   EnvLookup env_;
   std::optional<Result<Credentials>> static_;  // env or profile, resolved once
   std::unique_ptr<ImdsCredentialsProvider> imds_;
-  std::mutex mu_;
 };
 
 // Fixed credentials (tests, tools).
