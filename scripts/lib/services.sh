@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh: starts and stops the services tests talk to.
 #   services_start   starts moto_server on a free loopback port; exports RANKFLOW_TEST_MOTO_ENDPOINT
 #   services_stop    stops everything services_start started
+#   (services_start also starts a loopback sshd: see sshd_start below; exports RANKFLOW_TEST_SSHD_*)
 # Tests also need test credentials; they are fake and only ever sent to the local moto.
 
 SERVICES_DIR=""
@@ -29,10 +30,70 @@ services_start() {
   export AWS_ACCESS_KEY_ID=rankflowtestkeyid AWS_SECRET_ACCESS_KEY=rankflowtestsecret
   export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN
+  sshd_start || return 1
 }
 
 services_stop() {
+  sshd_stop
   if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi
   [ -n "$SERVICES_DIR" ] && rm -rf "$SERVICES_DIR"
+  return 0
+}
+
+# --- loopback sshd (owner: provision) ---------------------------------------------------------
+# sshd_start [DIR]   starts a second sshd (its own host key and config in DIR, default a new folder
+#                    under SERVICES_DIR or /tmp) on a free port, listening on 127.0.0.1 and on
+#                    127.0.0.4 … 127.0.0.18: the addresses moto hands to instances in a 127.0.0.0/24
+#                    subnet. Key auth only; every user's keys come from DIR/authorized_keys (what
+#                    `provision up --local` writes, standing in for EC2's key injection). Exports
+#                    RANKFLOW_TEST_SSHD_PORT and RANKFLOW_TEST_SSHD_DIR.
+# sshd_stop          stops it (by its pid file).
+SSHD_DIR=""
+
+sshd_start() {
+  SSHD_DIR=${1:-}
+  if [ -z "$SSHD_DIR" ]; then
+    SSHD_DIR=$(mktemp -d "${SERVICES_DIR:-/tmp}/sshd-XXXXXX")
+  fi
+  mkdir -p "$SSHD_DIR" /run/sshd
+  chmod 700 "$SSHD_DIR"
+  ssh-keygen -q -t ed25519 -N '' -f "$SSHD_DIR/host_ed25519" -C rankflow-test-host </dev/null
+  : >"$SSHD_DIR/authorized_keys"
+  chmod 600 "$SSHD_DIR/authorized_keys"
+  local port i
+  port=$(free_port)
+  {
+    echo "Port $port"
+    echo "ListenAddress 127.0.0.1"
+    for i in $(seq 4 18); do echo "ListenAddress 127.0.0.$i"; done
+    echo "HostKey $SSHD_DIR/host_ed25519"
+    echo "AuthorizedKeysFile $SSHD_DIR/authorized_keys"
+    echo "PasswordAuthentication no"
+    echo "KbdInteractiveAuthentication no"
+    echo "PermitRootLogin prohibit-password"
+    echo "UsePAM no"
+    echo "StrictModes no"
+    echo "PidFile $SSHD_DIR/sshd.pid"
+    echo "MaxStartups 100:30:200"
+    echo "MaxSessions 100"
+    echo "LogLevel ERROR"
+  } >"$SSHD_DIR/sshd_config"
+  /usr/sbin/sshd -f "$SSHD_DIR/sshd_config" -E "$SSHD_DIR/sshd.log" || {
+    echo "test: sshd failed to start; see $SSHD_DIR/sshd.log" >&2
+    cat "$SSHD_DIR/sshd.log" >&2
+    return 1
+  }
+  for _ in $(seq 1 50); do
+    [ -s "$SSHD_DIR/sshd.pid" ] && break
+    sleep 0.1
+  done
+  export RANKFLOW_TEST_SSHD_PORT=$port RANKFLOW_TEST_SSHD_DIR=$SSHD_DIR
+}
+
+sshd_stop() {
+  if [ -n "$SSHD_DIR" ] && [ -s "$SSHD_DIR/sshd.pid" ]; then
+    kill "$(cat "$SSHD_DIR/sshd.pid")" 2>/dev/null || true
+    rm -f "$SSHD_DIR/sshd.pid"
+  fi
   return 0
 }
