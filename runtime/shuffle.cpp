@@ -1,0 +1,651 @@
+// HashShuffle (see shuffle.h). Layout of the implementation:
+//   - Table: an unordered_map keyed by std::string with heterogeneous (string_view) lookup, and a
+//     byte estimate that drives spilling.
+//   - SpillFile: one anonymous file per shuffle (created with mkstemp and unlinked at once, so a
+//     crash leaves nothing behind); runs are byte ranges of it holding framed records
+//     (varint key length, varint value length, key, value).
+//   - Map side: when the table passes memory/2 its pairs are written to the spill file grouped
+//     by destination rank (one range per rank). Exchange streams each rank's in-memory pairs and
+//     its spilled ranges into bounded Alltoallv rounds.
+//   - Receive side: arriving pairs are combined into a second table; past memory/2 it is written
+//     as a run sorted by key. ForEach k-way merges the sorted runs and the sorted table, combining
+//     equal keys; more than kMaxFanIn runs are first merged in groups so open buffers stay bounded.
+#include "runtime/shuffle.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <queue>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/log.h"
+
+namespace rankflow {
+namespace {
+
+constexpr size_t kMaxFanIn = 64;
+constexpr size_t kReaderBufferBytes = 64 << 10;
+constexpr size_t kWriterBufferBytes = 1 << 20;
+// Rough cost of one table entry beyond its key and value bytes (node, two strings, bucket).
+constexpr uint64_t kEntryOverheadBytes = 96;
+
+uint64_t KeyHash(std::string_view key) {
+  // FNV-1a over the bytes, then a final avalanche (splitmix64) so low bits are usable for modulo.
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  h ^= h >> 30;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 27;
+  h *= 0x94d049bb133111ebull;
+  h ^= h >> 31;
+  return h;
+}
+
+struct TransparentHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return KeyHash(s); }
+};
+
+using Table = std::unordered_map<std::string, std::string, TransparentHash, std::equal_to<>>;
+
+uint64_t EntryBytes(std::string_view key, std::string_view value) {
+  return kEntryOverheadBytes + key.size() + value.size();
+}
+
+void AppendVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Parses a varint at *p; false if [p, end) ends first or it is longer than 10 bytes.
+bool ParseVarint(const char** p, const char* end, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    auto byte = static_cast<unsigned char>(*(*p)++);
+    result |= uint64_t{byte & 0x7fu} << shift;
+    if ((byte & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+void AppendRecord(std::string* out, std::string_view key, std::string_view value) {
+  AppendVarint(out, key.size());
+  AppendVarint(out, value.size());
+  out->append(key);
+  out->append(value);
+}
+
+// Parses one record at [p, end). Returns the byte after it, or nullptr if the record is incomplete.
+const char* ParseRecord(const char* p, const char* end, std::string_view* key,
+                        std::string_view* value) {
+  uint64_t klen = 0;
+  uint64_t vlen = 0;
+  if (!ParseVarint(&p, end, &klen) || !ParseVarint(&p, end, &vlen)) return nullptr;
+  if (static_cast<uint64_t>(end - p) < klen + vlen) return nullptr;
+  *key = std::string_view(p, klen);
+  *value = std::string_view(p + klen, vlen);
+  return p + klen + vlen;
+}
+
+struct Range {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// An unlinked temporary file that runs are appended to and read back from with pread.
+class SpillFile {
+ public:
+  ~SpillFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status Open(const std::string& dir) {
+    std::string tmpl = dir + "/rankflow-spill-XXXXXX";
+    fd_ = ::mkstemp(tmpl.data());
+    if (fd_ < 0) {
+      return Status::IOError("shuffle: cannot create spill file in " + dir + ": " +
+                             std::strerror(errno));
+    }
+    ::unlink(tmpl.c_str());
+    dir_ = dir;
+    return Status::OK();
+  }
+  bool is_open() const { return fd_ >= 0; }
+  uint64_t size() const { return size_; }
+
+  Status Append(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        return Status::IOError("shuffle: writing spill file in " + dir_ + ": " +
+                               std::strerror(errno));
+      }
+      size_ += static_cast<uint64_t>(n);
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Status::OK();
+  }
+
+  Status ReadAt(uint64_t offset, char* buf, size_t n) const {
+    while (n > 0) {
+      ssize_t got = ::pread(fd_, buf, n, static_cast<off_t>(offset));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        return Status::IOError("shuffle: reading spill file in " + dir_ + ": " +
+                               (got == 0 ? std::string("unexpected end") : std::strerror(errno)));
+      }
+      buf += got;
+      n -= static_cast<size_t>(got);
+      offset += static_cast<uint64_t>(got);
+    }
+    return Status::OK();
+  }
+
+ private:
+  int fd_ = -1;
+  uint64_t size_ = 0;
+  std::string dir_;
+};
+
+// Buffered appends of framed records to a SpillFile, producing one Range.
+class RunWriter {
+ public:
+  explicit RunWriter(SpillFile* file) : file_(file), start_(file->size()) {}
+  Status Add(std::string_view key, std::string_view value) {
+    AppendRecord(&buf_, key, value);
+    if (buf_.size() >= kWriterBufferBytes) return Flush();
+    return Status::OK();
+  }
+  Status Finish(Range* range) {
+    RF_RETURN_IF_ERROR(Flush());
+    *range = Range{start_, file_->size() - start_};
+    return Status::OK();
+  }
+
+ private:
+  Status Flush() {
+    Status s = file_->Append(buf_);
+    buf_.clear();
+    return s;
+  }
+  SpillFile* file_;
+  uint64_t start_;
+  std::string buf_;
+};
+
+// Framed records, one at a time, from a Range of a SpillFile or from memory.
+class RecordReader {
+ public:
+  RecordReader(const SpillFile* file, Range range) : file_(file), next_(range.offset) {
+    end_ = range.offset + range.length;
+  }
+  explicit RecordReader(std::string_view memory) : memory_(memory) {}
+
+  // Moves to the next record; *has = false at the end.
+  Status Advance(bool* has) {
+    for (;;) {
+      const char* data = file_ ? buf_.data() : memory_.data();
+      const char* end = file_ ? buf_.data() + buf_.size() : memory_.data() + memory_.size();
+      const char* next = ParseRecord(data + pos_, end, &key_, &value_);
+      if (next != nullptr) {
+        pos_ = static_cast<size_t>(next - data);
+        *has = true;
+        return Status::OK();
+      }
+      bool exhausted = file_ ? next_ >= end_ : true;
+      if (exhausted) {
+        if (data + pos_ != end) return Status::Corruption("shuffle: truncated record in spill run");
+        *has = false;
+        return Status::OK();
+      }
+      RF_RETURN_IF_ERROR(Refill());
+    }
+  }
+  std::string_view key() const { return key_; }
+  std::string_view value() const { return value_; }
+
+ private:
+  // Keeps the unparsed tail, reads more of the range behind it (growing for a huge record).
+  Status Refill() {
+    buf_.erase(0, pos_);
+    pos_ = 0;
+    size_t want = std::max(kReaderBufferBytes, buf_.size() * 2);
+    size_t n = static_cast<size_t>(std::min<uint64_t>(want - buf_.size(), end_ - next_));
+    size_t old = buf_.size();
+    buf_.resize(old + n);
+    RF_RETURN_IF_ERROR(file_->ReadAt(next_, buf_.data() + old, n));
+    next_ += n;
+    return Status::OK();
+  }
+
+  const SpillFile* file_ = nullptr;
+  uint64_t next_ = 0;
+  uint64_t end_ = 0;
+  std::string buf_;
+  std::string_view memory_;
+  size_t pos_ = 0;
+  std::string_view key_;
+  std::string_view value_;
+};
+
+// A source of pairs in ascending key order, for the k-way merge.
+class SortedSource {
+ public:
+  virtual ~SortedSource() = default;
+  virtual Status Advance(bool* has) = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+};
+
+class RunSource : public SortedSource {
+ public:
+  RunSource(const SpillFile* file, Range range) : reader_(file, range) {}
+  Status Advance(bool* has) override { return reader_.Advance(has); }
+  std::string_view key() const override { return reader_.key(); }
+  std::string_view value() const override { return reader_.value(); }
+
+ private:
+  RecordReader reader_;
+};
+
+class SortedTableSource : public SortedSource {
+ public:
+  explicit SortedTableSource(const std::vector<const Table::value_type*>* entries)
+      : entries_(entries) {}
+  Status Advance(bool* has) override {
+    if (started_) ++pos_;
+    started_ = true;
+    *has = pos_ < entries_->size();
+    return Status::OK();
+  }
+  std::string_view key() const override { return (*entries_)[pos_]->first; }
+  std::string_view value() const override { return (*entries_)[pos_]->second; }
+
+ private:
+  const std::vector<const Table::value_type*>* entries_;
+  size_t pos_ = 0;
+  bool started_ = false;
+};
+
+std::vector<const Table::value_type*> SortedEntries(const Table& table) {
+  std::vector<const Table::value_type*> entries;
+  entries.reserve(table.size());
+  for (const auto& e : table) entries.push_back(&e);
+  std::sort(entries.begin(), entries.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  return entries;
+}
+
+// K-way merge of sorted sources; equal keys are combined; emit gets each key once, in order.
+Status MergeSources(std::vector<std::unique_ptr<SortedSource>>& sources,
+                    const HashShuffle::Combine& combine,
+                    const std::function<Status(std::string_view, std::string_view)>& emit) {
+  auto greater = [&](size_t a, size_t b) {
+    int c = sources[a]->key().compare(sources[b]->key());
+    return c != 0 ? c > 0 : a > b;
+  };
+  std::priority_queue<size_t, std::vector<size_t>, decltype(greater)> heap(greater);
+  for (size_t i = 0; i < sources.size(); ++i) {
+    bool has = false;
+    RF_RETURN_IF_ERROR(sources[i]->Advance(&has));
+    if (has) heap.push(i);
+  }
+  std::string key;
+  std::string acc;
+  while (!heap.empty()) {
+    size_t i = heap.top();
+    heap.pop();
+    key.assign(sources[i]->key());
+    acc.assign(sources[i]->value());
+    bool has = false;
+    RF_RETURN_IF_ERROR(sources[i]->Advance(&has));
+    if (has) heap.push(i);
+    while (!heap.empty() && sources[heap.top()]->key() == key) {
+      size_t j = heap.top();
+      heap.pop();
+      combine(&acc, sources[j]->value());
+      RF_RETURN_IF_ERROR(sources[j]->Advance(&has));
+      if (has) heap.push(j);
+    }
+    RF_RETURN_IF_ERROR(emit(key, acc));
+  }
+  return Status::OK();
+}
+
+std::string DefaultSpillDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
+}
+
+}  // namespace
+
+std::string EncodeU64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
+uint64_t DecodeU64(std::string_view bytes) {
+  RF_CHECK_MSG(bytes.size() == 8, "u64 value of " + std::to_string(bytes.size()) + " bytes");
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= uint64_t{static_cast<unsigned char>(bytes[i])} << (8 * i);
+  return v;
+}
+
+void CombineSumU64(std::string* acc, std::string_view value) {
+  uint64_t sum = DecodeU64(*acc) + DecodeU64(value);
+  for (int i = 0; i < 8; ++i) (*acc)[i] = static_cast<char>((sum >> (8 * i)) & 0xff);
+}
+
+class HashShuffle::Impl {
+ public:
+  Impl(const MpiContext& mpi, ShuffleOptions options, Combine combine, ShuffleStats* stats)
+      : mpi_(mpi), options_(std::move(options)), combine_(std::move(combine)), stats_(stats) {
+    if (const char* debug = std::getenv("RANKFLOW_SHUFFLE_DEBUG"); debug && *debug == '1') {
+      // Forces the hard paths: spills after a few entries, one or two records per round.
+      options_.memory_bytes = 4096;
+      options_.round_bytes = 64;
+    }
+    if (options_.spill_dir.empty()) options_.spill_dir = DefaultSpillDir();
+    options_.round_bytes = std::max<uint64_t>(options_.round_bytes, 1);
+    table_budget_ = std::max<uint64_t>(options_.memory_bytes / 2, 1);
+    send_runs_.resize(mpi_.size());
+  }
+
+  Status Add(std::string_view key, std::string_view value) {
+    RF_CHECK_MSG(!exchanged_, "HashShuffle::Add after Exchange");
+    ++stats_->pairs_added;
+    if (auto it = send_table_.find(key); it != send_table_.end()) {
+      size_t before = it->second.size();
+      combine_(&it->second, value);
+      send_bytes_ += it->second.size() - std::min(before, it->second.size());
+    } else {
+      send_table_.emplace(std::string(key), std::string(value));
+      send_bytes_ += EntryBytes(key, value);
+    }
+    if (send_bytes_ > table_budget_) return SpillSendTable();
+    return Status::OK();
+  }
+
+  Status Exchange(bool local_ok, Status* local_error) {
+    RF_CHECK_MSG(!exchanged_, "HashShuffle::Exchange called twice");
+    exchanged_ = true;
+    const int size = mpi_.size();
+    // The in-memory map side becomes one framed buffer per destination; the table is freed.
+    std::vector<std::string> memory(size);
+    if (local_ok) {
+      for (const auto& [key, value] : send_table_) AppendRecord(&memory[Owner(key)], key, value);
+    }
+    Table().swap(send_table_);
+    send_bytes_ = 0;
+
+    std::vector<DestinationCursor> cursors(size);
+    for (int d = 0; d < size; ++d) {
+      cursors[d].memory = std::move(memory[d]);
+      cursors[d].runs = send_runs_[d];
+    }
+    const uint64_t quota = std::max<uint64_t>(options_.round_bytes / size, 1);
+    std::vector<int> send_counts(size), recv_counts(size), send_displs(size), recv_displs(size);
+    bool ok = local_ok;
+    for (;;) {
+      send_buf_.clear();
+      bool done = true;
+      for (int d = 0; d < size; ++d) {
+        size_t start = send_buf_.size();
+        if (ok) {
+          Status s = FillForDestination(&cursors[d], quota);
+          if (!s.ok()) {
+            *local_error = s;
+            ok = false;
+          }
+        }
+        if (ok && !cursors[d].exhausted) done = false;
+        size_t n = send_buf_.size() - start;
+        RF_CHECK_MSG(n < (1u << 31), "shuffle round of more than 2 GiB for one rank");
+        send_counts[d] = static_cast<int>(n);
+        send_displs[d] = static_cast<int>(start);
+      }
+      if (!ok) {
+        send_buf_.clear();
+        std::fill(send_counts.begin(), send_counts.end(), 0);
+        std::fill(send_displs.begin(), send_displs.end(), 0);
+        done = true;
+      }
+      CheckMpi(
+          MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, mpi_.comm()),
+          "shuffle: MPI_Alltoall");
+      uint64_t total = 0;
+      for (int r = 0; r < size; ++r) {
+        RF_CHECK(total < (1ull << 31));
+        recv_displs[r] = static_cast<int>(total);
+        total += static_cast<uint64_t>(recv_counts[r]);
+      }
+      RF_CHECK_MSG(total < (1ull << 31), "shuffle round of more than 2 GiB arriving at one rank");
+      recv_buf_.resize(total);
+      CheckMpi(MPI_Alltoallv(send_buf_.data(), send_counts.data(), send_displs.data(), MPI_BYTE,
+                             recv_buf_.data(), recv_counts.data(), recv_displs.data(), MPI_BYTE,
+                             mpi_.comm()),
+               "shuffle: MPI_Alltoallv");
+      stats_->bytes_sent += send_buf_.size();
+      ++stats_->rounds;
+      if (ok) {
+        Status s = Aggregate(std::string_view(recv_buf_.data(), recv_buf_.size()));
+        if (!s.ok()) {
+          *local_error = s;
+          ok = false;
+        }
+      }
+      int flags[2] = {done ? 1 : 0, ok ? 1 : 0};
+      int agreed[2] = {0, 0};
+      CheckMpi(MPI_Allreduce(flags, agreed, 2, MPI_INT, MPI_MIN, mpi_.comm()),
+               "shuffle: MPI_Allreduce");
+      if (agreed[1] == 0) {
+        if (!ok) return *local_error;
+        return Status::Aborted("shuffle: stopped because another rank failed");
+      }
+      if (agreed[0] == 1) break;
+    }
+    std::string().swap(send_buf_);
+    std::string().swap(recv_buf_);
+    stats_->keys_out = recv_table_.size();
+    return Status::OK();
+  }
+
+  Status ForEach(const std::function<Status(std::string_view, std::string_view)>& fn) {
+    RF_CHECK_MSG(exchanged_, "HashShuffle::ForEach before Exchange");
+    RF_RETURN_IF_ERROR(ReduceRunsTo(kMaxFanIn));
+    std::vector<const Table::value_type*> entries = SortedEntries(recv_table_);
+    std::vector<std::unique_ptr<SortedSource>> sources;
+    sources.push_back(std::make_unique<SortedTableSource>(&entries));
+    for (const Range& r : recv_runs_) sources.push_back(std::make_unique<RunSource>(&spill_, r));
+    uint64_t keys = 0;
+    Status s = MergeSources(sources, combine_, [&](std::string_view k, std::string_view v) {
+      ++keys;
+      return fn(k, v);
+    });
+    if (s.ok()) stats_->keys_out = keys;
+    return s;
+  }
+
+ private:
+  struct DestinationCursor {
+    std::string memory;
+    std::vector<Range> runs;
+    size_t next_run = 0;
+    bool memory_open = false;
+    std::unique_ptr<RecordReader> reader;
+    bool exhausted = false;
+  };
+
+  int Owner(std::string_view key) const {
+    if (options_.partitioner) {
+      int owner = options_.partitioner(key);
+      RF_CHECK_MSG(owner >= 0 && owner < mpi_.size(),
+                   "shuffle partitioner returned rank " + std::to_string(owner));
+      return owner;
+    }
+    return static_cast<int>(KeyHash(key) % static_cast<uint64_t>(mpi_.size()));
+  }
+
+  Status EnsureSpillFile() {
+    if (spill_.is_open()) return Status::OK();
+    return spill_.Open(options_.spill_dir);
+  }
+
+  // Writes the map-side table to the spill file, one range per destination rank.
+  Status SpillSendTable() {
+    RF_RETURN_IF_ERROR(EnsureSpillFile());
+    std::vector<std::vector<const Table::value_type*>> by_dest(mpi_.size());
+    for (const auto& e : send_table_) by_dest[Owner(e.first)].push_back(&e);
+    uint64_t before = spill_.size();
+    for (int d = 0; d < mpi_.size(); ++d) {
+      if (by_dest[d].empty()) continue;
+      RunWriter writer(&spill_);
+      for (const auto* e : by_dest[d]) RF_RETURN_IF_ERROR(writer.Add(e->first, e->second));
+      Range range;
+      RF_RETURN_IF_ERROR(writer.Finish(&range));
+      send_runs_[d].push_back(range);
+    }
+    ++stats_->spilled_runs;
+    stats_->spilled_bytes += spill_.size() - before;
+    Table().swap(send_table_);
+    send_bytes_ = 0;
+    return Status::OK();
+  }
+
+  // Appends records for one destination to send_buf_ until `quota` bytes (at least one record).
+  Status FillForDestination(DestinationCursor* c, uint64_t quota) {
+    const size_t start = send_buf_.size();
+    while (!c->exhausted && send_buf_.size() - start < quota) {
+      if (!c->reader) {
+        if (!c->memory_open) {
+          c->memory_open = true;
+          c->reader = std::make_unique<RecordReader>(c->memory);
+        } else if (c->next_run < c->runs.size()) {
+          c->reader = std::make_unique<RecordReader>(&spill_, c->runs[c->next_run++]);
+        } else {
+          c->exhausted = true;
+          std::string().swap(c->memory);
+          break;
+        }
+      }
+      bool has = false;
+      RF_RETURN_IF_ERROR(c->reader->Advance(&has));
+      if (!has) {
+        c->reader.reset();
+        continue;
+      }
+      AppendRecord(&send_buf_, c->reader->key(), c->reader->value());
+      ++stats_->pairs_sent;
+    }
+    return Status::OK();
+  }
+
+  Status Aggregate(std::string_view bytes) {
+    const char* p = bytes.data();
+    const char* end = p + bytes.size();
+    std::string_view key, value;
+    while (p < end) {
+      p = ParseRecord(p, end, &key, &value);
+      if (p == nullptr) return Status::Corruption("shuffle: malformed record received");
+      if (auto it = recv_table_.find(key); it != recv_table_.end()) {
+        size_t before = it->second.size();
+        combine_(&it->second, value);
+        recv_bytes_ += it->second.size() - std::min(before, it->second.size());
+      } else {
+        recv_table_.emplace(std::string(key), std::string(value));
+        recv_bytes_ += EntryBytes(key, value);
+      }
+      if (recv_bytes_ > table_budget_) RF_RETURN_IF_ERROR(SpillRecvTable());
+    }
+    return Status::OK();
+  }
+
+  Status SpillRecvTable() {
+    RF_RETURN_IF_ERROR(EnsureSpillFile());
+    uint64_t before = spill_.size();
+    RunWriter writer(&spill_);
+    for (const auto* e : SortedEntries(recv_table_)) {
+      RF_RETURN_IF_ERROR(writer.Add(e->first, e->second));
+    }
+    Range range;
+    RF_RETURN_IF_ERROR(writer.Finish(&range));
+    recv_runs_.push_back(range);
+    ++stats_->spilled_runs;
+    stats_->spilled_bytes += spill_.size() - before;
+    Table().swap(recv_table_);
+    recv_bytes_ = 0;
+    return Status::OK();
+  }
+
+  // Merges runs in groups of kMaxFanIn until at most `max_runs` remain.
+  Status ReduceRunsTo(size_t max_runs) {
+    while (recv_runs_.size() > max_runs) {
+      std::vector<std::unique_ptr<SortedSource>> group;
+      for (size_t i = 0; i < kMaxFanIn; ++i) {
+        group.push_back(std::make_unique<RunSource>(&spill_, recv_runs_[i]));
+      }
+      RunWriter writer(&spill_);
+      RF_RETURN_IF_ERROR(MergeSources(group, combine_, [&](std::string_view k, std::string_view v) {
+        return writer.Add(k, v);
+      }));
+      Range merged;
+      RF_RETURN_IF_ERROR(writer.Finish(&merged));
+      recv_runs_.erase(recv_runs_.begin(), recv_runs_.begin() + kMaxFanIn);
+      recv_runs_.push_back(merged);
+    }
+    return Status::OK();
+  }
+
+  const MpiContext& mpi_;
+  ShuffleOptions options_;
+  Combine combine_;
+  ShuffleStats* stats_;
+  uint64_t table_budget_ = 0;
+  bool exchanged_ = false;
+
+  Table send_table_;
+  uint64_t send_bytes_ = 0;
+  std::vector<std::vector<Range>> send_runs_;  // per destination rank
+  Table recv_table_;
+  uint64_t recv_bytes_ = 0;
+  std::vector<Range> recv_runs_;
+  SpillFile spill_;
+  std::string send_buf_;  // reused across rounds
+  std::string recv_buf_;
+};
+
+HashShuffle::HashShuffle(const MpiContext& mpi, ShuffleOptions options, Combine combine)
+    : impl_(std::make_unique<Impl>(mpi, std::move(options), std::move(combine), &stats_)) {}
+
+HashShuffle::~HashShuffle() = default;
+
+Status HashShuffle::Add(std::string_view key, std::string_view value) {
+  return impl_->Add(key, value);
+}
+
+Status HashShuffle::Exchange(bool local_ok) {
+  Status local_error = Status::Aborted("shuffle: this rank reported a failure before exchanging");
+  return impl_->Exchange(local_ok, &local_error);
+}
+
+Status HashShuffle::ForEach(
+    const std::function<Status(std::string_view key, std::string_view value)>& fn) {
+  return impl_->ForEach(fn);
+}
+
+}  // namespace rankflow

@@ -1,0 +1,210 @@
+// Runs under mpirun at 1, 2 and 4 ranks: every shuffle's answer must equal a sequential std::map
+// reference built from every rank's inputs, with and without spilling and with many rounds.
+#include "runtime/shuffle.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <set>
+
+#include "runtime/metrics.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow {
+namespace {
+
+MpiContext* g_mpi = nullptr;
+
+// The pairs rank `rank` adds: skewed keys (a few hot ones, many rare ones) with counts.
+std::vector<std::pair<std::string, uint64_t>> InputsOfRank(int rank, int n) {
+  std::mt19937_64 rng(1234 + rank);
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (int i = 0; i < n; ++i) {
+    uint64_t k = rng() % 8 == 0 ? rng() % 5 : rng() % 3000;
+    std::string key = "key" + std::to_string(k);
+    if (k % 7 == 0) key += std::string(40, 'x');  // some keys beyond the small-string size
+    out.emplace_back(key, rng() % 10 + 1);
+  }
+  return out;
+}
+
+std::map<std::string, uint64_t> Reference(int size, int n) {
+  std::map<std::string, uint64_t> ref;
+  for (int r = 0; r < size; ++r) {
+    for (const auto& [k, v] : InputsOfRank(r, n)) ref[k] += v;
+  }
+  return ref;
+}
+
+// Runs one shuffle and returns, on every rank, the union of all ranks' ForEach output; checks
+// that each rank saw its keys in order and that no key appears on two ranks.
+std::map<std::string, uint64_t> RunShuffle(ShuffleOptions options, int n, ShuffleStats* stats) {
+  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), n)) {
+    EXPECT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
+  }
+  Status s = shuffle.Exchange();
+  EXPECT_TRUE(s.ok()) << s.message();
+  std::string mine;
+  std::string previous;
+  bool first = true;
+  EXPECT_TRUE(shuffle
+                  .ForEach([&](std::string_view k, std::string_view v) {
+                    if (!first) {
+                      EXPECT_LT(previous, k);
+                    }
+                    first = false;
+                    previous.assign(k);
+                    mine += std::string(k) + "=" + std::to_string(DecodeU64(v)) + "\n";
+                    return Status::OK();
+                  })
+                  .ok());
+  *stats = shuffle.stats();
+  std::map<std::string, uint64_t> all;
+  for (const std::string& part : g_mpi->AllGather(mine)) {
+    for (const std::string& line : testing::SplitLines(part)) {
+      size_t eq = line.rfind('=');
+      bool inserted = all.emplace(line.substr(0, eq), std::stoull(line.substr(eq + 1))).second;
+      EXPECT_TRUE(inserted) << "key on two ranks: " << line;
+    }
+  }
+  return all;
+}
+
+TEST(HashShuffleTest, InMemoryEqualsReference) {
+  ShuffleStats stats;
+  auto got = RunShuffle(ShuffleOptions{}, 20000, &stats);
+  EXPECT_EQ(got, Reference(g_mpi->size(), 20000));
+  EXPECT_EQ(stats.spilled_runs, 0u);
+  EXPECT_EQ(stats.pairs_added, 20000u);
+  EXPECT_LT(stats.pairs_sent, stats.pairs_added);  // map-side combine happened
+}
+
+TEST(HashShuffleTest, SpillingBothSidesEqualsReference) {
+  ShuffleOptions options;
+  options.memory_bytes = 16 << 10;  // a few dozen entries per table
+  ShuffleStats stats;
+  auto got = RunShuffle(options, 20000, &stats);
+  EXPECT_EQ(got, Reference(g_mpi->size(), 20000));
+  EXPECT_GT(stats.spilled_runs, 64u);  // more runs than one merge pass takes
+  EXPECT_GT(stats.spilled_bytes, 0u);
+}
+
+TEST(HashShuffleTest, ManyTinyRoundsEqualReference) {
+  ShuffleOptions options;
+  options.round_bytes = 1;  // one record per destination per round
+  ShuffleStats stats;
+  auto got = RunShuffle(options, 3000, &stats);
+  EXPECT_EQ(got, Reference(g_mpi->size(), 3000));
+  EXPECT_GT(stats.rounds, 100u);
+}
+
+TEST(HashShuffleTest, SpillAndTinyRoundsTogether) {
+  ShuffleOptions options;
+  options.memory_bytes = 4 << 10;
+  options.round_bytes = 100;
+  ShuffleStats stats;
+  EXPECT_EQ(RunShuffle(options, 5000, &stats), Reference(g_mpi->size(), 5000));
+  EXPECT_GT(stats.spilled_runs, 0u);
+  EXPECT_GT(stats.rounds, 10u);
+}
+
+TEST(HashShuffleTest, RangePartitionerGivesGlobalOrder) {
+  ShuffleOptions options;
+  const int size = g_mpi->size();
+  // Keys "key<digits>": split on the first digit.
+  options.partitioner = [size](std::string_view key) { return (key[3] - '0') * size / 10; };
+  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), 5000))
+    ASSERT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
+  ASSERT_TRUE(shuffle.Exchange().ok());
+  std::string mine;
+  ASSERT_TRUE(shuffle
+                  .ForEach([&](std::string_view k, std::string_view) {
+                    mine += std::string(k) + "\n";
+                    return Status::OK();
+                  })
+                  .ok());
+  std::vector<std::string> keys;
+  for (const std::string& part : g_mpi->AllGather(mine)) {
+    for (const std::string& k : testing::SplitLines(part)) keys.push_back(k);
+  }
+  EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
+  EXPECT_EQ(keys.size(), Reference(size, 5000).size());
+}
+
+TEST(HashShuffleTest, OneFailingRankStopsEveryRank) {
+  ShuffleOptions options;
+  options.round_bytes = 16;
+  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), 500))
+    ASSERT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
+  bool local_ok = g_mpi->rank() != g_mpi->size() - 1;
+  Status s = shuffle.Exchange(local_ok);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kAborted);
+  EXPECT_LE(shuffle.stats().rounds, 1u);
+}
+
+TEST(HashShuffleTest, UnwritableSpillDirIsAnErrorAgreedByAll) {
+  ShuffleOptions options;
+  options.memory_bytes = 1 << 10;
+  if (g_mpi->rank() == 0) options.spill_dir = "/nonexistent/rankflow-spill";
+  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
+  Status add;
+  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), 2000)) {
+    add = shuffle.Add(k, EncodeU64(v));
+    if (!add.ok()) break;
+  }
+  if (g_mpi->rank() == 0) {
+    EXPECT_EQ(add.code(), StatusCode::kIOError);
+    EXPECT_NE(add.message().find("/nonexistent/rankflow-spill"), std::string::npos);
+  }
+  Status s = shuffle.Exchange(add.ok());
+  EXPECT_FALSE(s.ok());
+}
+
+TEST(HashShuffleTest, EmptyShuffle) {
+  HashShuffle shuffle(*g_mpi, ShuffleOptions{}, CombineSumU64);
+  ASSERT_TRUE(shuffle.Exchange().ok());
+  int calls = 0;
+  ASSERT_TRUE(shuffle
+                  .ForEach([&](std::string_view, std::string_view) {
+                    ++calls;
+                    return Status::OK();
+                  })
+                  .ok());
+  EXPECT_EQ(calls, 0);
+  EXPECT_EQ(shuffle.stats().rounds, 1u);
+}
+
+TEST(MetricsMpiTest, MergeToRootSumsEveryRank) {
+  Metrics m(2);
+  m.Add("records_in", g_mpi->rank() + 1);
+  m.BadLine("invalid_json", "f" + std::to_string(g_mpi->rank()), 1, "x");
+  m.MergeToRoot(*g_mpi);
+  const int size = g_mpi->size();
+  if (g_mpi->is_root()) {
+    EXPECT_EQ(m.Get("records_in"), size * (size + 1) / 2);
+    EXPECT_EQ(m.Get("bad_lines.invalid_json"), size);
+    EXPECT_EQ(m.samples().at("invalid_json").size(), static_cast<size_t>(std::min(size, 2)));
+  } else {
+    EXPECT_EQ(m.Get("records_in"), g_mpi->rank() + 1);
+  }
+}
+
+}  // namespace
+}  // namespace rankflow
+
+int main(int argc, char** argv) {
+  rankflow::MpiContext mpi(&argc, &argv);
+  rankflow::g_mpi = &mpi;
+  ::testing::InitGoogleTest(&argc, argv);
+  if (!mpi.is_root()) {
+    delete ::testing::UnitTest::GetInstance()->listeners().Release(
+        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
+  }
+  int rc = RUN_ALL_TESTS();
+  return mpi.AllOk(rc == 0) ? 0 : 1;
+}
