@@ -1,0 +1,154 @@
+// EC2 Query API client (API version 2016-11-15) on runtime/aws: SigV4 signing, the credentials
+// chain, retries with backoff (throttling and 5xx), endpoint override (AWS_ENDPOINT_URL_EC2,
+// AWS_ENDPOINT_URL). Only the calls provisioning needs. Every call is blocking and thread-safe.
+//
+// Errors: kNotFound for EC2's "*.NotFound" codes, kUnavailable for throttling/5xx after retries
+// and for DependencyViolation (a resource still in use: try again later), other codes as the HTTP
+// status says. Messages read "ec2 TerminateInstances: 400 InvalidParameterValue: <message>".
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "provision/xml.h"
+#include "runtime/aws/service_client.h"
+#include "runtime/status.h"
+
+namespace rankflow::provision {
+
+using Params = aws::KeyValues;
+using Tags = std::vector<std::pair<std::string, std::string>>;
+
+struct Ec2Filter {
+  std::string name;  // "tag:rankflow:cluster", "instance-state-name", "vpc-id", …
+  std::vector<std::string> values;
+};
+
+// --- Query encoding (exposed for tests) ---
+// prefix.1=a, prefix.2=b, …
+void AddList(Params* p, const std::string& prefix, const std::vector<std::string>& values);
+// Filter.N.Name / Filter.N.Value.M for each filter, N from 1.
+void AddFilters(Params* p, const std::vector<Ec2Filter>& filters);
+// TagSpecification.N.ResourceType + TagSpecification.N.Tag.M.Key/Value.
+void AddTagSpecification(Params* p, int n, const std::string& resource_type, const Tags& tags);
+
+struct Instance {
+  std::string id;
+  std::string state;         // pending, running, shutting-down, terminated, stopping, stopped
+  std::string state_reason;  // stateReason/message, e.g. "Server.SpotInstanceTermination: …"
+  std::string instance_type;
+  std::string image_id;
+  std::string private_ip;
+  std::string public_ip;    // empty when none
+  std::string launch_time;  // ISO-8601 as EC2 sends it
+  std::string subnet_id;
+  std::string lifecycle;  // "spot" or "" (on-demand)
+  std::map<std::string, std::string> tags;
+};
+
+struct SecurityGroup {
+  std::string id;
+  std::string name;
+  std::string vpc_id;
+  std::map<std::string, std::string> tags;
+};
+
+struct KeyPairInfo {
+  std::string id;
+  std::string name;
+  std::string fingerprint;
+};
+
+struct Image {
+  std::string id;
+  std::string name;
+  std::string creation_date;
+  std::string architecture;
+};
+
+struct IngressRule {
+  std::string protocol = "-1";  // "tcp", "-1" (all)
+  int from_port = -1;
+  int to_port = -1;
+  std::string cidr;  // one of cidr / source_group_id
+  std::string source_group_id;
+};
+
+struct RunRequest {
+  std::string image_id;
+  std::string instance_type;
+  int count = 1;
+  std::string key_name;
+  std::vector<std::string> security_group_ids;
+  std::string subnet_id;             // empty: the default VPC's default subnet
+  std::string user_data;             // raw text; base64-encoded on the wire
+  Tags tags;                         // applied to the instances and their volumes
+  bool spot = false;                 // InstanceMarketOptions.MarketType=spot, one-time, terminate
+  std::string spot_max_price;        // empty: up to the on-demand price
+  std::string iam_instance_profile;  // name; empty for none
+  std::string placement_group;       // empty for none
+  std::string client_token;          // idempotency token; empty for none
+};
+
+// --- response parsing (exposed for tests) ---
+// Instances of a RunInstancesResponse (instancesSet) or DescribeInstancesResponse (every
+// reservationSet/item/instancesSet).
+std::vector<Instance> ParseInstances(const XmlElement& root);
+std::vector<SecurityGroup> ParseSecurityGroups(const XmlElement& root);
+std::vector<KeyPairInfo> ParseKeyPairs(const XmlElement& root);
+std::vector<Image> ParseImages(const XmlElement& root);
+// The Status for an error response body (<Response><Errors><Error><Code>…).
+Status ParseEc2Error(const std::string& operation, long http_status, const std::string& body);
+
+class Ec2Client {
+ public:
+  explicit Ec2Client(std::shared_ptr<aws::AwsServiceClient> client);
+  // Endpoint, region (`region` overrides the environment when not empty) and credentials from the
+  // environment / ~/.aws files / IMDS.
+  static Result<std::unique_ptr<Ec2Client>> FromEnvironment(const std::string& region);
+
+  Result<std::vector<Instance>> RunInstances(const RunRequest& request);
+  // Follows NextToken until every page was read.
+  Result<std::vector<Instance>> DescribeInstances(const std::vector<Ec2Filter>& filters,
+                                                  const std::vector<std::string>& ids = {});
+  Status TerminateInstances(const std::vector<std::string>& ids);
+  // Decoded console text; empty if the instance has produced none yet.
+  Result<std::string> GetConsoleOutput(const std::string& instance_id);
+
+  Result<std::string> CreateSecurityGroup(const std::string& name, const std::string& description,
+                                          const std::string& vpc_id, const Tags& tags);
+  Result<std::vector<SecurityGroup>> DescribeSecurityGroups(const std::vector<Ec2Filter>& filters);
+  Status AuthorizeIngress(const std::string& group_id, const std::vector<IngressRule>& rules);
+  Status DeleteSecurityGroup(const std::string& group_id);
+
+  Result<std::string> ImportKeyPair(const std::string& name, const std::string& public_line,
+                                    const Tags& tags);
+  Result<std::vector<KeyPairInfo>> DescribeKeyPairs(const std::vector<Ec2Filter>& filters);
+  Status DeleteKeyPair(const std::string& name);
+
+  Result<std::vector<Image>> DescribeImages(const std::vector<std::string>& owners,
+                                            const std::vector<Ec2Filter>& filters);
+
+  Status CreatePlacementGroup(const std::string& name, const std::string& strategy,
+                              const Tags& tags);
+  Status DeletePlacementGroup(const std::string& name);
+
+  Result<std::string> CreateVpc(const std::string& cidr, const Tags& tags);
+  Result<std::string> CreateSubnet(const std::string& vpc_id, const std::string& cidr,
+                                   const Tags& tags);
+  // Ids of VPCs / subnets matching the filters.
+  Result<std::vector<std::string>> DescribeVpcs(const std::vector<Ec2Filter>& filters);
+  Result<std::vector<std::string>> DescribeSubnets(const std::vector<Ec2Filter>& filters);
+  Status DeleteSubnet(const std::string& subnet_id);
+  Status DeleteVpc(const std::string& vpc_id);
+
+  // One call: Action=<action>, Version, the params; returns the parsed 2xx body.
+  Result<std::unique_ptr<XmlElement>> Call(const std::string& action, const Params& params);
+
+ private:
+  std::shared_ptr<aws::AwsServiceClient> client_;
+};
+
+}  // namespace rankflow::provision
