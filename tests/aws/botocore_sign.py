@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""Oracle for the differential SigV4 test: signs S3 requests with botocore.
+
+Usage: botocore_sign.py REQUESTS.jsonl OUT.jsonl
+Each input line: {"op", "bucket", "key", "access_key", "secret_key", "token",
+                  "range", "body_hex", "prefix", "continuation", "start_after", "max_keys",
+                  "part_number", "upload_id", "content_type"}
+Each output line: {"url", "headers": [[name, value], ...], "authorization"} for the request
+botocore would have sent (captured in the before-send hook; nothing goes on the network).
+"""
+import json
+import sys
+
+import botocore.session
+from botocore.awsrequest import AWSResponse
+from botocore.config import Config
+
+
+class _Raw:
+    def stream(self, **_):
+        return iter([b""])
+
+
+def main():
+    src, dst = sys.argv[1], sys.argv[2]
+    session = botocore.session.get_session()
+    clients = {}
+    captured = {}
+
+    def before_send(request, **_):
+        captured["request"] = request
+        return AWSResponse(request.url, 200, {}, _Raw())
+
+    def client_for(ak, sk, token):
+        k = (ak, sk, token)
+        if k not in clients:
+            c = session.create_client(
+                "s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token or None,
+                config=Config(s3={"addressing_style": "path"},
+                              request_checksum_calculation="when_required",
+                              response_checksum_validation="when_required",
+                              retries={"max_attempts": 1}))
+            c.meta.events.register("before-send.s3", before_send)
+            clients[k] = c
+        return clients[k]
+
+    with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
+        for line in f:
+            r = json.loads(line)
+            c = client_for(r["access_key"], r["secret_key"], r.get("token", ""))
+            captured.clear()
+            op = r["op"]
+            try:
+                if op == "GetObject":
+                    c.get_object(Bucket=r["bucket"], Key=r["key"], Range=r["range"])
+                elif op == "HeadObject":
+                    c.head_object(Bucket=r["bucket"], Key=r["key"])
+                elif op == "PutObject":
+                    c.put_object(Bucket=r["bucket"], Key=r["key"],
+                                 Body=bytes.fromhex(r["body_hex"]),
+                                 ContentType=r["content_type"])
+                elif op == "UploadPart":
+                    c.upload_part(Bucket=r["bucket"], Key=r["key"],
+                                  Body=bytes.fromhex(r["body_hex"]),
+                                  PartNumber=r["part_number"], UploadId=r["upload_id"])
+                elif op == "ListObjectsV2":
+                    c.list_objects_v2(Bucket=r["bucket"], Prefix=r["prefix"],
+                                      ContinuationToken=r["continuation"],
+                                      StartAfter=r["start_after"], MaxKeys=r["max_keys"])
+                else:
+                    raise SystemExit("unknown op " + op)
+            except SystemExit:
+                raise
+            except Exception:  # parsing our empty fake response may fail; the request is captured
+                pass
+            req = captured["request"]
+            headers = [[k, v.decode() if isinstance(v, bytes) else v] for k, v in req.headers.items()]
+            authz = dict((k.lower(), v) for k, v in headers)["authorization"]
+            out.write(json.dumps({"url": req.url, "headers": headers, "authorization": authz}) + "\n")
+
+
+if __name__ == "__main__":
+    main()
