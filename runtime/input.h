@@ -1,11 +1,11 @@
 // Inputs of a job: listing, splitting into units, and handing units to ranks.
 //
-// Plan: every rank sees the same sorted file list (rank 0 lists, then broadcasts). A .gz file is one
-// unit (not splittable); a plain file larger than split_bytes is cut into byte ranges; a LineReader
-// over a range yields exactly the lines that *start* inside it, so ranges tile the file's lines.
-// Claim: units are first dealt size-balanced (largest first, each to the least-loaded rank); a rank
-// that runs out of its own units claims the next unclaimed one through an MPI one-sided
-// fetch-and-add counter, so one slow file does not stall the job.
+// Plan: every rank sees the same sorted file list (rank 0 lists, then broadcasts). A .gz file is
+// one unit (not splittable); a plain file larger than split_bytes is cut into byte ranges; a
+// LineReader over a range yields exactly the lines that *start* inside it, so ranges tile the
+// file's lines. Claim: units are first dealt size-balanced (largest first, each to the least-loaded
+// rank); a rank that runs out of its own units claims the next unclaimed one through an MPI
+// one-sided fetch-and-add counter, so one slow file does not stall the job.
 #pragma once
 
 #include <mpi.h>
@@ -45,8 +45,20 @@ Status ListInputs(const MpiContext& mpi, FileSystem& fs, const std::string& src,
 // Pure: splits files into units. Plain files are cut every split_bytes (0 = never split).
 InputPlan PlanUnits(std::vector<FileInfo> files, uint64_t split_bytes);
 
+// Pure: the static, size-balanced deal behind UnitClaimer. Units are taken largest first (ties by
+// index) and each goes to the rank with the least bytes so far (ties: lowest rank). Result[r] lists
+// rank r's units (indexes into plan.units) in the order it was dealt them, largest first.
+std::vector<std::vector<size_t>> DealUnits(const InputPlan& plan, int ranks);
+
 // Hands out the units of a plan. Collective constructor and destructor (they create and free an
 // MPI window); Next() is local and may be called any number of times by one thread.
+// Every rank must pass the same plan (ListInputs + PlanUnits give that).
+//
+// Each rank's dealt list has two claim counters (front, back) packed in one 64-bit word in an MPI
+// window on rank 0, updated with MPI_Fetch_and_op (passive target, MPI_Win_lock_all). The owner
+// claims from the front (largest first); a rank whose own list is used up claims from the back
+// (smallest first) of the list with the most units left. A claim is valid iff front + back < length
+// when it was made, so each unit is handed out exactly once overall.
 class UnitClaimer {
  public:
   UnitClaimer(const MpiContext& mpi, const InputPlan& plan);
@@ -61,11 +73,14 @@ class UnitClaimer {
  private:
   const MpiContext& mpi_;
   const InputPlan& plan_;
-  std::vector<size_t> own_;         // indexes into plan_.units dealt to this rank statically
-  size_t own_pos_ = 0;
-  std::vector<size_t> stealable_;   // the order in which ranks claim units dynamically
+  std::optional<size_t> ClaimFromFront(int owner);
+  std::optional<size_t> ClaimFromBack(int owner);
+  std::optional<int> FullestOtherList();
+
+  std::vector<std::vector<size_t>> lists_;  // DealUnits(plan_, size): lists_[r] is rank r's share
+  bool own_done_ = false;                   // this rank's own list is used up
   MPI_Win win_ = MPI_WIN_NULL;
-  int64_t* counter_ = nullptr;      // on rank 0: the window's memory
+  uint64_t* counter_ = nullptr;  // on rank 0: the window's memory, one packed word per rank
 };
 
 }  // namespace rankflow

@@ -1,0 +1,249 @@
+#include "runtime/input.h"
+
+#include <algorithm>
+#include <numeric>
+#include <regex>
+
+namespace rankflow {
+namespace {
+
+// The file list travels from rank 0 as one string: a status code and message, then per file the
+// length of the prefix shared with the previous path, the rest of the path and the size, all
+// lengths as LEB128 varints. Sorted paths share long prefixes, so a list of 100k files under one
+// folder costs a few bytes per file beyond the distinct part of its name.
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+bool GetVarint(std::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    auto byte = static_cast<unsigned char>(in->front());
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+bool GetBytes(std::string_view* in, uint64_t n, std::string_view* out) {
+  if (in->size() < n) return false;
+  *out = in->substr(0, n);
+  in->remove_prefix(n);
+  return true;
+}
+
+std::string EncodeListing(const Status& status, const std::vector<FileInfo>& files) {
+  std::string out;
+  PutVarint(&out, static_cast<uint64_t>(status.code()));
+  PutVarint(&out, status.message().size());
+  out += status.message();
+  PutVarint(&out, files.size());
+  std::string_view prev;
+  for (const FileInfo& f : files) {
+    size_t shared = 0;
+    while (shared < prev.size() && shared < f.path.size() && prev[shared] == f.path[shared]) {
+      ++shared;
+    }
+    PutVarint(&out, shared);
+    PutVarint(&out, f.path.size() - shared);
+    out.append(f.path, shared, std::string::npos);
+    PutVarint(&out, f.size);
+    prev = f.path;
+  }
+  return out;
+}
+
+Status DecodeListing(std::string_view in, std::vector<FileInfo>* files) {
+  const Status bad = Status::Internal("input listing: malformed broadcast");
+  uint64_t code = 0;
+  uint64_t len = 0;
+  std::string_view message;
+  if (!GetVarint(&in, &code) || !GetVarint(&in, &len) || !GetBytes(&in, len, &message)) return bad;
+  if (code != 0) return Status(static_cast<StatusCode>(code), std::string(message));
+  uint64_t count = 0;
+  if (!GetVarint(&in, &count)) return bad;
+  files->clear();
+  files->reserve(count);
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t shared = 0;
+    uint64_t rest = 0;
+    std::string_view suffix;
+    FileInfo f;
+    if (!GetVarint(&in, &shared) || !GetVarint(&in, &rest) || !GetBytes(&in, rest, &suffix) ||
+        !GetVarint(&in, &f.size)) {
+      return bad;
+    }
+    if (i == 0 ? shared != 0 : shared > (*files)[i - 1].path.size()) return bad;
+    if (shared > 0) f.path = (*files)[i - 1].path.substr(0, shared);
+    f.path.append(suffix);
+    files->push_back(std::move(f));
+  }
+  return in.empty() ? Status::OK() : bad;
+}
+
+Status ListOnRoot(FileSystem& fs, const std::string& src, const std::string& name_regex,
+                  std::vector<FileInfo>* files) {
+  std::regex re;
+  if (!name_regex.empty()) {
+    try {
+      re = std::regex(name_regex, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      return Status::InvalidArgument("bad file name regex '" + name_regex + "': " + e.what());
+    }
+  }
+  return fs.List(src, name_regex.empty() ? nullptr : &re, files);
+}
+
+uint64_t UnitBytes(const InputUnit& u) { return u.end - u.begin; }
+
+constexpr uint64_t kFrontOne = 1;
+constexpr uint64_t kBackOne = uint64_t{1} << 32;
+uint64_t Front(uint64_t word) { return word & 0xffffffffu; }
+uint64_t Back(uint64_t word) { return word >> 32; }
+
+}  // namespace
+
+bool IsGzipName(const std::string& path) {
+  return path.size() >= 3 && path.compare(path.size() - 3, 3, ".gz") == 0;
+}
+
+Status ListInputs(const MpiContext& mpi, FileSystem& fs, const std::string& src,
+                  const std::string& name_regex, std::vector<FileInfo>* files) {
+  std::string wire;
+  if (mpi.is_root()) {
+    std::vector<FileInfo> listed;
+    Status s = ListOnRoot(fs, src, name_regex, &listed);
+    if (!s.ok()) listed.clear();
+    wire = EncodeListing(s, listed);
+  }
+  mpi.Broadcast(&wire);
+  return DecodeListing(wire, files);
+}
+
+InputPlan PlanUnits(std::vector<FileInfo> files, uint64_t split_bytes) {
+  InputPlan plan;
+  plan.files = std::move(files);
+  for (size_t i = 0; i < plan.files.size(); ++i) {
+    const FileInfo& f = plan.files[i];
+    plan.total_bytes += f.size;
+    if (IsGzipName(f.path) || split_bytes == 0 || f.size <= split_bytes) {
+      plan.units.push_back({i, 0, f.size});
+      continue;
+    }
+    for (uint64_t b = 0; b < f.size; b += split_bytes) {
+      plan.units.push_back({i, b, std::min(f.size, b + split_bytes)});
+    }
+  }
+  return plan;
+}
+
+std::vector<std::vector<size_t>> DealUnits(const InputPlan& plan, int ranks) {
+  RF_CHECK(ranks > 0);
+  std::vector<size_t> order(plan.units.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return UnitBytes(plan.units[a]) > UnitBytes(plan.units[b]);
+  });
+  std::vector<std::vector<size_t>> lists(ranks);
+  std::vector<uint64_t> load(ranks, 0);
+  for (size_t u : order) {
+    int r = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    lists[r].push_back(u);
+    // An empty unit still costs an open: count it as one byte so they spread out too.
+    load[r] += std::max<uint64_t>(1, UnitBytes(plan.units[u]));
+  }
+  return lists;
+}
+
+UnitClaimer::UnitClaimer(const MpiContext& mpi, const InputPlan& plan)
+    : mpi_(mpi), plan_(plan), lists_(DealUnits(plan, mpi.size())) {
+  RF_CHECK_MSG(plan.units.size() < (uint64_t{1} << 31), "too many input units for one claimer");
+  MPI_Info info;
+  MPI_Info_create(&info);
+  MPI_Info_set(info, "accumulate_ops", "same_op_no_op");
+  MPI_Aint bytes = mpi.is_root() ? static_cast<MPI_Aint>(mpi.size() * sizeof(uint64_t)) : 0;
+  void* base = nullptr;
+  int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), info, mpi.comm(), &base, &win_);
+  MPI_Info_free(&info);
+  CheckMpi(rc, "unit claimer: MPI_Win_allocate");
+  MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
+  if (mpi.is_root()) {
+    counter_ = static_cast<uint64_t*>(base);
+    std::fill(counter_, counter_ + mpi.size(), 0);
+  }
+  CheckMpi(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_), "unit claimer: MPI_Win_lock_all");
+  if (mpi.is_root()) CheckMpi(MPI_Win_sync(win_), "unit claimer: MPI_Win_sync");
+  mpi.Barrier();  // nobody claims before rank 0's counters are zero
+}
+
+UnitClaimer::~UnitClaimer() {
+  if (win_ == MPI_WIN_NULL) return;
+  MPI_Win_unlock_all(win_);
+  MPI_Win_free(&win_);
+}
+
+std::optional<size_t> UnitClaimer::ClaimFromFront(int owner) {
+  uint64_t add = kFrontOne;
+  uint64_t old = 0;
+  CheckMpi(MPI_Fetch_and_op(&add, &old, MPI_UINT64_T, 0, owner, MPI_SUM, win_),
+           "unit claimer: MPI_Fetch_and_op");
+  CheckMpi(MPI_Win_flush(0, win_), "unit claimer: MPI_Win_flush");
+  const std::vector<size_t>& list = lists_[owner];
+  if (Front(old) + Back(old) >= list.size()) return std::nullopt;
+  return list[Front(old)];
+}
+
+std::optional<size_t> UnitClaimer::ClaimFromBack(int owner) {
+  uint64_t add = kBackOne;
+  uint64_t old = 0;
+  CheckMpi(MPI_Fetch_and_op(&add, &old, MPI_UINT64_T, 0, owner, MPI_SUM, win_),
+           "unit claimer: MPI_Fetch_and_op");
+  CheckMpi(MPI_Win_flush(0, win_), "unit claimer: MPI_Win_flush");
+  const std::vector<size_t>& list = lists_[owner];
+  if (Front(old) + Back(old) >= list.size()) return std::nullopt;
+  return list[list.size() - 1 - Back(old)];
+}
+
+// The other rank with the most unclaimed units, read atomically from the window; nullopt if none
+// has any left.
+std::optional<int> UnitClaimer::FullestOtherList() {
+  int n = mpi_.size();
+  std::vector<uint64_t> words(n);
+  CheckMpi(MPI_Get_accumulate(nullptr, 0, MPI_UINT64_T, words.data(), n, MPI_UINT64_T, 0, 0, n,
+                              MPI_UINT64_T, MPI_NO_OP, win_),
+           "unit claimer: MPI_Get_accumulate");
+  CheckMpi(MPI_Win_flush(0, win_), "unit claimer: MPI_Win_flush");
+  std::optional<int> best;
+  uint64_t best_left = 0;
+  for (int r = 0; r < n; ++r) {
+    if (r == mpi_.rank()) continue;
+    uint64_t used = Front(words[r]) + Back(words[r]);
+    uint64_t left = used >= lists_[r].size() ? 0 : lists_[r].size() - used;
+    if (left > best_left) {
+      best_left = left;
+      best = r;
+    }
+  }
+  return best;
+}
+
+std::optional<InputUnit> UnitClaimer::Next() {
+  if (!own_done_) {
+    std::optional<size_t> u = ClaimFromFront(mpi_.rank());
+    if (u) return plan_.units[*u];
+    own_done_ = true;
+  }
+  // Another thief may win the race for the last unit of a list: then look again.
+  while (std::optional<int> victim = FullestOtherList()) {
+    std::optional<size_t> u = ClaimFromBack(*victim);
+    if (u) return plan_.units[*u];
+  }
+  return std::nullopt;
+}
+
+}  // namespace rankflow

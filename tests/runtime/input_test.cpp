@@ -1,0 +1,294 @@
+// Input listing, planning and claiming. Runs under mpirun at 1, 2 and 4 ranks.
+#include "runtime/input.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "runtime/line_reader.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow {
+namespace {
+
+MpiContext* g_mpi = nullptr;
+
+using testing::WriteFile;
+
+// A folder every rank sees: rank 0 makes it, the path is broadcast.
+class SharedDir {
+ public:
+  SharedDir() {
+    if (g_mpi->is_root()) {
+      dir_ = std::make_unique<testing::TempDir>();
+      path_ = dir_->path();
+    }
+    g_mpi->Broadcast(&path_);
+  }
+  ~SharedDir() { g_mpi->Barrier(); }  // nobody still reads when rank 0 removes it
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::unique_ptr<testing::TempDir> dir_;
+  std::string path_;
+};
+
+std::string Describe(const std::vector<FileInfo>& files) {
+  std::ostringstream out;
+  for (const auto& f : files) out << f.path << "=" << f.size << ";";
+  return out.str();
+}
+
+TEST(InputTest, EveryRankGetsTheSameSortedListing) {
+  SharedDir dir;
+  if (g_mpi->is_root()) {
+    std::filesystem::create_directories(dir.Join("2021/01"));
+    WriteFile(dir.Join("b.jsonl.gz"), "xx");
+    WriteFile(dir.Join("a.jsonl"), "xxxx");
+    WriteFile(dir.Join("2021/01/c.jsonl"), "x");
+    WriteFile(dir.Join("notes.txt"), "x");
+    WriteFile(dir.Join("_SUCCESS"), "{}");
+  }
+  g_mpi->Barrier();
+  auto fs = NewLocalFileSystem();
+  std::vector<FileInfo> files;
+  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "\\.jsonl(\\.gz)?$", &files).ok());
+  EXPECT_EQ(Describe(files), dir.Join("2021/01/c.jsonl") + "=1;" + dir.Join("a.jsonl") + "=4;" +
+                                 dir.Join("b.jsonl.gz") + "=2;");
+  auto all = g_mpi->AllGather(Describe(files));
+  for (const auto& d : all) EXPECT_EQ(d, all[0]);
+
+  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  EXPECT_EQ(files.size(), 4u);
+}
+
+TEST(InputTest, ManyFilesSurviveTheCompactBroadcast) {
+  SharedDir dir;
+  if (g_mpi->is_root()) {
+    for (int i = 0; i < 300; ++i) {
+      WriteFile(dir.Join("part-" + std::to_string(100000 + i * 7) + ".jsonl"), std::string(i, 'x'));
+    }
+  }
+  g_mpi->Barrier();
+  auto fs = NewLocalFileSystem();
+  std::vector<FileInfo> files;
+  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  ASSERT_EQ(files.size(), 300u);
+  EXPECT_TRUE(std::is_sorted(files.begin(), files.end(),
+                             [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; }));
+  EXPECT_EQ(files[0].path, dir.Join("part-100000.jsonl"));
+  EXPECT_EQ(files[0].size, 0u);
+  EXPECT_EQ(files[299].size, 299u);
+  auto all = g_mpi->AllGather(Describe(files));
+  for (const auto& d : all) EXPECT_EQ(d, all[0]);
+}
+
+TEST(InputTest, MissingSourceAndBadRegexFailOnEveryRank) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  std::vector<FileInfo> files;
+  Status s = ListInputs(*g_mpi, *fs, dir.Join("missing/folder"), "", &files);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(s.message(), dir.Join("missing/folder") + ": no such file or directory");
+  s = ListInputs(*g_mpi, *fs, dir.path(), "([", &files);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("(["), std::string::npos) << s.message();
+  // An empty folder is an empty list, not an error.
+  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  EXPECT_TRUE(files.empty());
+}
+
+TEST(InputTest, PlanSplitsPlainFilesOnlyAndKeepsGzipWhole) {
+  InputPlan plan =
+      PlanUnits({{"/a.jsonl.gz", 1000}, {"/b.jsonl", 250}, {"/c.jsonl", 99}, {"/d.jsonl", 0}}, 100);
+  EXPECT_EQ(plan.total_bytes, 1349u);
+  ASSERT_EQ(plan.units.size(), 1u + 3u + 1u + 1u);
+  EXPECT_EQ(plan.units[0].file_index, 0u);
+  EXPECT_EQ(plan.units[0].end, 1000u);
+  EXPECT_EQ(plan.units[1].begin, 0u);
+  EXPECT_EQ(plan.units[1].end, 100u);
+  EXPECT_EQ(plan.units[3].begin, 200u);
+  EXPECT_EQ(plan.units[3].end, 250u);
+  EXPECT_EQ(plan.units[4].end, 99u);
+  EXPECT_EQ(PlanUnits({{"/b.jsonl", 250}}, 0).units.size(), 1u) << "split_bytes 0: never split";
+  EXPECT_TRUE(IsGzipName("x.gz"));
+  EXPECT_FALSE(IsGzipName("x.gzip"));
+  EXPECT_FALSE(IsGzipName("gz"));
+}
+
+TEST(InputTest, DealIsSizeBalancedLargestFirst) {
+  std::vector<FileInfo> files;
+  for (int i = 0; i < 20; ++i) files.push_back({"/f" + std::to_string(i) + ".gz", 100u + i * 10u});
+  InputPlan plan = PlanUnits(files, 0);
+  auto lists = DealUnits(plan, 3);
+  ASSERT_EQ(lists.size(), 3u);
+  std::vector<uint64_t> load(3, 0);
+  std::set<size_t> seen;
+  for (int r = 0; r < 3; ++r) {
+    for (size_t i = 0; i < lists[r].size(); ++i) {
+      EXPECT_TRUE(seen.insert(lists[r][i]).second);
+      load[r] += plan.units[lists[r][i]].end;
+      if (i > 0) {
+        EXPECT_GE(plan.units[lists[r][i - 1]].end, plan.units[lists[r][i]].end);
+      }
+    }
+  }
+  EXPECT_EQ(seen.size(), 20u);
+  EXPECT_EQ(lists[0][0], 19u) << "the largest unit goes first, to rank 0";
+  auto [lo, hi] = std::minmax_element(load.begin(), load.end());
+  EXPECT_LE(*hi - *lo, 290u) << "no rank is more than one unit ahead";
+}
+
+// Every rank claims until nothing is left; rank 0 is slow, so the others must steal from it.
+// The union of what was processed must be the plan, each unit exactly once.
+void ClaimAll(const InputPlan& plan, int slow_ms, std::vector<size_t>* mine) {
+  UnitClaimer claimer(*g_mpi, plan);
+  while (std::optional<InputUnit> u = claimer.Next()) {
+    size_t index = 0;
+    while (plan.units[index].file_index != u->file_index || plan.units[index].begin != u->begin) {
+      ++index;
+    }
+    mine->push_back(index);
+    if (g_mpi->is_root() && slow_ms > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms));
+    }
+  }
+  EXPECT_FALSE(claimer.Next().has_value()) << "stays empty";
+}
+
+std::string Join(const std::vector<size_t>& v) {
+  std::string out;
+  for (size_t x : v) out += std::to_string(x) + ",";
+  return out;
+}
+
+std::vector<size_t> Parse(const std::string& s) {
+  std::vector<size_t> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) out.push_back(std::stoul(item));
+  return out;
+}
+
+TEST(InputTest, EveryUnitIsClaimedExactlyOnce) {
+  std::vector<FileInfo> files;
+  for (int i = 0; i < 13; ++i)
+    files.push_back({"/f" + std::to_string(i) + ".jsonl", 1000u + i * 37u});
+  files.push_back({"/big.jsonl.gz", 1500});
+  InputPlan plan = PlanUnits(files, 300);  // plain files split into 4-5 units each
+  for (int slow_ms : {0, g_mpi->size() > 1 ? 20 : 0}) {
+    std::vector<size_t> mine;
+    ClaimAll(plan, slow_ms, &mine);
+    auto all = g_mpi->AllGather(Join(mine));
+    std::vector<size_t> union_of_all;
+    for (const auto& s : all) {
+      auto v = Parse(s);
+      union_of_all.insert(union_of_all.end(), v.begin(), v.end());
+    }
+    std::sort(union_of_all.begin(), union_of_all.end());
+    std::vector<size_t> expected(plan.units.size());
+    for (size_t i = 0; i < expected.size(); ++i) expected[i] = i;
+    EXPECT_EQ(union_of_all, expected) << "slow_ms " << slow_ms;
+    if (slow_ms > 0 && g_mpi->size() > 1) {
+      auto dealt = DealUnits(plan, g_mpi->size());
+      size_t rank0_did = Parse(all[0]).size();
+      EXPECT_LT(rank0_did, dealt[0].size())
+          << "the others should have taken some of rank 0's units";
+    }
+  }
+}
+
+TEST(InputTest, OwnUnitsComeFirstLargestFirst) {
+  std::vector<FileInfo> files;
+  for (int i = 0; i < 8; ++i) files.push_back({"/f" + std::to_string(i) + ".gz", 10u + i});
+  InputPlan plan = PlanUnits(files, 0);
+  auto dealt = DealUnits(plan, g_mpi->size());
+  {
+    UnitClaimer claimer(*g_mpi, plan);
+    // Before anyone can steal (barrier below), each rank's first claim is its largest own unit.
+    std::optional<InputUnit> first = claimer.Next();
+    EXPECT_TRUE(first.has_value());
+    if (first) {
+      EXPECT_EQ(first->file_index, dealt[g_mpi->rank()][0]);
+    }
+    g_mpi->Barrier();
+    while (claimer.Next()) {
+    }
+  }
+}
+
+TEST(InputTest, EmptyPlanHasNothingToClaim) {
+  InputPlan plan = PlanUnits({}, 100);
+  UnitClaimer claimer(*g_mpi, plan);
+  EXPECT_FALSE(claimer.Next().has_value());
+}
+
+// End to end on real bytes: list, plan with a small split, claim, read: the lines read by all
+// ranks together are the files' lines, each once.
+TEST(InputTest, ListPlanClaimReadGivesEveryLineOnce) {
+  SharedDir dir;
+  if (g_mpi->is_root()) {
+    for (int f = 0; f < 5; ++f) {
+      std::string text;
+      for (int i = 0; i < 400; ++i) {
+        text += "{\"f\":" + std::to_string(f) + ",\"i\":" + std::to_string(i) + "}\n";
+      }
+      if (f % 2 == 0) {
+        testing::WriteGzipFile(dir.Join("in-" + std::to_string(f) + ".jsonl.gz"), text);
+      } else {
+        WriteFile(dir.Join("in-" + std::to_string(f) + ".jsonl"), text);
+      }
+    }
+  }
+  g_mpi->Barrier();
+  auto fs = NewLocalFileSystem();
+  std::vector<FileInfo> files;
+  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  InputPlan plan = PlanUnits(files, 1000);
+  std::vector<std::string> lines;
+  {
+    UnitClaimer claimer(*g_mpi, plan);
+    while (std::optional<InputUnit> u = claimer.Next()) {
+      std::unique_ptr<LineReader> reader;
+      ASSERT_TRUE(LineReader::Open(*fs, plan.files[u->file_index], *u, &reader).ok());
+      std::string_view line;
+      while (reader->Next(&line)) lines.emplace_back(line);
+      ASSERT_TRUE(reader->status().ok()) << reader->status().ToString();
+    }
+  }
+  std::string joined;
+  for (const auto& l : lines) joined += l + "\n";
+  auto all = g_mpi->GatherToRoot(joined);
+  if (g_mpi->is_root()) {
+    std::multiset<std::string> got;
+    for (const auto& s : all) {
+      for (const auto& l : testing::SplitLines(s)) got.insert(l);
+    }
+    EXPECT_EQ(got.size(), 5u * 400u);
+    std::set<std::string> distinct(got.begin(), got.end());
+    EXPECT_EQ(distinct.size(), 5u * 400u) << "no line read twice";
+    EXPECT_EQ(distinct.count("{\"f\":3,\"i\":399}"), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace rankflow
+
+int main(int argc, char** argv) {
+  rankflow::MpiContext mpi(&argc, &argv);
+  rankflow::g_mpi = &mpi;
+  ::testing::InitGoogleTest(&argc, argv);
+  if (!mpi.is_root()) {
+    delete ::testing::UnitTest::GetInstance()->listeners().Release(
+        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
+  }
+  int rc = RUN_ALL_TESTS();
+  return mpi.AllOk(rc == 0) ? 0 : 1;
+}
