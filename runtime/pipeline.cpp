@@ -1,0 +1,124 @@
+#include "runtime/pipeline.h"
+
+#include <memory>
+
+#include "runtime/line_reader.h"
+#include "runtime/log.h"
+
+namespace rankflow {
+namespace {
+
+constexpr uint64_t kProgressEveryLines = 1024;
+
+// The agreed error travels as "<status code>|<message>".
+std::string EncodeError(const Status& s) {
+  return std::to_string(static_cast<int>(s.code())) + "|" + s.message();
+}
+
+Status DecodeError(const std::string& wire) {
+  size_t bar = wire.find('|');
+  int code = std::atoi(wire.substr(0, bar).c_str());
+  return Status(static_cast<StatusCode>(code), wire.substr(bar + 1));
+}
+
+}  // namespace
+
+void LineContext::BadLine(std::string_view kind) {
+  std::string sample = metrics_->BadLine(kind, *path_, line_number_, line_);
+  if (LogEnabled(LogLevel::kDebug)) LogDebug("bad line (" + std::string(kind) + "): " + sample);
+  if (strict_ && failure_.ok()) {
+    failure_ = Status::InvalidArgument("--strict: " + std::string(kind) + " at " + sample);
+  }
+}
+
+void LineContext::Fail(Status status) {
+  if (failure_.ok()) failure_ = std::move(status);
+}
+
+LineFn FilterLines(std::function<bool(std::string_view)> pred, LineFn next) {
+  return [pred = std::move(pred), next = std::move(next)](std::string_view line, LineContext& ctx) {
+    if (pred(line)) next(line, ctx);
+  };
+}
+
+MapPhase::MapPhase(const MpiContext& mpi, FileSystem& fs, Metrics* metrics, Progress* progress)
+    : mpi_(mpi), fs_(fs), metrics_(metrics), progress_(progress) {}
+
+Status MapPhase::Plan(const MapPhaseOptions& options) {
+  options_ = options;
+  std::vector<FileInfo> files;
+  RF_RETURN_IF_ERROR(ListInputs(mpi_, fs_, options.src, options.name_regex, &files));
+  if (files.empty()) {
+    std::string what = options.name_regex.empty() ? "" : " matching " + options.name_regex;
+    return Status::InvalidArgument("no input files in " + options.src + what);
+  }
+  plan_ = PlanUnits(std::move(files), options.split_bytes);
+  planned_ = true;
+  if (progress_ != nullptr) progress_->SetTotals(plan_.files.size(), plan_.total_bytes);
+  return Status::OK();
+}
+
+Status MapPhase::RunUnit(const InputUnit& unit, const LineFn& fn, LineContext* ctx) {
+  const FileInfo& file = plan_.files[unit.file_index];
+  std::unique_ptr<LineReader> reader;
+  RF_RETURN_IF_ERROR(LineReader::Open(fs_, file, unit, &reader));
+  ctx->path_ = &file.path;
+  int64_t* records = metrics_->Counter("records_in");
+  std::string_view line;
+  uint64_t since_progress = 0;
+  const uint64_t stored_before = figures_.stored_bytes;
+  const uint64_t bytes_before = figures_.bytes;
+  while (reader->Next(&line)) {
+    ctx->line_ = line;
+    ctx->line_number_ = reader->line_number();
+    fn(line, *ctx);
+    ++*records;
+    ++figures_.records;
+    if (!ctx->failure_.ok()) return ctx->failure_;
+    if (++since_progress == kProgressEveryLines && progress_ != nullptr) {
+      since_progress = 0;
+      figures_.stored_bytes = stored_before + reader->stored_bytes_read();
+      figures_.bytes = bytes_before + reader->bytes_read();
+      progress_->Update(figures_);
+    }
+  }
+  figures_.stored_bytes = stored_before + reader->stored_bytes_read();
+  figures_.bytes = bytes_before + reader->bytes_read();
+  RF_RETURN_IF_ERROR(reader->status());
+  ++figures_.files_done;
+  return Status::OK();
+}
+
+Status MapPhase::Run(const LineFn& fn) {
+  RF_CHECK_MSG(planned_, "MapPhase::Run before a successful Plan");
+  LineContext ctx;
+  ctx.metrics_ = metrics_;
+  ctx.strict_ = options_.strict;
+  Status local;
+  uint64_t units = 0;
+  uint64_t first_units = 0;
+  {
+    UnitClaimer claimer(mpi_, plan_);
+    while (local.ok()) {
+      std::optional<InputUnit> unit = claimer.Next();
+      if (!unit) break;
+      local = RunUnit(*unit, fn, &ctx);
+      ++units;
+      if (unit->begin == 0) ++first_units;
+      if (progress_ != nullptr) progress_->Update(figures_);
+    }
+    // Ranks that failed still take part in the claimer's collective destructor and the agreement.
+  }
+  metrics_->Add("units_in", static_cast<int64_t>(units));
+  metrics_->Add("files_in", static_cast<int64_t>(first_units));
+  metrics_->Add("bytes_in", static_cast<int64_t>(figures_.bytes));
+  metrics_->Add("stored_bytes_in", static_cast<int64_t>(figures_.stored_bytes));
+  if (!local.ok()) LogDebug("map phase failed: " + local.message());
+  if (mpi_.AllOk(local.ok())) return Status::OK();
+  for (const std::string& wire : mpi_.AllGather(local.ok() ? std::string() : EncodeError(local))) {
+    if (!wire.empty()) return DecodeError(wire);
+  }
+  return Status::Internal("map phase: ranks disagree about a failure");
+}
+
+}  // namespace rankflow

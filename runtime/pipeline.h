@@ -1,0 +1,123 @@
+// MapPhase: the map side of a job. Lists the inputs (ListInputs), cuts them into units (PlanUnits),
+// hands units to ranks (UnitClaimer), streams each unit's lines (LineReader) and calls a user
+// callback per line.
+//
+//   MapPhase map(mpi, fs, &metrics, &progress);
+//   RF_RETURN_IF_ERROR(map.Plan({.src = "/data", .name_regex = "\\.jsonl\\.gz$"}));  // collective
+//   Status s = map.Run([&](std::string_view line, LineContext& ctx) {          // collective
+//     if (!Parse(line)) return ctx.BadLine("invalid_json");
+//     shuffle.Add(key, value);
+//   });
+//
+// Bad lines: a callback reports one with ctx.BadLine(kind); it is counted under
+// "bad_lines.<kind>", sampled (Metrics) and logged at debug level; with options.strict the first
+// bad line fails the job ("--strict: invalid_json at /data/a.jsonl.gz:17: {\"id…").
+// Failures: an unreadable or corrupt file (truncated gzip, missing object) stops this rank's
+// reading; Run then agrees with every rank (AllOk) and returns the same error on every rank — the
+// message of the lowest failing rank, naming the file. No rank hangs: ranks that did not fail
+// finish their units first (they would block in the agreement otherwise).
+//
+// Metrics kept: records_in (lines handed to the callback), bytes_in (uncompressed),
+// stored_bytes_in, units_in, files_in (whole files and first units of split files). Not
+// thread-safe; the callback runs on the calling thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/fs.h"
+#include "runtime/input.h"
+#include "runtime/metrics.h"
+#include "runtime/mpi_context.h"
+#include "runtime/progress.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+struct MapPhaseOptions {
+  std::string src;
+  std::string name_regex;            // on the base name; empty = every file
+  uint64_t split_bytes = 256 << 20;  // plain files larger than this are split into byte ranges
+  bool strict = false;               // the first bad line fails the job
+};
+
+// What a line callback can ask about the line it was given and report about it.
+class LineContext {
+ public:
+  // Counts the current line as bad (kind: "invalid_json", "not_a_tweet", …) and samples it.
+  void BadLine(std::string_view kind);
+  // Fails this rank's map phase with `status` (the job ends); the current unit is abandoned.
+  void Fail(Status status);
+  const std::string& path() const { return *path_; }
+  uint64_t line_number() const { return line_number_; }
+  std::string_view line() const { return line_; }
+
+ private:
+  friend class MapPhase;
+  Metrics* metrics_ = nullptr;
+  bool strict_ = false;
+  const std::string* path_ = nullptr;
+  uint64_t line_number_ = 0;
+  std::string_view line_;
+  Status failure_;
+};
+
+using LineFn = std::function<void(std::string_view line, LineContext& ctx)>;
+
+class MapPhase {
+ public:
+  // Borrows everything; progress may be null.
+  MapPhase(const MpiContext& mpi, FileSystem& fs, Metrics* metrics, Progress* progress);
+
+  // Collective. Lists and plans the inputs; the same error on every rank (NotFound for a missing
+  // src). An empty input list is InvalidArgument ("no input files in …").
+  Status Plan(const MapPhaseOptions& options);
+  const InputPlan& plan() const { return plan_; }
+
+  // Collective, after Plan. Runs fn over every line of the units this rank claims, then agrees.
+  Status Run(const LineFn& fn);
+
+  // This rank's figures (also in the metrics).
+  const ProgressFigures& local_figures() const { return figures_; }
+
+ private:
+  Status RunUnit(const InputUnit& unit, const LineFn& fn, LineContext* ctx);
+
+  const MpiContext& mpi_;
+  FileSystem& fs_;
+  Metrics* metrics_;
+  Progress* progress_;
+  MapPhaseOptions options_;
+  InputPlan plan_;
+  bool planned_ = false;
+  ProgressFigures figures_;
+};
+
+// Callback adapters for the three classic styles. `emit` receives the produced values.
+//   Filter:  keep a line when pred(line) is true.
+//   Map:     fn(line, ctx) -> optional<T>; nullopt drops the line (after ctx.BadLine, say).
+//   FlatMap: fn(line, ctx, emit) calls emit any number of times.
+LineFn FilterLines(std::function<bool(std::string_view)> pred, LineFn next);
+
+template <typename T>
+LineFn MapLines(std::function<std::optional<T>(std::string_view, LineContext&)> fn,
+                std::function<void(T&&)> emit) {
+  return [fn = std::move(fn), emit = std::move(emit)](std::string_view line, LineContext& ctx) {
+    std::optional<T> v = fn(line, ctx);
+    if (v) emit(std::move(*v));
+  };
+}
+
+template <typename T>
+LineFn FlatMapLines(
+    std::function<void(std::string_view, LineContext&, const std::function<void(T&&)>&)> fn,
+    std::function<void(T&&)> emit) {
+  return [fn = std::move(fn), emit = std::move(emit)](std::string_view line, LineContext& ctx) {
+    fn(line, ctx, emit);
+  };
+}
+
+}  // namespace rankflow
