@@ -1,0 +1,555 @@
+#include "runtime/aws/s3_client.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "runtime/aws/xml.h"
+
+namespace rankflow::aws {
+namespace {
+
+constexpr size_t kDeleteBatch = 1000;
+
+int64_t EnvInt(const char* name, int64_t fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0') return fallback;
+  char* end = nullptr;
+  long long x = std::strtoll(v, &end, 10);
+  return (*end != '\0' || x <= 0) ? fallback : x;
+}
+
+std::string Md5Base64(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_md5(), nullptr);
+  unsigned char b64[64];
+  int n = EVP_EncodeBlock(b64, md, static_cast<int>(len));
+  return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
+}
+
+uint64_t ParseU64(const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); }
+
+// S3 may answer 200 with an <Error> body (CompleteMultipartUpload).
+std::string EmbeddedError(const HttpResponse& r) {
+  if (r.body.find("<Error>") == std::string::npos) return "";
+  std::string code = ErrorCodeFromBody(r.body);
+  return code.empty() ? "error" : code;
+}
+
+}  // namespace
+
+S3Options S3Options::FromEnv() {
+  S3Options o;
+  o.part_size_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_PART_MB", 8)) << 20;
+  o.upload_parallelism =
+      static_cast<int>(EnvInt("RANKFLOW_S3_UPLOAD_THREADS", o.upload_parallelism));
+  o.read_chunk_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_READ_CHUNK_MB", 8)) << 20;
+  o.read_parallelism = static_cast<int>(EnvInt("RANKFLOW_S3_READ_THREADS", o.read_parallelism));
+  o.list_page_size = static_cast<int>(EnvInt("RANKFLOW_S3_LIST_PAGE_SIZE", o.list_page_size));
+  return o;
+}
+
+Result<S3Url> ParseS3Url(const std::string& url) {
+  std::string rest;
+  if (url.rfind("s3://", 0) == 0) {
+    rest = url.substr(5);
+  } else if (url.rfind("s3a://", 0) == 0) {
+    rest = url.substr(6);
+  } else {
+    return Status::InvalidArgument(url + ": not an s3:// or s3a:// url");
+  }
+  S3Url out;
+  size_t slash = rest.find('/');
+  out.bucket = rest.substr(0, slash);
+  if (slash != std::string::npos) out.key = rest.substr(slash + 1);
+  if (out.bucket.empty()) return Status::InvalidArgument(url + ": no bucket name");
+  return out;
+}
+
+Result<std::shared_ptr<S3Client>> S3Client::FromEnv(S3Options options) {
+  EnvLookup env = ProcessEnv();
+  Result<ServiceEndpoint> ep = ResolveServiceEndpoint("s3", env);
+  if (!ep.ok()) return ep.status();
+  auto creds = std::make_shared<DefaultCredentialsChain>(env);
+  auto http = std::make_shared<HttpClient>();
+  return std::make_shared<S3Client>(std::move(ep).value(), std::move(creds), std::move(http),
+                                    RetryPolicy::FromEnv(), options);
+}
+
+S3Client::S3Client(ServiceEndpoint endpoint, std::shared_ptr<CredentialsProvider> credentials,
+                   std::shared_ptr<HttpClient> http, RetryPolicy retry, S3Options options)
+    : endpoint_(std::move(endpoint)),
+      credentials_(std::move(credentials)),
+      http_(std::move(http)),
+      retry_(retry),
+      options_(options) {}
+
+AwsServiceClient S3Client::ClientFor(const std::string& bucket) const {
+  ServiceEndpoint ep = endpoint_;
+  if (!ep.path_style) ep.host = bucket + "." + ep.host;
+  return AwsServiceClient(ep, "s3", credentials_, http_, retry_);
+}
+
+std::string S3Client::PathFor(const std::string& bucket, const std::string& key) const {
+  if (endpoint_.path_style) return "/" + bucket + "/" + key;
+  return "/" + key;
+}
+
+Status S3Client::Call(const std::string& bucket, AwsRequest& request, const std::string& where,
+                      const std::string& op, HttpResponse* response) {
+  AwsServiceClient client = ClientFor(bucket);
+  Status s = client.Send(request, where + ": " + op, response);
+  if (!s.ok()) return s;
+  if (response->status >= 200 && response->status < 300) {
+    std::string embedded = EmbeddedError(*response);
+    if (!embedded.empty() && request.method == "POST") {
+      return Status::Unavailable(where + ": " + op + ": " + std::to_string(response->status) + " " +
+                                 embedded);
+    }
+    return Status::OK();
+  }
+  std::string what = DescribeHttpFailure(*response);
+  if (response->status == 404 && ErrorCodeFromBody(response->body).empty()) what += " not found";
+  return Status(StatusCodeForHttp(response->status), where + ": " + op + ": " + what);
+}
+
+Result<S3ListPage> S3Client::ListObjectsPage(const std::string& bucket, const std::string& prefix,
+                                             const std::string& delimiter,
+                                             const std::string& continuation_token, int max_keys) {
+  AwsRequest req;
+  req.method = "GET";
+  req.path = PathFor(bucket, "");
+  if (endpoint_.path_style) req.path.pop_back();  // "/bucket", not "/bucket/"
+  req.query = {{"list-type", "2"}, {"max-keys", std::to_string(max_keys)}, {"prefix", prefix}};
+  if (!delimiter.empty()) req.query.emplace_back("delimiter", delimiter);
+  if (!continuation_token.empty()) req.query.emplace_back("continuation-token", continuation_token);
+  HttpResponse resp;
+  const std::string where = "s3://" + bucket + "/" + prefix;
+  RF_RETURN_IF_ERROR(Call(bucket, req, where, "ListObjectsV2", &resp));
+  Result<XmlElement> doc = ParseXml(resp.body);
+  if (!doc.ok()) return doc.status().WithPrefix(where + ": ListObjectsV2");
+  S3ListPage page;
+  for (const XmlElement* c : doc->Children("Contents")) {
+    S3ObjectInfo info;
+    info.key = c->ChildText("Key");
+    info.size = ParseU64(c->ChildText("Size"));
+    info.etag = c->ChildText("ETag");
+    page.objects.push_back(std::move(info));
+  }
+  for (const XmlElement* p : doc->Children("CommonPrefixes")) {
+    page.common_prefixes.push_back(p->ChildText("Prefix"));
+  }
+  page.truncated = doc->ChildText("IsTruncated") == "true";
+  page.next_continuation_token = doc->ChildText("NextContinuationToken");
+  if (page.truncated && page.next_continuation_token.empty()) {
+    return Status::Corruption(where +
+                              ": ListObjectsV2: truncated page without a continuation token");
+  }
+  return page;
+}
+
+Status S3Client::ListObjects(const std::string& bucket, const std::string& prefix,
+                             std::vector<S3ObjectInfo>* out) {
+  out->clear();
+  std::string token;
+  do {
+    Result<S3ListPage> page = ListObjectsPage(bucket, prefix, "", token, options_.list_page_size);
+    if (!page.ok()) return page.status();
+    for (auto& o : page->objects) out->push_back(std::move(o));
+    token = page->truncated ? page->next_continuation_token : "";
+  } while (!token.empty());
+  return Status::OK();
+}
+
+Result<S3ObjectInfo> S3Client::HeadObject(const std::string& bucket, const std::string& key) {
+  AwsRequest req;
+  req.method = "HEAD";
+  req.path = PathFor(bucket, key);
+  HttpResponse resp;
+  RF_RETURN_IF_ERROR(Call(bucket, req, "s3://" + bucket + "/" + key, "HeadObject", &resp));
+  S3ObjectInfo info;
+  info.key = key;
+  info.size = ParseU64(resp.Header("content-length"));
+  info.etag = resp.Header("etag");
+  return info;
+}
+
+Status S3Client::GetObject(const std::string& bucket, const std::string& key, uint64_t offset,
+                           uint64_t length, const std::function<bool(const char*, size_t)>& sink) {
+  const std::string where = "s3://" + bucket + "/" + key;
+  if (length == 0) return Status::OK();
+  AwsServiceClient client = ClientFor(bucket);
+  uint64_t delivered = 0;
+  Status final_error;
+  Status s = RunWithRetries(retry_, where + ": GetObject", [&](int) {
+    AwsRequest req;
+    req.method = "GET";
+    req.path = PathFor(bucket, key);
+    const uint64_t from = offset + delivered;
+    const bool ranged = from > 0 || length != kToEnd;
+    if (ranged) {
+      std::string range = "bytes=" + std::to_string(from) + "-";
+      if (length != kToEnd) range += std::to_string(offset + length - 1);
+      req.headers.emplace_back("Range", range);
+    }
+    uint64_t got_this_attempt = 0;
+    req.on_body = [&](const char* data, size_t n) {
+      // A server that ignores Range would resend from byte 0: refuse rather than duplicate.
+      got_this_attempt += n;
+      delivered += n;
+      return sink(data, n);
+    };
+    HttpResponse resp;
+    Status t = client.SendOnce(req, &resp);
+    if (!t.ok()) {
+      if (t.code() == StatusCode::kUnavailable) {
+        std::string m = t.message();
+        size_t sep = m.find(": ");
+        return AttemptOutcome::Transient(sep == std::string::npos ? m : m.substr(sep + 2));
+      }
+      return AttemptOutcome::Final(t.WithPrefix(where + ": GetObject"));
+    }
+    if (resp.status == 416 && from > 0 && length == kToEnd) return AttemptOutcome::Ok();
+    if (resp.status < 200 || resp.status >= 300) {
+      if (IsRetryableHttpStatus(resp.status) ||
+          IsRetryableErrorCode(ErrorCodeFromBody(resp.body))) {
+        return AttemptOutcome::Transient(DescribeHttpFailure(resp));
+      }
+      std::string what = DescribeHttpFailure(resp);
+      if (resp.status == 404 && ErrorCodeFromBody(resp.body).empty()) what += " not found";
+      return AttemptOutcome::Final(
+          Status(StatusCodeForHttp(resp.status), where + ": GetObject: " + what));
+    }
+    if (ranged && resp.status != 206) {
+      return AttemptOutcome::Final(
+          Status::Internal(where + ": GetObject: server ignored the Range header"));
+    }
+    // A body shorter than asked (connection closed cleanly at a wrong length) is a short body.
+    const std::string cl = resp.Header("content-length");
+    if (!cl.empty() && ParseU64(cl) != got_this_attempt) {
+      return AttemptOutcome::Transient("short body (" + std::to_string(got_this_attempt) + " of " +
+                                       cl + " bytes)");
+    }
+    return AttemptOutcome::Ok();
+  });
+  return s;
+}
+
+Status S3Client::GetObjectRange(const std::string& bucket, const std::string& key, uint64_t offset,
+                                uint64_t length, std::string* out) {
+  out->clear();
+  if (length != kToEnd) out->reserve(length);
+  return GetObject(bucket, key, offset, length, [out](const char* d, size_t n) {
+    out->append(d, n);
+    return true;
+  });
+}
+
+Status S3Client::PutObject(const std::string& bucket, const std::string& key, std::string_view data,
+                           const std::string& content_type) {
+  AwsRequest req;
+  req.method = "PUT";
+  req.path = PathFor(bucket, key);
+  req.body = data;
+  req.content_type = content_type;
+  HttpResponse resp;
+  return Call(bucket, req, "s3://" + bucket + "/" + key, "PutObject", &resp);
+}
+
+Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket,
+                                                    const std::string& key,
+                                                    const std::string& content_type) {
+  AwsRequest req;
+  req.method = "POST";
+  req.path = PathFor(bucket, key);
+  req.query = {{"uploads", ""}};
+  req.content_type = content_type;
+  HttpResponse resp;
+  const std::string where = "s3://" + bucket + "/" + key;
+  RF_RETURN_IF_ERROR(Call(bucket, req, where, "CreateMultipartUpload", &resp));
+  Result<XmlElement> doc = ParseXml(resp.body);
+  if (!doc.ok()) return doc.status().WithPrefix(where + ": CreateMultipartUpload");
+  std::string id = doc->ChildText("UploadId");
+  if (id.empty()) return Status::Corruption(where + ": CreateMultipartUpload: no UploadId");
+  return id;
+}
+
+Result<std::string> S3Client::UploadPart(const std::string& bucket, const std::string& key,
+                                         const std::string& upload_id, int part_number,
+                                         std::string_view data) {
+  AwsRequest req;
+  req.method = "PUT";
+  req.path = PathFor(bucket, key);
+  req.query = {{"partNumber", std::to_string(part_number)}, {"uploadId", upload_id}};
+  req.body = data;
+  req.content_type = "application/octet-stream";
+  HttpResponse resp;
+  const std::string where = "s3://" + bucket + "/" + key;
+  RF_RETURN_IF_ERROR(Call(bucket, req, where, "UploadPart " + std::to_string(part_number), &resp));
+  std::string etag = resp.Header("etag");
+  if (etag.empty()) return Status::Corruption(where + ": UploadPart: no ETag in the answer");
+  return etag;
+}
+
+Status S3Client::CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                         const std::string& upload_id,
+                                         const std::vector<std::pair<int, std::string>>& parts) {
+  std::string body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const auto& [n, etag] : parts) {
+    body += "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>" + XmlEscape(etag) +
+            "</ETag></Part>";
+  }
+  body += "</CompleteMultipartUpload>";
+  AwsRequest req;
+  req.method = "POST";
+  req.path = PathFor(bucket, key);
+  req.query = {{"uploadId", upload_id}};
+  req.body = body;
+  req.content_type = "application/xml";
+  HttpResponse resp;
+  return Call(bucket, req, "s3://" + bucket + "/" + key, "CompleteMultipartUpload", &resp);
+}
+
+Status S3Client::AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                                      const std::string& upload_id) {
+  AwsRequest req;
+  req.method = "DELETE";
+  req.path = PathFor(bucket, key);
+  req.query = {{"uploadId", upload_id}};
+  HttpResponse resp;
+  Status s = Call(bucket, req, "s3://" + bucket + "/" + key, "AbortMultipartUpload", &resp);
+  if (s.code() == StatusCode::kNotFound) return Status::OK();
+  return s;
+}
+
+Status S3Client::DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys) {
+  for (size_t start = 0; start < keys.size(); start += kDeleteBatch) {
+    const size_t end = std::min(keys.size(), start + kDeleteBatch);
+    std::string body =
+        "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
+    for (size_t i = start; i < end; ++i)
+      body += "<Object><Key>" + XmlEscape(keys[i]) + "</Key></Object>";
+    body += "</Delete>";
+    AwsRequest req;
+    req.method = "POST";
+    req.path = PathFor(bucket, "");
+    if (endpoint_.path_style) req.path.pop_back();
+    req.query = {{"delete", ""}};
+    req.headers = {{"Content-MD5", Md5Base64(body)}};
+    req.body = body;
+    req.content_type = "application/xml";
+    HttpResponse resp;
+    const std::string where = "s3://" + bucket + "/" + keys[start];
+    // DeleteResult lists per-key <Error>s inside a 200; Call() treats any <Error> as a failure.
+    RF_RETURN_IF_ERROR(Call(bucket, req, where, "DeleteObjects", &resp));
+  }
+  return Status::OK();
+}
+
+Status S3Client::ListMultipartUploads(const std::string& bucket, const std::string& prefix,
+                                      std::vector<S3UploadInfo>* out) {
+  out->clear();
+  std::string key_marker;
+  std::string id_marker;
+  for (;;) {
+    AwsRequest req;
+    req.method = "GET";
+    req.path = PathFor(bucket, "");
+    if (endpoint_.path_style) req.path.pop_back();
+    req.query = {{"uploads", ""}, {"prefix", prefix}};
+    if (!key_marker.empty()) req.query.emplace_back("key-marker", key_marker);
+    if (!id_marker.empty()) req.query.emplace_back("upload-id-marker", id_marker);
+    HttpResponse resp;
+    const std::string where = "s3://" + bucket + "/" + prefix;
+    RF_RETURN_IF_ERROR(Call(bucket, req, where, "ListMultipartUploads", &resp));
+    Result<XmlElement> doc = ParseXml(resp.body);
+    if (!doc.ok()) return doc.status().WithPrefix(where + ": ListMultipartUploads");
+    for (const XmlElement* u : doc->Children("Upload")) {
+      out->push_back({u->ChildText("Key"), u->ChildText("UploadId")});
+    }
+    if (doc->ChildText("IsTruncated") != "true") return Status::OK();
+    std::string next_key = doc->ChildText("NextKeyMarker");
+    std::string next_id = doc->ChildText("NextUploadIdMarker");
+    if (next_key.empty() || (next_key == key_marker && next_id == id_marker)) return Status::OK();
+    key_marker = next_key;
+    id_marker = next_id;
+  }
+}
+
+Status S3Client::CreateBucket(const std::string& bucket) {
+  AwsRequest req;
+  req.method = "PUT";
+  req.path = PathFor(bucket, "");
+  if (endpoint_.path_style) req.path.pop_back();
+  std::string body;
+  if (endpoint_.region != "us-east-1") {
+    body = "<CreateBucketConfiguration><LocationConstraint>" + endpoint_.region +
+           "</LocationConstraint></CreateBucketConfiguration>";
+    req.body = body;
+    req.content_type = "application/xml";
+  }
+  HttpResponse resp;
+  Status s = Call(bucket, req, "s3://" + bucket, "CreateBucket", &resp);
+  if (!s.ok() && ErrorCodeFromBody(resp.body) == "BucketAlreadyOwnedByYou") return Status::OK();
+  return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+S3RangeReader::S3RangeReader(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
+                             uint64_t begin, uint64_t end)
+    : client_(std::move(client)),
+      bucket_(std::move(bucket)),
+      key_(std::move(key)),
+      next_fetch_(begin),
+      end_(end) {
+  const int depth = std::max(1, client_->options().read_parallelism);
+  for (int i = 0; i < depth && next_fetch_ < end_; ++i) Launch();
+}
+
+S3RangeReader::~S3RangeReader() {
+  for (auto& f : inflight_) f.wait();
+}
+
+void S3RangeReader::Launch() {
+  const uint64_t chunk = std::max<uint64_t>(1, client_->options().read_chunk_bytes);
+  const uint64_t from = next_fetch_;
+  const uint64_t len = std::min(chunk, end_ - from);
+  next_fetch_ += len;
+  inflight_.push_back(std::async(
+      std::launch::async, [c = client_, b = bucket_, k = key_, from, len]() -> Result<std::string> {
+        std::string data;
+        Status s = c->GetObjectRange(b, k, from, len, &data);
+        if (!s.ok()) return s;
+        if (data.size() != len) {
+          return Status::Corruption("s3://" + b + "/" + k + ": GetObject: got " +
+                                    std::to_string(data.size()) + " of " + std::to_string(len) +
+                                    " bytes at offset " + std::to_string(from) +
+                                    " (object changed while read?)");
+        }
+        return data;
+      }));
+}
+
+Status S3RangeReader::Read(char* buf, size_t n, size_t* got) {
+  *got = 0;
+  if (!error_.ok()) return error_;
+  while (current_pos_ == current_.size()) {
+    if (inflight_.empty()) return Status::OK();  // end
+    Result<std::string> chunk = inflight_.front().get();
+    inflight_.pop_front();
+    if (!chunk.ok()) {
+      error_ = chunk.status();
+      return error_;
+    }
+    current_ = std::move(chunk).value();
+    current_pos_ = 0;
+    if (next_fetch_ < end_) Launch();
+  }
+  const size_t take = std::min(n, current_.size() - current_pos_);
+  std::copy_n(current_.data() + current_pos_, take, buf);
+  current_pos_ += take;
+  *got = take;
+  return Status::OK();
+}
+
+// ---------------------------------------------------------------------------------------------
+
+S3MultipartWriter::S3MultipartWriter(std::shared_ptr<S3Client> client, std::string bucket,
+                                     std::string key, std::string content_type)
+    : client_(std::move(client)),
+      bucket_(std::move(bucket)),
+      key_(std::move(key)),
+      content_type_(std::move(content_type)) {}
+
+S3MultipartWriter::~S3MultipartWriter() {
+  if (!completed_) Abort();
+}
+
+Status S3MultipartWriter::EnsureUpload() {
+  if (!upload_id_.empty()) return Status::OK();
+  Result<std::string> id = client_->CreateMultipartUpload(bucket_, key_, content_type_);
+  if (!id.ok()) return id.status();
+  upload_id_ = std::move(id).value();
+  return Status::OK();
+}
+
+Status S3MultipartWriter::WaitOldest() {
+  auto [number, future] = std::move(inflight_.front());
+  inflight_.pop_front();
+  Result<std::string> etag = future.get();
+  if (!etag.ok()) return etag.status();
+  done_.emplace_back(number, std::move(etag).value());
+  return Status::OK();
+}
+
+Status S3MultipartWriter::StartPart() {
+  RF_RETURN_IF_ERROR(EnsureUpload());
+  while (static_cast<int>(inflight_.size()) >= std::max(1, client_->options().upload_parallelism)) {
+    RF_RETURN_IF_ERROR(WaitOldest());
+  }
+  const int number = next_part_++;
+  inflight_.emplace_back(
+      number, std::async(std::launch::async, [c = client_, b = bucket_, k = key_, id = upload_id_,
+                                              number, data = std::move(buffer_)]() {
+        return c->UploadPart(b, k, id, number, data);
+      }));
+  buffer_ = std::string();
+  return Status::OK();
+}
+
+Status S3MultipartWriter::Append(std::string_view data) {
+  if (!error_.ok()) return error_;
+  if (finished_ || aborted_) {
+    return Status::Internal("s3://" + bucket_ + "/" + key_ + ": append after finish or abort");
+  }
+  const uint64_t part = std::max<uint64_t>(client_->options().part_size_bytes, 5ull << 20);
+  bytes_ += data.size();
+  while (!data.empty()) {
+    if (buffer_.capacity() < part) buffer_.reserve(part);
+    const size_t take = std::min<size_t>(data.size(), part - buffer_.size());
+    buffer_.append(data.substr(0, take));
+    data.remove_prefix(take);
+    if (buffer_.size() == part) {
+      error_ = StartPart();
+      if (!error_.ok()) return error_;
+    }
+  }
+  return Status::OK();
+}
+
+Status S3MultipartWriter::Finish() {
+  if (!error_.ok()) return error_;
+  if (finished_) return Status::OK();
+  // The last (or only) part may be small, even empty for an empty object.
+  if (!buffer_.empty() || next_part_ == 1) error_ = StartPart();
+  while (error_.ok() && !inflight_.empty()) error_ = WaitOldest();
+  if (!error_.ok()) return error_;
+  std::sort(done_.begin(), done_.end());
+  finished_ = true;
+  return Status::OK();
+}
+
+Status S3MultipartWriter::Complete() {
+  if (!finished_) RF_RETURN_IF_ERROR(Finish());
+  if (completed_) return Status::OK();
+  Status s = client_->CompleteMultipartUpload(bucket_, key_, upload_id_, done_);
+  if (!s.ok()) return s;
+  completed_ = true;
+  return Status::OK();
+}
+
+void S3MultipartWriter::Abort() {
+  if (aborted_ || completed_) return;
+  aborted_ = true;
+  for (auto& [n, f] : inflight_) f.wait();
+  inflight_.clear();
+  if (!upload_id_.empty()) {
+    // Best effort: CleanupTemporaries catches an upload whose abort failed.
+    (void)client_->AbortMultipartUpload(bucket_, key_, upload_id_);
+  }
+}
+
+}  // namespace rankflow::aws

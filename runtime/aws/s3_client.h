@@ -1,0 +1,182 @@
+// S3 client on the signed service client: listing with paging, head, ranged and streamed GETs,
+// puts, multipart uploads with parallel parts, batch deletes, and listing of incomplete uploads.
+// Also S3Url (s3:// and s3a:// parsing), a prefetching ranged reader and a multipart writer, the
+// pieces runtime/s3_fs.cpp builds the FileSystem from.
+//
+// Errors name the object and the operation: "s3://b/k: GetObject failed after 5 attempts: 503
+// SlowDown", "s3://b/k: HeadObject: 404 not found". Credentials never appear in them.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "runtime/aws/service_client.h"
+
+namespace rankflow::aws {
+
+struct S3Options {
+  uint64_t part_size_bytes = 8ull << 20;   // multipart part size (S3 minimum 5 MiB but the last)
+  int upload_parallelism = 4;              // parts in flight per writer
+  uint64_t read_chunk_bytes = 8ull << 20;  // ranged GET size of the reader
+  int read_parallelism = 4;                // ranged GETs in flight per reader (prefetch depth)
+  int list_page_size = 1000;               // max-keys per ListObjectsV2 page
+  // RANKFLOW_S3_PART_MB, RANKFLOW_S3_UPLOAD_THREADS, RANKFLOW_S3_READ_CHUNK_MB,
+  // RANKFLOW_S3_READ_THREADS, RANKFLOW_S3_LIST_PAGE_SIZE override the defaults.
+  static S3Options FromEnv();
+};
+
+struct S3Url {
+  std::string bucket;
+  std::string key;  // may be empty (bucket root) or end in '/'
+  std::string ToString() const { return "s3://" + bucket + "/" + key; }
+};
+// "s3://bucket/key", "s3a://bucket/key". InvalidArgument naming the url otherwise.
+Result<S3Url> ParseS3Url(const std::string& url);
+
+struct S3ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;
+};
+
+struct S3ListPage {
+  std::vector<S3ObjectInfo> objects;
+  std::vector<std::string> common_prefixes;
+  std::string next_continuation_token;
+  bool truncated = false;
+};
+
+struct S3UploadInfo {
+  std::string key;
+  std::string upload_id;
+};
+
+// Thread-safe: every method may be called from any thread at once.
+class S3Client {
+ public:
+  // Endpoint, region and path style from the environment (see config.h), the default credential
+  // chain, retries from RetryPolicy::FromEnv().
+  static Result<std::shared_ptr<S3Client>> FromEnv(S3Options options = S3Options::FromEnv());
+  S3Client(ServiceEndpoint endpoint, std::shared_ptr<CredentialsProvider> credentials,
+           std::shared_ptr<HttpClient> http, RetryPolicy retry, S3Options options);
+
+  const S3Options& options() const { return options_; }
+
+  // One page of ListObjectsV2 (prefix, optional delimiter, continuation token).
+  Result<S3ListPage> ListObjectsPage(const std::string& bucket, const std::string& prefix,
+                                     const std::string& delimiter,
+                                     const std::string& continuation_token, int max_keys);
+  // Every object under prefix, following continuation tokens. NotFound if the bucket is missing.
+  Status ListObjects(const std::string& bucket, const std::string& prefix,
+                     std::vector<S3ObjectInfo>* out);
+  // NotFound if absent.
+  Result<S3ObjectInfo> HeadObject(const std::string& bucket, const std::string& key);
+  // Streams bytes [offset, offset + length) to `sink` (length = kToEnd: to the end). A retry after
+  // a dropped connection resumes where the sink stopped, so the sink sees each byte once.
+  static constexpr uint64_t kToEnd = ~uint64_t{0};
+  Status GetObject(const std::string& bucket, const std::string& key, uint64_t offset,
+                   uint64_t length, const std::function<bool(const char*, size_t)>& sink);
+  // Bytes [offset, offset + length) into *out (exactly length bytes unless the object ends first).
+  Status GetObjectRange(const std::string& bucket, const std::string& key, uint64_t offset,
+                        uint64_t length, std::string* out);
+  Status PutObject(const std::string& bucket, const std::string& key, std::string_view data,
+                   const std::string& content_type = "application/octet-stream");
+  Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key,
+                                            const std::string& content_type);
+  // Returns the part's ETag.
+  Result<std::string> UploadPart(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id, int part_number,
+                                 std::string_view data);
+  // parts: (part number, etag), ascending.
+  Status CompleteMultipartUpload(const std::string& bucket, const std::string& key,
+                                 const std::string& upload_id,
+                                 const std::vector<std::pair<int, std::string>>& parts);
+  // Missing uploads are not an error.
+  Status AbortMultipartUpload(const std::string& bucket, const std::string& key,
+                              const std::string& upload_id);
+  // Deletes keys in batches of 1000 (DeleteObjects); missing keys are not an error.
+  Status DeleteObjects(const std::string& bucket, const std::vector<std::string>& keys);
+  // Incomplete multipart uploads whose key starts with prefix (all pages).
+  Status ListMultipartUploads(const std::string& bucket, const std::string& prefix,
+                              std::vector<S3UploadInfo>* out);
+  // For tests and tools; an existing bucket owned by you is not an error.
+  Status CreateBucket(const std::string& bucket);
+
+ private:
+  AwsServiceClient ClientFor(const std::string& bucket) const;
+  std::string PathFor(const std::string& bucket, const std::string& key) const;
+  // Sends with retries and maps a non-2xx answer to a Status "<where>: <op>: 404 NoSuchKey".
+  Status Call(const std::string& bucket, AwsRequest& request, const std::string& where,
+              const std::string& op, HttpResponse* response);
+
+  ServiceEndpoint endpoint_;
+  std::shared_ptr<CredentialsProvider> credentials_;
+  std::shared_ptr<HttpClient> http_;
+  RetryPolicy retry_;
+  S3Options options_;
+};
+
+// Reads bytes [begin, end) of an object as a stream, keeping up to read_parallelism ranged GETs
+// of read_chunk_bytes in flight ahead of the consumer (parallel download + prefetch). Not
+// thread-safe (one consumer); the fetches run on background threads.
+class S3RangeReader {
+ public:
+  S3RangeReader(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
+                uint64_t begin, uint64_t end);
+  ~S3RangeReader();  // waits for fetches in flight
+  // Up to n bytes; *got == 0 with ok at the end.
+  Status Read(char* buf, size_t n, size_t* got);
+
+ private:
+  void Launch();
+  std::shared_ptr<S3Client> client_;
+  std::string bucket_, key_;
+  uint64_t next_fetch_;  // offset of the next chunk to request
+  uint64_t end_;
+  std::deque<std::future<Result<std::string>>> inflight_;
+  std::string current_;
+  size_t current_pos_ = 0;
+  Status error_;
+};
+
+// A multipart upload fed sequentially: full parts go up on background threads (at most
+// upload_parallelism in flight), Finish() uploads the rest, Complete() makes the object visible,
+// Abort() (or destruction before Complete) aborts the upload. Not thread-safe (one producer).
+class S3MultipartWriter {
+ public:
+  S3MultipartWriter(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
+                    std::string content_type = "application/octet-stream");
+  ~S3MultipartWriter();
+  Status Append(std::string_view data);
+  Status Finish();
+  Status Complete();
+  void Abort();
+  uint64_t bytes() const { return bytes_; }
+  const std::string& upload_id() const { return upload_id_; }
+
+ private:
+  Status EnsureUpload();
+  Status StartPart();
+  Status WaitOldest();
+  std::shared_ptr<S3Client> client_;
+  std::string bucket_, key_, content_type_;
+  std::string upload_id_;
+  std::string buffer_;
+  int next_part_ = 1;
+  uint64_t bytes_ = 0;
+  std::deque<std::pair<int, std::future<Result<std::string>>>> inflight_;
+  std::vector<std::pair<int, std::string>> done_;
+  Status error_;
+  bool finished_ = false;
+  bool completed_ = false;
+  bool aborted_ = false;
+};
+
+}  // namespace rankflow::aws

@@ -1,0 +1,33 @@
+// A small, strict XML reader for AWS responses (S3 ListObjectsV2, multipart, errors; EC2
+// Describe*): elements, text, entities (&amp; &lt; &gt; &quot; &apos; &#N; &#xN;), CDATA; the
+// prolog, comments and attributes are skipped. No DTDs, no external entities. Thread-safe (pure).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/status.h"
+
+namespace rankflow::aws {
+
+struct XmlElement {
+  std::string name;  // as written, namespace prefix included ("ListBucketResult")
+  std::string text;  // decoded text directly inside this element (children's text excluded)
+  std::vector<XmlElement> children;
+
+  // First child of that name, or nullptr.
+  const XmlElement* Child(std::string_view child_name) const;
+  // Text of the first child of that name, or "" when there is none.
+  std::string ChildText(std::string_view child_name) const;
+  // Every child of that name, in document order.
+  std::vector<const XmlElement*> Children(std::string_view child_name) const;
+};
+
+// Parses a document with one root element. Corruption naming the byte offset when malformed.
+Result<XmlElement> ParseXml(std::string_view document);
+
+// Escapes & < > " ' for element text.
+std::string XmlEscape(std::string_view text);
+
+}  // namespace rankflow::aws
