@@ -26,9 +26,21 @@ class RecordWriter {
   // For kCsv, `csv_header` is written first (column names joined with ',', quoted as needed).
   RecordWriter(std::unique_ptr<WritableFile> file, OutputFormat format,
                const std::vector<std::string>& csv_header = {});
+  // Writes through a file the writer does not own, such as an OutputCommitter part
+  // (committer.NewPart(...)); the file must outlive the writer.
+  RecordWriter(WritableFile* file, OutputFormat format,
+               const std::vector<std::string>& csv_header = {});
   ~RecordWriter();
+  RecordWriter(const RecordWriter&) = delete;
+  RecordWriter& operator=(const RecordWriter&) = delete;
 
-  // kJsonl/kJsonlGz: one JSON document (without newline); the writer adds '\n'.
+  // Records are gathered in a 1 MiB buffer (compressed in 256 KiB steps for kJsonlGz) and
+  // appended to the file when it fills: memory stays bounded whatever the output size. After a
+  // failed append every call returns that error.
+  //
+  // kJsonl/kJsonlGz: one JSON document (without newline); the writer adds '\n'. A document that
+  // holds a raw newline would break the framing: InvalidArgument (not written, writer still
+  // usable).
   Status WriteJson(std::string_view json);
   // kCsv: one row of fields, quoted per RFC 4180 as needed; the writer adds "\n".
   Status WriteCsvRow(const std::vector<std::string>& fields);
@@ -42,11 +54,15 @@ class RecordWriter {
  private:
   class Compressor;
   Status Emit(std::string_view data);
-  std::unique_ptr<WritableFile> file_;
+  Status Flush();
+  std::unique_ptr<WritableFile> owned_;
+  WritableFile* file_;
   OutputFormat format_;
   std::unique_ptr<Compressor> gz_;
   std::string buffer_;
   uint64_t records_ = 0;
+  Status status_;
+  bool finished_ = false;
 };
 
 // Quotes one CSV field per RFC 4180 when it holds ',', '"', '\r' or '\n'.
