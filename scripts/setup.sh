@@ -12,6 +12,7 @@ PACKAGES=(
   libhdf5-dev hdf5-tools libopenblas-dev
   libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy curl
+  libicu-dev
 )
 
 missing=()
