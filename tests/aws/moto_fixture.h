@@ -1,0 +1,57 @@
+// Test fixtures for S3 tests: a moto_server (the one scripts/test.sh started, from
+// RANKFLOW_TEST_MOTO_ENDPOINT, or one of our own on a free loopback port) and S3 clients on it.
+// Tests share one moto with other suites: they use their own uniquely named buckets and never
+// reset the server.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/aws/s3_client.h"
+
+namespace rankflow::testing {
+
+// A free TCP port on 127.0.0.1 (bound then released).
+int FreeLoopbackPort();
+// Polls url until it answers 2xx or timeout_ms passes.
+bool WaitForHttp(const std::string& url, int timeout_ms);
+
+// A child process started with argv, killed (SIGTERM, then SIGKILL) and reaped on destruction.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
+               const std::string& log_path);
+  ~ChildProcess();
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+class MotoServer {
+ public:
+  MotoServer();  // ASSERT-free: check ok() and error()
+  bool ok() const { return !endpoint_.empty(); }
+  const std::string& error() const { return error_; }
+  const std::string& endpoint() const { return endpoint_; }  // "http://127.0.0.1:PORT"
+
+ private:
+  std::string endpoint_;
+  std::string error_;
+  std::unique_ptr<ChildProcess> own_;
+};
+
+// The process-wide moto for this test binary (started on first use).
+MotoServer& SharedMoto();
+
+// "stem-<pid>-<n>": unique per process and call, valid as an S3 bucket name.
+std::string UniqueBucket(const std::string& stem);
+
+// A client on `endpoint` (path style, us-east-1, fake static credentials, fast retries).
+std::shared_ptr<aws::S3Client> TestS3Client(const std::string& endpoint,
+                                            aws::S3Options options = {}, int max_attempts = 5);
+
+}  // namespace rankflow::testing
