@@ -1,0 +1,625 @@
+#include "jobs/train_mlp.h"
+
+#include <mpi.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+
+#include "operators/ml/dataset.h"
+#include "operators/ml/model_io.h"
+#include "operators/ml/output_files.h"
+#include "operators/ml/report.h"
+#include "operators/ml/trainer.h"
+#include "runtime/hdf5_file.h"
+#include "runtime/log.h"
+
+namespace rankflow {
+namespace {
+
+using ml::Dataset;
+using ml::Mlp;
+using ml::MlpSpec;
+
+std::string Fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
+  return buf;
+}
+
+// A per-rank scratch folder for HDF5 files on their way to or from the FileSystem.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    const char* tmp = std::getenv("TMPDIR");
+    std::string pattern =
+        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/rankflow-train-XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  bool ok() const { return !path_.empty(); }
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// The local path of a data file: the file itself, or a local copy of a remote one.
+Result<std::string> LocalDataFile(const std::string& path, const ScratchDir& scratch,
+                                  const std::string& name) {
+  std::string file = path;
+  if (file.size() < 3 || file.substr(file.size() - 3) != ".h5") {
+    file = FileSystem::Join(path, "data.h5");
+  }
+  if (!IsS3Path(file)) return file;
+  std::unique_ptr<FileSystem> fs;
+  RF_RETURN_IF_ERROR(OpenFileSystem(file, &fs));
+  const std::string local = scratch.Join(name);
+  RF_RETURN_IF_ERROR(FetchToLocalFile(*fs, file, local));
+  return local;
+}
+
+struct DataPlan {
+  std::string train_file, test_file;
+  int64_t train_rows = 0, test_rows = 0;
+  int64_t test_offset = 0;  // first row of the held-out rows in test_file
+};
+
+Status PlanData(const TrainMlpOptions& o, const ScratchDir& scratch, DataPlan* plan) {
+  auto train = LocalDataFile(o.train, scratch, "train.h5");
+  if (!train.ok()) return train.status();
+  plan->train_file = *train;
+  auto rows = ml::CountDatasetRows(plan->train_file);
+  if (!rows.ok()) return rows.status();
+  if (!o.test.empty()) {
+    auto test = LocalDataFile(o.test, scratch, "test.h5");
+    if (!test.ok()) return test.status();
+    plan->test_file = *test;
+    auto test_rows = ml::CountDatasetRows(plan->test_file);
+    if (!test_rows.ok()) return test_rows.status();
+    plan->train_rows = *rows;
+    plan->test_rows = *test_rows;
+    return Status::OK();
+  }
+  plan->test_file = plan->train_file;
+  plan->test_rows = static_cast<int64_t>(std::floor(*rows * o.test_fraction));
+  plan->train_rows = *rows - plan->test_rows;
+  plan->test_offset = plan->train_rows;
+  if (plan->test_rows <= 0 || plan->train_rows <= 0) {
+    return Status::InvalidArgument(o.train + ": " + std::to_string(*rows) +
+                                   " rows leave no train or held-out rows at --test-fraction " +
+                                   Fixed(o.test_fraction, 3));
+  }
+  return Status::OK();
+}
+
+Status LoadShards(const DataPlan& plan, int index, int count, Dataset* train, Dataset* test) {
+  ml::RowRange r = ml::ShardRange(plan.train_rows, index, count);
+  RF_RETURN_IF_ERROR(ml::ReadDatasetRows(plan.train_file, r.begin, r.end, train));
+  train->global_rows = plan.train_rows;
+  ml::RowRange t = ml::ShardRange(plan.test_rows, index, count);
+  RF_RETURN_IF_ERROR(ml::ReadDatasetRows(plan.test_file, plan.test_offset + t.begin,
+                                         plan.test_offset + t.end, test));
+  test->global_rows = plan.test_rows;
+  if (test->inputs != train->inputs || test->class_names != train->class_names) {
+    return Status::InvalidArgument(plan.test_file + ": held-out data has other inputs or classes");
+  }
+  return Status::OK();
+}
+
+// Model i goes to a group: largest first, each to the group with the least work so far.
+std::vector<int> AssignModels(const std::vector<MlpSpec>& specs, int groups) {
+  std::vector<int> order(specs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return specs[a].ParameterCount() > specs[b].ParameterCount();
+  });
+  std::vector<int64_t> load(groups, 0);
+  std::vector<int> group(specs.size());
+  for (int i : order) {
+    const int g = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    group[i] = g;
+    load[g] += specs[i].ParameterCount();
+  }
+  return group;
+}
+
+void CheckMpiRc(int rc, const char* what) { CheckMpi(rc, what); }
+
+// Group root loads a checkpoint; everyone in the group gets the same state. Returns epochs done
+// (0 if there is no checkpoint).
+Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, const std::string& ckpt,
+                                 const ScratchDir& scratch, Mlp* model, ml::Optimizer* opt) {
+  int64_t header[3] = {0, 0, 0};  // status (0 ok, 1 error), epochs done, steps
+  std::string error;
+  if (root) {
+    auto exists = fs.Exists(ckpt);
+    if (!exists.ok()) {
+      header[0] = 1;
+      error = exists.status().message();
+    } else if (*exists) {
+      const std::string local = scratch.Join("resume.h5");
+      Status st = FetchToLocalFile(fs, ckpt, local);
+      Result<int> done = st.ok() ? ml::LoadCheckpoint(local, model, opt) : Result<int>(st);
+      if (done.ok()) {
+        header[1] = *done;
+        header[2] = opt->steps();
+      } else {
+        header[0] = 1;
+        error = done.status().message();
+      }
+    }
+  }
+  CheckMpiRc(MPI_Bcast(header, 3, MPI_INT64_T, 0, group), "MPI_Bcast(checkpoint)");
+  if (header[0] != 0) return Status::InvalidArgument(root ? error : ckpt + ": cannot resume");
+  if (header[1] == 0) return 0;
+  CheckMpiRc(MPI_Bcast(model->params().data(), static_cast<int>(model->params().size()), MPI_FLOAT,
+                       0, group),
+             "MPI_Bcast(params)");
+  CheckMpiRc(
+      MPI_Bcast(opt->first().data(), static_cast<int>(opt->first().size()), MPI_FLOAT, 0, group),
+      "MPI_Bcast(optimizer)");
+  if (!opt->second().empty()) {
+    CheckMpiRc(MPI_Bcast(opt->second().data(), static_cast<int>(opt->second().size()), MPI_FLOAT, 0,
+                         group),
+               "MPI_Bcast(optimizer)");
+  }
+  opt->set_steps(header[2]);
+  return static_cast<int>(header[1]);
+}
+
+// Group root writes `local` to `path` and publishes it; the group agrees on the outcome.
+Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::string& local,
+                       const std::string& path, const std::function<Status()>& make_local) {
+  Status st;
+  if (root) {
+    st = make_local();
+    std::unique_ptr<WritableFile> f;
+    if (st.ok()) st = fs.NewWritableFile(path, &f);
+    if (st.ok()) st = CopyLocalFileTo(local, f.get());
+    if (st.ok()) st = f->Finish();
+    if (st.ok()) st = f->Publish();
+    if (!st.ok() && f) f->Abort();
+  }
+  int ok = st.ok() ? 1 : 0;
+  CheckMpiRc(MPI_Bcast(&ok, 1, MPI_INT, 0, group), "MPI_Bcast(publish)");
+  if (ok) return Status::OK();
+  return root ? st : Status::IOError(path + ": writing failed on the group's first rank");
+}
+
+struct Bounds {
+  float lo[2] = {0, 0}, hi[2] = {1, 1};
+};
+
+Bounds DataBounds(MPI_Comm group, const Dataset& d) {
+  float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+  for (int64_t r = 0; r < d.rows(); ++r) {
+    for (int c = 0; c < 2; ++c) {
+      lo[c] = std::min(lo[c], d.dense[2 * r + c]);
+      hi[c] = std::max(hi[c], d.dense[2 * r + c]);
+    }
+  }
+  CheckMpiRc(MPI_Allreduce(MPI_IN_PLACE, lo, 2, MPI_FLOAT, MPI_MIN, group), "MPI_Allreduce");
+  CheckMpiRc(MPI_Allreduce(MPI_IN_PLACE, hi, 2, MPI_FLOAT, MPI_MAX, group), "MPI_Allreduce");
+  Bounds b;
+  for (int c = 0; c < 2; ++c) {
+    b.lo[c] = std::isfinite(lo[c]) ? lo[c] : 0.f;
+    b.hi[c] = std::isfinite(hi[c]) && hi[c] > b.lo[c] ? hi[c] : b.lo[c] + 1.f;
+  }
+  return b;
+}
+
+// Writes the decision surface file and returns its PNG.
+Status WriteSurface(Mlp& model, const Bounds& b, int g, const std::string& local,
+                    std::string* png) {
+  std::vector<float> xs(g), ys(g), grid(static_cast<size_t>(2) * g * g);
+  for (int i = 0; i < g; ++i) {
+    xs[i] = b.lo[0] + (b.hi[0] - b.lo[0]) * (static_cast<float>(i) + 0.5f) / g;
+    ys[i] = b.lo[1] + (b.hi[1] - b.lo[1]) * (static_cast<float>(i) + 0.5f) / g;
+  }
+  for (int i = 0; i < g; ++i) {
+    for (int j = 0; j < g; ++j) {
+      grid[2 * (i * g + j)] = xs[j];
+      grid[2 * (i * g + j) + 1] = ys[i];
+    }
+  }
+  ml::BatchView batch;
+  batch.rows = static_cast<int64_t>(g) * g;
+  batch.dense = grid.data();
+  std::vector<float> probs;
+  model.PredictProba(batch, &probs);
+  const int64_t k = model.dims().back();
+  std::vector<int64_t> labels(batch.rows);
+  std::vector<float> conf(batch.rows);
+  for (int64_t i = 0; i < batch.rows; ++i) {
+    const float* p = probs.data() + i * k;
+    labels[i] = std::max_element(p, p + k) - p;
+    conf[i] = p[labels[i]];
+  }
+  auto file = Hdf5File::Create(local);
+  if (!file.ok()) return file.status();
+  const uint64_t gg = static_cast<uint64_t>(g);
+  RF_RETURN_IF_ERROR((*file)->WriteFloat32("x", {gg}, xs.data()));
+  RF_RETURN_IF_ERROR((*file)->WriteFloat32("y", {gg}, ys.data()));
+  RF_RETURN_IF_ERROR(
+      (*file)->WriteFloat32("probs", {gg, gg, static_cast<uint64_t>(k)}, probs.data()));
+  RF_RETURN_IF_ERROR((*file)->WriteInt64("labels", {gg, gg}, labels.data()));
+  RF_RETURN_IF_ERROR(
+      (*file)->SetAttribute("/", "layout", "probs[i, j] and labels[i, j] at (x[j], y[i])"));
+  RF_RETURN_IF_ERROR((*file)->Close());
+  // The image has y growing upwards: row 0 of the image is the last grid row.
+  std::vector<int64_t> flipped(labels.size());
+  std::vector<float> flipped_conf(conf.size());
+  for (int i = 0; i < g; ++i) {
+    for (int j = 0; j < g; ++j) {
+      flipped[(g - 1 - i) * g + j] = labels[i * g + j];
+      flipped_conf[(g - 1 - i) * g + j] = conf[i * g + j];
+    }
+  }
+  *png = ml::EncodePng(g, g, ml::SurfaceRgb(g, g, flipped, flipped_conf));
+  return Status::OK();
+}
+
+// One model's line for the gather to rank 0 (tab-separated; PNG base64).
+std::string Serialize(const TrainMlpModelResult& m, const std::string& png) {
+  std::ostringstream s;
+  s.precision(17);
+  s << m.hidden << '\t' << m.layers << '\t' << m.parameters << '\t' << m.train_accuracy << '\t'
+    << m.test_accuracy << '\t' << m.train_loss << '\t' << m.test_loss << '\t' << m.epochs << '\t'
+    << m.seconds << '\t' << m.seconds_per_epoch << '\t' << ml::Base64(png) << '\n';
+  return s.str();
+}
+
+std::string FromBase64(const std::string& text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else
+      continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+void Deserialize(const std::string& text, std::vector<TrainMlpModelResult>* models,
+                 std::vector<std::string>* pngs) {
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> f;
+    size_t start = 0;
+    while (start <= line.size()) {
+      size_t tab = line.find('\t', start);
+      if (tab == std::string::npos) tab = line.size();
+      f.push_back(line.substr(start, tab - start));
+      start = tab + 1;
+    }
+    if (f.size() != 11) continue;
+    TrainMlpModelResult m;
+    m.hidden = f[0];
+    m.layers = std::stoi(f[1]);
+    m.parameters = std::stoll(f[2]);
+    m.train_accuracy = std::stod(f[3]);
+    m.test_accuracy = std::stod(f[4]);
+    m.train_loss = std::stod(f[5]);
+    m.test_loss = std::stod(f[6]);
+    m.epochs = std::stoi(f[7]);
+    m.seconds = std::stod(f[8]);
+    m.seconds_per_epoch = std::stod(f[9]);
+    models->push_back(m);
+    pngs->push_back(FromBase64(f[10]));
+  }
+}
+
+std::string MetricsCsv(const TrainMlpResult& r) {
+  std::string csv =
+      "hidden,layers,parameters,train_accuracy,test_accuracy,train_loss,test_loss,epochs,seconds,"
+      "seconds_per_epoch,chosen\n";
+  for (size_t i = 0; i < r.models.size(); ++i) {
+    const TrainMlpModelResult& m = r.models[i];
+    csv += m.hidden + "," + std::to_string(m.layers) + "," + std::to_string(m.parameters) + "," +
+           Fixed(m.train_accuracy, 6) + "," + Fixed(m.test_accuracy, 6) + "," +
+           Fixed(m.train_loss, 6) + "," + Fixed(m.test_loss, 6) + "," + std::to_string(m.epochs) +
+           "," + Fixed(m.seconds, 3) + "," + Fixed(m.seconds_per_epoch, 4) + "," +
+           (static_cast<int>(i) == r.chosen ? "1" : "0") + "\n";
+  }
+  return csv;
+}
+
+struct ModelJob {
+  MlpSpec spec;
+  int group = 0;
+};
+
+struct GroupContext {
+  MPI_Comm comm = MPI_COMM_NULL;
+  int rank = 0, size = 1;
+  bool root() const { return rank == 0; }
+};
+
+// Trains one model in the group and stages its files (group root). Collective over the group.
+Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
+                const ScratchDir& scratch, const Dataset& train, const Dataset& test,
+                const MlpSpec& spec, ml::OutputFiles* out, std::string* serialized) {
+  const std::string name = "hidden-" + spec.HiddenName();
+  const std::string ckpt = FileSystem::Join(o.dest, "_checkpoints/_" + name + ".ckpt.h5");
+  Mlp model(spec);
+  model.Initialize(o.seed);
+  ml::TrainOptions to;
+  to.epochs = o.epochs;
+  to.batch = o.batch;
+  to.seed = o.seed;
+  to.optimizer = o.optimizer;
+  ml::Trainer trainer(g.comm, &model, to);
+  int start = 0;
+  if (o.resume) {
+    auto done =
+        ResumeFromCheckpoint(g.comm, g.root(), fs, ckpt, scratch, &model, &trainer.optimizer());
+    if (!done.ok()) return done.status();
+    start = std::min(*done, o.epochs);
+    if (start > 0 && g.root()) {
+      LogInfo("train_mlp: " + name + ": resuming after epoch " + std::to_string(start));
+    }
+  }
+  double seconds = 0;
+  int epochs_run = 0;
+  const std::string local_ckpt = scratch.Join("ckpt.h5");
+  Status st = trainer.Fit(train, start, [&](const ml::EpochStats& s) -> Status {
+    seconds += s.seconds;
+    ++epochs_run;
+    if (g.root()) {
+      LogInfo("train_mlp: " + name + " epoch " + std::to_string(s.epoch + 1) + "/" +
+              std::to_string(o.epochs) + ": loss " + Fixed(s.loss, 4) + ", accuracy " +
+              Fixed(s.accuracy, 4) + ", " + Fixed(s.seconds, 3) + " s");
+    }
+    RF_RETURN_IF_ERROR(PublishFromRoot(g.comm, g.root(), fs, local_ckpt, ckpt, [&] {
+      return ml::SaveCheckpoint(local_ckpt, model, train.class_names, trainer.optimizer(),
+                                s.epoch + 1, {});
+    }));
+    if (o.stop_after_epochs > 0 && s.epoch + 1 >= o.stop_after_epochs && s.epoch + 1 < o.epochs) {
+      return Status::Aborted("stopped after epoch " + std::to_string(s.epoch + 1) +
+                             " (--stop-after-epochs)");
+    }
+    return Status::OK();
+  });
+  if (!st.ok()) return st.WithPrefix(name);
+  const ml::EvalStats tr = trainer.Evaluate(train);
+  const ml::EvalStats te = trainer.Evaluate(test);
+  TrainMlpModelResult m;
+  m.hidden = spec.HiddenName();
+  m.layers = static_cast<int>(spec.hidden.size());
+  m.parameters = spec.ParameterCount();
+  m.train_accuracy = tr.accuracy;
+  m.test_accuracy = te.accuracy;
+  m.train_loss = tr.loss;
+  m.test_loss = te.loss;
+  m.epochs = o.epochs;
+  m.seconds = seconds;
+  m.seconds_per_epoch = epochs_run > 0 ? seconds / epochs_run : 0;
+  const bool surface = o.grid > 0 && spec.inputs == 2 && !train.sparse;
+  Bounds bounds;
+  if (surface) bounds = DataBounds(g.comm, train);
+  if (!g.root()) return Status::OK();
+  std::string png;
+  const std::string local_model = scratch.Join(name + ".h5");
+  {
+    auto file = Hdf5File::Create(local_model);
+    if (!file.ok()) return file.status();
+    ml::Attributes attrs = {{"train_accuracy", Fixed(m.train_accuracy, 6)},
+                            {"test_accuracy", Fixed(m.test_accuracy, 6)},
+                            {"train_loss", Fixed(m.train_loss, 6)},
+                            {"test_loss", Fixed(m.test_loss, 6)},
+                            {"epochs", std::to_string(o.epochs)},
+                            {"optimizer", ml::OptimizerName(o.optimizer.kind)},
+                            {"seed", std::to_string(o.seed)}};
+    RF_RETURN_IF_ERROR(ml::WriteModel(model, train.class_names, attrs, file->get()));
+    RF_RETURN_IF_ERROR((*file)->Close());
+  }
+  RF_RETURN_IF_ERROR(out->AddLocalFile("models/" + name + ".h5", local_model));
+  if (surface) {
+    const std::string local_surface = scratch.Join(name + "-surface.h5");
+    RF_RETURN_IF_ERROR(WriteSurface(model, bounds, o.grid, local_surface, &png));
+    RF_RETURN_IF_ERROR(out->AddLocalFile("surfaces/" + name + ".h5", local_surface));
+  }
+  *serialized += Serialize(m, png);
+  LogInfo("train_mlp: " + name + ": train accuracy " + Fixed(m.train_accuracy, 4) +
+          ", held-out accuracy " + Fixed(m.test_accuracy, 4) + ", " + Fixed(m.seconds, 2) + " s");
+  return Status::OK();
+}
+
+std::string OptimizerText(const ml::OptimizerOptions& o) {
+  std::string s = std::string(ml::OptimizerName(o.kind)) + ", lr " + Fixed(o.learning_rate, 5);
+  if (o.kind == ml::OptimizerKind::kSgd) s += ", momentum " + Fixed(o.momentum, 3);
+  if (o.l2 != 0) s += ", l2 " + Fixed(o.l2, 6);
+  return s;
+}
+
+}  // namespace
+
+Result<std::vector<std::vector<int64_t>>> ParseHiddenList(const std::string& text) {
+  std::vector<std::vector<int64_t>> models;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    std::vector<int64_t> widths;
+    std::stringstream layers(item);
+    std::string w;
+    while (std::getline(layers, w, '-')) {
+      char* end = nullptr;
+      const long long v = std::strtoll(w.c_str(), &end, 10);
+      if (w.empty() || *end != '\0' || v < 0 || v > 1000000) {
+        return Status::InvalidArgument("--hidden: bad width '" + w + "' in '" + text + "'");
+      }
+      if (v > 0) widths.push_back(v);
+    }
+    models.push_back(widths);
+  }
+  if (models.empty()) return Status::InvalidArgument("--hidden: no model sizes given");
+  return models;
+}
+
+Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult* result) {
+  if (o.models.empty()) return Status::InvalidArgument("no model sizes given (--hidden)");
+  if (o.epochs <= 0 || o.batch <= 0) {
+    return Status::InvalidArgument("--epochs and --batch must be positive");
+  }
+  if (o.test.empty() && (o.test_fraction <= 0 || o.test_fraction >= 1)) {
+    return Status::InvalidArgument("--test-fraction must be in (0, 1) when --test is not given");
+  }
+  if (o.grid < 0 || o.grid > 2000) return Status::InvalidArgument("--grid must be in [0, 2000]");
+  auto activation = ml::ParseActivation(o.activation);
+  if (!activation.ok()) return activation.status();
+  std::unique_ptr<FileSystem> fs;
+  RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &fs));
+  ml::OutputFiles out(mpi, *fs, o.dest);
+  RF_RETURN_IF_ERROR(out.CheckDest(o.overwrite));
+
+  ScratchDir scratch;
+  DataPlan plan;
+  Status st = scratch.ok() ? PlanData(o, scratch, &plan)
+                           : Status::IOError("cannot create a temporary folder under $TMPDIR");
+  if (!mpi.AllOk(st.ok()))
+    return st.ok() ? Status::Aborted("another rank failed to read data") : st;
+
+  const int models = static_cast<int>(o.models.size());
+  const int groups = std::max(1, std::min(o.groups > 0 ? o.groups : models, mpi.size()));
+  GroupContext g;
+  const int color = static_cast<int>(static_cast<int64_t>(mpi.rank()) * groups / mpi.size());
+  CheckMpi(MPI_Comm_split(mpi.comm(), color, mpi.rank(), &g.comm), "MPI_Comm_split");
+  MPI_Comm_rank(g.comm, &g.rank);
+  MPI_Comm_size(g.comm, &g.size);
+
+  Dataset train, test;
+  st = LoadShards(plan, g.rank, g.size, &train, &test);
+  if (!mpi.AllOk(st.ok())) {
+    MPI_Comm_free(&g.comm);
+    return st.ok() ? Status::Aborted("another rank failed to read data") : st;
+  }
+  std::vector<MlpSpec> specs;
+  for (const auto& hidden : o.models) {
+    specs.push_back(MlpSpec{train.inputs, hidden, train.classes(), *activation});
+  }
+  const std::vector<int> assignment = AssignModels(specs, groups);
+  if (mpi.is_root()) {
+    LogInfo("train_mlp: " + std::to_string(plan.train_rows) + " train rows, " +
+            std::to_string(plan.test_rows) + " held-out rows, " + std::to_string(train.inputs) +
+            " inputs, " + std::to_string(train.classes()) + " classes; " + std::to_string(models) +
+            " model(s) on " + std::to_string(groups) + " group(s) of ranks");
+  }
+  std::string serialized;
+  for (int i = 0; i < models && st.ok(); ++i) {
+    if (assignment[i] != color) continue;
+    st = TrainOne(o, g, *fs, scratch, train, test, specs[i], &out, &serialized);
+    // Staging is done by the group's first rank alone: the group agrees before its next model.
+    int ok = st.ok() ? 1 : 0;
+    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, g.comm), "MPI_Allreduce");
+    if (ok == 0 && st.ok()) st = Status::Aborted("another rank of the group failed");
+  }
+  // Every rank of a group saw the same status for collective failures; agree world-wide now.
+  const bool all_ok = mpi.AllOk(st.ok());
+  std::vector<std::string> gathered = mpi.GatherToRoot(serialized);
+  Status local = st;
+  if (all_ok && mpi.is_root()) {
+    std::vector<std::string> pngs;
+    std::vector<TrainMlpModelResult> rows;
+    for (const std::string& part : gathered) Deserialize(part, &rows, &pngs);
+    std::vector<size_t> order(rows.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return rows[a].parameters < rows[b].parameters; });
+    ml::ReportPage page;
+    page.title = o.title;
+    for (size_t i : order) {
+      result->models.push_back(rows[i]);
+      const TrainMlpModelResult& m = rows[i];
+      page.models.push_back(ml::ReportModel{m.hidden, m.parameters, m.train_accuracy,
+                                            m.test_accuracy, m.train_loss, m.test_loss, m.seconds,
+                                            m.seconds_per_epoch, m.epochs, pngs[i]});
+    }
+    for (size_t i = 0; i < result->models.size(); ++i) {
+      if (result->chosen < 0 ||
+          result->models[i].test_accuracy > result->models[result->chosen].test_accuracy) {
+        result->chosen = static_cast<int>(i);
+      }
+    }
+    result->train_rows = plan.train_rows;
+    result->test_rows = plan.test_rows;
+    page.chosen = result->chosen;
+    page.chosen_reason = "highest held-out accuracy; ties go to the smaller model";
+    page.setup = {{"training data", o.train},
+                  {"held-out data", o.test.empty() ? "last " + Fixed(100 * o.test_fraction, 1) +
+                                                         "% of the training file"
+                                                   : o.test},
+                  {"rows", std::to_string(plan.train_rows) + " train, " +
+                               std::to_string(plan.test_rows) + " held-out"},
+                  {"inputs / classes",
+                   std::to_string(train.inputs) + " / " + std::to_string(train.classes())},
+                  {"activation", o.activation},
+                  {"optimizer", OptimizerText(o.optimizer)},
+                  {"epochs / batch", std::to_string(o.epochs) + " / " + std::to_string(o.batch)},
+                  {"seed", std::to_string(o.seed)},
+                  {"ranks / groups", std::to_string(mpi.size()) + " / " + std::to_string(groups)}};
+    page.notes_html = o.notes_html;
+    const TrainMlpModelResult& c = result->models[result->chosen];
+    local = out.AddBytes("metrics.csv", MetricsCsv(*result));
+    if (local.ok()) local = out.AddBytes("report.html", ml::RenderReportHtml(page));
+    if (local.ok()) {
+      local = out.AddBytes("selection.json",
+                           "{\"chosen_hidden\":\"" + c.hidden +
+                               "\",\"parameters\":" + std::to_string(c.parameters) +
+                               ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
+                               ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
+                               ",\"criterion\":\"highest held-out accuracy, ties to fewer "
+                               "parameters\"}\n");
+    }
+  }
+  const std::string manifest =
+      "\"job\":\"train_mlp\",\"arguments\":\"" + ml::JsonEscape(o.command_line) +
+      "\",\"ranks\":" + std::to_string(mpi.size()) + ",\"groups\":" + std::to_string(groups) +
+      ",\"train_rows\":" + std::to_string(plan.train_rows) +
+      ",\"test_rows\":" + std::to_string(plan.test_rows);
+  Status commit = out.Commit(all_ok && local.ok(), manifest);
+  if (commit.ok() && g.root()) {
+    // Checkpoints are for interrupted runs only.
+    std::vector<std::string> stale;
+    for (int i = 0; i < models; ++i) {
+      if (assignment[i] == color) {
+        stale.push_back(
+            FileSystem::Join(o.dest, "_checkpoints/_hidden-" + specs[i].HiddenName() + ".ckpt.h5"));
+      }
+    }
+    Status del = fs->Delete(stale);
+    if (!del.ok()) LogWarning("train_mlp: could not delete checkpoints: " + del.message());
+  }
+  MPI_Comm_free(&g.comm);
+  if (!st.ok()) return st;
+  if (!local.ok()) return local;
+  if (!all_ok) return Status::Aborted("another rank failed; nothing was committed");
+  return commit;
+}
+
+}  // namespace rankflow

@@ -1,0 +1,76 @@
+// train_mlp: trains one MLP or a sweep of hidden sizes on an HDF5 data set (operators/ml/dataset.h
+// layout, e.g. make_training_data's data.h5), data-parallel over MPI, and writes:
+//
+//   dest/metrics.csv                 hidden,layers,parameters,train_accuracy,test_accuracy,
+//                                    train_loss,test_loss,epochs,seconds,seconds_per_epoch,chosen
+//   dest/models/hidden-<h>.h5        weights (operators/ml/model_io.h layout) + metric attributes
+//   dest/surfaces/hidden-<h>.h5      decision surface on a grid (2-input data only):
+//                                    /x float32 [G], /y float32 [G] (grid coordinates, ascending),
+//                                    /probs float32 [G, G, classes] (probs[i, j] at (x[j], y[i])),
+//                                    /labels int64 [G, G] (arg-max class)
+//   dest/report.html                 self-contained: setup, accuracy-vs-size SVG, table, surfaces
+//   dest/selection.json              the chosen hidden size: highest held-out accuracy, ties to
+//                                    fewer parameters
+//   dest/_SUCCESS                    manifest, written last
+//
+// A sweep splits the ranks into groups (MPI_Comm_split, --groups; default one group per model up
+// to the rank count); each group trains its share of the models (largest first, to the least
+// loaded group), data-parallel over its ranks. Each model is checkpointed after every epoch to
+// dest/_checkpoints/_hidden-<h>.ckpt.h5; --resume continues from there. Checkpoints are deleted
+// after a successful commit.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "operators/ml/optimizer.h"
+#include "runtime/mpi_context.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+struct TrainMlpOptions {
+  std::string train;  // .h5 file, or a folder holding data.h5
+  std::string test;   // optional held-out file; else the last test_fraction of train
+  double test_fraction = 0.2;
+  std::vector<std::vector<int64_t>> models;  // hidden widths of each model
+  std::string activation = "relu";
+  int epochs = 20;
+  int64_t batch = 200;
+  ml::OptimizerOptions optimizer;
+  uint64_t seed = 1;
+  std::string dest;
+  bool overwrite = false;
+  int groups = 0;  // 0: min(models, ranks)
+  int grid = 100;  // decision-surface resolution (2-input data only); 0: none
+  bool resume = false;
+  int stop_after_epochs = 0;  // testing: fail (no commit) once every model has this many epochs
+  std::string title = "train_mlp: hidden-size sweep";
+  std::string notes_html;    // extra HTML for the report
+  std::string command_line;  // for the manifest
+};
+
+struct TrainMlpModelResult {
+  std::string hidden;
+  int layers = 0;
+  int64_t parameters = 0;
+  double train_accuracy = 0, test_accuracy = 0, train_loss = 0, test_loss = 0;
+  int epochs = 0;
+  double seconds = 0, seconds_per_epoch = 0;
+};
+
+struct TrainMlpResult {
+  std::vector<TrainMlpModelResult> models;  // by parameter count, ascending (rank 0 only)
+  int chosen = -1;
+  int64_t train_rows = 0, test_rows = 0;
+};
+
+// "5,10,600" -> {{5},{10},{600}}; "64-32" is one model with two hidden layers; "0": no hidden
+// layer (multinomial logistic regression).
+Result<std::vector<std::vector<int64_t>>> ParseHiddenList(const std::string& text);
+
+// Collective over every rank. Ok on every rank iff the output was committed.
+Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& options, TrainMlpResult* result);
+
+}  // namespace rankflow
