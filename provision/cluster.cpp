@@ -1,0 +1,476 @@
+// Cluster::Up and its steps. Down, status and run live in cluster_ops.cpp.
+#include "provision/cluster.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "provision/s3_object.h"
+#include "provision/ssh_key.h"
+#include "provision/user_data.h"
+#include "runtime/log.h"
+
+namespace rankflow::provision {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Official Debian images (https://wiki.debian.org/Cloud/AmazonEC2Image): owner account.
+constexpr char kDebianOwner[] = "136693071363";
+
+double SecondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string Money(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "$%.2f", usd);
+  return buf;
+}
+
+std::string LastLines(const std::string& text, int n) {
+  size_t pos = text.size();
+  while (n-- > 0 && pos > 0) {
+    size_t nl = text.rfind('\n', pos - 1);
+    if (nl == std::string::npos) return text;
+    pos = nl;
+  }
+  return text.substr(pos == text.size() ? pos : pos + 1);
+}
+
+}  // namespace
+
+// What one Up() has created so far and learned about its nodes.
+struct Cluster::Launch {
+  Clock::time_point start = Clock::now();
+  Clock::time_point deadline;
+  std::string vpc_id;
+  std::string subnet_id;
+  std::string group_id;
+  std::string key_name;
+  std::string image_id;
+  std::string placement_group;
+  std::string binaries_url;
+  std::vector<Node> nodes;
+  std::vector<std::unique_ptr<SshSession>> sessions;  // parallel to nodes
+  std::vector<std::string> homes;                     // remote $HOME per node
+};
+
+Cluster::Cluster(ClusterSpec spec, Ec2Client* ec2, PriceTable prices, Reporter report)
+    : spec_(std::move(spec)), ec2_(ec2), prices_(std::move(prices)), report_(std::move(report)) {
+  if (!report_) report_ = [](const std::string&) {};
+}
+
+std::vector<Ec2Filter> Cluster::TagFilter() const {
+  return {{std::string("tag:") + kClusterTag, {spec_.name}}};
+}
+
+int Cluster::SlotsFor(const std::string& type) const {
+  auto p = prices_.Lookup(type);
+  return p.ok() && p->vcpus > 0 ? p->vcpus : 1;
+}
+
+Node Cluster::MakeNode(const Instance& instance) const {
+  Node n;
+  auto role = instance.tags.find(kRoleTag);
+  n.role = role != instance.tags.end() ? role->second : "worker";
+  n.instance = instance;
+  n.slots = SlotsFor(instance.instance_type);
+  n.address =
+      !spec_.local && !instance.public_ip.empty() ? instance.public_ip : instance.private_ip;
+  return n;
+}
+
+std::string Cluster::RemoteDir(const Node& node, const std::string& home) const {
+  if (spec_.local) return spec_.key_dir + "/nodes/" + node.instance.private_ip;
+  return home + "/.rankflow";
+}
+
+std::string Cluster::CostEstimate() const {
+  auto head = prices_.Lookup(spec_.head_type);
+  auto worker = prices_.Lookup(spec_.worker_type);
+  std::string what = "1 x " + spec_.head_type + " (head)";
+  if (spec_.workers > 0) what += " + " + std::to_string(spec_.workers) + " x " + spec_.worker_type;
+  if (!head.ok() || (spec_.workers > 0 && !worker.ok())) {
+    return "estimated cost: " + what + ": unknown (not in the price table " + prices_.source + ")";
+  }
+  double per_hour =
+      head->usd_per_hour + (spec_.workers > 0 ? worker->usd_per_hour * spec_.workers : 0);
+  std::string s = "estimated cost: " + what + " = " + Money(per_hour) + "/h on-demand (" +
+                  prices_.region + " prices), at most " +
+                  Money(per_hour * spec_.ttl_minutes / 60.0) + " for the ttl of " +
+                  std::to_string(spec_.ttl_minutes) + " min";
+  if (spec_.spot) s += "; spot: at most these figures";
+  return s;
+}
+
+Result<UpResult> Cluster::Up() {
+  Launch launch;
+  launch.deadline = launch.start + std::chrono::seconds(spec_.boot_deadline_s);
+  report_(CostEstimate());
+  auto live = Nodes();
+  if (!live.ok()) return live.status();
+  if (!live->empty()) {
+    return Status::AlreadyExists(
+        "cluster " + spec_.name + " already has " + std::to_string(live->size()) +
+        " live instance(s); run `provision down --name " + spec_.name + "` first");
+  }
+  UpResult result;
+  Status s = DoUp(&launch, &result);
+  if (s.ok()) {
+    result.seconds = SecondsSince(launch.start);
+    report_("cluster " + spec_.name + " is ready: " + std::to_string(result.nodes.size()) +
+            " node(s), hostfile " + result.hostfile_path);
+    return result;
+  }
+  report_("up failed: " + s.message());
+  report_("cleaning up everything cluster " + spec_.name + " created");
+  launch.sessions.clear();
+  Status cleanup = Down(std::max(120, spec_.boot_deadline_s));
+  if (!cleanup.ok()) return s.WithPrefix("cleanup also failed (" + cleanup.message() + ")");
+  return s;
+}
+
+Status Cluster::DoUp(Launch* launch, UpResult* result) {
+  RF_RETURN_IF_ERROR(EnsureNetwork(launch));
+  RF_RETURN_IF_ERROR(EnsureKeyPair(launch));
+  RF_RETURN_IF_ERROR(EnsureSecurityGroup(launch));
+  RF_RETURN_IF_ERROR(LaunchNodes(launch));
+  RF_RETURN_IF_ERROR(WaitRunning(launch));
+  RF_RETURN_IF_ERROR(WaitReachable(launch));
+  return DistributeClusterKey(launch, result);
+}
+
+Status Cluster::EnsureNetwork(Launch* launch) {
+  Tags tags = {{kClusterTag, spec_.name}, {"Name", ResourceName(spec_)}};
+  launch->subnet_id = spec_.subnet_id;
+  launch->vpc_id = spec_.vpc_id;
+  if (spec_.local) {
+    // moto hands out 127.0.0.4, .5, … in a 127.0.0.0/24 subnet: addresses the loopback sshd
+    // listens on. A VPC per cluster keeps concurrent clusters' addresses independent.
+    auto vpc = ec2_->CreateVpc("127.0.0.0/16", tags);
+    if (!vpc.ok()) return vpc.status();
+    launch->vpc_id = *vpc;
+    auto subnet = ec2_->CreateSubnet(*vpc, "127.0.0.0/24", tags);
+    if (!subnet.ok()) return subnet.status();
+    launch->subnet_id = *subnet;
+    launch->image_id = spec_.ami.empty() ? "ami-0123456789abcdef0" : spec_.ami;
+    return Status::OK();
+  }
+  launch->image_id = spec_.ami;
+  if (launch->image_id.empty()) {
+    auto images = ec2_->DescribeImages(
+        {kDebianOwner},
+        {{"name", {"debian-12-amd64-*"}}, {"architecture", {"x86_64"}}, {"state", {"available"}}});
+    if (!images.ok()) return images.status();
+    if (images->empty()) {
+      return Status::NotFound("no official debian 12 amd64 image found in region " + spec_.region +
+                              "; give --ami");
+    }
+    auto newest = std::max_element(
+        images->begin(), images->end(),
+        [](const Image& a, const Image& b) { return a.creation_date < b.creation_date; });
+    launch->image_id = newest->id;
+    report_("image: " + newest->id + " (" + newest->name + ")");
+  }
+  return Status::OK();
+}
+
+Status Cluster::EnsureKeyPair(Launch* launch) {
+  launch->key_name = ResourceName(spec_);
+  auto key = GenerateEd25519Key(launch->key_name);
+  if (!key.ok()) return key.status();
+  RF_RETURN_IF_ERROR(WriteKeyFiles(PrivateKeyPath(), *key));
+  // A key pair of this name without live instances is an orphan of an earlier run: replace it.
+  auto existing = ec2_->DescribeKeyPairs({{"key-name", {launch->key_name}}});
+  if (existing.ok() && !existing->empty()) {
+    RF_RETURN_IF_ERROR(ec2_->DeleteKeyPair(launch->key_name));
+  }
+  auto id = ec2_->ImportKeyPair(launch->key_name, key->public_line, {{kClusterTag, spec_.name}});
+  if (!id.ok()) return id.status();
+  if (spec_.local && !spec_.local_authorized_keys.empty()) {
+    // Stands in for EC2/cloud-init copying the key pair into the instance's authorized_keys.
+    std::ofstream out(spec_.local_authorized_keys, std::ios::app);
+    out << key->public_line << "\n";
+    if (!out) return Status::IOError(spec_.local_authorized_keys + ": cannot append the key");
+  }
+  report_("key pair " + launch->key_name + " imported; private key " + PrivateKeyPath());
+  return Status::OK();
+}
+
+Status Cluster::EnsureSecurityGroup(Launch* launch) {
+  std::string name = ResourceName(spec_);
+  std::vector<Ec2Filter> filters = {{"group-name", {name}}};
+  if (!launch->vpc_id.empty()) filters.push_back({"vpc-id", {launch->vpc_id}});
+  auto groups = ec2_->DescribeSecurityGroups(filters);
+  if (!groups.ok()) return groups.status();
+  if (!groups->empty()) {
+    launch->group_id = groups->front().id;
+    report_("reusing security group " + launch->group_id);
+    return Status::OK();
+  }
+  auto id = ec2_->CreateSecurityGroup(name, "rankflow cluster " + spec_.name, launch->vpc_id,
+                                      {{kClusterTag, spec_.name}});
+  if (!id.ok()) return id.status();
+  launch->group_id = *id;
+  IngressRule inside;  // all traffic between members: MPI picks ports at random
+  inside.source_group_id = *id;
+  IngressRule ssh;
+  ssh.protocol = "tcp";
+  ssh.from_port = ssh.to_port = spec_.ssh_port;
+  ssh.cidr = spec_.ssh_cidr;
+  RF_RETURN_IF_ERROR(ec2_->AuthorizeIngress(*id, {inside, ssh}));
+  report_("security group " + *id + ": all traffic inside the group, ssh from " + spec_.ssh_cidr);
+  return Status::OK();
+}
+
+Status Cluster::LaunchNodes(Launch* launch) {
+  if (spec_.placement_group) {
+    std::string pg = ResourceName(spec_);
+    Status s = ec2_->CreatePlacementGroup(pg, "cluster", {{kClusterTag, spec_.name}});
+    if (s.ok()) {
+      launch->placement_group = pg;
+    } else {
+      // moto answers 500 here; a real EC2 account may lack capacity. Neither is worth failing
+      // the launch for: the nodes still work, with ordinary networking.
+      report_("warning: no placement group (" + s.message() + "); launching without one");
+    }
+  }
+  if (!spec_.artifacts.empty()) {
+    auto where = ParseS3Location(spec_.artifacts);
+    if (!where.ok()) return where.status();
+    auto s3 = S3Objects::FromEnvironment(spec_.region);
+    if (!s3.ok()) return s3.status();
+    auto url = (*s3)->PresignGet(*where, spec_.boot_deadline_s + 3600);
+    if (!url.ok()) return url.status();
+    launch->binaries_url = *url;
+  }
+  for (const char* role : {"head", "worker"}) {
+    bool head = std::string(role) == "head";
+    int count = head ? 1 : spec_.workers;
+    if (count == 0) continue;
+    UserDataOptions ud;
+    ud.cluster = spec_.name;
+    ud.role = role;
+    ud.ttl_minutes = spec_.ttl_minutes;
+    ud.binaries_url = launch->binaries_url;
+    ud.extra_packages = spec_.extra_packages;
+    RunRequest r;
+    r.image_id = launch->image_id;
+    r.instance_type = head ? spec_.head_type : spec_.worker_type;
+    r.count = count;
+    r.key_name = launch->key_name;
+    r.security_group_ids = {launch->group_id};
+    r.subnet_id = launch->subnet_id;
+    r.user_data = GenerateUserData(ud);
+    r.tags = {
+        {kClusterTag, spec_.name}, {kRoleTag, role}, {"Name", ResourceName(spec_) + "-" + role}};
+    r.spot = spec_.spot;
+    r.spot_max_price = spec_.spot_max_price;
+    r.iam_instance_profile = spec_.instance_profile;
+    r.placement_group = launch->placement_group;
+    auto instances = ec2_->RunInstances(r);
+    if (!instances.ok()) return instances.status();
+    for (const Instance& i : *instances) {
+      Node n = MakeNode(i);
+      n.role = role;
+      launch->nodes.push_back(n);
+    }
+    report_("launched " + std::to_string(count) + " x " + r.instance_type + " (" + role + ")" +
+            (spec_.spot ? " spot" : ""));
+  }
+  return Status::OK();
+}
+
+Status Cluster::WaitRunning(Launch* launch) {
+  std::vector<std::string> ids;
+  for (const Node& n : launch->nodes) ids.push_back(n.instance.id);
+  auto delay = std::chrono::milliseconds(100);
+  while (true) {
+    auto described = ec2_->DescribeInstances({}, ids);
+    if (!described.ok()) return described.status();
+    int running = 0;
+    for (const Instance& i : *described) {
+      for (Node& n : launch->nodes) {
+        if (n.instance.id != i.id) continue;
+        std::string role = n.role;
+        n = MakeNode(i);
+        n.role = role;
+        if (i.state == "running") ++running;
+        if (i.state == "terminated" || i.state == "shutting-down" || i.state == "stopped") {
+          return Status::Unavailable(DescribeFailedNode(n, "it stopped while booting"));
+        }
+      }
+    }
+    if (running == static_cast<int>(launch->nodes.size())) break;
+    if (Clock::now() + delay > launch->deadline) {
+      for (const Node& n : launch->nodes) {
+        if (n.instance.state != "running") {
+          return Status::Unavailable(DescribeFailedNode(
+              n, "it was not running after " + std::to_string(spec_.boot_deadline_s) + " s"));
+        }
+      }
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(spec_.local ? 500 : 3000));
+  }
+  report_("all " + std::to_string(launch->nodes.size()) + " instances running after " +
+          std::to_string(static_cast<int>(SecondsSince(launch->start))) + " s");
+  return Status::OK();
+}
+
+Status Cluster::WaitReachable(Launch* launch) {
+  size_t n = launch->nodes.size();
+  launch->sessions.resize(n);
+  launch->homes.resize(n);
+  std::vector<std::string> errors(n);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < n; ++i) {
+    threads.emplace_back([this, launch, i, &errors] {
+      const Node& node = launch->nodes[i];
+      std::string last_error = "no attempt";
+      while (Clock::now() < launch->deadline) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(launch->deadline - Clock::now());
+        if (!launch->sessions[i]) {
+          SshOptions o;
+          o.host = node.address;
+          o.port = spec_.ssh_port;
+          o.user = spec_.ssh_user;
+          o.private_key_path = PrivateKeyPath();
+          o.connect_timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), 5000));
+          auto s = SshSession::Connect(o);
+          if (!s.ok()) {
+            last_error = s.status().message();
+            std::this_thread::sleep_for(std::chrono::milliseconds(spec_.local ? 100 : 2000));
+            continue;
+          }
+          launch->sessions[i] = std::move(*s);
+        }
+        SshSession& ssh = *launch->sessions[i];
+        std::string marker = "/var/lib/rankflow/bootstrap-done";
+        if (spec_.local) {
+          // No cloud-init runs on a loopback "node": do the part of the bootstrap that matters
+          // here (the marker) so the wait below is the same code path as on EC2.
+          marker = RemoteDir(node, "") + "/bootstrap-done";
+          auto r = ssh.Exec(
+              "mkdir -p " + ShellQuote(RemoteDir(node, "")) + " && touch " + ShellQuote(marker),
+              nullptr, nullptr, 10000);
+          if (!r.ok() || r->exit_code != 0) {
+            last_error = r.ok() ? "local bootstrap failed" : r.status().message();
+            launch->sessions[i].reset();
+            continue;
+          }
+        }
+        std::string home;
+        auto r = ssh.Exec(
+            "test -e " + ShellQuote(marker) + " && printf %s \"$HOME\"",
+            [&](std::string_view c) { home.append(c); }, nullptr, 10000);
+        if (!r.ok()) {
+          last_error = r.status().message();
+          launch->sessions[i].reset();
+          continue;
+        }
+        if (r->exit_code == 0) {
+          launch->homes[i] = home;
+          return;
+        }
+        last_error = "reachable over ssh, but bootstrap has not finished (no " + marker + ")";
+        std::this_thread::sleep_for(std::chrono::milliseconds(spec_.local ? 100 : 3000));
+      }
+      errors[i] = last_error;
+      launch->sessions[i].reset();
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::string failures;
+  for (size_t i = 0; i < n; ++i) {
+    if (errors[i].empty()) continue;
+    if (!failures.empty()) failures += "\n";
+    failures += DescribeFailedNode(
+        launch->nodes[i],
+        "not ready within " + std::to_string(spec_.boot_deadline_s) + " s: " + errors[i]);
+  }
+  if (!failures.empty()) return Status::Unavailable(failures);
+  report_("all nodes reachable over ssh and bootstrapped after " +
+          std::to_string(static_cast<int>(SecondsSince(launch->start))) + " s");
+  return Status::OK();
+}
+
+std::string Cluster::DescribeFailedNode(const Node& node, const std::string& why) {
+  std::string state = node.instance.state;
+  std::string reason = node.instance.state_reason;
+  auto fresh = ec2_->DescribeInstances({}, {node.instance.id});
+  if (fresh.ok() && !fresh->empty()) {
+    state = fresh->front().state;
+    reason = fresh->front().state_reason;
+  }
+  std::string msg = "node " + node.instance.id + " (" + node.role + ", " +
+                    (node.address.empty() ? "no address" : node.address) + ") failed: " + why +
+                    "; state " + state;
+  if (!reason.empty()) msg += " (" + reason + ")";
+  auto console = ec2_->GetConsoleOutput(node.instance.id);
+  if (console.ok() && !console->empty()) {
+    msg += "; console output (last lines):\n" + LastLines(*console, 15);
+  } else {
+    msg += "; no console output";
+  }
+  return msg;
+}
+
+Status Cluster::DistributeClusterKey(Launch* launch, UpResult* result) {
+  auto key = GenerateEd25519Key(ResourceName(spec_) + "-intra");
+  if (!key.ok()) return key.status();
+  std::string known_hosts;
+  std::string hostfile;
+  for (size_t i = 0; i < launch->nodes.size(); ++i) {
+    const Node& n = launch->nodes[i];
+    const SshSession& s = *launch->sessions[i];
+    known_hosts += KnownHostsLine(n.instance.private_ip, spec_.ssh_port, s.host_key_type(),
+                                  s.host_key_blob()) +
+                   "\n";
+    hostfile += n.instance.private_ip + " slots=" + std::to_string(n.slots) + "\n";
+  }
+  if (spec_.local && !spec_.local_authorized_keys.empty()) {
+    std::ofstream out(spec_.local_authorized_keys, std::ios::app);
+    out << key->public_line << "\n";
+    if (!out) return Status::IOError(spec_.local_authorized_keys + ": cannot append the key");
+  }
+  for (size_t i = 0; i < launch->nodes.size(); ++i) {
+    SshSession& s = *launch->sessions[i];
+    std::string dir = RemoteDir(launch->nodes[i], launch->homes[i]);
+    std::string config = "Host *\n  User " + spec_.ssh_user + "\n  Port " +
+                         std::to_string(spec_.ssh_port) + "\n  IdentityFile " + dir +
+                         "/cluster_key\n  IdentitiesOnly yes\n  UserKnownHostsFile " + dir +
+                         "/known_hosts\n  StrictHostKeyChecking yes\n  BatchMode yes\n"
+                         "  ConnectTimeout 10\n";
+    RF_RETURN_IF_ERROR(s.Upload(dir + "/cluster_key", key->private_openssh, 0600, 20000));
+    RF_RETURN_IF_ERROR(s.Upload(dir + "/known_hosts", known_hosts, 0644, 20000));
+    RF_RETURN_IF_ERROR(s.Upload(dir + "/ssh_config", config, 0644, 20000));
+    RF_RETURN_IF_ERROR(s.Upload(dir + "/hostfile", hostfile, 0644, 20000));
+    if (!spec_.local) {
+      auto r = s.Exec("mkdir -p ~/.ssh && chmod 700 ~/.ssh && cat >> ~/.ssh/authorized_keys",
+                      nullptr, nullptr, 20000, key->public_line + "\n");
+      if (!r.ok()) return r.status();
+      if (r->exit_code != 0) {
+        return Status::IOError("node " + launch->nodes[i].instance.id +
+                               ": cannot add the cluster key to authorized_keys");
+      }
+    }
+  }
+  result->nodes = launch->nodes;
+  result->hostfile = hostfile;
+  result->hostfile_path = spec_.key_dir + "/hostfile";
+  std::ofstream out(result->hostfile_path);
+  out << hostfile;
+  if (!out) return Status::IOError(result->hostfile_path + ": cannot write");
+  return Status::OK();
+}
+
+}  // namespace rankflow::provision

@@ -1,0 +1,101 @@
+// The lifecycle of one tagged cluster: up, status, run, down. Everything `up` creates carries the
+// tag rankflow:cluster=<name>, so `down` finds it again from EC2 alone (no local state needed):
+// instances, the security group, the key pair, the placement group and, in local mode, the VPC.
+//
+// Not thread-safe (one Cluster per thread); methods block on EC2 and SSH. Progress lines for
+// the user go to the Reporter (the CLI prints them to stderr); the library prints nothing.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "provision/cluster_spec.h"
+#include "provision/ec2_client.h"
+#include "provision/prices.h"
+#include "provision/ssh_session.h"
+#include "runtime/status.h"
+
+namespace rankflow::provision {
+
+using Reporter = std::function<void(const std::string& line)>;
+
+struct Node {
+  std::string role;  // "head" or "worker"
+  Instance instance;
+  int slots = 1;        // vCPUs of its instance type (1 if the type is not in the price table)
+  std::string address;  // where this machine connects: the public IP, else the private one
+};
+
+struct UpResult {
+  std::vector<Node> nodes;    // head first
+  std::string hostfile;       // "<private ip> slots=<vcpus>" per node, head first
+  std::string hostfile_path;  // local copy (key_dir/hostfile); the head has one too
+  double seconds = 0;         // from the first EC2 call to a ready hostfile
+};
+
+class Cluster {
+ public:
+  // `ec2` must outlive the Cluster. `spec` must have passed ValidateSpec.
+  Cluster(ClusterSpec spec, Ec2Client* ec2, PriceTable prices, Reporter report);
+
+  // Launches the cluster (see provision/README.md for each step). On any failure, including a
+  // node that does not come up before boot_deadline_s (named with its state and console output),
+  // everything already created is torn down again and the error is returned.
+  // AlreadyExists when live instances already carry this cluster's tag.
+  Result<UpResult> Up();
+
+  // Terminates every instance tagged with the cluster, waits until they are terminated, deletes
+  // the security group, key pair and placement group (and in local mode the VPC and subnet, and
+  // the public keys written to local_authorized_keys), removes the local key files. Idempotent:
+  // ok when nothing is left. `deadline_s` bounds the waiting.
+  Status Down(int deadline_s = 600);
+
+  // Live (not terminated) instances of the cluster, head first.
+  Result<std::vector<Node>> Nodes();
+  // One line per node: id, role, type, state, private/public ip, age, cost so far; then totals.
+  Result<std::string> StatusText();
+
+  // Runs `command` on the head through its shell, with OMPI_MCA_orte_default_hostfile and
+  // OMPI_MCA_plm_rsh_args set so that a plain `mpirun` uses the cluster's hostfile and key.
+  // Returns the command's exit code.
+  Result<int> Run(const std::string& command, const OutputSink& on_stdout,
+                  const OutputSink& on_stderr, int timeout_ms);
+
+  // "ssh" arguments for an interactive shell on the head (the key is a file; nothing secret).
+  Result<std::vector<std::string>> SshArgs();
+
+  // The estimate `up` prints before launching.
+  std::string CostEstimate() const;
+
+  // Names of every cluster that has any tagged resource left (orphans included).
+  static Result<std::vector<std::string>> ListClusters(Ec2Client* ec2);
+
+  const ClusterSpec& spec() const { return spec_; }
+  std::string PrivateKeyPath() const { return spec_.key_dir + "/id_ed25519"; }
+
+ private:
+  struct Launch;
+  Status DoUp(Launch* launch, UpResult* result);
+  Status EnsureNetwork(Launch* launch);
+  Status EnsureKeyPair(Launch* launch);
+  Status EnsureSecurityGroup(Launch* launch);
+  Status LaunchNodes(Launch* launch);
+  Status WaitRunning(Launch* launch);
+  Status WaitReachable(Launch* launch);
+  Status DistributeClusterKey(Launch* launch, UpResult* result);
+  std::string DescribeFailedNode(const Node& node, const std::string& why);
+  std::string RemoteDir(const Node& node, const std::string& home) const;
+  std::vector<Ec2Filter> TagFilter() const;
+  Status RemoveLocalAuthorizedKeys();
+  int SlotsFor(const std::string& type) const;
+  Node MakeNode(const Instance& instance) const;
+
+  ClusterSpec spec_;
+  Ec2Client* ec2_;
+  PriceTable prices_;
+  Reporter report_;
+};
+
+}  // namespace rankflow::provision

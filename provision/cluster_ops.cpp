@@ -1,0 +1,295 @@
+// Cluster::Down, Nodes, StatusText, Run, SshArgs, ListClusters.
+#include <sys/file.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "provision/cluster.h"
+
+namespace rankflow::provision {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+const std::vector<std::string> kLiveStates = {"pending", "running", "stopping", "stopped",
+                                              "shutting-down"};
+
+// Seconds since an EC2 timestamp ("2024-05-01T10:20:30.000Z"); 0 if it does not parse.
+double AgeSeconds(const std::string& iso) {
+  std::tm tm{};
+  if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
+  time_t t = timegm(&tm);
+  return std::max(0.0, std::difftime(std::time(nullptr), t));
+}
+
+void AddErr(std::string* errors, const Status& s) {
+  if (s.ok()) return;
+  if (!errors->empty()) *errors += "; ";
+  *errors += s.message();
+}
+
+}  // namespace
+
+Result<std::vector<Node>> Cluster::Nodes() {
+  std::vector<Ec2Filter> filters = TagFilter();
+  filters.push_back({"instance-state-name", kLiveStates});
+  auto instances = ec2_->DescribeInstances(filters);
+  if (!instances.ok()) return instances.status();
+  std::vector<Node> nodes;
+  for (const Instance& i : *instances) nodes.push_back(MakeNode(i));
+  std::stable_sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) {
+    return (a.role == "head") > (b.role == "head");
+  });
+  return nodes;
+}
+
+Result<std::string> Cluster::StatusText() {
+  auto nodes = Nodes();
+  if (!nodes.ok()) return nodes.status();
+  if (nodes->empty()) return "cluster " + spec_.name + ": no live instances\n";
+  std::ostringstream out;
+  out << "cluster " << spec_.name << ": " << nodes->size() << " node(s)\n";
+  double total = 0;
+  for (const Node& n : *nodes) {
+    double age_s = AgeSeconds(n.instance.launch_time);
+    auto price = prices_.Lookup(n.instance.instance_type);
+    double cost = price.ok() ? price->usd_per_hour * age_s / 3600.0 : 0;
+    total += cost;
+    char line[512];
+    std::snprintf(line, sizeof line, "  %-20s %-6s %-12s %-13s %-15s %-15s %6.0f min  %s\n",
+                  n.instance.id.c_str(), n.role.c_str(), n.instance.instance_type.c_str(),
+                  n.instance.state.c_str(), n.instance.private_ip.c_str(),
+                  n.instance.public_ip.empty() ? "-" : n.instance.public_ip.c_str(), age_s / 60,
+                  price.ok() ? ("$" + std::to_string(cost).substr(0, 6)).c_str() : "price ?");
+    out << line;
+  }
+  char tail[128];
+  std::snprintf(tail, sizeof tail, "  cost so far (on-demand prices): $%.2f\n", total);
+  out << tail;
+  return out.str();
+}
+
+Status Cluster::Down(int deadline_s) {
+  auto deadline = Clock::now() + std::chrono::seconds(deadline_s);
+  std::string errors;
+  // 1. Instances: terminate, then wait until EC2 says terminated (the security group cannot be
+  //    deleted while they exist).
+  auto nodes = Nodes();
+  if (!nodes.ok()) return nodes.status();
+  std::vector<std::string> ids;
+  for (const Node& n : *nodes) ids.push_back(n.instance.id);
+  if (!ids.empty()) {
+    report_("terminating " + std::to_string(ids.size()) + " instance(s)");
+    Status t = ec2_->TerminateInstances(ids);
+    if (!t.ok()) return t;
+    auto delay = std::chrono::milliseconds(100);
+    while (true) {
+      auto left = ec2_->DescribeInstances({}, ids);
+      if (!left.ok()) return left.status();
+      bool all = std::all_of(left->begin(), left->end(),
+                             [](const Instance& i) { return i.state == "terminated"; });
+      if (all) break;
+      if (Clock::now() + delay > deadline) {
+        return Status::Unavailable("down " + spec_.name +
+                                   ": instances not terminated before the deadline");
+      }
+      std::this_thread::sleep_for(delay);
+      delay = std::min(delay * 2, std::chrono::milliseconds(spec_.local ? 500 : 5000));
+    }
+  }
+  // 2. Key pairs: by name and by tag (an orphan may carry either).
+  std::set<std::string> keys;
+  for (const auto& filters :
+       {std::vector<Ec2Filter>{{"key-name", {ResourceName(spec_)}}}, TagFilter()}) {
+    auto found = ec2_->DescribeKeyPairs(filters);
+    if (found.ok()) {
+      for (const auto& k : *found) keys.insert(k.name);
+    } else if (found.status().code() != StatusCode::kNotFound) {
+      AddErr(&errors, found.status());
+    }
+  }
+  for (const auto& k : keys) {
+    Status s = ec2_->DeleteKeyPair(k);
+    if (s.code() != StatusCode::kNotFound) AddErr(&errors, s);
+    if (s.ok()) report_("deleted key pair " + k);
+  }
+  // 3. Security groups; EC2 needs a little while after termination (DependencyViolation).
+  std::set<std::string> groups;
+  for (const auto& filters :
+       {std::vector<Ec2Filter>{{"group-name", {ResourceName(spec_)}}}, TagFilter()}) {
+    auto found = ec2_->DescribeSecurityGroups(filters);
+    if (!found.ok()) {
+      AddErr(&errors, found.status());
+      continue;
+    }
+    for (const auto& g : *found) {
+      auto tag = g.tags.find(kClusterTag);
+      // Only groups we tagged: a same-named group of someone else is left alone.
+      if (tag != g.tags.end() && tag->second == spec_.name) groups.insert(g.id);
+    }
+  }
+  for (const auto& g : groups) {
+    while (true) {
+      Status s = ec2_->DeleteSecurityGroup(g);
+      if (s.ok()) {
+        report_("deleted security group " + g);
+        break;
+      }
+      if (s.code() == StatusCode::kNotFound) break;
+      if (s.code() != StatusCode::kUnavailable || Clock::now() > deadline) {
+        AddErr(&errors, s);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::seconds(spec_.local ? 1 : 5));
+    }
+  }
+  // 4. Placement group (only asked for when the spec wants one; absent is fine).
+  if (spec_.placement_group) {
+    Status s = ec2_->DeletePlacementGroup(ResourceName(spec_));
+    if (!s.ok() && s.code() != StatusCode::kNotFound) {
+      report_("warning: placement group " + ResourceName(spec_) + " not deleted: " + s.message());
+    }
+  }
+  // 5. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
+  if (spec_.local) {
+    auto subnets = ec2_->DescribeSubnets(TagFilter());
+    if (subnets.ok()) {
+      for (const auto& s : *subnets) AddErr(&errors, ec2_->DeleteSubnet(s));
+    } else {
+      AddErr(&errors, subnets.status());
+    }
+    auto vpcs = ec2_->DescribeVpcs(TagFilter());
+    if (vpcs.ok()) {
+      for (const auto& v : *vpcs) AddErr(&errors, ec2_->DeleteVpc(v));
+    } else {
+      AddErr(&errors, vpcs.status());
+    }
+    AddErr(&errors, RemoveLocalAuthorizedKeys());
+  }
+  // 6. Local files this cluster wrote (only ours: key_dir may be a folder the user chose).
+  std::error_code ec;
+  for (const char* f : {"id_ed25519", "id_ed25519.pub", "hostfile"}) {
+    std::filesystem::remove(spec_.key_dir + "/" + f, ec);
+  }
+  std::filesystem::remove_all(spec_.key_dir + "/nodes", ec);
+  std::filesystem::remove(spec_.key_dir, ec);  // only if now empty
+  if (!errors.empty()) return Status::Unavailable("down " + spec_.name + ": " + errors);
+  report_("cluster " + spec_.name + " is down; nothing tagged rankflow:cluster=" + spec_.name +
+          " is left");
+  return Status::OK();
+}
+
+Status Cluster::RemoveLocalAuthorizedKeys() {
+  if (spec_.local_authorized_keys.empty()) return Status::OK();
+  const std::string& path = spec_.local_authorized_keys;
+  FILE* f = std::fopen(path.c_str(), "r+");
+  if (f == nullptr) return Status::OK();
+  // Other clusters' tests append to the same file: hold an exclusive lock while rewriting.
+  flock(fileno(f), LOCK_EX);
+  std::string kept;
+  char buf[8192];
+  std::string mine1 = " " + ResourceName(spec_);
+  std::string mine2 = " " + ResourceName(spec_) + "-intra";
+  while (std::fgets(buf, sizeof buf, f) != nullptr) {
+    std::string line(buf);
+    std::string trimmed = line;
+    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) {
+      trimmed.pop_back();
+    }
+    auto ends_with = [&](const std::string& suffix) {
+      return trimmed.size() >= suffix.size() &&
+             trimmed.compare(trimmed.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (!ends_with(mine1) && !ends_with(mine2)) kept += line;
+  }
+  std::rewind(f);
+  std::fwrite(kept.data(), 1, kept.size(), f);
+  std::fflush(f);
+  int rc = ftruncate(fileno(f), static_cast<off_t>(kept.size()));
+  flock(fileno(f), LOCK_UN);
+  std::fclose(f);
+  if (rc != 0) return Status::IOError(path + ": cannot truncate");
+  return Status::OK();
+}
+
+Result<int> Cluster::Run(const std::string& command, const OutputSink& on_stdout,
+                         const OutputSink& on_stderr, int timeout_ms) {
+  auto nodes = Nodes();
+  if (!nodes.ok()) return nodes.status();
+  if (nodes->empty() || nodes->front().role != "head") {
+    return Status::NotFound("cluster " + spec_.name + " has no live head node");
+  }
+  const Node& head = nodes->front();
+  SshOptions o;
+  o.host = head.address;
+  o.port = spec_.ssh_port;
+  o.user = spec_.ssh_user;
+  o.private_key_path = PrivateKeyPath();
+  o.connect_timeout_ms = 15000;
+  auto ssh = SshSession::Connect(o);
+  if (!ssh.ok()) return ssh.status();
+  std::string dir = spec_.local ? RemoteDir(head, "") : "$HOME/.rankflow";
+  std::string env = "export RANKFLOW_HOSTFILE=\"" + dir + "/hostfile\" " +
+                    "OMPI_MCA_orte_default_hostfile=\"" + dir + "/hostfile\" " +
+                    "OMPI_MCA_plm_rsh_args=\"-F " + dir + "/ssh_config\"";
+  if (spec_.local) {
+    // Both "nodes" are this machine as root: Open MPI's root guard, and no shared-memory
+    // transport between them (it crashes when two "nodes" share a host).
+    env += " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,tcp";
+  }
+  auto r = (*ssh)->Exec(env + "; " + command, on_stdout, on_stderr, timeout_ms);
+  if (!r.ok()) return r.status();
+  return r->exit_code;
+}
+
+Result<std::vector<std::string>> Cluster::SshArgs() {
+  auto nodes = Nodes();
+  if (!nodes.ok()) return nodes.status();
+  if (nodes->empty()) return Status::NotFound("cluster " + spec_.name + " has no live nodes");
+  const Node& head = nodes->front();
+  return std::vector<std::string>{"ssh",
+                                  "-i",
+                                  PrivateKeyPath(),
+                                  "-p",
+                                  std::to_string(spec_.ssh_port),
+                                  "-o",
+                                  "IdentitiesOnly=yes",
+                                  "-o",
+                                  "StrictHostKeyChecking=accept-new",
+                                  "-o",
+                                  "UserKnownHostsFile=" + spec_.key_dir + "/known_hosts",
+                                  spec_.ssh_user + "@" + head.address};
+}
+
+Result<std::vector<std::string>> Cluster::ListClusters(Ec2Client* ec2) {
+  std::set<std::string> names;
+  std::vector<Ec2Filter> any = {{"tag-key", {kClusterTag}}};
+  auto add = [&](const std::map<std::string, std::string>& tags) {
+    auto it = tags.find(kClusterTag);
+    if (it != tags.end()) names.insert(it->second);
+  };
+  std::vector<Ec2Filter> live = any;
+  live.push_back({"instance-state-name", kLiveStates});
+  auto instances = ec2->DescribeInstances(live);
+  if (!instances.ok()) return instances.status();
+  for (const auto& i : *instances) add(i.tags);
+  auto groups = ec2->DescribeSecurityGroups(any);
+  if (!groups.ok()) return groups.status();
+  for (const auto& g : *groups) add(g.tags);
+  auto keys = ec2->DescribeKeyPairs({});
+  if (keys.ok()) {
+    for (const auto& k : *keys) {
+      if (k.name.rfind("rankflow-", 0) == 0) names.insert(k.name.substr(9));
+    }
+  }
+  return std::vector<std::string>(names.begin(), names.end());
+}
+
+}  // namespace rankflow::provision

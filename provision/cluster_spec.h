@@ -1,0 +1,59 @@
+// What a cluster should look like: read from a JSON file (`provision up --config cluster.json`),
+// then overridden by flags (`--workers 3`, `--ttl-minutes=30`). Keys and flags share names
+// (flags use '-' where JSON uses '_'). Pure functions; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "runtime/status.h"
+
+namespace rankflow::provision {
+
+struct ClusterSpec {
+  std::string name;    // required: [a-z0-9-], 1…40 chars; tags and resource names
+  std::string region;  // empty: AWS_REGION / profile / us-east-1
+  std::string head_type = "c5.xlarge";
+  std::string worker_type = "c5.xlarge";
+  int workers = 1;  // worker nodes besides the head (0 … 100)
+  std::string ami;  // empty: newest official Debian 12 amd64 image
+  bool spot = false;
+  std::string spot_max_price;      // USD per hour; empty: up to the on-demand price
+  std::string subnet_id;           // empty: the default VPC's default subnet
+  std::string vpc_id;              // for the security group; empty: the default VPC
+  std::string ssh_cidr;            // who may SSH in, e.g. "203.0.113.7/32"; required unless local
+  int ttl_minutes = 120;           // dead-man timer: nodes power off (terminate) after this
+  std::string ssh_user = "admin";  // Debian's cloud images
+  std::string instance_profile;    // IAM instance profile name (S3 access on the nodes)
+  std::string artifacts;           // s3://bucket/key.tar.gz of build/bin to install; optional
+  bool placement_group = false;    // a "cluster" placement group for low-latency networking
+  int boot_deadline_s = 600;       // running + SSH + bootstrap marker, per `up`
+  int ssh_port = 22;
+  std::string key_dir;                      // empty: ~/.rankflow/<name>
+  std::vector<std::string> extra_packages;  // more Debian packages for user-data to install
+
+  // Local mode (`--local`): moto + a loopback sshd on this machine stand in for EC2 and the
+  // nodes. up creates a 127.0.0.0/16 VPC + 127.0.0.0/24 subnet, writes the imported public key to
+  // local_authorized_keys (what EC2 would inject), and stands in for user-data (see README).
+  bool local = false;
+  std::string local_authorized_keys;
+  std::string local_user = "root";
+};
+
+// Parses a JSON object. InvalidArgument naming the key for unknown keys and wrong types.
+Result<ClusterSpec> ParseClusterSpec(const std::string& json, const std::string& source_name);
+// Sets one key from text ("workers", "3"); key may use '-' or '_'. InvalidArgument naming the
+// flag if the key is unknown or the value does not parse.
+Status ApplyOverride(ClusterSpec* spec, const std::string& key, const std::string& value);
+// Checks ranges and required fields; fills key_dir when empty (from $HOME).
+Status ValidateSpec(ClusterSpec* spec);
+// Every key ApplyOverride accepts, for --help.
+std::vector<std::string> SpecKeys();
+
+// "rankflow-<name>": the key pair, security group and placement group name.
+std::string ResourceName(const ClusterSpec& spec);
+// Tag keys on everything up creates.
+inline constexpr char kClusterTag[] = "rankflow:cluster";
+inline constexpr char kRoleTag[] = "rankflow:role";
+
+}  // namespace rankflow::provision

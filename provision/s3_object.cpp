@@ -1,0 +1,77 @@
+#include "provision/s3_object.h"
+
+namespace rankflow::provision {
+
+Result<S3Location> ParseS3Location(const std::string& url) {
+  std::string rest;
+  if (url.rfind("s3://", 0) == 0) {
+    rest = url.substr(5);
+  } else if (url.rfind("s3a://", 0) == 0) {
+    rest = url.substr(6);
+  } else {
+    return Status::InvalidArgument("not an s3:// url: " + url);
+  }
+  size_t slash = rest.find('/');
+  if (slash == 0 || slash == std::string::npos || slash + 1 == rest.size()) {
+    return Status::InvalidArgument("s3 url needs a bucket and a key: " + url);
+  }
+  return S3Location{rest.substr(0, slash), rest.substr(slash + 1)};
+}
+
+Result<std::unique_ptr<S3Objects>> S3Objects::FromEnvironment(const std::string& region) {
+  aws::EnvLookup env = aws::ProcessEnv();
+  auto endpoint = aws::ResolveServiceEndpoint("s3", env);
+  if (!endpoint.ok()) return endpoint.status();
+  auto out = std::make_unique<S3Objects>();
+  out->endpoint_ = *endpoint;
+  if (!region.empty()) {
+    out->endpoint_.region = region;
+    if (!out->endpoint_.custom) out->endpoint_.host = "s3." + region + ".amazonaws.com";
+  }
+  out->credentials_ = std::make_shared<aws::DefaultCredentialsChain>(env);
+  out->http_ = std::make_shared<aws::HttpClient>();
+  return out;
+}
+
+aws::AwsServiceClient S3Objects::ClientFor(const std::string& bucket,
+                                           std::string* path_prefix) const {
+  aws::ServiceEndpoint ep = endpoint_;
+  if (ep.path_style) {
+    *path_prefix = "/" + bucket;
+  } else {
+    ep.host = bucket + "." + ep.host;
+    path_prefix->clear();
+  }
+  return aws::AwsServiceClient(ep, "s3", credentials_, http_);
+}
+
+Status S3Objects::Put(const S3Location& where, std::string_view data) {
+  std::string prefix;
+  aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);
+  aws::AwsRequest req;
+  req.method = "PUT";
+  req.path = prefix + "/" + where.key;
+  req.body = data;
+  req.content_type = "application/octet-stream";
+  aws::HttpResponse resp;
+  std::string op = "s3://" + where.bucket + "/" + where.key + ": PutObject";
+  RF_RETURN_IF_ERROR(client.Send(req, op, &resp));
+  if (resp.status < 200 || resp.status >= 300) {
+    return Status(aws::StatusCodeForHttp(resp.status),
+                  op + " failed: " + aws::DescribeHttpFailure(resp));
+  }
+  return Status::OK();
+}
+
+Result<std::string> S3Objects::PresignGet(const S3Location& where, int64_t expires_s) {
+  std::string prefix;
+  aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);
+  std::string url = client.PresignGetUrl(prefix + "/" + where.key, expires_s);
+  if (url.empty()) {
+    return Status::Internal("s3://" + where.bucket + "/" + where.key +
+                            ": cannot presign: no credentials available");
+  }
+  return url;
+}
+
+}  // namespace rankflow::provision

@@ -1,0 +1,41 @@
+// The two S3 operations provisioning needs, on runtime/aws's signed service client: upload one
+// object (scripts ship build/bin and job logs with it) and presign a GET for user-data. Path-style
+// addressing for custom endpoints (moto, MinIO), virtual-host style on AWS, as runtime/aws decides.
+// Thread-safe; blocking.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "runtime/aws/service_client.h"
+#include "runtime/status.h"
+
+namespace rankflow::provision {
+
+struct S3Location {
+  std::string bucket;
+  std::string key;
+};
+
+// "s3://bucket/key" (also s3a://). InvalidArgument naming the url otherwise.
+Result<S3Location> ParseS3Location(const std::string& url);
+
+class S3Objects {
+ public:
+  // Endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), region and credentials chain from the
+  // environment; `region` overrides when not empty.
+  static Result<std::unique_ptr<S3Objects>> FromEnvironment(const std::string& region);
+
+  Status Put(const S3Location& where, std::string_view data);
+  // A GET url valid for expires_s seconds; Internal when no credentials are available.
+  Result<std::string> PresignGet(const S3Location& where, int64_t expires_s);
+
+ private:
+  aws::AwsServiceClient ClientFor(const std::string& bucket, std::string* path_prefix) const;
+  aws::ServiceEndpoint endpoint_;
+  std::shared_ptr<aws::CredentialsProvider> credentials_;
+  std::shared_ptr<aws::HttpClient> http_;
+};
+
+}  // namespace rankflow::provision
