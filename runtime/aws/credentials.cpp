@@ -209,7 +209,7 @@ Result<Credentials> ImdsCredentialsProvider::Fetch() {
     return (it != doc.MemberEnd() && it->value.IsString()) ? it->value.GetString() : "";
   };
   if (std::string code = str("Code"); !code.empty() && code != "Success") {
-    return Status::Unavailable(where + ": code " + code);
+    return Status::Unavailable(where + ": Code is not Success");
   }
   Credentials c;
   c.access_key_id = str("AccessKeyId");
@@ -220,7 +220,8 @@ Result<Credentials> ImdsCredentialsProvider::Fetch() {
   std::string exp = str("Expiration");
   if (!exp.empty()) {
     c.expiration = ParseIsoUtc(exp);
-    if (!c.expiration) return Status::Unavailable(where + ": bad Expiration '" + exp + "'");
+    if (!c.expiration)  // The document holds secrets: describe the field, never echo its value.
+      return Status::Unavailable(where + ": Expiration is not an iso-8601 utc time");
   }
   return c;
 }
