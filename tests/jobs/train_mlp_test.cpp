@@ -1,0 +1,151 @@
+// train_mlp end to end: a sweep under mpirun, the files it commits, h5py/NumPy reproducing its
+// predictions, resume after an interrupted run, and failures that leave nothing behind.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "operators/ml/model_io.h"
+#include "runtime/hdf5_file.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow {
+namespace {
+
+using testing::BinPath;
+using testing::MpirunPrefix;
+using testing::RunCommand;
+using testing::TempDir;
+
+std::string Train(int ranks, const std::string& args) {
+  return MpirunPrefix(ranks) + " " + BinPath("train_mlp") + " " + args;
+}
+
+class TrainMlpTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    data_ = new TempDir();
+    auto r = RunCommand(MpirunPrefix(1) + " " + BinPath("make_training_data") +
+                        " --n 12000 --seed 5 --csv=false --dest " + data_->Join("xo"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  static void TearDownTestSuite() {
+    delete data_;
+    data_ = nullptr;
+  }
+  static std::string DataDir() { return data_->Join("xo"); }
+  static TempDir* data_;
+};
+TempDir* TrainMlpTest::data_ = nullptr;
+
+std::vector<float> Weights(const std::string& model_path) {
+  auto f = Hdf5File::Open(model_path);
+  EXPECT_TRUE(f.ok()) << model_path;
+  if (!f.ok()) return {};
+  auto m = ml::ReadModel(**f);
+  EXPECT_TRUE(m.ok()) << m.status().ToString();
+  return m.ok() ? (*m)->params() : std::vector<float>{};
+}
+
+TEST_F(TrainMlpTest, SweepOnTwoGroupsCommitsEverythingAndChoosesByHeldOutAccuracy) {
+  TempDir out;
+  const std::string dest = out.Join("sweep");
+  auto r = RunCommand(Train(2, "--train " + DataDir() +
+                                   " --hidden 4,48 --epochs 25 --batch 50 --lr 0.01 --grid 40 "
+                                   "--dest " +
+                                   dest),
+                      240);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("on 2 group(s)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("<- chosen"), std::string::npos) << r.output;
+  for (const char* f :
+       {"_SUCCESS", "metrics.csv", "report.html", "selection.json", "models/hidden-4.h5",
+        "models/hidden-48.h5", "surfaces/hidden-4.h5", "surfaces/hidden-48.h5"}) {
+    EXPECT_EQ(RunCommand("test -s " + dest + "/" + f).exit_code, 0) << f;
+  }
+  auto lines = testing::SplitLines(testing::ReadFile(dest + "/metrics.csv"));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].rfind("hidden,layers,parameters,train_accuracy,test_accuracy", 0), 0u);
+  // Rows by size; the 48-wide model fits the XO far better than the 4-wide one and is chosen.
+  EXPECT_EQ(lines[1].rfind("4,1,27,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[2].rfind("48,1,291,", 0), 0u) << lines[2];
+  auto field = [](const std::string& line, int i) {
+    size_t start = 0;
+    for (int k = 0; k < i; ++k) start = line.find(',', start) + 1;
+    return std::strtod(line.c_str() + start, nullptr);
+  };
+  EXPECT_GE(field(lines[2], 4), 0.90) << lines[2];
+  EXPECT_GT(field(lines[2], 4), field(lines[1], 4));
+  EXPECT_EQ(lines[2].substr(lines[2].size() - 1), "1");
+  EXPECT_NE(testing::ReadFile(dest + "/selection.json").find("\"chosen_hidden\":\"48\""),
+            std::string::npos);
+  const std::string html = testing::ReadFile(dest + "/report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // self-contained
+  size_t images = 0;
+  for (size_t at = html.find("data:image/png;base64,"); at != std::string::npos;
+       at = html.find("data:image/png;base64,", at + 1)) {
+    ++images;
+  }
+  EXPECT_EQ(images, 2u);
+  EXPECT_EQ(RunCommand("ls " + dest + "/_checkpoints/*.h5").exit_code, 2)
+      << "checkpoints are removed after a committed run";
+
+  // h5py + NumPy reproduce the surface probabilities and the held-out accuracy.
+  auto py = RunCommand("/usr/bin/python3 " + testing::SourcePath("tests/ml/predict_with_numpy.py") +
+                       " " + dest + "/models/hidden-48.h5 " + dest + "/surfaces/hidden-48.h5 " +
+                       DataDir() + "/data.h5 0.2");
+  EXPECT_EQ(py.exit_code, 0) << py.output;
+  EXPECT_EQ(py.output.rfind("ok ", 0), 0u) << py.output;
+}
+
+TEST_F(TrainMlpTest, ResumeAfterInterruptionEqualsAnUninterruptedRun) {
+  TempDir out;
+  const std::string args =
+      "--train " + DataDir() + " --hidden 24 --epochs 4 --batch 64 --lr 0.01 --grid 0 --dest ";
+  auto straight = RunCommand(Train(2, args + out.Join("straight")), 240);
+  ASSERT_EQ(straight.exit_code, 0) << straight.output;
+
+  const std::string dest = out.Join("resumed");
+  auto stopped = RunCommand(Train(2, args + dest + " --stop-after-epochs 2"), 240);
+  EXPECT_EQ(stopped.exit_code, 1) << stopped.output;
+  EXPECT_NE(stopped.output.find("stopped after epoch 2"), std::string::npos) << stopped.output;
+  EXPECT_EQ(RunCommand("test -e " + dest + "/_SUCCESS").exit_code, 1);
+  EXPECT_EQ(RunCommand("test -e " + dest + "/metrics.csv").exit_code, 1);
+  EXPECT_EQ(RunCommand("test -s " + dest + "/_checkpoints/_hidden-24.ckpt.h5").exit_code, 0);
+
+  auto resumed = RunCommand(Train(2, args + dest + " --resume"), 240);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("resuming after epoch 2"), std::string::npos) << resumed.output;
+  EXPECT_EQ(resumed.output.find("epoch 1/4"), std::string::npos) << resumed.output;
+  const std::vector<float> a = Weights(out.Join("straight/models/hidden-24.h5"));
+  const std::vector<float> b = Weights(dest + "/models/hidden-24.h5");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a, b);
+}
+
+TEST_F(TrainMlpTest, FailuresLeaveNoOutput) {
+  TempDir out;
+  auto missing = RunCommand(
+      Train(2, "--train " + out.Join("nope.h5") + " --hidden 4 --dest " + out.Join("d1")));
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("nope.h5"), std::string::npos) << missing.output;
+  EXPECT_EQ(RunCommand("test -e " + out.Join("d1/_SUCCESS")).exit_code, 1);
+
+  auto bad_hidden =
+      RunCommand(Train(1, "--train " + DataDir() + " --hidden 4,x --dest " + out.Join("d2")));
+  EXPECT_EQ(bad_hidden.exit_code, 2) << bad_hidden.output;
+  EXPECT_NE(bad_hidden.output.find("bad width 'x'"), std::string::npos) << bad_hidden.output;
+
+  auto bad_act = RunCommand(
+      Train(1, "--train " + DataDir() + " --hidden 4 --activation swish --dest " + out.Join("d3")));
+  EXPECT_EQ(bad_act.exit_code, 1) << bad_act.output;
+  EXPECT_NE(bad_act.output.find("unknown activation 'swish'"), std::string::npos);
+  EXPECT_EQ(RunCommand("test -e " + out.Join("d3/_SUCCESS")).exit_code, 1);
+
+  auto help = RunCommand(Train(1, "--help"));
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.output.find("--resume"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rankflow
