@@ -114,11 +114,15 @@ Status MapPhase::Run(const LineFn& fn) {
   metrics_->Add("bytes_in", static_cast<int64_t>(figures_.bytes));
   metrics_->Add("stored_bytes_in", static_cast<int64_t>(figures_.stored_bytes));
   if (!local.ok()) LogDebug("map phase failed: " + local.message());
-  if (mpi_.AllOk(local.ok())) return Status::OK();
-  for (const std::string& wire : mpi_.AllGather(local.ok() ? std::string() : EncodeError(local))) {
+  return AgreeOnStatus(mpi_, local);
+}
+
+Status AgreeOnStatus(const MpiContext& mpi, const Status& local) {
+  if (mpi.AllOk(local.ok())) return Status::OK();
+  for (const std::string& wire : mpi.AllGather(local.ok() ? std::string() : EncodeError(local))) {
     if (!wire.empty()) return DecodeError(wire);
   }
-  return Status::Internal("map phase: ranks disagree about a failure");
+  return Status::Internal("ranks disagree about a failure");
 }
 
 }  // namespace rankflow

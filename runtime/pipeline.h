@@ -96,6 +96,11 @@ class MapPhase {
   ProgressFigures figures_;
 };
 
+// Collective. OK on every rank if every rank passed OK; otherwise every rank gets the same
+// status: that of the lowest failing rank (code and message). Costs one Allreduce, plus one
+// Allgather when something failed.
+Status AgreeOnStatus(const MpiContext& mpi, const Status& local);
+
 // Callback adapters for the three classic styles. `emit` receives the produced values.
 //   Filter:  keep a line when pred(line) is true.
 //   Map:     fn(line, ctx) -> optional<T>; nullopt drops the line (after ctx.BadLine, say).

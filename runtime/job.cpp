@@ -1,0 +1,245 @@
+#include "runtime/job.h"
+
+#include <unistd.h>
+
+#include <ctime>
+#include <regex>
+
+#include "runtime/log.h"
+#include "runtime/writer.h"
+
+namespace rankflow {
+namespace {
+
+void WriteStderrLine(const std::string& text) {
+  std::string line = text + "\n";
+  ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+  (void)rc;
+}
+
+void AddCommonFlags(FlagSet* flags) {
+  flags->AddString("src", "", "input folder, file or s3://bucket/prefix", FlagSet::kRequired);
+  flags->AddString("dest", "", "output folder or s3://bucket/prefix", FlagSet::kRequired);
+  flags->AddString("regex", "", "only input files whose name matches (ECMAScript regex)");
+  flags->AddString("mode", "error", "error|overwrite: what to do when dest holds output");
+  flags->AddInt("memory-mb", 256, "shuffle memory budget per rank in MB; spills beyond it");
+  flags->AddBool("strict", false, "fail on the first bad input line instead of counting it");
+  flags->AddString("format", "", "output format: jsonl, jsonl.gz or csv (job default if empty)");
+  flags->AddString("spill-dir", "", "folder for shuffle spill files (default $TMPDIR or /tmp)");
+  flags->AddInt("split-mb", 256, "split plain (not gzip) inputs into byte ranges of this size");
+  flags->AddBool("debug-shuffle", false, "force shuffle spills and tiny exchange rounds (tests)");
+}
+
+Status ValidateCommonFlags(const FlagSet& flags) {
+  const std::string& p = flags.program();
+  if (flags.GetInt("memory-mb") <= 0) {
+    return Status::InvalidArgument(p + ": --memory-mb must be positive");
+  }
+  if (flags.GetInt("split-mb") < 0) {
+    return Status::InvalidArgument(p + ": --split-mb must not be negative");
+  }
+  Result<WriteMode> mode = ParseWriteMode(flags.GetString("mode"));
+  if (!mode.ok()) return Status::InvalidArgument(p + ": --mode: " + mode.status().message());
+  if (!flags.GetString("format").empty()) {
+    Result<OutputFormat> format = ParseOutputFormat(flags.GetString("format"));
+    if (!format.ok())
+      return Status::InvalidArgument(p + ": --format: " + format.status().message());
+  }
+  try {
+    std::regex re(flags.GetString("regex"));
+  } catch (const std::regex_error& e) {
+    return Status::InvalidArgument(
+        p + ": --regex: invalid regular expression: " + flags.GetString("regex"));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string IsoTimeNow() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+JobContext::JobContext(const MpiContext& mpi, const FlagSet& flags, std::string job,
+                       std::unique_ptr<FileSystem> src_fs, std::unique_ptr<FileSystem> dest_fs)
+    : mpi_(mpi),
+      flags_(flags),
+      job_(std::move(job)),
+      src_fs_(std::move(src_fs)),
+      dest_fs_(std::move(dest_fs)),
+      progress_(job_, mpi.is_root(), mpi.size()),
+      started_at_(IsoTimeNow()),
+      start_(std::chrono::steady_clock::now()) {}
+
+JobContext::~JobContext() = default;
+
+MapPhaseOptions JobContext::map_options() const {
+  MapPhaseOptions o;
+  o.src = src();
+  o.name_regex = flags_.GetString("regex");
+  o.split_bytes = static_cast<uint64_t>(flags_.GetInt("split-mb")) << 20;
+  o.strict = flags_.GetBool("strict");
+  return o;
+}
+
+ShuffleOptions JobContext::shuffle_options(int shares) const {
+  ShuffleOptions o;
+  o.memory_bytes = (static_cast<uint64_t>(flags_.GetInt("memory-mb")) << 20) /
+                   static_cast<uint64_t>(shares < 1 ? 1 : shares);
+  o.spill_dir = flags_.GetString("spill-dir");
+  if (flags_.GetBool("debug-shuffle")) {
+    o.memory_bytes = 4096;
+    o.round_bytes = 64;
+  }
+  return o;
+}
+
+Status JobContext::OpenOutput() {
+  Result<WriteMode> mode = ParseWriteMode(flags_.GetString("mode"));
+  RF_RETURN_IF_ERROR(mode.status());
+  output_ = std::make_unique<OutputCommitter>(mpi_, *dest_fs_, dest(), *mode);
+  return output_->status();
+}
+
+OutputCommitter& JobContext::output() {
+  RF_CHECK_MSG(output_ != nullptr, "JobContext::output before OpenOutput");
+  return *output_;
+}
+
+void JobContext::SetInputs(const InputPlan& plan) { inputs_ = plan.files; }
+
+std::string JobContext::ManifestMembers() const {
+  std::string m = "\"job\":";
+  AppendJsonString(&m, job_);
+  m += ",\"arguments\":{";
+  bool first = true;
+  for (const auto& [name, value] : flags_.Arguments()) {
+    if (!first) m += ',';
+    first = false;
+    AppendJsonString(&m, name);
+    m += ':';
+    AppendJsonString(&m, value);
+  }
+  m += "},\"started_at\":";
+  AppendJsonString(&m, started_at_);
+  m += ",\"ended_at\":";
+  AppendJsonString(&m, IsoTimeNow());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  m += ",\"seconds\":" + std::to_string(seconds);
+  m += ",\"ranks\":" + std::to_string(mpi_.size());
+  uint64_t total = 0;
+  m += ",\"inputs\":{\"files\":[";
+  for (size_t i = 0; i < inputs_.size(); ++i) {
+    if (i > 0) m += ',';
+    m += "{\"path\":";
+    AppendJsonString(&m, inputs_[i].path);
+    m += ",\"bytes\":" + std::to_string(inputs_[i].size) + "}";
+    total += inputs_[i].size;
+  }
+  m +=
+      "],\"count\":" + std::to_string(inputs_.size()) + ",\"bytes\":" + std::to_string(total) + "}";
+  m += ",\"records_in\":" + std::to_string(metrics_.Get("records_in"));
+  m += ",\"records_out\":" + std::to_string(metrics_.Get("records_out"));
+  m += ",\"bad_lines\":{";
+  first = true;
+  const std::string prefix = Metrics::kBadLinePrefix;
+  for (const auto& [name, value] : metrics_.counters()) {
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (!first) m += ',';
+    first = false;
+    AppendJsonString(&m, name.substr(prefix.size()));
+    m += ':' + std::to_string(value);
+  }
+  m += "},";
+  m += metrics_.ToJsonMembers();
+  return m;
+}
+
+Status JobContext::Commit(bool local_ok) {
+  RF_CHECK_MSG(output_ != nullptr, "JobContext::Commit before OpenOutput");
+  metrics_.MergeToRoot(mpi_);
+  std::string manifest = mpi_.is_root() ? ManifestMembers() : std::string();
+  Status s = output_->Commit(local_ok, manifest);
+  if (!s.ok()) return s;
+  committed_ = true;
+  if (mpi_.is_root()) {
+    ProgressFigures global{static_cast<uint64_t>(metrics_.Get("files_in")),
+                           static_cast<uint64_t>(metrics_.Get("stored_bytes_in")),
+                           static_cast<uint64_t>(metrics_.Get("bytes_in")),
+                           static_cast<uint64_t>(metrics_.Get("records_in"))};
+    Print(progress_.Finish(global, metrics_.BadLinesTotal()) + "\n");
+    Print(job_ + ": wrote " + FormatCount(static_cast<uint64_t>(metrics_.Get("records_out"))) +
+          " records in " + std::to_string(output_->committed_files().size()) + " files to " +
+          dest() + " (manifest: " + FileSystem::Join(dest(), "_SUCCESS") + ")\n");
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Parses flags and opens file systems; returns false with *outcome set when the job must not run.
+bool Prepare(const MpiContext& mpi, const JobSpec& spec, int argc, char** argv, FlagSet* flags,
+             std::unique_ptr<FileSystem>* src_fs, std::unique_ptr<FileSystem>* dest_fs,
+             JobOutcome* outcome) {
+  Status s = flags->Parse(argc, argv);
+  if (s.ok() && !flags->help_requested()) s = ValidateCommonFlags(*flags);
+  if (!s.ok()) {
+    // Every rank parsed the same arguments, so every rank stops here: no agreement needed.
+    if (mpi.is_root()) WriteStderrLine(s.message());
+    outcome->exit_code = 2;
+    return false;
+  }
+  if (flags->help_requested()) {
+    if (mpi.is_root()) outcome->stdout_text = flags->Help();
+    outcome->exit_code = 0;
+    return false;
+  }
+  s = OpenFileSystem(flags->GetString("src"), src_fs);
+  if (s.ok()) s = OpenFileSystem(flags->GetString("dest"), dest_fs);
+  if (!mpi.AllOk(s.ok())) {
+    if (mpi.is_root()) {
+      WriteStderrLine(spec.name + ": error: " +
+                      (s.ok() ? "another rank could not open a file system" : s.message()));
+    }
+    outcome->exit_code = 1;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+JobOutcome RunJob(int argc, char** argv, const JobSpec& spec) {
+  MpiContext mpi(&argc, &argv);
+  JobOutcome outcome;
+  FlagSet flags(spec.name, spec.summary);
+  AddCommonFlags(&flags);
+  if (spec.add_flags) spec.add_flags(&flags);
+  std::unique_ptr<FileSystem> src_fs, dest_fs;
+  if (!Prepare(mpi, spec, argc, argv, &flags, &src_fs, &dest_fs, &outcome)) return outcome;
+  try {
+    JobContext ctx(mpi, flags, spec.name, std::move(src_fs), std::move(dest_fs));
+    Status s = spec.run(ctx);
+    if (s.ok() && !ctx.committed()) s = Status::Internal("the job ended without committing output");
+    if (!s.ok()) {
+      if (mpi.is_root()) WriteStderrLine(spec.name + ": error: " + s.message());
+      outcome.exit_code = 1;
+      return outcome;
+    }
+    outcome.exit_code = 0;
+    outcome.stdout_text = std::move(ctx.stdout_text());
+    return outcome;
+  } catch (const std::exception& e) {
+    // Other ranks may be blocked in a collective: agreement is impossible, end them all.
+    LogError(spec.name + ": " + e.what());
+    if (mpi.size() == 1) return outcome;
+    mpi.Abort(1);
+  }
+}
+
+}  // namespace rankflow

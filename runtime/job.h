@@ -1,0 +1,121 @@
+// Job scaffolding: what every job's main() shares.
+//
+//   int main(int argc, char** argv) {
+//     JobOutcome o = RunJob(argc, argv, {"top_terms", "counts hashtags or words", AddMyFlags,
+//     RunMy}); std::fputs(o.stdout_text.c_str(), stdout); return o.exit_code;
+//   }
+//
+// RunJob starts MPI (MpiContext), declares the common flags (below) plus the job's, parses them
+// (a bad flag: one line "top_terms: unknown flag --foo (see --help)" on rank 0, exit code 2;
+// --help: the help text, exit 0), opens the file systems of --src and --dest with OpenFileSystem
+// (s3:// works once the S3 file system is linked) and calls the job function with a JobContext.
+//
+// Errors: the job function returns a Status that every rank agrees on (the runtime's collective
+// calls return agreed errors); rank 0 prints "top_terms: error: <message>" and every rank's exit
+// code is 1. An exception escaping the job function (JobError, std::exception) is logged on the
+// rank that threw it and ends every rank through MpiContext::Abort, because the other ranks may be
+// blocked in a collective and cannot be asked. Exit code 0 only when the output was committed
+// (JobContext::Commit succeeded) — a job that never commits fails with an internal error.
+//
+// Common flags: --src, --dest (required), --regex (input file names), --mode error|overwrite,
+// --memory-mb (shuffle memory budget per rank), --strict, --format (job-defined default),
+// --spill-dir, --split-mb (byte ranges of plain inputs), --debug-shuffle (forces spills and
+// tiny exchange rounds: the hard paths, for tests).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "runtime/cli.h"
+#include "runtime/commit.h"
+#include "runtime/fs.h"
+#include "runtime/input.h"
+#include "runtime/metrics.h"
+#include "runtime/mpi_context.h"
+#include "runtime/pipeline.h"
+#include "runtime/progress.h"
+#include "runtime/shuffle.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+class JobContext {
+ public:
+  JobContext(const MpiContext& mpi, const FlagSet& flags, std::string job,
+             std::unique_ptr<FileSystem> src_fs, std::unique_ptr<FileSystem> dest_fs);
+  ~JobContext();
+
+  const MpiContext& mpi() const { return mpi_; }
+  const FlagSet& flags() const { return flags_; }
+  const std::string& job() const { return job_; }
+  Metrics& metrics() { return metrics_; }
+  Progress& progress() { return progress_; }
+  FileSystem& src_fs() { return *src_fs_; }
+  FileSystem& dest_fs() { return *dest_fs_; }
+  std::string src() const { return flags_.GetString("src"); }
+  std::string dest() const { return flags_.GetString("dest"); }
+
+  // From the common flags.
+  MapPhaseOptions map_options() const;
+  // memory_bytes = --memory-mb / shares (a job running two shuffles at once passes 2).
+  ShuffleOptions shuffle_options(int shares = 1) const;
+
+  // Collective. Creates the output committer for --dest under --mode; the same error on every rank
+  // if dest already holds output (--mode error). Call before the map phase to fail fast.
+  Status OpenOutput();
+  OutputCommitter& output();
+
+  // Records the inputs for the manifest (the map phase's plan).
+  void SetInputs(const InputPlan& plan);
+
+  // Collective. Merges metrics to rank 0, commits the parts (all or nothing) with the manifest
+  // (job, arguments without secrets, start/end, ranks, inputs, records in/out, bad lines by kind,
+  // counters, samples, files), and on rank 0 appends the summary line to stdout_text. The same
+  // status on every rank.
+  Status Commit(bool local_ok);
+  bool committed() const { return committed_; }
+
+  // Text for stdout (the caller of RunJob prints it; only rank 0's is non-empty by convention).
+  void Print(const std::string& text) { stdout_text_ += text; }
+  std::string& stdout_text() { return stdout_text_; }
+
+  // The manifest members as Commit writes them (rank 0, after MergeToRoot); exposed for tests.
+  std::string ManifestMembers() const;
+
+ private:
+  const MpiContext& mpi_;
+  const FlagSet& flags_;
+  std::string job_;
+  std::unique_ptr<FileSystem> src_fs_;
+  std::unique_ptr<FileSystem> dest_fs_;
+  Metrics metrics_;
+  Progress progress_;
+  std::unique_ptr<OutputCommitter> output_;
+  std::vector<FileInfo> inputs_;
+  std::string started_at_;
+  std::chrono::steady_clock::time_point start_;
+  bool committed_ = false;
+  std::string stdout_text_;
+};
+
+struct JobSpec {
+  std::string name;
+  std::string summary;
+  std::function<void(FlagSet*)> add_flags;  // the job's own flags (may be empty)
+  std::function<Status(JobContext&)> run;   // the job; must call ctx.Commit
+};
+
+struct JobOutcome {
+  int exit_code = 1;
+  std::string stdout_text;  // help text, result tables, summary (rank 0)
+};
+
+// Runs a job from main(). Never exits; prints only to stderr (errors, progress).
+JobOutcome RunJob(int argc, char** argv, const JobSpec& spec);
+
+// "2026-11-21T04:35:00Z".
+std::string IsoTimeNow();
+
+}  // namespace rankflow
