@@ -197,7 +197,7 @@ Result<std::vector<Instance>> Ec2Client::DescribeInstances(const std::vector<Ec2
     Params p;
     AddFilters(&p, filters);
     AddList(&p, "InstanceId", ids);
-    if (ids.empty()) p.emplace_back("MaxResults", "1000");
+    if (ids.empty()) p.emplace_back("MaxResults", std::to_string(page_size_));
     if (!token.empty()) p.emplace_back("NextToken", token);
     auto doc = Call("DescribeInstances", p);
     if (!doc.ok()) return doc.status();

@@ -144,11 +144,15 @@ class Ec2Client {
   Status DeleteSubnet(const std::string& subnet_id);
   Status DeleteVpc(const std::string& vpc_id);
 
+  // Page size of DescribeInstances (MaxResults, 5 … 1000); tests use small pages.
+  void set_page_size(int n) { page_size_ = n; }
+
   // One call: Action=<action>, Version, the params; returns the parsed 2xx body.
   Result<std::unique_ptr<XmlElement>> Call(const std::string& action, const Params& params);
 
  private:
   std::shared_ptr<aws::AwsServiceClient> client_;
+  int page_size_ = 1000;
 };
 
 }  // namespace rankflow::provision

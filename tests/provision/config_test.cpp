@@ -1,0 +1,136 @@
+// Cluster spec parsing and overrides, price table, user-data, S3 urls: pure functions.
+#include <gtest/gtest.h>
+
+#include "provision/cluster_spec.h"
+#include "provision/prices.h"
+#include "provision/s3_object.h"
+#include "provision/user_data.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow::provision {
+namespace {
+
+TEST(ClusterSpecTest, JsonThenFlagOverrides) {
+  auto spec = ParseClusterSpec(R"({"name": "demo", "workers": 3, "spot": true,
+      "ssh_cidr": "203.0.113.7/32", "extra_packages": ["htop", "jq"], "ttl_minutes": 30})",
+                               "cluster.json");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->workers, 3);
+  EXPECT_TRUE(spec->spot);
+  EXPECT_EQ(spec->extra_packages, (std::vector<std::string>{"htop", "jq"}));
+  ASSERT_TRUE(ApplyOverride(&*spec, "workers", "5").ok());
+  ASSERT_TRUE(ApplyOverride(&*spec, "head-type", "c6i.2xlarge").ok());
+  ASSERT_TRUE(ApplyOverride(&*spec, "spot", "false").ok());
+  EXPECT_EQ(spec->workers, 5);
+  EXPECT_EQ(spec->head_type, "c6i.2xlarge");
+  EXPECT_FALSE(spec->spot);
+  ASSERT_TRUE(ValidateSpec(&*spec).ok());
+  EXPECT_NE(spec->key_dir.find("/.rankflow/demo"), std::string::npos);
+  EXPECT_EQ(ResourceName(*spec), "rankflow-demo");
+}
+
+TEST(ClusterSpecTest, ErrorsNameTheKey) {
+  auto bad = ParseClusterSpec(R"({"name": "x", "wrokers": 2})", "c.json");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("wrokers"), std::string::npos);
+  EXPECT_NE(bad.status().message().find("c.json"), std::string::npos);
+  ClusterSpec s;
+  Status st = ApplyOverride(&s, "workers", "two");
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("--workers"), std::string::npos);
+  EXPECT_FALSE(ParseClusterSpec("[1,2]", "c.json").ok());
+}
+
+TEST(ClusterSpecTest, ValidationRules) {
+  ClusterSpec s;
+  s.name = "Bad_Name";
+  s.ssh_cidr = "1.2.3.4/32";
+  EXPECT_FALSE(ValidateSpec(&s).ok());
+  s.name = "ok-name";
+  s.ssh_cidr = "";
+  Status no_cidr = ValidateSpec(&s);
+  EXPECT_FALSE(no_cidr.ok());
+  EXPECT_NE(no_cidr.message().find("ssh-cidr"), std::string::npos);
+  s.local = true;  // local mode needs no cidr and logs in as local_user
+  s.key_dir = "/tmp/x";
+  ASSERT_TRUE(ValidateSpec(&s).ok());
+  EXPECT_EQ(s.ssh_user, "root");
+  s.ttl_minutes = 1;
+  EXPECT_FALSE(ValidateSpec(&s).ok());
+  s.ttl_minutes = 60;
+  s.artifacts = "/local/path.tar.gz";
+  EXPECT_FALSE(ValidateSpec(&s).ok());
+}
+
+TEST(PriceTableTest, ShippedTableLoadsAndHasCommonTypes) {
+  auto t = LoadPriceTable(rankflow::testing::SourcePath("provision/prices.json"));
+  ASSERT_TRUE(t.ok()) << t.status().ToString();
+  EXPECT_EQ(t->region, "us-east-1");
+  auto c5 = t->Lookup("c5.xlarge");
+  ASSERT_TRUE(c5.ok());
+  EXPECT_EQ(c5->vcpus, 4);
+  EXPECT_GT(c5->usd_per_hour, 0.05);
+  EXPECT_LT(c5->usd_per_hour, 1.0);
+  EXPECT_EQ(t->Lookup("t2.micro")->vcpus, 1);
+  auto missing = t->Lookup("x9.mega");
+  EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(missing.status().message().find("x9.mega"), std::string::npos);
+  EXPECT_FALSE(ParsePriceTable(R"({"types": {"a": {"vcpus": "2"}}})", "p.json").ok());
+}
+
+TEST(UserDataTest, ArmsDeadManTimerBeforeAnythingElseAndWritesMarker) {
+  UserDataOptions o;
+  o.cluster = "demo";
+  o.role = "worker";
+  o.ttl_minutes = 45;
+  o.binaries_url = "https://b.s3.amazonaws.com/bin.tar.gz?X-Amz-Signature=abc&X-Amz-Date=1";
+  o.extra_packages = {"htop"};
+  std::string ud = GenerateUserData(o);
+  EXPECT_EQ(ud.rfind("#!/bin/bash\n", 0), 0u);
+  size_t timer = ud.find("--on-active=45m /bin/systemctl poweroff");
+  size_t fallback = ud.find("shutdown -P +45");
+  size_t apt = ud.find("apt-get install");
+  size_t curl = ud.find("curl -fsS");
+  size_t marker = ud.find("touch '/var/lib/rankflow/bootstrap-done'");
+  ASSERT_NE(timer, std::string::npos);
+  ASSERT_NE(fallback, std::string::npos);
+  ASSERT_NE(apt, std::string::npos);
+  ASSERT_NE(curl, std::string::npos);
+  ASSERT_NE(marker, std::string::npos);
+  EXPECT_LT(timer, apt);
+  EXPECT_LT(apt, curl);
+  EXPECT_LT(curl, marker);
+  // The url is single-quoted: '&' must not background the shell command.
+  EXPECT_NE(ud.find("'" + o.binaries_url + "'"), std::string::npos);
+  EXPECT_NE(ud.find("'openmpi-bin'"), std::string::npos);
+  EXPECT_NE(ud.find("'htop'"), std::string::npos);
+  // Nothing that looks like credentials.
+  EXPECT_EQ(ud.find("AWS_SECRET"), std::string::npos);
+  EXPECT_EQ(ud.find("aws_access_key"), std::string::npos);
+  // The script parses as bash.
+  rankflow::testing::TempDir dir;
+  rankflow::testing::WriteFile(dir.Join("ud.sh"), ud);
+  auto r = rankflow::testing::RunCommand("bash -n " + dir.Join("ud.sh"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+}
+
+TEST(UserDataTest, NoBinariesUrlMeansNoDownload) {
+  UserDataOptions o;
+  o.cluster = "demo";
+  o.role = "head";
+  EXPECT_EQ(GenerateUserData(o).find("curl -fsS"), std::string::npos);
+}
+
+TEST(S3LocationTest, ParsesBucketAndKey) {
+  auto l = ParseS3Location("s3://bucket/a/b.tar.gz");
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->bucket, "bucket");
+  EXPECT_EQ(l->key, "a/b.tar.gz");
+  EXPECT_TRUE(ParseS3Location("s3a://b/k").ok());
+  EXPECT_FALSE(ParseS3Location("s3://bucket").ok());
+  EXPECT_FALSE(ParseS3Location("s3://bucket/").ok());
+  EXPECT_FALSE(ParseS3Location("http://x/y").ok());
+}
+
+}  // namespace
+}  // namespace rankflow::provision
