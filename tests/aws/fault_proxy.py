@@ -3,7 +3,7 @@
 on a schedule, one action per incoming request, in order; after the schedule every request passes.
 
 Usage: fault_proxy.py --upstream http://127.0.0.1:PORT --schedule 503,drop,cut,500x2 \
-                      --port-file FILE [--log FILE]
+                      --port-file FILE [--log FILE] [--delay-ms N]
 Actions:
   pass        forward unchanged
   500 / 503   answer that status with an S3 XML error body (InternalError / SlowDown)
@@ -19,6 +19,7 @@ import http.server
 import socket
 import struct
 import threading
+import time
 import urllib.parse
 
 ERRORS = {500: ("InternalError", "We encountered an internal error."),
@@ -39,6 +40,7 @@ def main():
     ap.add_argument("--schedule", default="")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
+    ap.add_argument("--delay-ms", type=int, default=0, help="delay every request (slow S3)")
     args = ap.parse_args()
     up = urllib.parse.urlsplit(args.upstream)
     actions = expand(args.schedule)
@@ -54,6 +56,8 @@ def main():
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if args.delay_ms:
+                time.sleep(args.delay_ms / 1000.0)
             with lock:
                 action = actions.pop(0) if actions else "pass"
                 if log:
