@@ -218,7 +218,8 @@ Status OutputCommitter::Abandon(const Status& local) {
     if (p->file != nullptr && !p->published) p->file->Abort();
   }
   std::vector<std::string> reasons = mpi_.AllGather(local.ok() ? "" : local.message());
-  if (mpi_.is_root()) {
+  // A refused dest (--mode error) is someone else's: leave even its temporaries alone.
+  if (mpi_.is_root() && status_.ok()) {
     Status c = fs_.CleanupTemporaries(dest_);
     if (!c.ok()) LogWarning("commit of " + dest_ + " failed; cleanup: " + c.ToString());
   }

@@ -216,6 +216,8 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
   if (g_mpi->is_root()) {
     std::filesystem::create_directories(dir.Join("with-marker"));
     WriteFile(dir.Join("with-marker/_SUCCESS"), "{}");
+    std::filesystem::create_directories(dir.Join("with-marker/_temporary"));
+    WriteFile(dir.Join("with-marker/_temporary/another-job"), "busy");
     std::filesystem::create_directories(dir.Join("with-file/sub"));
     WriteFile(dir.Join("with-file/sub/part-00000.jsonl"), "{}\n");
     std::filesystem::create_directories(dir.Join("only-hidden/_temporary"));
@@ -238,6 +240,7 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
   g_mpi->Barrier();
   if (g_mpi->is_root()) {
     EXPECT_EQ(ReadFile(dir.Join("with-marker/_SUCCESS")), "{}") << "refused output untouched";
+    EXPECT_EQ(ReadFile(dir.Join("with-marker/_temporary/another-job")), "busy");
   }
 }
 
