@@ -11,22 +11,42 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# --- moto S3/EC2 emulator (owner: aws) --------------------------------------------------------
+# moto_start DIR   starts moto_server on a free loopback port (log in DIR/moto.log), checks that
+#                  *our* process answers, exports RANKFLOW_TEST_MOTO_ENDPOINT and MOTO_PID.
+# moto_stop        stops it.
+moto_start() {
+  local dir=$1 port
+  for _ in 1 2 3; do
+    port=$(free_port)
+    S3_UPLOAD_PART_MIN_SIZE=1 moto_server -H 127.0.0.1 -p "$port" >"$dir/moto.log" 2>&1 &
+    MOTO_PID=$!
+    for _ in $(seq 1 200); do
+      # Ours must be alive: if the port was taken, our moto exits and another one answers.
+      if ! kill -0 "$MOTO_PID" 2>/dev/null; then break; fi
+      if curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then
+        export RANKFLOW_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
+        return 0
+      fi
+      sleep 0.1
+    done
+    kill "$MOTO_PID" 2>/dev/null || true
+    wait "$MOTO_PID" 2>/dev/null || true
+  done
+  echo "test: moto_server failed to start; see $dir/moto.log" >&2
+  cat "$dir/moto.log" >&2
+  MOTO_PID=""
+  return 1
+}
+
+moto_stop() {
+  if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi
+  MOTO_PID=""
+}
+
 services_start() {
   SERVICES_DIR=$(mktemp -d /tmp/rankflow-services-XXXXXX)
-  local port
-  port=$(free_port)
-  S3_UPLOAD_PART_MIN_SIZE=1 moto_server -H 127.0.0.1 -p "$port" >"$SERVICES_DIR/moto.log" 2>&1 &
-  MOTO_PID=$!
-  for _ in $(seq 1 100); do
-    if curl -fs "http://127.0.0.1:$port/moto-api/" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$MOTO_PID" 2>/dev/null; then
-      echo "test: moto_server failed to start; see $SERVICES_DIR/moto.log" >&2
-      cat "$SERVICES_DIR/moto.log" >&2
-      return 1
-    fi
-    sleep 0.1
-  done
-  export RANKFLOW_TEST_MOTO_ENDPOINT="http://127.0.0.1:$port"
+  moto_start "$SERVICES_DIR" || return 1
   export AWS_ACCESS_KEY_ID=rankflowtestkeyid AWS_SECRET_ACCESS_KEY=rankflowtestsecret
   export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN
@@ -35,7 +55,7 @@ services_start() {
 
 services_stop() {
   sshd_stop
-  if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi
+  moto_stop
   [ -n "$SERVICES_DIR" ] && rm -rf "$SERVICES_DIR"
   return 0
 }
