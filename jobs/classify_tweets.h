@@ -1,0 +1,51 @@
+// classify_tweets: language identification of tweets from hashed n-gram features, the MLP trainer
+// applied to real data.
+//
+//   1. Every rank reads its share of the files under --src (raw tweets in any shape the tweet
+//      parser knows, or load_tweets output; .json files are read whole as one document, other
+//      files line by line, gzip or not), parses them and computes tweet_features' hashed n-gram
+//      vector (operators/features.h, --dim slots) of each tweet's text.
+//   2. Rank 0 gathers the rows, drops repeated tweet ids, keeps tweets whose `lang` is a language
+//      code (two letters; "und", "qst", … are not), pools languages with fewer than --min-class
+//      tweets into the class "other", and splits
+//      them by a hash of the id: one in five held out. Features are log(1 + count), each row scaled
+//      to unit L2 norm, stored sparse (CSR). Output: dest/features/{train.h5,test.h5,_SUCCESS}.
+//   3. train_mlp (jobs/train_mlp.h) trains the --hidden sweep on those files into dest/model/
+//      (metrics.csv, models/, report.html with held-out accuracy and the majority-class baseline,
+//      selection.json, _SUCCESS).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "jobs/train_mlp.h"
+#include "runtime/mpi_context.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+struct ClassifyTweetsOptions {
+  std::string src;
+  std::string dest;
+  bool overwrite = false;
+  int dim = 1024;
+  int min_class = 10;
+  TrainMlpOptions train;  // models, epochs, batch, optimizer, seed; paths and dest are set here
+};
+
+struct ClassifyTweetsResult {
+  int64_t tweets_read = 0;    // tweets parsed (before de-duplication)
+  int64_t unique_tweets = 0;  // distinct ids
+  int64_t examples = 0;       // kept for training + held out
+  int64_t train_rows = 0, test_rows = 0;
+  std::vector<std::pair<std::string, int64_t>> class_counts;  // kept classes
+  double majority_baseline = 0;  // held-out accuracy of always predicting the largest class
+  TrainMlpResult training;
+};
+
+// Collective. Ok on every rank iff both outputs were committed.
+Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& options,
+                      ClassifyTweetsResult* result);
+
+}  // namespace rankflow

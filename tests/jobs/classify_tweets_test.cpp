@@ -1,0 +1,115 @@
+// classify_tweets end to end: a synthetic two-language corpus it must separate, and the real
+// tweet samples in tests/data/tweets where it must beat the majority-class baseline.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <random>
+
+#include "tests/util/test_util.h"
+
+namespace rankflow {
+namespace {
+
+using testing::BinPath;
+using testing::MpirunPrefix;
+using testing::RunCommand;
+using testing::TempDir;
+
+std::string Classify(int ranks, const std::string& args) {
+  return MpirunPrefix(ranks) + " " + BinPath("classify_tweets") + " " + args;
+}
+
+// v1.1 statuses whose words come from one of three small vocabularies by language.
+void WriteCorpus(const std::string& dir) {
+  const std::vector<std::string> en = {"the",  "and",   "house", "water", "friend", "today",
+                                       "good", "night", "thank", "you",   "love",   "city"};
+  const std::vector<std::string> es = {"el",    "la",    "casa",    "agua", "amigo",  "hoy",
+                                       "bueno", "noche", "gracias", "amor", "ciudad", "que"};
+  const std::vector<std::string> de = {"der", "die",   "haus",  "wasser", "freund", "heute",
+                                       "gut", "nacht", "danke", "liebe",  "stadt",  "und"};
+  std::mt19937 rng(3);
+  for (int file = 0; file < 3; ++file) {
+    std::string lines;
+    for (int i = 0; i < 120; ++i) {
+      const int which = static_cast<int>(rng() % 3);
+      const auto& words = which == 0 ? en : which == 1 ? es : de;
+      std::string text;
+      for (int w = 0; w < 7; ++w) text += (w ? " " : "") + words[rng() % words.size()];
+      const std::string id = std::to_string(1000000 + file * 1000 + i);
+      lines += "{\"id_str\":\"" + id +
+               "\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\",\"text\":\"" + text +
+               "\",\"lang\":\"" +
+               (which == 0   ? "en"
+                : which == 1 ? "es"
+                             : "de") +
+               "\",\"user\":{\"id_str\":\"7\",\"screen_name\":\"u\"}}\n";
+    }
+    lines += "{not json\n";  // a bad line is skipped, not fatal
+    testing::WriteFile(dir + "/part-" + std::to_string(file) + ".jsonl", lines);
+  }
+}
+
+double HeldOutAccuracyOfChosen(const std::string& output) {
+  const size_t at = output.find("<- chosen");
+  if (at == std::string::npos) return -1;
+  const size_t line = output.rfind("held-out accuracy ", at);
+  return std::strtod(output.c_str() + line + 18, nullptr);
+}
+
+TEST(ClassifyTweetsTest, SeparatesASyntheticThreeLanguageCorpus) {
+  TempDir dir;
+  WriteCorpus(dir.Join("src"));
+  const std::string dest = dir.Join("out");
+  auto r = RunCommand(Classify(2, "--src " + dir.Join("src") + " --dest " + dest +
+                                      " --hidden 0,8 --epochs 15 --min-class 5"),
+                      240);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("360 tweets read, 360 distinct, 360 kept in 3 languages"),
+            std::string::npos)
+      << r.output;
+  EXPECT_GE(HeldOutAccuracyOfChosen(r.output), 0.97) << r.output;
+  for (const char* f : {"features/_SUCCESS", "features/train.h5", "features/test.h5",
+                        "model/_SUCCESS", "model/metrics.csv", "model/report.html",
+                        "model/models/hidden-0.h5", "model/models/hidden-8.h5"}) {
+    EXPECT_EQ(RunCommand("test -s " + dest + "/" + f).exit_code, 0) << f;
+  }
+  const std::string html = testing::ReadFile(dest + "/model/report.html");
+  EXPECT_NE(html.find("Majority-class baseline"), std::string::npos);
+  // The held-out rows are sparse CSR rows with unit L2 norm.
+  auto py = RunCommand(
+      "/usr/bin/python3 -c \"import h5py,numpy as np,sys; f=h5py.File(sys.argv[1],'r'); "
+      "p=f['indptr'][...]; v=f['values'][...]; "
+      "n=[np.sqrt((v[p[i]:p[i+1]]**2).sum()) for i in range(len(p)-1)]; "
+      "print(f.attrs['classes'], len(p)-1 == len(f['y']), bool(np.allclose(n, 1, atol=1e-5)))\" " +
+      dest + "/features/test.h5");
+  ASSERT_EQ(py.exit_code, 0) << py.output;
+  EXPECT_EQ(py.output, "de,en,es True True\n") << py.output;
+}
+
+TEST(ClassifyTweetsTest, BeatsTheMajorityBaselineOnRealTweetSamples) {
+  TempDir dir;
+  auto r = RunCommand(Classify(2, "--src " + testing::SourcePath("tests/data/tweets") + " --dest " +
+                                      dir.Join("out")),
+                      240);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const size_t at = r.output.find("majority-class baseline (held out): ");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const double baseline = std::strtod(r.output.c_str() + at + 36, nullptr);
+  EXPECT_GT(baseline, 0.5);
+  EXPECT_GT(HeldOutAccuracyOfChosen(r.output), baseline) << r.output;
+}
+
+TEST(ClassifyTweetsTest, TooFewClassesIsAClearError) {
+  TempDir dir;
+  testing::WriteFile(dir.Join("src/a.jsonl"),
+                     "{\"id_str\":\"5\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\","
+                     "\"text\":\"hello\",\"lang\":\"en\",\"user\":{\"id_str\":\"7\"}}\n");
+  auto r = RunCommand(
+      Classify(1, "--src " + dir.Join("src") + " --dest " + dir.Join("out") + " --min-class 1"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("fewer than 2 classes"), std::string::npos) << r.output;
+  EXPECT_EQ(RunCommand("test -e " + dir.Join("out/features/_SUCCESS")).exit_code, 1);
+}
+
+}  // namespace
+}  // namespace rankflow
