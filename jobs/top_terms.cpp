@@ -188,7 +188,14 @@ LineClass TermExtractor::Scan(std::string_view line) {
   }
   od::json_type type;
   if (doc.type().get(type)) return LineClass::kInvalidJson;
-  if (type != od::json_type::object) return LineClass::kNotATweet;
+  if (type != od::json_type::object) {
+    // On-Demand only peeked at the first byte ("not json" looks like null): validate fully. Rare.
+    simdjson::dom::element ignored;
+    if (dom_parser_.parse(padded_.data(), line.size(), false).get(ignored)) {
+      return LineClass::kInvalidJson;
+    }
+    return LineClass::kNotATweet;
+  }
   od::object obj;
   if (doc.get_object().get(obj)) return LineClass::kInvalidJson;
   bool has_id = false;
@@ -286,7 +293,13 @@ Status CountTerms(JobContext& ctx, TermKind kind, HashShuffle* counts) {
     }
     if (!add_status.ok()) lc.Fail(add_status);
   }));
-  return counts->Exchange();
+  Status s = counts->Exchange();
+  const ShuffleStats& st = counts->stats();
+  ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
+  ctx.metrics().Add("shuffle.rounds", static_cast<int64_t>(st.rounds));
+  ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
+  ctx.metrics().Add("shuffle.spilled_bytes", static_cast<int64_t>(st.spilled_bytes));
+  return s;
 }
 
 // Re-keys the counts for the global order and range-partitions them on sampled splitters.

@@ -49,6 +49,7 @@ class TermExtractor {
   LineClass Scan(std::string_view line);
   TermKind kind_;
   simdjson::ondemand::parser parser_;
+  simdjson::dom::parser dom_parser_;  // only for lines that are not objects
   std::string padded_;
   std::vector<std::string_view> tags_;
   std::vector<std::string_view> extended_tags_;
