@@ -1,5 +1,6 @@
 #include "runtime/pipeline.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "runtime/line_reader.h"
@@ -66,25 +67,26 @@ Status MapPhase::RunUnit(const InputUnit& unit, const LineFn& fn, LineContext* c
   int64_t* records = metrics_->Counter("records_in");
   std::string_view line;
   uint64_t since_progress = 0;
+  // Bytes are counted here (line + its newline) rather than taken from the reader, whose
+  // counters include read-ahead past the end of a byte range.
   const uint64_t stored_before = figures_.stored_bytes;
-  const uint64_t bytes_before = figures_.bytes;
+  const uint64_t unit_bytes = unit.end - unit.begin;
   while (reader->Next(&line)) {
     ctx->line_ = line;
     ctx->line_number_ = reader->line_number();
     fn(line, *ctx);
     ++*records;
     ++figures_.records;
+    figures_.bytes += line.size() + 1;
     if (!ctx->failure_.ok()) return ctx->failure_;
     if (++since_progress == kProgressEveryLines && progress_ != nullptr) {
       since_progress = 0;
-      figures_.stored_bytes = stored_before + reader->stored_bytes_read();
-      figures_.bytes = bytes_before + reader->bytes_read();
+      figures_.stored_bytes = stored_before + std::min(reader->stored_bytes_read(), unit_bytes);
       progress_->Update(figures_);
     }
   }
-  figures_.stored_bytes = stored_before + reader->stored_bytes_read();
-  figures_.bytes = bytes_before + reader->bytes_read();
   RF_RETURN_IF_ERROR(reader->status());
+  figures_.stored_bytes = stored_before + unit_bytes;
   ++figures_.files_done;
   return Status::OK();
 }
