@@ -11,7 +11,8 @@ Actions:
   reset       close the connection with a TCP RST
   cut         forward, send the upstream status and headers (full Content-Length) but only half
               of the body, then close
-"ACTIONxN" repeats an action N times. The log gets one line per request: "ACTION METHOD PATH".
+"ACTIONxN" repeats an action N times. The log gets one line per request:
+"ACTION METHOD PATH CLIENT_PORT" (the port shows whether connections are reused).
 """
 import argparse
 import http.client
@@ -61,7 +62,8 @@ def main():
             with lock:
                 action = actions.pop(0) if actions else "pass"
                 if log:
-                    log.write("%s %s %s\n" % (action, self.command, self.path))
+                    log.write("%s %s %s %d\n" % (action, self.command, self.path,
+                                                  self.client_address[1]))
             if action in ("drop", "reset"):
                 if action == "reset":
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
