@@ -2,47 +2,48 @@
 
 namespace rankflow {
 
-Result<TermKind> ParseTermKind(const std::string& name) {
-  if (name == "hashtags") return TermKind::kHashtags;
-  if (name == "mentions") return TermKind::kMentions;
-  if (name == "urls") return TermKind::kUrls;
-  if (name == "words") return TermKind::kWords;
-  if (name == "emoji") return TermKind::kEmoji;
+Result<TweetTermKind> ParseTweetTermKind(const std::string& name) {
+  if (name == "hashtags") return TweetTermKind::kHashtags;
+  if (name == "mentions") return TweetTermKind::kMentions;
+  if (name == "urls") return TweetTermKind::kUrls;
+  if (name == "words") return TweetTermKind::kWords;
+  if (name == "emoji") return TweetTermKind::kEmoji;
   return Status::InvalidArgument("unknown term kind \"" + name +
                                  "\" (expected hashtags, mentions, urls, words or emoji)");
 }
 
-const char* TermKindName(TermKind kind) {
+const char* TweetTermKindName(TweetTermKind kind) {
   switch (kind) {
-    case TermKind::kHashtags:
+    case TweetTermKind::kHashtags:
       return "hashtags";
-    case TermKind::kMentions:
+    case TweetTermKind::kMentions:
       return "mentions";
-    case TermKind::kUrls:
+    case TweetTermKind::kUrls:
       return "urls";
-    case TermKind::kWords:
+    case TweetTermKind::kWords:
       return "words";
-    case TermKind::kEmoji:
+    case TweetTermKind::kEmoji:
       return "emoji";
   }
   return "words";
 }
 
-std::vector<std::string> ExtractTerms(const Tweet& tweet, TermKind kind, Tokenizer* tokenizer) {
+std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind,
+                                      Tokenizer* tokenizer) {
   std::vector<std::string> out;
   switch (kind) {
-    case TermKind::kHashtags:
+    case TweetTermKind::kHashtags:
       for (const std::string& h : tweet.hashtags) out.push_back("#" + LowercaseUtf8(h));
       break;
-    case TermKind::kMentions:
+    case TweetTermKind::kMentions:
       for (const std::string& m : tweet.mentions) out.push_back("@" + LowercaseUtf8(m));
       break;
-    case TermKind::kUrls:
+    case TweetTermKind::kUrls:
       out = tweet.urls;
       break;
-    case TermKind::kWords:
-    case TermKind::kEmoji: {
-      const TokenKind want = kind == TermKind::kWords ? TokenKind::kWord : TokenKind::kEmoji;
+    case TweetTermKind::kWords:
+    case TweetTermKind::kEmoji: {
+      const TokenKind want = kind == TweetTermKind::kWords ? TokenKind::kWord : TokenKind::kEmoji;
       for (Token& t : tokenizer->Tokenize(tweet.text)) {
         if (t.kind == want) out.push_back(std::move(t.text));
       }

@@ -12,10 +12,10 @@
 
 namespace rankflow {
 
-enum class TermKind { kHashtags, kMentions, kUrls, kWords, kEmoji };
+enum class TweetTermKind { kHashtags, kMentions, kUrls, kWords, kEmoji };
 // "hashtags" | "mentions" | "urls" | "words" | "emoji"; InvalidArgument naming the value otherwise.
-Result<TermKind> ParseTermKind(const std::string& name);
-const char* TermKindName(TermKind kind);
+Result<TweetTermKind> ParseTweetTermKind(const std::string& name);
+const char* TweetTermKindName(TweetTermKind kind);
 
 // The terms of one tweet, in text order, duplicates kept:
 //   hashtags: "#" + lowercased tag (from the tweet's entities);
@@ -23,7 +23,7 @@ const char* TermKindName(TermKind kind);
 //   urls:     the expanded URLs as given;
 //   words:    Tokenizer word tokens (lowercased, no sigils, URLs dropped);
 //   emoji:    Tokenizer emoji tokens.
-std::vector<std::string> ExtractTerms(const Tweet& tweet, TermKind kind, Tokenizer* tokenizer);
+std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind, Tokenizer* tokenizer);
 
 enum class TimeBucket { kMinute, kHour, kDay };
 // "minute" | "hour" | "day".

@@ -64,6 +64,26 @@ bool GetDouble(od::value& v, double* out) {
 
 bool GetBool(od::value& v, bool* out) { return Take(v.get_bool(), out); }
 
+// Reads a scalar document fully, so that "nope" or "12x" are invalid JSON, not scalars.
+void ReadScalar(od::document& doc, od::json_type type) {
+  simdjson::error_code e = simdjson::SUCCESS;
+  if (type == od::json_type::null) {
+    bool is_null = false;
+    e = doc.is_null().get(is_null);
+    if (!e && !is_null) e = simdjson::N_ATOM_ERROR;
+  } else if (type == od::json_type::boolean) {
+    bool b = false;
+    e = doc.get_bool().get(b);
+  } else if (type == od::json_type::number) {
+    double d = 0;
+    e = doc.get_double().get(d);
+  } else {
+    std::string_view sv;
+    e = doc.get_string().get(sv);
+  }
+  if (e) Fail(e);
+}
+
 // True when the whole document was consumed (simdjson 3.0 has no document::at_end()).
 bool AtEnd(od::document& doc) { return doc.current_location().error() != simdjson::SUCCESS; }
 
@@ -607,7 +627,8 @@ class TweetParser::Impl {
       }
     } else {
       // Scalars: read them so that malformed ones count as invalid JSON.
-      if (auto e = doc.raw_json_token().error()) Fail(e);
+      ReadScalar(doc, type);
+      if (!AtEnd(doc)) Fail(simdjson::TRAILING_CONTENT);
       *result = internal::BadResult(BadKind::kNotAnObject, "json scalar, not an object");
       return;
     }

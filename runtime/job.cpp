@@ -1,5 +1,6 @@
 #include "runtime/job.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <ctime>
@@ -40,7 +41,8 @@ Status ValidateCommonFlags(const FlagSet& flags) {
   }
   Result<WriteMode> mode = ParseWriteMode(flags.GetString("mode"));
   if (!mode.ok()) return Status::InvalidArgument(p + ": --mode: " + mode.status().message());
-  if (!flags.GetString("format").empty()) {
+  // "hdf5" is checked by the jobs that write HDF5 parts (load_tweets, tweet_features).
+  if (!flags.GetString("format").empty() && flags.GetString("format") != "hdf5") {
     Result<OutputFormat> format = ParseOutputFormat(flags.GetString("format"));
     if (!format.ok())
       return Status::InvalidArgument(p + ": --format: " + format.status().message());
@@ -132,6 +134,7 @@ std::string JobContext::ManifestMembers() const {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   m += ",\"seconds\":" + std::to_string(seconds);
   m += ",\"ranks\":" + std::to_string(mpi_.size());
+  m += ",\"peak_rss_bytes_max_rank\":" + std::to_string(peak_rss_bytes_max_);
   uint64_t total = 0;
   m += ",\"inputs\":{\"files\":[";
   for (size_t i = 0; i < inputs_.size(); ++i) {
@@ -162,6 +165,9 @@ std::string JobContext::ManifestMembers() const {
 
 Status JobContext::Commit(bool local_ok) {
   RF_CHECK_MSG(output_ != nullptr, "JobContext::Commit before OpenOutput");
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  peak_rss_bytes_max_ = mpi_.AllMax(static_cast<int64_t>(usage.ru_maxrss) * 1024);
   metrics_.MergeToRoot(mpi_);
   std::string manifest = mpi_.is_root() ? ManifestMembers() : std::string();
   Status s = output_->Commit(local_ok, manifest);

@@ -44,12 +44,12 @@ TEST(TermsTest, ExtractsEachKindAndBuckets) {
   tw.mentions = {"Jack"};
   tw.urls = {"https://example.com/a"};
   Tokenizer t;
-  EXPECT_EQ(ExtractTerms(tw, TermKind::kHashtags, &t), Strings{"#maga"});
-  EXPECT_EQ(ExtractTerms(tw, TermKind::kMentions, &t), Strings{"@jack"});
-  EXPECT_EQ(ExtractTerms(tw, TermKind::kUrls, &t), Strings{"https://example.com/a"});
-  EXPECT_EQ(ExtractTerms(tw, TermKind::kWords, &t), Strings{"vote"});
-  EXPECT_EQ(ExtractTerms(tw, TermKind::kEmoji, &t), Strings{"😀"});
-  EXPECT_FALSE(ParseTermKind("tweets").ok());
+  EXPECT_EQ(ExtractTerms(tw, TweetTermKind::kHashtags, &t), Strings{"#maga"});
+  EXPECT_EQ(ExtractTerms(tw, TweetTermKind::kMentions, &t), Strings{"@jack"});
+  EXPECT_EQ(ExtractTerms(tw, TweetTermKind::kUrls, &t), Strings{"https://example.com/a"});
+  EXPECT_EQ(ExtractTerms(tw, TweetTermKind::kWords, &t), Strings{"vote"});
+  EXPECT_EQ(ExtractTerms(tw, TweetTermKind::kEmoji, &t), Strings{"😀"});
+  EXPECT_FALSE(ParseTweetTermKind("tweets").ok());
   const int64_t ms = 1495657145123;  // 2017-05-24T20:19:05.123Z
   EXPECT_EQ(BucketLabel(ms, TimeBucket::kMinute), "2017-05-24T20:19:00Z");
   EXPECT_EQ(BucketLabel(ms, TimeBucket::kHour), "2017-05-24T20:00:00Z");

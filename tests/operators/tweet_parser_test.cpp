@@ -310,6 +310,12 @@ TEST(TweetParserTest, BadInputsAreClassified) {
   EXPECT_EQ(p.Parse("{\"id_str\":\"1\"", &out).bad, BadKind::kInvalidJson);
   EXPECT_EQ(p.Parse("{} trailing", &out).bad, BadKind::kInvalidJson);
   EXPECT_EQ(p.Parse("42", &out).bad, BadKind::kNotAnObject);
+  EXPECT_EQ(p.Parse("\"a string\"", &out).bad, BadKind::kNotAnObject);
+  EXPECT_EQ(p.Parse("not json at all", &out).bad, BadKind::kInvalidJson);
+  EXPECT_EQ(p.Parse("nul", &out).bad, BadKind::kInvalidJson);
+  EXPECT_EQ(p.Parse("12x", &out).bad, BadKind::kInvalidJson);
+  EXPECT_EQ(p.Parse("[1,2]", &out).bad, BadKind::kNotAnObject);
+  EXPECT_EQ(p.Parse("", &out).bad, BadKind::kInvalidJson);
   EXPECT_EQ(p.Parse("{\"foo\":1}", &out).bad, BadKind::kUnknownShape);
   EXPECT_EQ(p.Parse("{\"text\":\"hi\",\"user\":{\"id_str\":\"5\"}}", &out).bad,
             BadKind::kMissingId);

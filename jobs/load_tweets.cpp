@@ -1,0 +1,281 @@
+#include "jobs/load_tweets.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "operators/tweet.h"
+#include "operators/tweet_lines.h"
+#include "operators/tweet_parser.h"
+#include "runtime/hdf5_file.h"
+#include "runtime/pipeline.h"
+#include "runtime/shuffle.h"
+#include "runtime/writer.h"
+
+namespace rankflow {
+namespace {
+
+constexpr size_t kIdKeyWidth = 20;  // ids zero-padded to 20 digits: byte order = numeric order
+
+std::string IdKey(const std::string& id) {
+  return std::string(kIdKeyWidth - std::min(id.size(), kIdKeyWidth), '0') + id;
+}
+
+// Shuffle value: 8 bytes big-endian (timestamp_ms + 2^63, so byte order = time order), then the
+// normalized JSON.
+std::string EncodeValue(int64_t timestamp_ms, std::string_view json) {
+  uint64_t biased = static_cast<uint64_t>(timestamp_ms) ^ (uint64_t{1} << 63);
+  std::string v(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    v[static_cast<size_t>(i)] = static_cast<char>(biased & 0xff);
+    biased >>= 8;
+  }
+  v.append(json);
+  return v;
+}
+
+// Keeps the earliest record: (timestamp, JSON bytes) smallest. Associative and commutative.
+void KeepEarliest(std::string* acc, std::string_view value) {
+  if (value < std::string_view(*acc)) acc->assign(value);
+}
+
+enum class LoadFormat { kJsonlGz, kJsonl, kCsv, kHdf5 };
+
+Result<LoadFormat> ParseLoadFormat(const std::string& name) {
+  if (name.empty() || name == "jsonl.gz") return LoadFormat::kJsonlGz;
+  if (name == "jsonl") return LoadFormat::kJsonl;
+  if (name == "csv") return LoadFormat::kCsv;
+  if (name == "hdf5") return LoadFormat::kHdf5;
+  return Status::InvalidArgument("--format must be jsonl.gz, jsonl, csv or hdf5, not \"" + name +
+                                 "\"");
+}
+
+const std::vector<std::string>& CsvHeader() {
+  static const std::vector<std::string> kHeader = {
+      "id",          "created_at",     "timestamp_ms", "user_id",
+      "screen_name", "followers",      "lang",         "text",
+      "is_retweet",  "is_quote",       "is_reply",     "retweeted_id",
+      "quoted_id",   "in_reply_to_id", "hashtags",     "mentions",
+      "urls",        "media_count",    "lon",          "lat",
+      "place",       "source_format"};
+  return kHeader;
+}
+
+std::string Join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& s : items) {
+    if (!out.empty()) out.push_back(' ');
+    out += s;
+  }
+  return out;
+}
+
+std::string Number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.10g", v);
+  return buf;
+}
+
+std::vector<std::string> CsvRow(const Tweet& t) {
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  return {t.id,
+          t.created_at,
+          std::to_string(t.timestamp_ms),
+          t.user_id,
+          t.screen_name,
+          t.followers < 0 ? "" : std::to_string(t.followers),
+          t.lang,
+          t.text,
+          flag(t.is_retweet),
+          flag(t.is_quote),
+          flag(t.is_reply),
+          t.retweeted_id,
+          t.quoted_id,
+          t.in_reply_to_id,
+          Join(t.hashtags),
+          Join(t.mentions),
+          Join(t.urls),
+          std::to_string(t.media_count),
+          t.has_coordinates ? Number(t.lon) : "",
+          t.has_coordinates ? Number(t.lat) : "",
+          t.place,
+          SourceFormatName(t.source_format)};
+}
+
+int64_t IdNumber(const std::string& id) {
+  if (id.empty() || id.size() > 18) return id.empty() ? 0 : -1;  // -1: does not fit
+  return std::stoll(id);
+}
+
+// The HDF5 table: numeric columns only (text stays in the JSON formats).
+//   /ids      int64 [n, 5]: id, user_id, retweeted_id, quoted_id, in_reply_to_id (0 = none,
+//                           -1 = does not fit in int64)
+//   /numbers  int64 [n, 8]: timestamp_ms, followers (-1 unknown), is_retweet, is_quote,
+//                           is_reply, media_count, hashtag count, mention count
+//   /coordinates float64 [n, 2]: lon, lat (NaN when none)
+// Attribute "columns_<dataset>" on "/" lists the column names.
+class Hdf5Part {
+ public:
+  Status Open(const std::string& local_path) {
+    Result<std::unique_ptr<Hdf5File>> f = Hdf5File::Create(local_path);
+    RF_RETURN_IF_ERROR(f.status());
+    file_ = std::move(f).value();
+    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("ids", Hdf5Type::kInt64, 5));
+    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("numbers", Hdf5Type::kInt64, 8));
+    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("coordinates", Hdf5Type::kFloat64, 2));
+    RF_RETURN_IF_ERROR(file_->SetAttribute("/", "columns_ids",
+                                           "id,user_id,retweeted_id,quoted_id,in_reply_to_id"));
+    RF_RETURN_IF_ERROR(file_->SetAttribute(
+        "/", "columns_numbers",
+        "timestamp_ms,followers,is_retweet,is_quote,is_reply,media_count,hashtags,mentions"));
+    return file_->SetAttribute("/", "columns_coordinates", "lon,lat");
+  }
+  Status Add(const Tweet& t) {
+    const int64_t ids[5] = {IdNumber(t.id), IdNumber(t.user_id), IdNumber(t.retweeted_id),
+                            IdNumber(t.quoted_id), IdNumber(t.in_reply_to_id)};
+    ids_.insert(ids_.end(), ids, ids + 5);
+    const int64_t nums[8] = {t.timestamp_ms,
+                             t.followers,
+                             t.is_retweet,
+                             t.is_quote,
+                             t.is_reply,
+                             t.media_count,
+                             static_cast<int64_t>(t.hashtags.size()),
+                             static_cast<int64_t>(t.mentions.size())};
+    numbers_.insert(numbers_.end(), nums, nums + 8);
+    coordinates_.push_back(t.has_coordinates ? t.lon : std::nan(""));
+    coordinates_.push_back(t.has_coordinates ? t.lat : std::nan(""));
+    return ++pending_ >= 4096 ? Flush() : Status::OK();
+  }
+  Status Close() {
+    RF_RETURN_IF_ERROR(Flush());
+    return file_->Close();
+  }
+
+ private:
+  Status Flush() {
+    if (pending_ == 0) return Status::OK();
+    RF_RETURN_IF_ERROR(file_->AppendRows("ids", Hdf5Type::kInt64, ids_.data(), pending_));
+    RF_RETURN_IF_ERROR(file_->AppendRows("numbers", Hdf5Type::kInt64, numbers_.data(), pending_));
+    RF_RETURN_IF_ERROR(
+        file_->AppendRows("coordinates", Hdf5Type::kFloat64, coordinates_.data(), pending_));
+    ids_.clear();
+    numbers_.clear();
+    coordinates_.clear();
+    pending_ = 0;
+    return Status::OK();
+  }
+  std::unique_ptr<Hdf5File> file_;
+  std::vector<int64_t> ids_, numbers_;
+  std::vector<double> coordinates_;
+  uint64_t pending_ = 0;
+};
+
+// Writes this rank's deduplicated tweets (shuffle order = id order) in the chosen format.
+Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64_t* rows) {
+  if (format == LoadFormat::kHdf5) {
+    char tmpl[] = "/tmp/rankflow_load_tweets_XXXXXX";
+    const int fd = mkstemp(tmpl);
+    if (fd < 0) return Status::IOError("cannot create a local temporary file for the hdf5 part");
+    close(fd);
+    const std::string local = tmpl;
+    Hdf5Part part;
+    TweetParser parser;
+    std::vector<Tweet> one;
+    Status s = part.Open(local);
+    if (s.ok()) {
+      s = tweets->ForEach([&](std::string_view, std::string_view value) {
+        one.clear();
+        parser.Parse(value.substr(8), &one);
+        if (one.size() != 1) return Status::Internal("normalized tweet does not parse back");
+        ++*rows;
+        return part.Add(one[0]);
+      });
+    }
+    if (s.ok()) s = part.Close();
+    WritableFile* file = ctx.output().NewPart("h5");
+    if (s.ok() && file == nullptr) s = Status::IOError(ctx.dest() + ": cannot create a part");
+    if (s.ok()) s = CopyLocalFileTo(local, file);
+    if (s.ok()) s = file->Finish();
+    if (s.ok()) ctx.output().SetRecords(file, *rows);
+    std::remove(local.c_str());
+    return s;
+  }
+  const OutputFormat of = format == LoadFormat::kCsv     ? OutputFormat::kCsv
+                          : format == LoadFormat::kJsonl ? OutputFormat::kJsonl
+                                                         : OutputFormat::kJsonlGz;
+  WritableFile* file = ctx.output().NewPart(OutputFormatExtension(of));
+  if (file == nullptr) return Status::IOError(ctx.dest() + ": cannot create an output part");
+  RecordWriter writer(file, of, CsvHeader());
+  TweetParser parser;
+  std::vector<Tweet> one;
+  RF_RETURN_IF_ERROR(tweets->ForEach([&](std::string_view, std::string_view value) {
+    ++*rows;
+    if (of != OutputFormat::kCsv) return writer.WriteJson(value.substr(8));
+    one.clear();
+    parser.Parse(value.substr(8), &one);
+    if (one.size() != 1) return Status::Internal("normalized tweet does not parse back");
+    return writer.WriteCsvRow(CsvRow(one[0]));
+  }));
+  RF_RETURN_IF_ERROR(writer.Finish());
+  ctx.output().SetRecords(file, *rows);
+  return Status::OK();
+}
+
+}  // namespace
+
+void AddLoadTweetsFlags(FlagSet*) {}
+
+Status RunLoadTweets(JobContext& ctx) {
+  Result<LoadFormat> format = ParseLoadFormat(ctx.flags().GetString("format"));
+  RF_RETURN_IF_ERROR(format.status());
+  RF_RETURN_IF_ERROR(ctx.OpenOutput());
+
+  MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
+  RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
+  ctx.SetInputs(map.plan());
+  HashShuffle tweets(ctx.mpi(), ctx.shuffle_options(), KeepEarliest);
+  TweetLines lines(&ctx.metrics());
+  Status add_status;
+  std::string json;
+  RF_RETURN_IF_ERROR(map.Run([&](std::string_view line, LineContext& lc) {
+    lines.Handle(line, lc, [&](Tweet& t) {
+      json.clear();
+      AppendTweetJson(t, &json);
+      if (add_status.ok()) add_status = tweets.Add(IdKey(t.id), EncodeValue(t.timestamp_ms, json));
+    });
+    if (!add_status.ok()) lc.Fail(add_status);
+  }));
+  RF_RETURN_IF_ERROR(tweets.Exchange());
+  const ShuffleStats& st = tweets.stats();
+  ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
+  ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
+
+  uint64_t rows = 0;
+  Status local = WritePart(ctx, *format, &tweets, &rows);
+  const int64_t tweets_in = ctx.metrics().Get("tweets_in");
+  ctx.metrics().Add("tweets_out", static_cast<int64_t>(rows));
+  ctx.metrics().Add("records_out", static_cast<int64_t>(rows));
+  // Summed over ranks this is the number of records dropped as duplicates.
+  ctx.metrics().Add("duplicates", tweets_in - static_cast<int64_t>(rows));
+  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));
+
+  const std::vector<int64_t> totals =
+      ctx.mpi().AllSum({tweets_in, static_cast<int64_t>(rows), ctx.metrics().Get("notices"),
+                        ctx.metrics().BadLinesTotal()});
+  RF_RETURN_IF_ERROR(ctx.Commit(true));
+  if (ctx.mpi().is_root()) {
+    ctx.Print("load_tweets: " + std::to_string(totals[0]) + " tweets in, " +
+              std::to_string(totals[1]) + " out, " + std::to_string(totals[0] - totals[1]) +
+              " duplicates dropped, " + std::to_string(totals[2]) + " notices, " +
+              std::to_string(totals[3]) + " bad lines\n");
+  }
+  return Status::OK();
+}
+
+}  // namespace rankflow

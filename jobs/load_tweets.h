@@ -1,0 +1,31 @@
+// load_tweets: normalizes a tweet archive of any mix of shapes (operators/tweet_parser.h) into
+// the normalized table (operators/README.md), dropping duplicate tweet ids across the whole
+// archive.
+//
+//   mpirun -n 4 build/bin/load_tweets --src s3://bucket/twitter --dest s3://bucket/tweets
+//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5]
+//
+// Map: every line is parsed; a line may hold several tweets (v2 pages, search wrappers). Notices
+// are counted by kind ("notices.delete", …), bad lines by kind ("bad_lines.invalid_json", …; with
+// --strict the first one fails the job), entries of a page that are not tweets under
+// "bad_entries.<kind>".
+// Dedupe: tweets are shuffled by id; of several records with one id the earliest is kept: the
+// smallest timestamp_ms, ties broken by the smallest normalized JSON (bytes), so the answer does
+// not depend on the rank count or the input order.
+// Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default),
+// .jsonl, .csv (header = the normalized keys, lists joined by ' ', coordinates as lon/lat
+// columns) or .h5 (numeric columns only, see WriteHdf5Part in load_tweets.cpp and
+// jobs/README.md). Manifest counters: records_in (lines), tweets_in, tweets_out, duplicates,
+// notices.*, bad_lines.*, bad_entries.*.
+#pragma once
+
+#include "runtime/cli.h"
+#include "runtime/job.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+void AddLoadTweetsFlags(FlagSet* flags);
+Status RunLoadTweets(JobContext& ctx);
+
+}  // namespace rankflow

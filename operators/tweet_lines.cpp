@@ -1,0 +1,42 @@
+#include "operators/tweet_lines.h"
+
+#include <string>
+
+namespace rankflow {
+
+TweetLines::TweetLines(Metrics* metrics, TweetParserOptions options)
+    : metrics_(metrics),
+      parser_(options),
+      tweets_in_(metrics->Counter("tweets_in")),
+      notices_(metrics->Counter("notices")) {
+  for (int k = 0; k < kNoticeKindCount; ++k) notice_kinds_[k] = nullptr;
+}
+
+void TweetLines::Handle(std::string_view line, LineContext& ctx,
+                        const std::function<void(Tweet&)>& fn) {
+  tweets_.clear();
+  const ParseResult r = parser_.Parse(line, &tweets_);
+  switch (r.kind) {
+    case ParseResult::Kind::kTweets:
+      if (r.bad_entries > 0) {
+        metrics_->Add(std::string("bad_entries.") + BadKindName(r.bad), r.bad_entries);
+      }
+      break;
+    case ParseResult::Kind::kNotice: {
+      ++*notices_;
+      int64_t*& counter = notice_kinds_[static_cast<int>(r.notice)];
+      if (counter == nullptr) {
+        counter = metrics_->Counter(std::string("notices.") + NoticeKindName(r.notice));
+      }
+      ++*counter;
+      return;
+    }
+    case ParseResult::Kind::kBad:
+      ctx.BadLine(BadKindName(r.bad));
+      return;
+  }
+  *tweets_in_ += static_cast<int64_t>(tweets_.size());
+  for (Tweet& t : tweets_) fn(t);
+}
+
+}  // namespace rankflow
