@@ -203,3 +203,29 @@ TEST_F(S3JobTest, RankKilledMidJobLeavesNoSuccessAndNoVisibleParts) {
 
 }  // namespace
 }  // namespace rankflow
+
+namespace rankflow {
+namespace {
+
+TEST_F(S3JobTest, SecretsNeverInHelpOrFailedJobOutput) {
+  const std::string env = "AWS_ENDPOINT_URL=" + SharedMoto().endpoint() +
+                          " AWS_ACCESS_KEY_ID=AKIAJOBTEST AWS_SECRET_ACCESS_KEY=JobSecret/xyz+123"
+                          " AWS_SESSION_TOKEN=JobSessionToken456 AWS_REGION=us-east-1 ";
+  auto help = RunCommand(env + BinPath("top_terms") + " --help", 60);
+  EXPECT_EQ(help.exit_code, 0) << help.output;
+  auto failed = RunCommand(env + MpirunPrefix(2) + " " + BinPath("top_terms") + " --src s3://" +
+                               UniqueBucket("rf-absent") + "/in --dest " + Url("never"),
+                           120);
+  EXPECT_NE(failed.exit_code, 0) << failed.output;
+  EXPECT_NE(failed.output.find("s3://rf-absent"), std::string::npos) << failed.output;
+  for (const auto* out : {&help.output, &failed.output}) {
+    EXPECT_EQ(out->find("JobSecret"), std::string::npos) << *out;
+    EXPECT_EQ(out->find("JobSessionToken"), std::string::npos) << *out;
+  }
+  Result<bool> marker = NewS3FileSystemWithClient(client_)->Exists(Url("never/_SUCCESS"));
+  ASSERT_TRUE(marker.ok());
+  EXPECT_FALSE(*marker);
+}
+
+}  // namespace
+}  // namespace rankflow
