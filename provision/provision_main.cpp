@@ -29,7 +29,8 @@ commands:
   ssh      interactive shell on the head
   down     terminate and delete everything tagged with the cluster (--all: every cluster);
            idempotent
-  put      provision put FILE s3://bucket/key   (upload one file; used by scripts/one_off.sh)
+  put      provision put FILE s3://bucket/key   (upload one file; used by scripts/*.sh)
+  get      provision get s3://bucket/key FILE   (download one object; used by scripts/*.sh)
 
 cluster settings (JSON keys in --config, or flags with '-' for '_'):
   name, region, head-type, worker-type, workers, ami, spot, spot-max-price, subnet-id, vpc-id,
@@ -155,6 +156,35 @@ int Put(const Args& a) {
   return 0;
 }
 
+int Get(const Args& a) {
+  if (a.rest.size() != 2) {
+    std::cerr << "usage: provision get s3://bucket/key FILE\n";
+    return 2;
+  }
+  auto where = ParseS3Location(a.rest[0]);
+  if (!where.ok()) {
+    std::cerr << "provision: " << where.status().message() << "\n";
+    return 2;
+  }
+  std::string region;
+  for (const auto& [k, v] : a.overrides) {
+    if (k == "region") region = v;
+  }
+  auto s3 = S3Objects::FromEnvironment(region);
+  auto data = s3.ok() ? (*s3)->Get(*where) : Result<std::string>(s3.status());
+  if (!data.ok()) {
+    std::cerr << "provision: " << data.status().message() << "\n";
+    return 1;
+  }
+  std::ofstream out(a.rest[1], std::ios::binary);
+  out << *data;
+  if (!out) {
+    std::cerr << "provision: " << a.rest[1] << ": cannot write\n";
+    return 1;
+  }
+  return 0;
+}
+
 int Main(int argc, char** argv) {
   auto args = ParseArgs(argc, argv);
   if (!args.ok()) {
@@ -165,6 +195,7 @@ int Main(int argc, char** argv) {
   }
   const Args& a = *args;
   if (a.command == "put") return Put(a);
+  if (a.command == "get") return Get(a);
   static const char* kCommands[] = {"up", "status", "run", "ssh", "down"};
   if (std::find(std::begin(kCommands), std::end(kCommands), a.command) == std::end(kCommands)) {
     std::cerr << "provision: unknown command " << a.command << "\n" << kUsage;
@@ -173,9 +204,6 @@ int Main(int argc, char** argv) {
   std::string region;
   for (const auto& [k, v] : a.overrides) {
     if (k == "region") region = v;
-  }
-  if (!a.config.empty() || !a.all) {
-    // region may also come from the config file; BuildSpec resolves it below.
   }
   auto prices = LoadPriceTable(a.prices);
   if (!prices.ok()) {

@@ -63,6 +63,22 @@ Status S3Objects::Put(const S3Location& where, std::string_view data) {
   return Status::OK();
 }
 
+Result<std::string> S3Objects::Get(const S3Location& where) {
+  std::string prefix;
+  aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);
+  aws::AwsRequest req;
+  req.method = "GET";
+  req.path = prefix + "/" + where.key;
+  aws::HttpResponse resp;
+  std::string op = "s3://" + where.bucket + "/" + where.key + ": GetObject";
+  RF_RETURN_IF_ERROR(client.Send(req, op, &resp));
+  if (resp.status < 200 || resp.status >= 300) {
+    return Status(aws::StatusCodeForHttp(resp.status),
+                  op + " failed: " + aws::DescribeHttpFailure(resp));
+  }
+  return resp.body;
+}
+
 Result<std::string> S3Objects::PresignGet(const S3Location& where, int64_t expires_s) {
   std::string prefix;
   aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);

@@ -1,5 +1,6 @@
-// The two S3 operations provisioning needs, on runtime/aws's signed service client: upload one
-// object (scripts ship build/bin and job logs with it) and presign a GET for user-data. Path-style
+// The few S3 operations provisioning needs, on runtime/aws's signed service client: upload and
+// fetch one object (scripts ship build/bin, job logs and manifests with them) and presign a GET
+// for user-data. Path-style
 // addressing for custom endpoints (moto, MinIO), virtual-host style on AWS, as runtime/aws decides.
 // Thread-safe; blocking.
 #pragma once
@@ -28,6 +29,8 @@ class S3Objects {
   static Result<std::unique_ptr<S3Objects>> FromEnvironment(const std::string& region);
 
   Status Put(const S3Location& where, std::string_view data);
+  // The whole object; NotFound when it does not exist.
+  Result<std::string> Get(const S3Location& where);
   // A GET url valid for expires_s seconds; Internal when no credentials are available.
   Result<std::string> PresignGet(const S3Location& where, int64_t expires_s);
 

@@ -1,0 +1,108 @@
+// scripts/one_off.sh --local: up, mpirun the job over ssh, logs + manifest to S3, down on success
+// and on failure, exit code of the job (labels: ssh, e2e).
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include "tests/provision/loopback.h"
+
+namespace rankflow::provision {
+namespace {
+
+using rankflow::testing::BinPath;
+using rankflow::testing::CommandResult;
+using rankflow::testing::LoopbackSshd;
+using rankflow::testing::PrivateMoto;
+using rankflow::testing::RunCommand;
+using rankflow::testing::SourcePath;
+using rankflow::testing::TempDir;
+
+class OneOffTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    moto_ = new PrivateMoto();
+    sshd_ = new LoopbackSshd();
+  }
+  static void TearDownTestSuite() {
+    delete sshd_;
+    delete moto_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(moto_->ok()) << moto_->error();
+    ASSERT_TRUE(sshd_->ok()) << sshd_->error();
+    setenv("AWS_ENDPOINT_URL", moto_->endpoint().c_str(), 1);
+    setenv("AWS_ACCESS_KEY_ID", rankflow::testing::kTestAccessKeyId, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", rankflow::testing::kTestSecretKey, 1);
+    setenv("AWS_REGION", "us-east-1", 1);
+    setenv("RANKFLOW_AWS_RETRY_BASE_MS", "1", 1);
+    setenv("RANKFLOW_TEST_SSHD_PORT", std::to_string(sshd_->port()).c_str(), 1);
+    setenv("RANKFLOW_TEST_SSHD_DIR", sshd_->dir().c_str(), 1);
+    unsetenv("RANKFLOW_TEST_MOTO_ENDPOINT");
+    config_ = dir_.Join("cluster.json");
+    rankflow::testing::WriteFile(
+        config_,
+        "{\"name\": \"oneoff\", \"workers\": 1, \"head_type\": \"t2.micro\", "
+        "\"worker_type\": \"t2.micro\", \"key_dir\": \"" +
+            dir_.Join("keys") + "\"}");
+  }
+  CommandResult OneOff(const std::string& args) {
+    return RunCommand(SourcePath("scripts/one_off.sh") + " --local " + args, 300);
+  }
+  // True when `provision status --all` finds no rankflow cluster at all.
+  bool NothingLeft(std::string* report) {
+    auto r = RunCommand(BinPath("provision") + " status --all --local --key-dir " + dir_.path());
+    *report = r.output;
+    return r.exit_code == 0 && r.output.find("no rankflow clusters") != std::string::npos;
+  }
+  std::string List(const std::string& prefix) {
+    return RunCommand("curl -fs '" + moto_->endpoint() + "/oneoff?list-type=2&prefix=" + prefix +
+                      "'")
+        .output;
+  }
+
+  static PrivateMoto* moto_;
+  static LoopbackSshd* sshd_;
+  TempDir dir_;
+  std::string config_;
+};
+
+PrivateMoto* OneOffTest::moto_ = nullptr;
+LoopbackSshd* OneOffTest::sshd_ = nullptr;
+
+TEST_F(OneOffTest, JobRunsLogsAndManifestGoToS3AndClusterIsDown) {
+  ASSERT_EQ(RunCommand("curl -fs -X PUT " + moto_->endpoint() + "/oneoff").exit_code, 0);
+  ASSERT_EQ(RunCommand(BinPath("provision") + " put " +
+                       SourcePath("tests/data/provision/streaming_lines.jsonl") +
+                       " s3://oneoff/in/a.jsonl")
+                .exit_code,
+            0);
+  auto r = OneOff("--logs s3://oneoff/logs/run1 " + config_ +
+                  " -- top_terms --src s3://oneoff/in --dest s3://oneoff/out --top 3");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("one_off: mpirun -n 2 "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("top 3 hashtags:"), std::string::npos) << r.output;
+  std::string logs = List("logs/run1/");
+  EXPECT_NE(logs.find("<Key>logs/run1/job.log</Key>"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("<Key>logs/run1/_SUCCESS</Key>"), std::string::npos) << logs;
+  std::string report;
+  EXPECT_TRUE(NothingLeft(&report)) << report << r.output;
+}
+
+TEST_F(OneOffTest, FailingJobExitCodeIsReturnedAndClusterIsDownAnyway) {
+  auto r = OneOff(config_ + " -- sh -c 'exit 3'");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("one_off: job exited with 3"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("is down"), std::string::npos) << r.output;
+  std::string report;
+  EXPECT_TRUE(NothingLeft(&report)) << report;
+}
+
+TEST_F(OneOffTest, ClusterThatNeverComesUpExitsOneAndLeavesNothing) {
+  auto r = OneOff(config_ + " --ssh-port 1 --boot-deadline-s 2 -- hostname");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("the cluster did not come up"), std::string::npos) << r.output;
+  std::string report;
+  EXPECT_TRUE(NothingLeft(&report)) << report;
+}
+
+}  // namespace
+}  // namespace rankflow::provision
