@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# MLP benchmark (owner: ml): rankflow's train_mlp against scikit-learn's MLPClassifier and PyTorch
+# (CPU), one thread each, on the same XO data, architecture (2-600-3, ReLU, softmax), optimizer
+# (Adam, lr 1e-3), batch (200) and epochs; then rankflow at 1 and 2 ranks on 1 M training points.
+# Prints one markdown table (paste into bench/RESULTS.md with the machine and load).
+#
+#   bench/mlp_bench.sh [build-dir] [epochs]      # defaults: build, 10
+#
+# Installs python3-sklearn and python3-torch (Debian) if missing: they are big, so they are not in
+# scripts/setup.sh. Takes a few minutes on 2 cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${1:-${RANKFLOW_BUILD_DIR:-build}}
+EPOCHS=${2:-10}
+BIN=$BUILD/bin
+for b in make_training_data train_mlp; do
+  [ -x "$BIN/$b" ] || { echo "mlp_bench: $BIN/$b not built" >&2; exit 1; }
+done
+
+missing=()
+for p in python3-sklearn python3-torch python3-h5py; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "mlp_bench: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=300 install -y -q \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlp-bench-XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+PY=/usr/bin/python3
+
+# Column n of the chosen (only) model's row of metrics.csv.
+metric() { awk -F, -v c="$2" 'NR == 2 { print $c }' "$1/metrics.csv"; }
+
+# rankflow at N ranks: prints "s_per_epoch test_accuracy".
+rankflow() {
+  local n=$1 data=$2 epochs=$3 dest=$WORK/r$1-$RANDOM
+  mpirun -n "$n" --bind-to core "$BIN/train_mlp" --train "$data" --hidden 600 --epochs "$epochs" \
+    --batch 200 --lr 0.001 --optimizer adam --grid 0 --dest "$dest" >/dev/null 2>"$WORK/log"
+  echo "$(metric "$dest" 10) $(metric "$dest" 5)"
+}
+
+"$BIN/make_training_data" --n 125000 --seed 7 --csv=false --dest "$WORK/small" >/dev/null 2>&1
+"$BIN/make_training_data" --n 1250000 --seed 8 --csv=false --dest "$WORK/big" >/dev/null 2>&1
+
+echo "machine: $(getconf _NPROCESSORS_ONLN) cores, $(lscpu | sed -n 's/^Model name: *//p'), load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+read -r sk_spe sk_acc < <($PY bench/mlp_baselines.py sklearn "$WORK/small/data.h5" 0.2 600 "$EPOCHS" 200 0.001 |
+  $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["seconds_per_epoch"], d["test_accuracy"])')
+read -r pt_spe pt_acc < <($PY bench/mlp_baselines.py torch "$WORK/small/data.h5" 0.2 600 "$EPOCHS" 200 0.001 |
+  $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["seconds_per_epoch"], d["test_accuracy"])')
+read -r r1_spe r1_acc < <(rankflow 1 "$WORK/small" "$EPOCHS")
+read -r r2_spe r2_acc < <(rankflow 2 "$WORK/small" "$EPOCHS")
+read -r b1_spe b1_acc < <(rankflow 1 "$WORK/big" 2)
+read -r b2_spe b2_acc < <(rankflow 2 "$WORK/big" 2)
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+echo "| setup | implementation | s/epoch | held-out accuracy |"
+echo "|---|---|---|---|"
+for row in "scikit-learn 1.2.1 MLPClassifier|$sk_spe|$sk_acc" "PyTorch 1.13.1 CPU|$pt_spe|$pt_acc" \
+           "rankflow train_mlp, 1 rank|$r1_spe|$r1_acc" "rankflow train_mlp, 2 ranks|$r2_spe|$r2_acc"; do
+  IFS='|' read -r name spe acc <<<"$row"
+  printf "| 100k train / 25k held out, %s epochs | %s | %.4f | %.4f |\n" "$EPOCHS" "$name" "$spe" "$acc"
+done
+printf "| 1M train / 250k held out, 2 epochs | rankflow train_mlp, 1 rank | %.4f | %.4f |\n" "$b1_spe" "$b1_acc"
+printf "| 1M train / 250k held out, 2 epochs | rankflow train_mlp, 2 ranks | %.4f | %.4f |\n" "$b2_spe" "$b2_acc"
+$PY - "$sk_spe" "$pt_spe" "$r1_spe" "$sk_acc" "$r1_acc" "$b1_spe" "$b2_spe" <<'PYEOF'
+import sys
+sk, pt, r1, ska, r1a, b1, b2 = map(float, sys.argv[1:])
+print()
+print("rankflow/sklearn s/epoch: %.3f (target <= 0.5); rankflow/PyTorch: %.3f (target <= 1)" % (r1 / sk, r1 / pt))
+print("accuracy rankflow - sklearn: %+.2f points (target within 1)" % (100 * (r1a - ska)))
+print("2 ranks vs 1 on 600 wide x 1M points: %.2fx (target >= 1.6)" % (b1 / b2))
+PYEOF
