@@ -71,9 +71,9 @@ class JobContext {
   void SetInputs(const InputPlan& plan);
 
   // Collective. Merges metrics to rank 0, commits the parts (all or nothing) with the manifest
-  // (job, arguments without secrets, start/end, ranks, inputs, records in/out, bad lines by kind,
-  // counters, samples, files), and on rank 0 appends the summary line to stdout_text. The same
-  // status on every rank.
+  // (job, arguments without secrets, start/end, ranks, peak RSS of the largest rank, inputs,
+  // records in/out, bad lines by kind, counters, samples, files), and on rank 0 appends the summary
+  // line to stdout_text. The same status on every rank.
   Status Commit(bool local_ok);
   bool committed() const { return committed_; }
 
@@ -97,6 +97,7 @@ class JobContext {
   std::string started_at_;
   std::chrono::steady_clock::time_point start_;
   bool committed_ = false;
+  int64_t peak_rss_bytes_max_ = 0;  // the largest peak RSS of any rank, measured at Commit
   std::string stdout_text_;
 };
 

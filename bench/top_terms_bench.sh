@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# top_terms throughput benchmark (issue 2): a tweetgen corpus (>= 200 MB uncompressed), then
+# `zcat FILES > /dev/null`, top_terms at 1 rank and at 2 ranks (--bind-to core), each the best of
+# R runs. Checks first that the 1- and 2-rank outputs are identical. Prints MB/s of uncompressed
+# input per rank, the ratios against the targets, peak RSS per rank (from the _SUCCESS manifest,
+# getrusage of the largest rank), and appends the table to bench/RESULTS.md with the machine.
+#
+# Usage: bench/top_terms_bench.sh [--mb 400] [--files 16] [--repeats 3] [--memory-mb 256]
+#                                 [--work DIR] [--no-record]
+# Env: RANKFLOW_BUILD_DIR (default build). Needs a built tree (scripts/setup.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
+BIN="$ROOT/$BUILD_DIR/bin"
+[[ "$BUILD_DIR" = /* ]] && BIN="$BUILD_DIR/bin"
+
+MB=400
+FILES=16
+REPEATS=3
+MEMORY_MB=256
+WORK=${TMPDIR:-/tmp}/rankflow-bench
+RECORD=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --mb) MB=$2; shift 2 ;;
+    --files) FILES=$2; shift 2 ;;
+    --repeats) REPEATS=$2; shift 2 ;;
+    --memory-mb) MEMORY_MB=$2; shift 2 ;;
+    --work) WORK=$2; shift 2 ;;
+    --no-record) RECORD=0; shift ;;
+    *) echo "top_terms_bench: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+for b in tweetgen top_terms; do
+  [ -x "$BIN/$b" ] || { echo "top_terms_bench: $BIN/$b missing; run scripts/setup.sh" >&2; exit 1; }
+done
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
+CORPUS="$WORK/corpus-${MB}mb-${FILES}f-seed42"
+if [ ! -f "$CORPUS/.complete" ]; then
+  rm -rf "$CORPUS"
+  "$BIN/tweetgen" --dest "$CORPUS" --files "$FILES" --mb "$MB" --seed 42 --bad-share 0.001 \
+    --dup-share 0.01
+  touch "$CORPUS/.complete"
+fi
+FILES_LIST=("$CORPUS"/*.jsonl.gz)
+BYTES=$(zcat "${FILES_LIST[@]}" | wc -c)
+STORED=$(cat "${FILES_LIST[@]}" | wc -c)
+
+now() { date +%s.%N; }
+# best_of CMD...: runs CMD $REPEATS times, prints the smallest wall time in seconds.
+best_of() {
+  local best="" t0 t1 dt
+  for _ in $(seq "$REPEATS"); do
+    t0=$(now)
+    "$@" > /dev/null
+    t1=$(now)
+    dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    if [ -z "$best" ] || awk -v d="$dt" -v b="$best" 'BEGIN { exit !(d < b) }'; then best=$dt; fi
+  done
+  echo "$best"
+}
+run_top_terms() {  # ranks dest [extra flags]
+  local n=$1 dest=$2
+  shift 2
+  mpirun -n "$n" --bind-to core "$BIN/top_terms" --src "$CORPUS" --dest "$dest" --mode overwrite \
+    --memory-mb "$MEMORY_MB" --top 0 "$@"
+}
+manifest_field() {  # file field
+  /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$1" "$2"
+}
+
+# Check the answer before timing: 1 and 2 ranks must write the same rows, and read every byte.
+OUT="$WORK/out"
+run_top_terms 1 "$OUT/check1" > /dev/null
+run_top_terms 2 "$OUT/check2" > /dev/null
+if ! cmp -s <(cat "$OUT"/check1/part-*.csv | grep -v '^term,count$') \
+            <(cat "$OUT"/check2/part-*.csv | grep -v '^term,count$'); then
+  echo "top_terms_bench: 1-rank and 2-rank outputs differ; not timing" >&2
+  exit 1
+fi
+READ=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counters']['bytes_in'])" "$OUT/check1/_SUCCESS")
+echo "corpus: ${#FILES_LIST[@]} files, $STORED bytes stored, $BYTES bytes uncompressed (job read $READ)"
+
+zcat "${FILES_LIST[@]}" > /dev/null  # warm the page cache
+T_ZCAT=$(best_of zcat "${FILES_LIST[@]}")
+T_1=$(best_of run_top_terms 1 "$OUT/r1")
+T_2=$(best_of run_top_terms 2 "$OUT/r2")
+RSS_1=$(manifest_field "$OUT/r1/_SUCCESS" peak_rss_bytes_max_rank)
+RSS_2=$(manifest_field "$OUT/r2/_SUCCESS" peak_rss_bytes_max_rank)
+JOB_S1=$(manifest_field "$OUT/r1/_SUCCESS" seconds)
+JOB_S2=$(manifest_field "$OUT/r2/_SUCCESS" seconds)
+
+# Memory bound: words (many distinct terms) with a small budget must stay near the budget.
+SMALL_MB=1
+run_top_terms 1 "$OUT/mem" --what words --memory-mb "$SMALL_MB" > /dev/null
+RSS_SMALL=$(manifest_field "$OUT/mem/_SUCCESS" peak_rss_bytes_max_rank)
+SPILLS=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counters'].get('shuffle.spilled_runs', 0))" "$OUT/mem/_SUCCESS")
+
+rate() { awk -v b="$BYTES" -v t="$1" -v n="$2" 'BEGIN { printf "%.1f", b / 1e6 / t / n }'; }
+R_ZCAT=$(rate "$T_ZCAT" 1)
+R_1=$(rate "$T_1" 1)
+R_2=$(rate "$T_2" 2)
+J_1=$(rate "$JOB_S1" 1)
+J_2=$(rate "$JOB_S2" 2)
+RATIO_1=$(awk -v a="$T_ZCAT" -v b="$T_1" 'BEGIN { printf "%.2f", a / b }')
+RATIO_2=$(awk -v a="$T_1" -v b="$T_2" 'BEGIN { printf "%.2f", a / b }')
+mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1048576 }'; }
+MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
+CPUS=$(nproc)
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
+
+TABLE=$(cat <<EOF
+| run | wall s (best of $REPEATS) | MB/s per rank (wall) | job s | MB/s per rank (job) | peak RSS per rank |
+|---|---|---|---|---|---|
+| zcat FILES > /dev/null | $T_ZCAT | $R_ZCAT | - | - | - |
+| top_terms 1 rank | $T_1 | $R_1 | $JOB_S1 | $J_1 | $(mb "$RSS_1") MiB |
+| top_terms 2 ranks --bind-to core | $T_2 | $R_2 | $JOB_S2 | $J_2 | $(mb "$RSS_2") MiB |
+| top_terms 1 rank --what words --memory-mb $SMALL_MB | - | - | - | - | $(mb "$RSS_SMALL") MiB ($SPILLS spilled runs) |
+
+- top_terms 1 rank vs zcat: **${RATIO_1}x** (target >= 2x)
+- top_terms 2 ranks vs 1 rank (total throughput): **${RATIO_2}x** (target >= 1.7x)
+- corpus: tweetgen --files $FILES --mb $MB --seed 42 --bad-share 0.001 --dup-share 0.01
+  (${#FILES_LIST[@]} files, $(mb "$STORED") MiB stored, $BYTES bytes uncompressed); --memory-mb $MEMORY_MB
+- MB/s are of uncompressed input. Wall times include mpirun start-up and MPI_Init/Finalize (~0.3 s
+  here); "job s" is the job's own elapsed time from its manifest (flags parsed to manifest written),
+  taken from the last of the timed runs. Ratios use wall times.
+EOF
+)
+echo
+echo "$TABLE"
+if [ "$RECORD" = 1 ]; then
+  {
+    echo
+    echo "## top_terms_bench.sh — $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo
+    echo "Machine: $MODEL, $CPUS CPUs (nproc), load average at the end: $LOAD."
+    echo "Command: bench/top_terms_bench.sh --mb $MB --files $FILES --repeats $REPEATS --memory-mb $MEMORY_MB"
+    echo
+    echo "$TABLE"
+  } >> "$ROOT/bench/RESULTS.md"
+  echo
+  echo "appended to bench/RESULTS.md"
+fi
