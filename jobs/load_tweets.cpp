@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/load_tweets_gzip.h"
 #include "operators/tweet.h"
 #include "operators/tweet_lines.h"
 #include "operators/tweet_parser.h"
@@ -211,6 +212,16 @@ Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64
                                                          : OutputFormat::kJsonlGz;
   WritableFile* file = ctx.output().NewPart(OutputFormatExtension(of));
   if (file == nullptr) return Status::IOError(ctx.dest() + ": cannot create an output part");
+  if (of == OutputFormat::kJsonlGz) {
+    IsalGzipLineWriter gz(file);
+    RF_RETURN_IF_ERROR(tweets->ForEach([&](std::string_view, std::string_view value) {
+      ++*rows;
+      return gz.WriteLine(value.substr(8));
+    }));
+    RF_RETURN_IF_ERROR(gz.Finish());
+    ctx.output().SetRecords(file, *rows);
+    return Status::OK();
+  }
   RecordWriter writer(file, of, CsvHeader());
   TweetParser parser;
   std::vector<Tweet> one;

@@ -1,10 +1,16 @@
 // load_tweets: see jobs/load_tweets.h. Flags -> RunJob -> exit code.
+#include <malloc.h>
+
 #include <cstdio>
 
 #include "jobs/load_tweets.h"
 #include "runtime/job.h"
 
 int main(int argc, char** argv) {
+  // Shuffle tables and exchange buffers are large and short-lived: keep freed memory in the heap
+  // instead of returning it to the kernel and faulting fresh zeroed pages in again.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
   rankflow::JobOutcome outcome = rankflow::RunJob(
       argc, argv,
       {"load_tweets",

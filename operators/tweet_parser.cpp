@@ -124,6 +124,17 @@ class Reader {
     }
   }
 
+  // Like ForEachField, but stops (the rest of the object is skipped structurally) as soon as fn
+  // returns false.
+  template <typename Fn>
+  void ForEachFieldWhile(od::object& obj, Fn&& fn) {
+    for (auto field_result : obj) {
+      od::field field;
+      if (auto e = std::move(field_result).get(field)) Fail(e);
+      if (!fn(Key(field), field.value())) break;
+    }
+  }
+
   // Calls fn(value) for each element of an array.
   template <typename Fn>
   void ForEachElement(od::array& arr, Fn&& fn) {
@@ -211,14 +222,19 @@ class Reader {
 
   void ReadUserObject(od::object& obj, RawUser* u) {
     u->present = true;
-    ForEachField(obj, [&](std::string_view key, od::value& fv) {
+    // A v1 user has ~40 fields; stop once the three we need are read (an id from a string, the
+    // name and the follower count).
+    bool final_id = false, name = false, followers = false;
+    ForEachFieldWhile(obj, [&](std::string_view key, od::value& fv) {
       std::string s;
       if (key == "id_str") {
         if (GetString(fv, &s) && IsDecimalId(s)) u->id = std::move(s);
+        final_id = true;
       } else if (key == "id") {
         if (IsString(fv)) {
           if (GetString(fv, &s) && u->id.empty()) u->id = TrailingId(s);
-          return;
+          final_id = true;
+          return !(final_id && name && followers);
         }
         int64_t n = -1;  // 2009-era users have no id_str; small numbers cannot have been rounded
         if (GetInt(fv, &n) && n > 0 && n <= (int64_t{1} << 53) && u->id.empty()) {
@@ -226,15 +242,19 @@ class Reader {
         }
       } else if (key == "screen_name" || key == "preferredUsername" || key == "username") {
         GetString(fv, &u->screen_name);
+        name = true;
       } else if (key == "followers_count" || key == "followersCount") {
         GetInt(fv, &u->followers);
+        followers = true;
       } else if (key == "public_metrics") {
         od::object pm;
-        if (!GetObject(fv, &pm)) return;
+        if (!GetObject(fv, &pm)) return true;
         ForEachField(pm, [&](std::string_view k2, od::value& v2) {
           if (k2 == "followers_count") GetInt(v2, &u->followers);
         });
+        followers = true;
       }
+      return !(final_id && name && followers);
     });
   }
 
