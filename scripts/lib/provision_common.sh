@@ -16,7 +16,7 @@ provision_ensure_built() {
 provision_ship_binaries() {
   local dest=$1 tarball
   tarball=$(mktemp /tmp/rankflow-bin-XXXXXX.tar.gz)
-  tar -czf "$tarball" -C "$BIN_DIR/.." "$(basename "$BIN_DIR")"
+  tar -czf "$tarball" --exclude='*_test' -C "$BIN_DIR/.." "$(basename "$BIN_DIR")"
   local url="${dest%/}/rankflow-bin-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
   "$PROVISION" put "$tarball" "$url" >&2
   rm -f "$tarball"

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ PrivateMoto::PrivateMoto() {
   std::string log = tmp_.Join("moto.log");
   pid_t pid = fork();
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);  // a crashed test must not leave moto running
     setenv("S3_UPLOAD_PART_MIN_SIZE", "1", 1);
     freopen(log.c_str(), "w", stdout);
     freopen(log.c_str(), "a", stderr);

@@ -288,6 +288,12 @@ TEST_F(ProvisionE2eTest, UpRunsMpiJobAcrossTwoNodesOnS3ThenDownLeavesNothing) {
   for (const auto& n : *nodes) {
     std::string ud = UserDataOf(n.id);
     EXPECT_NE(ud.find("X-Amz-Signature="), std::string::npos) << ud;
+    // The presigned url in it fetches the shipped artifact, with no credentials at all.
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(ud, m, std::regex("'(http://[^']*X-Amz-Signature=[^']*)'")));
+    auto fetched = RunCommand("curl -fs '" + m[1].str() + "'");
+    EXPECT_EQ(fetched.exit_code, 0);
+    EXPECT_EQ(fetched.output, "not really a tarball");
     EXPECT_NE(ud.find("systemd-run --unit=rankflow-deadman --on-active=30m"), std::string::npos);
     EXPECT_EQ(ud.find(kTestSecretKey), std::string::npos);
     std::string without_credential =
