@@ -7,6 +7,7 @@ Each input line: {"op", "bucket", "key", "access_key", "secret_key", "token",
                   "part_number", "upload_id", "content_type"}
 Each output line: {"url", "headers": [[name, value], ...], "authorization"} for the request
 botocore would have sent (captured in the before-send hook; nothing goes on the network).
+Op "PresignGet" outputs generate_presigned_url's URL (expiry = max_keys seconds) instead.
 """
 import json
 import sys
@@ -37,7 +38,7 @@ def main():
             c = session.create_client(
                 "s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
                 aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token or None,
-                config=Config(s3={"addressing_style": "path"},
+                config=Config(s3={"addressing_style": "path"}, signature_version="s3v4",
                               request_checksum_calculation="when_required",
                               response_checksum_validation="when_required",
                               retries={"max_attempts": 1}))
@@ -64,6 +65,12 @@ def main():
                     c.upload_part(Bucket=r["bucket"], Key=r["key"],
                                   Body=bytes.fromhex(r["body_hex"]),
                                   PartNumber=r["part_number"], UploadId=r["upload_id"])
+                elif op == "PresignGet":
+                    url = c.generate_presigned_url(
+                        "get_object", Params={"Bucket": r["bucket"], "Key": r["key"]},
+                        ExpiresIn=r["max_keys"])
+                    out.write(json.dumps({"url": url, "headers": [], "authorization": ""}) + "\n")
+                    continue
                 elif op == "ListObjectsV2":
                     c.list_objects_v2(Bucket=r["bucket"], Prefix=r["prefix"],
                                       ContinuationToken=r["continuation"],

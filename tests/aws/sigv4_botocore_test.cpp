@@ -1,6 +1,7 @@
 // Differential test: 1,200 generated S3 requests with awkward keys, prefixes, tokens and upload
 // ids are signed by botocore (tests/aws/botocore_sign.py, through a real botocore S3 client) and
-// by rankflow's signer; Authorization headers and wire paths must agree exactly.
+// by rankflow's signer; Authorization headers (or, for presigned GETs, the whole query with the
+// signature) and wire paths must agree exactly.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -78,10 +79,10 @@ struct Generated {
 };
 
 Generated Generate(std::mt19937_64& rng, int i) {
-  static const char* kOps[] = {"GetObject", "PutObject", "ListObjectsV2", "UploadPart",
-                               "HeadObject"};
+  static const char* kOps[] = {"GetObject",  "PutObject",  "ListObjectsV2",
+                               "UploadPart", "HeadObject", "PresignGet"};
   Generated g;
-  g.op = kOps[i % 5];
+  g.op = kOps[i % 6];
   g.bucket = "rankflow-diff-" + std::to_string(i % 7);
   g.key = RandomText(rng, 1, 8);
   if (g.key[0] == '/') g.key = "k" + g.key;  // botocore strips nothing, but keep keys realistic
@@ -137,6 +138,8 @@ SignableRequest OwnRequest(const Generated& g) {
     r.headers = {{"Range", g.range}};
   } else if (g.op == "HeadObject") {
     r.method = "HEAD";
+  } else if (g.op == "PresignGet") {
+    r.method = "GET";
   } else if (g.op == "PutObject") {
     r.method = "PUT";
     r.headers = {{"Content-Type", g.content_type}};
@@ -166,6 +169,33 @@ std::chrono::system_clock::time_point ParseAmzDate(const std::string& s) {
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
+// A presigned GET (UNSIGNED-PAYLOAD, expiry, session token in the query) made at botocore's time.
+bool PresignAgrees(const Generated& g, const std::string& url) {
+  const size_t q = url.find('?');
+  KeyValues theirs = ParseQuery(url.substr(q + 1));
+  std::string amz_date;
+  for (const auto& [k, v] : theirs) {
+    if (k == "X-Amz-Date") amz_date = v;
+  }
+  Credentials creds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", g.token,
+                    std::nullopt, "test"};
+  SignableRequest own = OwnRequest(g);
+  own.method = "GET";
+  own.headers.clear();
+  SigningParams params =
+      SigningParams::ForS3("us-east-1", ParseAmzDate(amz_date), std::string(kUnsignedPayload));
+  params.expires_s = g.max_keys;
+  SignedRequest s = Presign(own, creds, params);
+  KeyValues ours = s.query;
+  std::sort(theirs.begin(), theirs.end());
+  std::sort(ours.begin(), ours.end());
+  const bool path_ok = url.substr(0, q) == std::string("http://") + kHost + BuildWirePath(own.path);
+  EXPECT_TRUE(path_ok && ours == theirs)
+      << "presign of key '" << g.key << "'\n botocore: " << url
+      << "\n rankflow: " << PresignUrl("http", own, creds, params);
+  return path_ok && ours == theirs;
+}
+
 TEST(SigV4Botocore, AgreesOnGeneratedS3Requests) {
   TempDir dir;
   std::mt19937_64 rng(20261121);
@@ -189,6 +219,10 @@ TEST(SigV4Botocore, AgreesOnGeneratedS3Requests) {
     rapidjson::Document d;
     d.Parse(lines[i].c_str());
     ASSERT_TRUE(d.IsObject()) << lines[i];
+    if (g.op == "PresignGet") {
+      if (PresignAgrees(g, d["url"].GetString())) ++agreed;
+      continue;
+    }
     std::string amz_date;
     for (const auto& h : d["headers"].GetArray()) {
       if (std::string(h[0].GetString()) == "X-Amz-Date") amz_date = h[1].GetString();
