@@ -1,8 +1,13 @@
 #include "runtime/input.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <numeric>
 #include <regex>
+#include <thread>
+
+#include "runtime/log.h"
 
 namespace rankflow {
 namespace {
@@ -101,10 +106,25 @@ Status ListOnRoot(FileSystem& fs, const std::string& src, const std::string& nam
 
 uint64_t UnitBytes(const InputUnit& u) { return u.end - u.begin; }
 
+constexpr int kRequestTag = 1;
+constexpr int kReplyTag = 2;
+constexpr std::chrono::microseconds kPollInterval(50);
+
 constexpr uint64_t kFrontOne = 1;
 constexpr uint64_t kBackOne = uint64_t{1} << 32;
 uint64_t Front(uint64_t word) { return word & 0xffffffffu; }
 uint64_t Back(uint64_t word) { return word >> 32; }
+
+// Collective.
+bool AllRanksOnOneNode(const MpiContext& mpi) {
+  MPI_Comm node = MPI_COMM_NULL;
+  CheckMpi(MPI_Comm_split_type(mpi.comm(), MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node),
+           "unit claimer: MPI_Comm_split_type");
+  int node_size = 0;
+  MPI_Comm_size(node, &node_size);
+  MPI_Comm_free(&node);
+  return mpi.AllOk(node_size == mpi.size());
+}
 
 }  // namespace
 
@@ -163,28 +183,72 @@ std::vector<std::vector<size_t>> DealUnits(const InputPlan& plan, int ranks) {
 UnitClaimer::UnitClaimer(const MpiContext& mpi, const InputPlan& plan)
     : mpi_(mpi), plan_(plan), lists_(DealUnits(plan, mpi.size())) {
   RF_CHECK_MSG(plan.units.size() < (uint64_t{1} << 31), "too many input units for one claimer");
+  // Rank 0 decides the mode for everyone (both modes start with collectives).
+  // The window pays off where its atomics need no help from the target (Open MPI's osc/sm, all
+  // ranks on one node); across nodes a claim could wait on rank 0, so messages are used there.
+  std::string mode;
+  bool one_node = AllRanksOnOneNode(mpi);
+  if (mpi.is_root()) {
+    const char* env = std::getenv("RANKFLOW_CLAIMER");
+    std::string forced = env != nullptr ? env : "";
+    mode = forced == "messages" || forced == "window" ? forced : one_node ? "window" : "messages";
+  }
+  mpi.Broadcast(&mode);
+  if (mode == "window" && CreateWindow()) return;
+  CheckMpi(MPI_Comm_dup(mpi.comm(), &comm_), "unit claimer: MPI_Comm_dup");
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  empty_.assign(mpi.size(), false);
+  empty_[mpi.rank()] = true;
+  next_victim_ = (mpi.rank() + 1) % mpi.size();
+}
+
+// Collective. False on every rank (and nothing to free) if any rank could not create it.
+bool UnitClaimer::CreateWindow() {
   MPI_Info info;
   MPI_Info_create(&info);
   MPI_Info_set(info, "accumulate_ops", "same_op_no_op");
-  MPI_Aint bytes = mpi.is_root() ? static_cast<MPI_Aint>(mpi.size() * sizeof(uint64_t)) : 0;
+  MPI_Aint bytes = mpi_.is_root() ? static_cast<MPI_Aint>(mpi_.size() * sizeof(uint64_t)) : 0;
   void* base = nullptr;
-  int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), info, mpi.comm(), &base, &win_);
+  MPI_Win win = MPI_WIN_NULL;
+  int rc = MPI_Win_allocate(bytes, sizeof(uint64_t), info, mpi_.comm(), &base, &win);
   MPI_Info_free(&info);
-  CheckMpi(rc, "unit claimer: MPI_Win_allocate");
+  if (!mpi_.AllOk(rc == MPI_SUCCESS)) {
+    // Ranks that did get a window cannot free it without the others: leave it (rare, small).
+    LogDebug("unit claimer: no MPI window here (" +
+             std::string(rc == MPI_SUCCESS ? "ok" : "failed") +
+             " on this rank); claiming by messages");
+    return false;
+  }
+  win_ = win;
   MPI_Win_set_errhandler(win_, MPI_ERRORS_RETURN);
-  if (mpi.is_root()) {
+  if (mpi_.is_root()) {
     counter_ = static_cast<uint64_t*>(base);
-    std::fill(counter_, counter_ + mpi.size(), 0);
+    std::fill(counter_, counter_ + mpi_.size(), 0);
   }
   CheckMpi(MPI_Win_lock_all(MPI_MODE_NOCHECK, win_), "unit claimer: MPI_Win_lock_all");
-  if (mpi.is_root()) CheckMpi(MPI_Win_sync(win_), "unit claimer: MPI_Win_sync");
-  mpi.Barrier();  // nobody claims before rank 0's counters are zero
+  if (mpi_.is_root()) CheckMpi(MPI_Win_sync(win_), "unit claimer: MPI_Win_sync");
+  mpi_.Barrier();  // nobody claims before rank 0's counters are zero
+  return true;
 }
 
 UnitClaimer::~UnitClaimer() {
-  if (win_ == MPI_WIN_NULL) return;
-  MPI_Win_unlock_all(win_);
-  MPI_Win_free(&win_);
+  if (win_ != MPI_WIN_NULL) {
+    MPI_Win_unlock_all(win_);
+    MPI_Win_free(&win_);
+  }
+  if (comm_ == MPI_COMM_NULL) return;
+  // Keep answering steal requests until every rank is here: a peer may still be asking for our
+  // units (a rank that failed and stopped calling Next() lends its units to the others this way).
+  MPI_Request barrier = MPI_REQUEST_NULL;
+  if (MPI_Ibarrier(comm_, &barrier) == MPI_SUCCESS) {
+    int done = 0;
+    while (!done) {
+      ServeStealRequests();
+      if (MPI_Test(&barrier, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) break;
+      if (!done) std::this_thread::sleep_for(kPollInterval);
+    }
+  }
+  MPI_Comm_free(&comm_);
 }
 
 std::optional<size_t> UnitClaimer::ClaimFromFront(int owner) {
@@ -232,7 +296,73 @@ std::optional<int> UnitClaimer::FullestOtherList() {
   return best;
 }
 
+// Answers every pending steal request from the back of this rank's list (-1: nothing left).
+void UnitClaimer::ServeStealRequests() {
+  const std::vector<size_t>& mine = lists_[mpi_.rank()];
+  for (;;) {
+    int pending = 0;
+    MPI_Status st;
+    if (MPI_Iprobe(MPI_ANY_SOURCE, kRequestTag, comm_, &pending, &st) != MPI_SUCCESS || !pending) {
+      return;
+    }
+    int64_t request = 0;
+    CheckMpi(
+        MPI_Recv(&request, 1, MPI_INT64_T, st.MPI_SOURCE, kRequestTag, comm_, MPI_STATUS_IGNORE),
+        "unit claimer: MPI_Recv");
+    int64_t answer = -1;
+    if (front_ + back_ < mine.size()) {
+      answer = static_cast<int64_t>(mine[mine.size() - 1 - back_]);
+      ++back_;
+    }
+    // The asker posted its receive before sending, so this cannot block for long.
+    CheckMpi(MPI_Send(&answer, 1, MPI_INT64_T, st.MPI_SOURCE, kReplyTag, comm_),
+             "unit claimer: MPI_Send");
+  }
+}
+
+// One unit from `victim`'s list, or -1. Serves requests to this rank while it waits, so two ranks
+// asking each other cannot deadlock.
+int64_t UnitClaimer::AskVictim(int victim) {
+  int64_t reply = -1;
+  int64_t request = 0;
+  MPI_Request reqs[2];
+  CheckMpi(MPI_Irecv(&reply, 1, MPI_INT64_T, victim, kReplyTag, comm_, &reqs[0]),
+           "unit claimer: MPI_Irecv");
+  CheckMpi(MPI_Isend(&request, 1, MPI_INT64_T, victim, kRequestTag, comm_, &reqs[1]),
+           "unit claimer: MPI_Isend");
+  for (;;) {
+    int done = 0;
+    CheckMpi(MPI_Testall(2, reqs, &done, MPI_STATUSES_IGNORE), "unit claimer: MPI_Testall");
+    if (done) return reply;
+    ServeStealRequests();
+    std::this_thread::sleep_for(kPollInterval);
+  }
+}
+
+std::optional<size_t> UnitClaimer::NextByMessages() {
+  ServeStealRequests();
+  const std::vector<size_t>& mine = lists_[mpi_.rank()];
+  if (front_ + back_ < mine.size()) return mine[front_++];
+  for (int tries = 0; tries < mpi_.size(); ++tries) {
+    int victim = next_victim_;
+    while (empty_[victim]) {
+      victim = (victim + 1) % mpi_.size();
+      if (victim == next_victim_) return std::nullopt;  // every peer is used up
+    }
+    next_victim_ = victim;
+    int64_t unit = AskVictim(victim);
+    if (unit >= 0) return static_cast<size_t>(unit);
+    empty_[victim] = true;
+  }
+  return std::nullopt;
+}
+
 std::optional<InputUnit> UnitClaimer::Next() {
+  if (comm_ != MPI_COMM_NULL) {
+    std::optional<size_t> u = NextByMessages();
+    if (!u) return std::nullopt;
+    return plan_.units[*u];
+  }
   if (!own_done_) {
     std::optional<size_t> u = ClaimFromFront(mpi_.rank());
     if (u) return plan_.units[*u];

@@ -51,7 +51,7 @@ InputPlan PlanUnits(std::vector<FileInfo> files, uint64_t split_bytes);
 std::vector<std::vector<size_t>> DealUnits(const InputPlan& plan, int ranks);
 
 // Hands out the units of a plan. Collective constructor and destructor (they create and free an
-// MPI window); Next() is local and may be called any number of times by one thread.
+// MPI window); Next() is not collective and may be called any number of times by one thread.
 // Every rank must pass the same plan (ListInputs + PlanUnits give that).
 //
 // Each rank's dealt list has two claim counters (front, back) packed in one 64-bit word in an MPI
@@ -59,6 +59,15 @@ std::vector<std::vector<size_t>> DealUnits(const InputPlan& plan, int ranks);
 // claims from the front (largest first); a rank whose own list is used up claims from the back
 // (smallest first) of the list with the most units left. A claim is valid iff front + back < length
 // when it was made, so each unit is handed out exactly once overall.
+//
+// That window is used when all ranks share one node (Open MPI's osc/sm: real atomics, no help
+// from rank 0 needed). Across nodes (where Debian's Open MPI over TCP cannot even create it:
+// osc/rdma needs an RDMA network, osc/pt2pt is disabled), if creating it fails, or with
+// RANKFLOW_CLAIMER=messages (=window forces a try of the window), claiming works by messages
+// instead: each rank keeps its own list's counters; a rank with nothing left asks
+// a peer by message and the peer answers from the back of its list whenever it is inside Next() or
+// the destructor (so a steal waits at most for the peer's current unit). Same exactly-once rule.
+// In this mode the destructor waits until every rank has reached it, answering requests meanwhile.
 class UnitClaimer {
  public:
   UnitClaimer(const MpiContext& mpi, const InputPlan& plan);
@@ -71,16 +80,27 @@ class UnitClaimer {
   std::optional<InputUnit> Next();
 
  private:
-  const MpiContext& mpi_;
-  const InputPlan& plan_;
   std::optional<size_t> ClaimFromFront(int owner);
   std::optional<size_t> ClaimFromBack(int owner);
   std::optional<int> FullestOtherList();
+  bool CreateWindow();
+  std::optional<size_t> NextByMessages();
+  void ServeStealRequests();
+  int64_t AskVictim(int victim);
 
+  const MpiContext& mpi_;
+  const InputPlan& plan_;
   std::vector<std::vector<size_t>> lists_;  // DealUnits(plan_, size): lists_[r] is rank r's share
   bool own_done_ = false;                   // this rank's own list is used up
+  // One-sided mode (the default, when the MPI build can create the window).
   MPI_Win win_ = MPI_WIN_NULL;
   uint64_t* counter_ = nullptr;  // on rank 0: the window's memory, one packed word per rank
+  // Message mode (fallback): this rank's own claim counters, and peers known to be used up.
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  uint64_t front_ = 0;
+  uint64_t back_ = 0;
+  std::vector<bool> empty_;
+  int next_victim_ = 0;
 };
 
 }  // namespace rankflow

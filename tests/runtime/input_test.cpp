@@ -146,6 +146,14 @@ TEST(InputTest, DealIsSizeBalancedLargestFirst) {
   EXPECT_LE(*hi - *lo, 290u) << "no rank is more than one unit ahead";
 }
 
+// Runs the claimer in one mode: "window" (MPI one-sided, the default) or "messages" (fallback).
+class ClaimerMode {
+ public:
+  explicit ClaimerMode(const char* mode) { setenv("RANKFLOW_CLAIMER", mode, 1); }
+  ~ClaimerMode() { unsetenv("RANKFLOW_CLAIMER"); }
+};
+constexpr const char* kModes[] = {"window", "messages"};
+
 // Every rank claims until nothing is left; rank 0 is slow, so the others must steal from it.
 // The union of what was processed must be the plan, each unit exactly once.
 void ClaimAll(const InputPlan& plan, int slow_ms, std::vector<size_t>* mine) {
@@ -177,12 +185,52 @@ std::vector<size_t> Parse(const std::string& s) {
   return out;
 }
 
+void ExpectExactlyOnce(const InputPlan& plan);
+
 TEST(InputTest, EveryUnitIsClaimedExactlyOnce) {
   std::vector<FileInfo> files;
   for (int i = 0; i < 13; ++i)
     files.push_back({"/f" + std::to_string(i) + ".jsonl", 1000u + i * 37u});
   files.push_back({"/big.jsonl.gz", 1500});
   InputPlan plan = PlanUnits(files, 300);  // plain files split into 4-5 units each
+  for (const char* mode : kModes) {
+    SCOPED_TRACE(mode);
+    ClaimerMode scoped(mode);
+    ExpectExactlyOnce(plan);
+  }
+}
+
+// A rank that fails stops claiming and goes to the destructor; the others take its units.
+TEST(InputTest, UnitsOfARankThatStopsEarlyAreTakenByTheOthers) {
+  std::vector<FileInfo> files;
+  for (int i = 0; i < 24; ++i) files.push_back({"/f" + std::to_string(i) + ".gz", 100u});
+  InputPlan plan = PlanUnits(files, 0);
+  for (const char* mode : kModes) {
+    SCOPED_TRACE(mode);
+    ClaimerMode scoped(mode);
+    std::vector<size_t> mine;
+    {
+      UnitClaimer claimer(*g_mpi, plan);
+      bool stop_early = g_mpi->is_root() && g_mpi->size() > 1;
+      while (std::optional<InputUnit> u = claimer.Next()) {
+        mine.push_back(u->file_index);
+        if (stop_early) break;
+      }
+    }
+    auto all = g_mpi->AllGather(Join(mine));
+    std::vector<size_t> union_of_all;
+    for (const auto& s : all) {
+      auto v = Parse(s);
+      union_of_all.insert(union_of_all.end(), v.begin(), v.end());
+    }
+    std::sort(union_of_all.begin(), union_of_all.end());
+    std::vector<size_t> expected(24);
+    for (size_t i = 0; i < expected.size(); ++i) expected[i] = i;
+    EXPECT_EQ(union_of_all, expected);
+  }
+}
+
+void ExpectExactlyOnce(const InputPlan& plan) {
   for (int slow_ms : {0, g_mpi->size() > 1 ? 20 : 0}) {
     std::vector<size_t> mine;
     ClaimAll(plan, slow_ms, &mine);
@@ -210,7 +258,9 @@ TEST(InputTest, OwnUnitsComeFirstLargestFirst) {
   for (int i = 0; i < 8; ++i) files.push_back({"/f" + std::to_string(i) + ".gz", 10u + i});
   InputPlan plan = PlanUnits(files, 0);
   auto dealt = DealUnits(plan, g_mpi->size());
-  {
+  for (const char* mode : kModes) {
+    SCOPED_TRACE(mode);
+    ClaimerMode scoped(mode);
     UnitClaimer claimer(*g_mpi, plan);
     // Before anyone can steal (barrier below), each rank's first claim is its largest own unit.
     std::optional<InputUnit> first = claimer.Next();
@@ -226,8 +276,11 @@ TEST(InputTest, OwnUnitsComeFirstLargestFirst) {
 
 TEST(InputTest, EmptyPlanHasNothingToClaim) {
   InputPlan plan = PlanUnits({}, 100);
-  UnitClaimer claimer(*g_mpi, plan);
-  EXPECT_FALSE(claimer.Next().has_value());
+  for (const char* mode : kModes) {
+    ClaimerMode scoped(mode);
+    UnitClaimer claimer(*g_mpi, plan);
+    EXPECT_FALSE(claimer.Next().has_value()) << mode;
+  }
 }
 
 // End to end on real bytes: list, plan with a small split, claim, read: the lines read by all
