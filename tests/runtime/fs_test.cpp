@@ -131,6 +131,8 @@ TEST(FsTest, OpenReadStreamsByteRanges) {
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_NE(s.message().find(dir.Join("missing")), std::string::npos);
   EXPECT_FALSE(fs->Size(dir.Join("missing")).ok());
+  s = fs->OpenRead(dir.path(), 0, FileSystem::kToEnd, &in);
+  EXPECT_EQ(s.message(), dir.path() + ": is a directory");
 }
 
 TEST(FsTest, WritableFileIsInvisibleUntilPublish) {
