@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -108,9 +110,12 @@ std::vector<std::string> CsvRow(const Tweet& t) {
           SourceFormatName(t.source_format)};
 }
 
+// 0 for no id, -1 for an id that does not fit in int64 (no tweet id so far comes close).
 int64_t IdNumber(const std::string& id) {
-  if (id.empty() || id.size() > 18) return id.empty() ? 0 : -1;  // -1: does not fit
-  return std::stoll(id);
+  if (id.empty()) return 0;
+  if (id.size() > 19) return -1;
+  const unsigned long long v = std::strtoull(id.c_str(), nullptr, 10);
+  return v > static_cast<unsigned long long>(INT64_MAX) ? -1 : static_cast<int64_t>(v);
 }
 
 // The HDF5 table: numeric columns only (text stays in the JSON formats).

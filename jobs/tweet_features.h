@@ -1,0 +1,29 @@
+// tweet_features: one feature row per tweet (operators/features.h) for learning (HDF5) and for
+// people (JSON lines). Input: raw archives of any shape or load_tweets output (no dedupe here:
+// run load_tweets first for that).
+//
+//   mpirun -n 4 build/bin/tweet_features --src DIR --dest DIR [--format hdf5|jsonl|jsonl.gz]
+//       [--dimension 256] [--min-n 1] [--max-n 2]
+//
+// Output per rank (--format empty: both): part-RRRRR.h5 and part-RRRRR.jsonl.gz.
+// HDF5 datasets (row i of each is the same tweet, in input order of this rank):
+//   /id            int64   [n, 1]     tweet id
+//   /timestamp_ms  int64   [n, 1]
+//   /scalars       float32 [n, 12]    columns in attribute "columns" (kFeatureScalarNames):
+//                  hashtags, mentions, urls, tokens, afinn, vader_compound, profanity,
+//                  is_retweet, is_quote, is_reply, media_count, followers (-1 unknown)
+//   /ngrams        float32 [n, dimension]  hashed n-gram counts
+// Root attributes: "ngram_hash" (how slots are chosen), "dimension", "min_n", "max_n",
+// "tokenizer" (the rules' summary). JSON lines: FeaturesToJson (n-grams sparse).
+#pragma once
+
+#include "runtime/cli.h"
+#include "runtime/job.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+void AddTweetFeaturesFlags(FlagSet* flags);
+Status RunTweetFeatures(JobContext& ctx);
+
+}  // namespace rankflow

@@ -1,0 +1,117 @@
+// End-to-end tests of build/bin/tweet_features at 1, 2 and 4 ranks against a sequential reference
+// (FeatureExtractor over every tweet of every input line), HDF5 parts read back with h5py.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "operators/features.h"
+#include "operators/tweet_parser.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::BinPath;
+using testing::CommandResult;
+using testing::MpirunPrefix;
+using testing::ReadFile;
+using testing::ReadMaybeGzipFile;
+using testing::RunCommand;
+using testing::SourcePath;
+using testing::SplitLines;
+using testing::TempDir;
+using testing::WriteFile;
+using testing::WriteGzipFile;
+
+void MakeInput(const std::string& dir) {
+  fs::create_directories(dir);
+  WriteGzipFile(dir + "/a.jsonl.gz",
+                ReadFile(SourcePath("tests/data/tweets/v1.1-stream/"
+                                    "tweet_parser_original_format_examples.jsonl")));
+  WriteFile(
+      dir + "/b.jsonl",
+      ReadFile(SourcePath("tests/data/tweets/v2/twarc-csv_streaming_output_with_error.jsonl")));
+  WriteFile(dir + "/c.jsonl",
+            ReadFile(SourcePath("tests/data/tweets/gnip/gnip4j_payload-example-2.jsonl")));
+}
+
+struct Reference {
+  std::vector<std::string> rows;  // FeaturesToJson, sorted
+  double tokens = 0;
+};
+
+Reference BuildReference(const std::string& dir, int dimension) {
+  Reference ref;
+  TweetParser parser;
+  FeatureExtractor fx(FeatureOptions{dimension, 1, 2});
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    for (const std::string& line : SplitLines(ReadMaybeGzipFile(entry.path().string()))) {
+      std::vector<Tweet> tweets;
+      parser.Parse(line, &tweets);
+      for (const Tweet& t : tweets) {
+        TweetFeatures f = fx.Compute(t);
+        ref.tokens += f.scalars[3];
+        ref.rows.push_back(FeaturesToJson(f));
+      }
+    }
+  }
+  std::sort(ref.rows.begin(), ref.rows.end());
+  return ref;
+}
+
+TEST(TweetFeaturesTest, MatchesSequentialReferenceAtEveryRankCount) {
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInput(in);
+  const Reference ref = BuildReference(in, 64);
+  ASSERT_GT(ref.rows.size(), 130u);
+  WriteFile(tmp.Join("check.py"),
+            "import h5py,glob,sys\n"
+            "n=0; tok=0.0\n"
+            "for p in sorted(glob.glob(sys.argv[1]+'/part-*.h5')):\n"
+            "  f=h5py.File(p,'r')\n"
+            "  assert f['ngrams'].shape[1]==int(f.attrs['dimension'])==64\n"
+            "  assert f['scalars'].attrs['columns'].split(',')[3]=='tokens'\n"
+            "  assert f['id'].shape[0]==f['scalars'].shape[0]==f['ngrams'].shape[0]\n"
+            "  n+=f['id'].shape[0]; tok+=float(f['scalars'][:,3].sum())\n"
+            "print(n, int(tok))\n");
+  for (int ranks : {1, 2, 4}) {
+    SCOPED_TRACE("ranks " + std::to_string(ranks));
+    const std::string dest = tmp.Join("out" + std::to_string(ranks));
+    CommandResult r = RunCommand(MpirunPrefix(ranks) + " " + BinPath("tweet_features") +
+                                 " --dimension 64 --src " + in + " --dest " + dest);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::vector<std::string> got;
+    for (const auto& entry : fs::directory_iterator(dest)) {
+      if (entry.path().string().find(".jsonl.gz") == std::string::npos) continue;
+      for (const std::string& line : SplitLines(ReadMaybeGzipFile(entry.path().string()))) {
+        if (!line.empty()) got.push_back(line);
+      }
+    }
+    std::sort(got.begin(), got.end());
+    EXPECT_EQ(got, ref.rows);
+    CommandResult py = RunCommand("/usr/bin/python3 " + tmp.Join("check.py") + " " + dest);
+    ASSERT_EQ(py.exit_code, 0) << py.output;
+    EXPECT_EQ(py.output, std::to_string(ref.rows.size()) + " " +
+                             std::to_string(static_cast<int64_t>(ref.tokens)) + "\n");
+  }
+}
+
+TEST(TweetFeaturesTest, RejectsBadOptions) {
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInput(in);
+  for (const char* flags : {"--dimension 0", "--min-n 3 --max-n 2", "--format csv"}) {
+    CommandResult r = RunCommand(MpirunPrefix(1) + " " + BinPath("tweet_features") + " " +
+                                 std::string(flags) + " --src " + in + " --dest " + tmp.Join("x"));
+    EXPECT_NE(r.exit_code, 0) << flags;
+    EXPECT_FALSE(fs::exists(tmp.Join("x/_SUCCESS")));
+  }
+}
+
+}  // namespace
+}  // namespace rankflow
