@@ -272,7 +272,14 @@ TEST_F(TopTermsTest, HashtagsMatchReferenceAt1Rank) {
   EXPECT_NE(r.output.find("  " + std::to_string(want[0].second) + "  " + want[0].first + "\n"),
             std::string::npos)
       << r.output;
+  // The summary's figures are the manifest's.
+  std::string lines = std::to_string(ref_->lines);
+  if (lines.size() > 3) lines.insert(lines.size() - 3, ",");
   EXPECT_NE(r.output.find("top_terms: 5 files, "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(" uncompressed, " + lines + " records, " + std::to_string(ref_->bad) +
+                          " bad lines in "),
+            std::string::npos)
+      << r.output;
 }
 
 TEST_F(TopTermsTest, HashtagsMatchReferenceAt2Ranks) {
@@ -328,6 +335,25 @@ TEST_F(TopTermsTest, SingleFormatAndRegex) {
   EXPECT_NE(r.output.find("top_terms: error: no input files in " + corpus_ + " matching nomatch$"),
             std::string::npos)
       << r.output;
+}
+
+// Real v1.1 stream lines (tests/data/tweets, copied with their licenses by the tweets owner).
+TEST_F(TopTermsTest, RealStreamLinesMatchReference) {
+  std::string src = testing::SourcePath("tests/data/tweets/v1.1-stream");
+  Reference real = BuildReference(src);
+  ASSERT_GT(real.tweets, 50u);
+  ASSERT_GT(real.hashtags.size(), 10u);
+  std::string dest = dir_->Join("real");
+  CommandResult r = Run(2, "--src " + src + " --dest " + dest + " --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadCsvRows(dest), Sorted(real.hashtags));
+  rapidjson::Document m;
+  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+  EXPECT_EQ(m["records_in"].GetUint64(), real.lines);
+  EXPECT_EQ(static_cast<uint64_t>(Counter(m, "tweets")), real.tweets);
+  EXPECT_EQ(static_cast<uint64_t>(Counter(m, "bad_lines.invalid_json") +
+                                  Counter(m, "bad_lines.not_a_tweet")),
+            real.bad);
 }
 
 // --- failures: one line naming the problem, exit 1 on every rank, no _SUCCESS, no hang ---
