@@ -44,6 +44,27 @@ std::string LastLines(const std::string& text, int n) {
   return text.substr(pos == text.size() ? pos : pos + 1);
 }
 
+struct RemoteFile {
+  std::string path;
+  std::string contents;  // ends with a newline
+  int mode;
+};
+
+// A POSIX shell script that writes each file atomically (temporary name + rename) with its mode.
+std::string WriteFilesScript(const std::vector<RemoteFile>& files) {
+  std::string s = "set -e\numask 077\n";
+  for (const RemoteFile& f : files) {
+    std::string q = ShellQuote(f.path);
+    std::string tmp = ShellQuote(f.path + ".rankflow-upload");
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%o", f.mode);
+    s += "mkdir -p \"$(dirname " + q + ")\"\n";
+    s += "cat > " + tmp + " <<'RANKFLOW_END_OF_FILE'\n" + f.contents + "RANKFLOW_END_OF_FILE\n";
+    s += "chmod " + std::string(mode) + " " + tmp + "\nmv -f " + tmp + " " + q + "\n";
+  }
+  return s;
+}
+
 }  // namespace
 
 // What one Up() has created so far and learned about its nodes.
@@ -442,28 +463,43 @@ Status Cluster::DistributeClusterKey(Launch* launch, UpResult* result) {
     out << key->public_line << "\n";
     if (!out) return Status::IOError(spec_.local_authorized_keys + ": cannot append the key");
   }
-  for (size_t i = 0; i < launch->nodes.size(); ++i) {
-    SshSession& s = *launch->sessions[i];
-    std::string dir = RemoteDir(launch->nodes[i], launch->homes[i]);
-    std::string config = "Host *\n  User " + spec_.ssh_user + "\n  Port " +
-                         std::to_string(spec_.ssh_port) + "\n  IdentityFile " + dir +
-                         "/cluster_key\n  IdentitiesOnly yes\n  UserKnownHostsFile " + dir +
-                         "/known_hosts\n  StrictHostKeyChecking yes\n  BatchMode yes\n"
-                         "  ConnectTimeout 10\n";
-    RF_RETURN_IF_ERROR(s.Upload(dir + "/cluster_key", key->private_openssh, 0600, 20000));
-    RF_RETURN_IF_ERROR(s.Upload(dir + "/known_hosts", known_hosts, 0644, 20000));
-    RF_RETURN_IF_ERROR(s.Upload(dir + "/ssh_config", config, 0644, 20000));
-    RF_RETURN_IF_ERROR(s.Upload(dir + "/hostfile", hostfile, 0644, 20000));
-    if (!spec_.local) {
-      auto r = s.Exec("mkdir -p ~/.ssh && chmod 700 ~/.ssh && cat >> ~/.ssh/authorized_keys",
-                      nullptr, nullptr, 20000, key->public_line + "\n");
-      if (!r.ok()) return r.status();
-      if (r->exit_code != 0) {
-        return Status::IOError("node " + launch->nodes[i].instance.id +
-                               ": cannot add the cluster key to authorized_keys");
+  // One shell script per node, all nodes in parallel: a round trip per file per node would
+  // dominate `up` on large clusters.
+  size_t n = launch->nodes.size();
+  std::vector<Status> outcomes(n);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      std::string dir = RemoteDir(launch->nodes[i], launch->homes[i]);
+      std::string config = "Host *\n  User " + spec_.ssh_user + "\n  Port " +
+                           std::to_string(spec_.ssh_port) + "\n  IdentityFile " + dir +
+                           "/cluster_key\n  IdentitiesOnly yes\n  UserKnownHostsFile " + dir +
+                           "/known_hosts\n  StrictHostKeyChecking yes\n  BatchMode yes\n"
+                           "  ConnectTimeout 10\n";
+      std::vector<RemoteFile> files = {{dir + "/cluster_key", key->private_openssh, 0600},
+                                       {dir + "/known_hosts", known_hosts, 0644},
+                                       {dir + "/ssh_config", config, 0644},
+                                       {dir + "/hostfile", hostfile, 0644}};
+      std::string script = WriteFilesScript(files);
+      if (!spec_.local) {
+        script += "mkdir -p ~/.ssh && chmod 700 ~/.ssh && printf '%s\\n' " +
+                  ShellQuote(key->public_line) + " >> ~/.ssh/authorized_keys\n";
       }
-    }
+      std::string err;
+      auto r = launch->sessions[i]->Exec(
+          "sh -s", nullptr, [&](std::string_view c) { err.append(c); }, 30000, script);
+      if (!r.ok()) {
+        outcomes[i] = r.status();
+      } else if (r->exit_code != 0) {
+        outcomes[i] = Status::IOError("node " + launch->nodes[i].instance.id +
+                                      ": writing the cluster key, known_hosts, ssh_config and "
+                                      "hostfile failed: " +
+                                      err);
+      }
+    });
   }
+  for (auto& t : threads) t.join();
+  for (const Status& st : outcomes) RF_RETURN_IF_ERROR(st);
   result->nodes = launch->nodes;
   result->hostfile = hostfile;
   result->hostfile_path = spec_.key_dir + "/hostfile";

@@ -26,7 +26,7 @@ commands:
   status   nodes, states, ages and cost so far (--all: every rankflow cluster in the region)
   run      run CMD on the head (after --), output streamed, exits with CMD's exit code;
            a plain `mpirun` there uses the cluster hostfile and intra-cluster key
-  ssh      interactive shell on the head
+  ssh      interactive shell on the head (or `ssh -- CMD` through the ssh program)
   down     terminate and delete everything tagged with the cluster (--all: every cluster);
            idempotent
   put      provision put FILE s3://bucket/key   (upload one file; used by scripts/*.sh)
@@ -289,6 +289,8 @@ int Main(int argc, char** argv) {
       std::cerr << "provision: " << ssh_args.status().message() << "\n";
       return 1;
     }
+    // `provision ssh -- CMD` runs CMD instead of a login shell.
+    for (const auto& part : a.rest) ssh_args->push_back(part);
     std::vector<char*> argv2;
     for (auto& s : *ssh_args) argv2.push_back(s.data());
     argv2.push_back(nullptr);

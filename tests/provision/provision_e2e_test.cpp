@@ -275,6 +275,11 @@ TEST_F(ProvisionE2eTest, UpRunsMpiJobAcrossTwoNodesOnS3ThenDownLeavesNothing) {
   ASSERT_FALSE(TopBlock(ref.output).empty()) << ref.output;
   EXPECT_EQ(TopBlock(job.output), TopBlock(ref.output)) << job.output;
 
+  // `provision ssh` reaches the head with the cluster key through the ssh program.
+  auto ssh = Provision("ssh", name, "-- echo hi-from-\\$SSH_CONNECTION");
+  EXPECT_EQ(ssh.exit_code, 0) << ssh.output;
+  EXPECT_NE(ssh.output.find("hi-from-127.0.0.1"), std::string::npos) << ssh.output;
+
   // A failing command's exit code comes back.
   auto fail = Provision("run", name, "-- 'echo to-stderr >&2; exit 7'");
   EXPECT_EQ(fail.exit_code, 7) << fail.output;
@@ -357,6 +362,21 @@ TEST_F(ProvisionE2eTest, DownFindsOrphansByTagAndIsIdempotent) {
   auto left = Leftovers(name);
   EXPECT_TRUE(left.empty()) << left.front();
   EXPECT_EQ(Provision("down", name, "").exit_code, 0);
+}
+
+TEST_F(ProvisionE2eTest, PlacementGroupRefusedStillLaunchesAndDownCleansUp) {
+  const std::string name = "e2e-pg";
+  // moto answers CreatePlacementGroup with 500: up warns and launches without one.
+  auto up = Provision("up", name, "--workers 0 --head-type t2.micro --placement-group");
+  ASSERT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_NE(up.output.find("warning: no placement group (ec2 CreatePlacementGroup"),
+            std::string::npos)
+      << up.output;
+  EXPECT_EQ(ReadFile(keys_.Join(name) + "/hostfile"), "127.0.0.4 slots=1\n");
+  auto down = Provision("down", name, "--placement-group");
+  ASSERT_EQ(down.exit_code, 0) << down.output;
+  auto left = Leftovers(name);
+  EXPECT_TRUE(left.empty()) << left.front();
 }
 
 }  // namespace
