@@ -144,5 +144,16 @@ TEST_F(Ec2MotoTest, ErrorsCarryEc2Code) {
   EXPECT_NE(r.status().message().find("InvalidInstanceID.NotFound"), std::string::npos);
 }
 
+TEST_F(Ec2MotoTest, Ec2SpecificEndpointOverridesTheGeneralOne) {
+  setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);  // nothing listens there
+  setenv("AWS_ENDPOINT_URL_EC2", moto_->endpoint().c_str(), 1);
+  auto c = Ec2Client::FromEnvironment("");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto r = (*c)->DescribeInstances({{"tag:rankflow:cluster", {"nobody"}}});
+  unsetenv("AWS_ENDPOINT_URL_EC2");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->empty());
+}
+
 }  // namespace
 }  // namespace rankflow::provision
