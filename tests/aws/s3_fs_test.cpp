@@ -80,6 +80,26 @@ TEST_F(S3FsTest, PutHeadGetRangesWithAwkwardKey) {
   EXPECT_EQ(ReadAll(in.get()), data.substr(2'999'990));
 }
 
+TEST_F(S3FsTest, PresignedGetUrlFetchesTheObject) {
+  const std::string key = "bin/rank flow+tool";
+  ASSERT_TRUE(client_->PutObject(bucket_, key, "#!/bin/sh\necho hi\n").ok());
+  aws::ServiceEndpoint ep = aws::ParseEndpointUrl(SharedMoto().endpoint()).value();
+  ep.region = "us-east-1";
+  aws::Credentials creds{"rankflowtestkeyid", "rankflowtestsecret", "tok", std::nullopt, "test"};
+  aws::AwsServiceClient s3(ep, "s3", std::make_shared<aws::StaticCredentialsProvider>(creds),
+                           std::make_shared<aws::HttpClient>());
+  const std::string url = s3.PresignGetUrl("/" + bucket_ + "/" + key, 600);
+  EXPECT_NE(url.find("X-Amz-Signature="), std::string::npos);
+  EXPECT_EQ(url.find("rankflowtestsecret"), std::string::npos);
+  aws::HttpClient http;
+  aws::HttpRequest req;
+  req.url = url;
+  aws::HttpResponse resp;
+  ASSERT_TRUE(http.Perform(req, &resp).ok());
+  EXPECT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.body, "#!/bin/sh\necho hi\n");
+}
+
 TEST_F(S3FsTest, MissingObjectAndBucketAreNotFoundNamingThePath) {
   Result<uint64_t> size = fs_->Size(Url("nope/missing.gz"));
   ASSERT_FALSE(size.ok());
