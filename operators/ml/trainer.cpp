@@ -3,6 +3,7 @@
 #include <chrono>
 #include <random>
 
+#include "runtime/log.h"
 #include "runtime/mpi_context.h"
 
 namespace rankflow::ml {
@@ -77,6 +78,7 @@ Status Trainer::Fit(const Dataset& shard, int start_epoch,
       optimizer_.Step(model_->params().data(), fused.data(), mask);
       ++steps;
     }
+    if (size_ > 1) ResyncIfDiverged();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (size_ > 1) {
       CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, comm_),
@@ -91,6 +93,25 @@ Status Trainer::Fit(const Dataset& shard, int start_epoch,
     if (on_epoch) RF_RETURN_IF_ERROR(on_epoch(stats));
   }
   return Status::OK();
+}
+
+void Trainer::ResyncIfDiverged() {
+  // MPI does not promise that every rank gets the same bits from a floating-point all-reduce
+  // (Open MPI's algorithms do in practice); if weights ever differ, rank 0's state wins.
+  // max(h) == min(h), with min(h) = ~max(~h), iff every rank has the same hash.
+  uint64_t hash[2] = {HashFloats(model_->params()), 0};
+  hash[1] = ~hash[0];
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, hash, 2, MPI_UINT64_T, MPI_MAX, comm_),
+           "MPI_Allreduce(weight hash)");
+  if (hash[0] == ~hash[1]) return;
+  ++resyncs_;
+  LogWarning("trainer: weights differed across ranks; taking rank 0's");
+  std::vector<float>* buffers[] = {&model_->params(), &optimizer_.first(), &optimizer_.second()};
+  for (std::vector<float>* b : buffers) {
+    if (b->empty()) continue;
+    CheckMpi(MPI_Bcast(b->data(), static_cast<int>(b->size()), MPI_FLOAT, 0, comm_),
+             "MPI_Bcast(weights)");
+  }
 }
 
 EvalStats Trainer::Evaluate(const Dataset& shard) {

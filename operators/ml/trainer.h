@@ -64,12 +64,19 @@ class Trainer {
   // Collective. Loss and accuracy of the model over every rank's shard.
   EvalStats Evaluate(const Dataset& shard);
 
+  // Times the end-of-epoch check found ranks' weights different and re-broadcast rank 0's
+  // (expected 0; the check costs one all-reduce of two integers per epoch).
+  int resyncs() const { return resyncs_; }
+
  private:
+  void ResyncIfDiverged();
+
   MPI_Comm comm_;
   int size_ = 1;
   Mlp* model_;
   TrainOptions options_;
   Optimizer optimizer_;
+  int resyncs_ = 0;
 };
 
 // The permutation of [0, rows) used for `epoch` (Fisher–Yates on mt19937_64(seed, epoch)).

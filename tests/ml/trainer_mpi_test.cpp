@@ -100,6 +100,7 @@ TEST(TrainerTest, ConvergesOnXoAboveAccuracyFloor) {
                        })
                   .ok());
   EXPECT_EQ(epochs_seen, 20);
+  EXPECT_EQ(trainer.resyncs(), 0) << "the all-reduce gave ranks different bits";
   EXPECT_LT(last_loss, first_loss);
   // Held-out rows: another seed.
   RowRange r = ShardRange(test_rows, g_mpi->rank(), g_mpi->size());
@@ -136,6 +137,16 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
   EXPECT_EQ(*done, 2);
   ASSERT_TRUE(t2.Fit(shard, *done, nullptr).ok());
   EXPECT_EQ(resumed.params(), straight);
+}
+
+TEST(TrainerTest, DivergedWeightsAreResyncedFromRankZeroAtEpochEnd) {
+  const MlpSpec spec{2, {6}, 3, Activation::kRelu};
+  Mlp model(spec);
+  model.Initialize(g_mpi->rank() == g_mpi->size() - 1 ? 99 : 5);  // the last rank differs
+  Trainer trainer(g_mpi->comm(), &model, Options(OptimizerKind::kAdam, 1, 32, 0.01f));
+  ASSERT_TRUE(trainer.Fit(MyShard(500, 4), 0, nullptr).ok());
+  EXPECT_EQ(trainer.resyncs(), g_mpi->size() > 1 ? 1 : 0);
+  ExpectWeightsBitwiseEqualAcrossRanks(model.params());
 }
 
 TEST(TrainerTest, EpochPermutationIsAPermutationAndDependsOnEpoch) {
