@@ -49,16 +49,15 @@ std::string CanonicalHeaderValue(std::string_view v) {
 }
 
 // Removes '.' and empty segments and resolves '..' (RFC 3986 remove_dot_segments, plus collapsing
-// repeated '/'), keeping a trailing slash.
+// repeated '/'). Like botocore, a trailing slash is kept only when the path ends in '/' and
+// something is left: "/a/b/.." -> "/a", "/a/b/" -> "/a/b/", "/./" -> "/".
 std::string NormalizePath(std::string_view path) {
   std::vector<std::string_view> segments;
   size_t pos = 0;
-  bool trailing = false;
   while (pos <= path.size()) {
     size_t next = path.find('/', pos);
     if (next == std::string_view::npos) next = path.size();
     std::string_view seg = path.substr(pos, next - pos);
-    trailing = seg.empty() || seg == "." || seg == "..";
     if (seg == "..") {
       if (!segments.empty()) segments.pop_back();
     } else if (!seg.empty() && seg != ".") {
@@ -71,7 +70,7 @@ std::string NormalizePath(std::string_view path) {
     out.push_back('/');
     out.append(seg);
   }
-  if (out.empty() || trailing) out.push_back('/');
+  if (out.empty() || path.back() == '/') out.push_back('/');
   return out;
 }
 

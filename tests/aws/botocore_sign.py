@@ -12,8 +12,12 @@ Op "PresignGet" outputs generate_presigned_url's URL (expiry = max_keys seconds)
 import json
 import sys
 
+import urllib.parse
+
+import botocore.auth
+import botocore.credentials
 import botocore.session
-from botocore.awsrequest import AWSResponse
+from botocore.awsrequest import AWSRequest, AWSResponse
 from botocore.config import Config
 
 
@@ -65,6 +69,23 @@ def main():
                     c.upload_part(Bucket=r["bucket"], Key=r["key"],
                                   Body=bytes.fromhex(r["body_hex"]),
                                   PartNumber=r["part_number"], UploadId=r["upload_id"])
+                elif op == "GenericV4":
+                    # Any non-S3 service: botocore normalizes the path and encodes the (already
+                    # encoded) wire path again. The path is sent encoded once, as on the wire.
+                    creds = botocore.credentials.Credentials(r["access_key"], r["secret_key"],
+                                                             r.get("token") or None)
+                    path = urllib.parse.quote(r["key"], safe="/~")
+                    query = urllib.parse.urlencode([("Prefix", r["prefix"]),
+                                                    ("Marker", r["continuation"])],
+                                                   quote_via=urllib.parse.quote, safe="~")
+                    req = AWSRequest(method="POST", url="http://127.0.0.1:9" + path + "?" + query,
+                                     data=bytes.fromhex(r["body_hex"]),
+                                     headers={"Content-Type": r["content_type"]})
+                    botocore.auth.SigV4Auth(creds, "execute-api", "us-east-1").add_auth(req)
+                    headers = [[k, v] for k, v in req.headers.items()]
+                    out.write(json.dumps({"url": req.url, "headers": headers,
+                                          "authorization": req.headers["Authorization"]}) + "\n")
+                    continue
                 elif op == "PresignGet":
                     url = c.generate_presigned_url(
                         "get_object", Params={"Bucket": r["bucket"], "Key": r["key"]},

@@ -79,13 +79,22 @@ struct Generated {
 };
 
 Generated Generate(std::mt19937_64& rng, int i) {
-  static const char* kOps[] = {"GetObject",  "PutObject",  "ListObjectsV2",
-                               "UploadPart", "HeadObject", "PresignGet"};
+  static const char* kOps[] = {"GetObject",  "PutObject",  "ListObjectsV2", "UploadPart",
+                               "HeadObject", "PresignGet", "GenericV4"};
   Generated g;
-  g.op = kOps[i % 6];
+  g.op = kOps[i % 7];
   g.bucket = "rankflow-diff-" + std::to_string(i % 7);
   g.key = RandomText(rng, 1, 8);
   if (g.key[0] == '/') g.key = "k" + g.key;  // botocore strips nothing, but keep keys realistic
+  if (g.op == "GenericV4") {
+    // A path for a normalizing service: '.', '..' and '//' segments among awkward ones.
+    static const char* kSegments[] = {".", "..", "", "a b", "x+y", "%41", "\xc3\xa9", "~t", "q=1"};
+    g.key = "/";
+    for (int n = 1 + static_cast<int>(rng() % 6); n > 0; --n) {
+      g.key += kSegments[rng() % 9];
+      if (n > 1 || rng() % 2) g.key += "/";
+    }
+  }
   if (i % 3 == 0) g.token = "FwoGZXIvYXdzE" + RandomText(rng, 1, 3);
   g.range = "bytes=" + std::to_string(rng() % 1000) + "-" + std::to_string(1000 + rng() % 1000);
   for (int b = static_cast<int>(rng() % 40); b > 0; --b) g.body.push_back(static_cast<char>(rng()));
@@ -140,6 +149,11 @@ SignableRequest OwnRequest(const Generated& g) {
     r.method = "HEAD";
   } else if (g.op == "PresignGet") {
     r.method = "GET";
+  } else if (g.op == "GenericV4") {
+    r.method = "POST";
+    r.path = g.key;
+    r.query = {{"Prefix", g.prefix}, {"Marker", g.continuation}};
+    r.headers = {{"Content-Type", g.content_type}};
   } else if (g.op == "PutObject") {
     r.method = "PUT";
     r.headers = {{"Content-Type", g.content_type}};
@@ -231,9 +245,13 @@ TEST(SigV4Botocore, AgreesOnGeneratedS3Requests) {
     Credentials creds{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", g.token,
                       std::nullopt, "test"};
     SignableRequest own = OwnRequest(g);
-    const bool has_body = g.op == "PutObject" || g.op == "UploadPart";
+    const bool has_body = g.op == "PutObject" || g.op == "UploadPart" || g.op == "GenericV4";
     SigningParams params = SigningParams::ForS3("us-east-1", ParseAmzDate(amz_date),
                                                 Sha256Hex(has_body ? g.body : ""));
+    if (g.op == "GenericV4") {
+      params = SigningParams::ForService("execute-api", "us-east-1", ParseAmzDate(amz_date));
+      params.payload_sha256 = Sha256Hex(g.body);
+    }
     SignedRequest s = SignHeaders(own, creds, params);
     std::string authz;
     for (const auto& [k, v] : s.headers) {
