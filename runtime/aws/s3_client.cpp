@@ -45,7 +45,7 @@ S3Options S3Options::FromEnv() {
   o.part_size_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_PART_MB", 8)) << 20;
   o.upload_parallelism =
       static_cast<int>(EnvInt("RANKFLOW_S3_UPLOAD_THREADS", o.upload_parallelism));
-  o.read_chunk_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_READ_CHUNK_MB", 8)) << 20;
+  o.read_chunk_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_READ_CHUNK_MB", 16)) << 20;
   o.read_parallelism = static_cast<int>(EnvInt("RANKFLOW_S3_READ_THREADS", o.read_parallelism));
   o.list_page_size = static_cast<int>(EnvInt("RANKFLOW_S3_LIST_PAGE_SIZE", o.list_page_size));
   return o;
