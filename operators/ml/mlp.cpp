@@ -167,6 +167,22 @@ void Mlp::Forward(const BatchView& batch) {
 
 namespace {
 
+// delta ⊙ act'(a) in place (act' written in terms of the activation's output y), summing the
+// result's columns into colsum: the bias gradient, in the same pass over memory.
+template <typename Derivative>
+void ApplyDerivative(float* delta, const float* a, int64_t rows, int64_t width, float* colsum,
+                     Derivative derivative) {
+  std::memset(colsum, 0, sizeof(float) * width);
+  for (int64_t r = 0; r < rows; ++r) {
+    float* dr = delta + r * width;
+    const float* ar = a + r * width;
+    for (int64_t j = 0; j < width; ++j) {
+      dr[j] = derivative(dr[j], ar[j]);
+      colsum[j] += dr[j];
+    }
+  }
+}
+
 // Cross-entropy and arg-max hits of softmax outputs against labels.
 void ScoreRows(const float* probs, int64_t n, int64_t k, const int32_t* labels, double* loss_sum,
                int64_t* correct) {
@@ -225,10 +241,13 @@ void Mlp::Gradient(const BatchView& batch, float loss_scale, float* grad, double
                   static_cast<int>(out), static_cast<int>(n), 1.f, a, static_cast<int>(in),
                   delta_.data(), static_cast<int>(out), 0.f, gw, static_cast<int>(out));
     }
-    std::memset(gb, 0, sizeof(float) * out);
-    for (int64_t r = 0; r < n; ++r) {
-      const float* dr = delta_.data() + r * out;
-      for (int64_t j = 0; j < out; ++j) gb[j] += dr[j];
+    if (l == L - 1) {
+      // Hidden layers' bias gradients are summed below, in the pass that applies act'.
+      std::memset(gb, 0, sizeof(float) * out);
+      for (int64_t r = 0; r < n; ++r) {
+        const float* dr = delta_.data() + r * out;
+        for (int64_t j = 0; j < out; ++j) gb[j] += dr[j];
+      }
     }
     if (l == 0) break;
     // delta for layer l's output: (delta · W_l^T) ⊙ act'(a_l), with act' from the activation.
@@ -239,16 +258,16 @@ void Mlp::Gradient(const BatchView& batch, float loss_scale, float* grad, double
                 static_cast<int>(in));
     const float* a = acts_[l].data();
     float* d = delta_prev_.data();
-    const int64_t m = n * in;
+    float* gb_prev = grad + bias_offset_[l - 1];
     switch (spec_.activation) {
       case Activation::kRelu:
-        for (int64_t i = 0; i < m; ++i) d[i] = a[i] > 0.f ? d[i] : 0.f;
+        ApplyDerivative(d, a, n, in, gb_prev, [](float v, float y) { return y > 0.f ? v : 0.f; });
         break;
       case Activation::kTanh:
-        for (int64_t i = 0; i < m; ++i) d[i] *= 1.f - a[i] * a[i];
+        ApplyDerivative(d, a, n, in, gb_prev, [](float v, float y) { return v * (1.f - y * y); });
         break;
       case Activation::kSigmoid:
-        for (int64_t i = 0; i < m; ++i) d[i] *= a[i] * (1.f - a[i]);
+        ApplyDerivative(d, a, n, in, gb_prev, [](float v, float y) { return v * y * (1.f - y); });
         break;
     }
     delta_.swap(delta_prev_);
