@@ -29,6 +29,12 @@ std::string Md5Base64(std::string_view data) {
   return std::string(reinterpret_cast<char*>(b64), static_cast<size_t>(n));
 }
 
+// S3's encoding-type=url writes a space as '+' and a '+' as %2B.
+std::string UrlDecodePlus(std::string s) {
+  std::replace(s.begin(), s.end(), '+', ' ');
+  return UriDecode(s);
+}
+
 uint64_t ParseU64(const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); }
 
 // S3 may answer 200 with an <Error> body (CompleteMultipartUpload).
@@ -122,7 +128,12 @@ Result<S3ListPage> S3Client::ListObjectsPage(const std::string& bucket, const st
   req.method = "GET";
   req.path = PathFor(bucket, "");
   if (endpoint_.path_style) req.path.pop_back();  // "/bucket", not "/bucket/"
-  req.query = {{"list-type", "2"}, {"max-keys", std::to_string(max_keys)}, {"prefix", prefix}};
+  // encoding-type=url: keys come back %-encoded, so any key (control characters included) survives
+  // the XML.
+  req.query = {{"list-type", "2"},
+               {"max-keys", std::to_string(max_keys)},
+               {"prefix", prefix},
+               {"encoding-type", "url"}};
   if (!delimiter.empty()) req.query.emplace_back("delimiter", delimiter);
   if (!continuation_token.empty()) req.query.emplace_back("continuation-token", continuation_token);
   HttpResponse resp;
@@ -133,13 +144,13 @@ Result<S3ListPage> S3Client::ListObjectsPage(const std::string& bucket, const st
   S3ListPage page;
   for (const XmlElement* c : doc->Children("Contents")) {
     S3ObjectInfo info;
-    info.key = c->ChildText("Key");
+    info.key = UrlDecodePlus(c->ChildText("Key"));
     info.size = ParseU64(c->ChildText("Size"));
     info.etag = c->ChildText("ETag");
     page.objects.push_back(std::move(info));
   }
   for (const XmlElement* p : doc->Children("CommonPrefixes")) {
-    page.common_prefixes.push_back(p->ChildText("Prefix"));
+    page.common_prefixes.push_back(UrlDecodePlus(p->ChildText("Prefix")));
   }
   page.truncated = doc->ChildText("IsTruncated") == "true";
   page.next_continuation_token = doc->ChildText("NextContinuationToken");

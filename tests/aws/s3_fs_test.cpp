@@ -78,6 +78,11 @@ TEST_F(S3FsTest, PutHeadGetRangesWithAwkwardKey) {
   ASSERT_TRUE(
       fs_->OpenRead("s3a://" + bucket_ + "/" + key, 2'999'990, FileSystem::kToEnd, &in).ok());
   EXPECT_EQ(ReadAll(in.get()), data.substr(2'999'990));
+  std::vector<FileInfo> files;
+  ASSERT_TRUE(fs_->List(Url("in"), nullptr, &files).ok());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].path, Url(key));
+  EXPECT_EQ(files[0].size, data.size());
 }
 
 TEST_F(S3FsTest, PresignedGetUrlFetchesTheObject) {
