@@ -101,6 +101,14 @@ print("rankflow/sklearn s/epoch: %.3f (target <= 0.5); rankflow/PyTorch: %.3f (t
 print("accuracy rankflow - sklearn: %+.2f points (target within 1)" % (100 * (r1a - ska)))
 print("2 ranks vs 1 on 600 wide x 1M points: %.2fx (target >= 1.6)" % (b1 / b2))
 PYEOF
+if [ -x "$BIN/mlp_gemm_bench" ]; then
+  echo
+  echo "Matrix products of one training step (bench/mlp_gemm_bench, batch 200, 2-600-3, one thread):"
+  echo
+  echo '```'
+  "$BIN/mlp_gemm_bench" 200 600 2 3 3000
+  echo '```'
+fi
 } | tee "$WORK/table.md"
 if [ "$RECORD" = 1 ]; then
   {

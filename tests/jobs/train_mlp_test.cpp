@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <memory>
 
 #include "operators/ml/model_io.h"
 #include "runtime/hdf5_file.h"
@@ -23,19 +24,16 @@ std::string Train(int ranks, const std::string& args) {
 class TrainMlpTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    data_ = new TempDir();
+    data_ = std::make_unique<TempDir>();
     auto r = RunCommand(MpirunPrefix(1) + " " + BinPath("make_training_data") +
                         " --n 12000 --seed 5 --csv=false --dest " + data_->Join("xo"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  static void TearDownTestSuite() {
-    delete data_;
-    data_ = nullptr;
-  }
+  static void TearDownTestSuite() { data_.reset(); }
   static std::string DataDir() { return data_->Join("xo"); }
-  static TempDir* data_;
+  static std::unique_ptr<TempDir> data_;
 };
-TempDir* TrainMlpTest::data_ = nullptr;
+std::unique_ptr<TempDir> TrainMlpTest::data_;
 
 std::vector<float> Weights(const std::string& model_path) {
   auto f = Hdf5File::Open(model_path);
