@@ -70,6 +70,13 @@ int MediaCount(const RawStatus& s) {
   return s.entities.media;
 }
 
+// lon/lat only with has_coordinates (a failed second "coordinates" key may leave stale numbers).
+void SetCoordinates(const RawStatus& s, Tweet* t) {
+  t->has_coordinates = s.has_coordinates;
+  t->lon = s.has_coordinates ? s.lon : 0;
+  t->lat = s.has_coordinates ? s.lat : 0;
+}
+
 void FillEntities(const RawEntities& e, bool from_text, Tweet* t) {
   if (HasEntities(e) || !from_text) {
     t->hashtags = e.hashtags;
@@ -118,7 +125,7 @@ bool AssembleNormalized(const RawStatus& s, Tweet* t, ParseResult* bad) {
   t->text = s.text;  // already decoded
   t->user_id = s.user_id;
   t->screen_name = s.screen_name;
-  t->followers = s.followers;
+  t->followers = s.followers < 0 ? -1 : s.followers;
   t->lang = s.lang;
   t->is_retweet = s.is_retweet;
   t->is_quote = s.is_quote;
@@ -130,9 +137,7 @@ bool AssembleNormalized(const RawStatus& s, Tweet* t, ParseResult* bad) {
   t->mentions = s.entities.mentions;
   t->urls = s.entities.urls;
   t->media_count = s.media_count;
-  t->has_coordinates = s.has_coordinates;
-  t->lon = s.lon;
-  t->lat = s.lat;
+  SetCoordinates(s, t);
   t->place = s.place;
   t->source_format = s.normalized_format;
   return true;
@@ -153,11 +158,9 @@ bool AssembleStatus(const RawStatus& s, bool from_text, Tweet* t, ParseResult* b
   }
   t->user_id = s.user.id;
   t->screen_name = s.user.screen_name;
-  t->followers = s.user.followers;
+  t->followers = s.user.followers < 0 ? -1 : s.user.followers;
   t->lang = s.lang;
-  t->has_coordinates = s.has_coordinates;
-  t->lon = s.lon;
-  t->lat = s.lat;
+  SetCoordinates(s, t);
   t->place = s.place;
   const std::string* rt_text = rt ? FullText(*rt) : nullptr;
   if (rt != nullptr) {
@@ -213,7 +216,7 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
   t->user_id = IsDecimalId(d.author_id) ? d.author_id : std::string();
   if (const RawUser* u = index.User(d.author_id)) {
     t->screen_name = u->screen_name;
-    t->followers = u->followers;
+    t->followers = u->followers < 0 ? -1 : u->followers;
   }
   t->lang = d.lang;
   std::string rt_id;
@@ -248,9 +251,7 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
     FillEntities(d.entities, from_text, t);
     t->media_count = d.v2_media;
   }
-  t->has_coordinates = d.has_coordinates;
-  t->lon = d.lon;
-  t->lat = d.lat;
+  SetCoordinates(d, t);
   auto place = index.places.find(d.place_id);
   if (place != index.places.end()) t->place = *place->second;
   return true;

@@ -344,6 +344,26 @@ TEST(TweetParserTest, NormalizedOutputParsesBackToTheSameTweet) {
   }
 }
 
+// Inputs found by the fuzzer (tests/operators/fuzz/regressions): the fuzz properties must hold.
+TEST(TweetParserTest, FuzzRegressionsHoldTheFuzzProperties) {
+  const std::string dir = SourcePath("tests/operators/fuzz/regressions");
+  int files = 0;
+  TweetParser p, back_parser;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    ++files;
+    std::vector<Tweet> tweets;
+    ParseResult r = p.Parse(ReadFile(entry.path().string()), &tweets);
+    EXPECT_EQ(static_cast<size_t>(r.tweets), tweets.size());
+    for (const Tweet& t : tweets) {
+      std::vector<Tweet> back;
+      back_parser.Parse(TweetToJson(t), &back);
+      ASSERT_EQ(back.size(), 1u) << entry.path();
+      EXPECT_EQ(back[0], t) << entry.path();
+    }
+  }
+  EXPECT_GE(files, 1);
+}
+
 TEST(TweetTimeTest, ParsesAndFormats) {
   int64_t ms = 0;
   ASSERT_TRUE(ParseTwitterDate("Tue Jul 18 23:25:04 +0000 2017", &ms));
