@@ -146,7 +146,9 @@ Result<ServiceEndpoint> ParseEndpointUrl(const std::string& url) {
     if (port.empty() || *end != '\0' || p <= 0 || p > 65535) {
       return Status::InvalidArgument("endpoint url '" + url + "': bad port '" + port + "'");
     }
-    ep.port = static_cast<int>(p);
+    // A default port is left out: curl omits it from the Host header, the signature must too.
+    const bool is_default = (ep.scheme == "http" && p == 80) || (ep.scheme == "https" && p == 443);
+    ep.port = is_default ? 0 : static_cast<int>(p);
     authority = authority.substr(0, colon);
   }
   if (authority.empty()) return Status::InvalidArgument("endpoint url '" + url + "': no host");

@@ -250,6 +250,9 @@ TEST(Endpoints, OverridesPathStyleAndRegion) {
   Result<ServiceEndpoint> bad =
       ResolveServiceEndpoint("s3", MapEnv({{"AWS_ENDPOINT_URL", "ftp://x"}}));
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  Result<ServiceEndpoint> default_port = ParseEndpointUrl("https://minio.example:443");
+  ASSERT_TRUE(default_port.ok());
+  EXPECT_EQ(default_port->HostHeader(), "minio.example");
   bad = ResolveServiceEndpoint("s3", MapEnv({{"AWS_ENDPOINT_URL", "http://h:99999"}}));
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
 }
