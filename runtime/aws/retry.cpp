@@ -5,6 +5,10 @@
 #include <random>
 #include <thread>
 
+#include "runtime/log.h"
+
+#include "runtime/log.h"
+
 namespace rankflow::aws {
 namespace {
 
@@ -80,7 +84,12 @@ Status RunWithRetries(const RetryPolicy& policy, const std::string& operation,
     if (o.status.ok()) return Status::OK();
     if (!o.retryable) return o.status;
     last = o.summary;
-    if (n < attempts) std::this_thread::sleep_for(BackoffDelay(policy, n, RandomSeed()));
+    if (n < attempts) {
+      const std::chrono::milliseconds delay = BackoffDelay(policy, n, RandomSeed());
+      LogDebug(operation + ": attempt " + std::to_string(n) + " of " + std::to_string(attempts) +
+               " failed (" + last + "), retrying in " + std::to_string(delay.count()) + " ms");
+      std::this_thread::sleep_for(delay);
+    }
   }
   return Status::Unavailable(operation + " failed after " + std::to_string(attempts) +
                              " attempts: " + last);
