@@ -7,8 +7,6 @@
 
 #include "runtime/log.h"
 
-#include "runtime/log.h"
-
 namespace rankflow::aws {
 namespace {
 
