@@ -18,7 +18,7 @@ std::string TrailingDigits(std::string_view s) {
 }
 
 std::string StatusId(const RawStatus& s) {
-  if (IsDecimalId(s.id_str)) return s.id_str;
+  if (IsDecimalId(s.id_str)) return std::string(s.id_str);
   std::string id = TrailingDigits(s.id_string);
   // Numeric ids only when no string is given and the number is small enough that no producer
   // can have rounded it (tweets from before id_str existed, 2009-2010).
@@ -40,7 +40,7 @@ bool StatusTime(const RawStatus& s, const std::string& id, int64_t* ms) {
 
 // The full text as delivered (still HTML-escaped): extended_tweet.full_text, long_object.body,
 // full_text, text, body — the first one present.
-const std::string* FullText(const RawStatus& s) {
+const std::string_view* FullText(const RawStatus& s) {
   if (s.extended) {
     if (s.extended->full_text_present) return &s.extended->full_text;
     if (s.extended->body_present) return &s.extended->body;
@@ -70,6 +70,15 @@ int MediaCount(const RawStatus& s) {
   return s.entities.media;
 }
 
+// "RT @user: " + the retweeted tweet's full text, decoded.
+std::string RetweetText(std::string_view screen_name, std::string_view text) {
+  std::string out = "RT @";
+  out.append(screen_name);
+  out.append(": ");
+  out.append(DecodeHtmlEntities(text));
+  return out;
+}
+
 // lon/lat only with has_coordinates (a failed second "coordinates" key may leave stale numbers).
 void SetCoordinates(const RawStatus& s, Tweet* t) {
   t->has_coordinates = s.has_coordinates;
@@ -79,9 +88,9 @@ void SetCoordinates(const RawStatus& s, Tweet* t) {
 
 void FillEntities(const RawEntities& e, bool from_text, Tweet* t) {
   if (HasEntities(e) || !from_text) {
-    t->hashtags = e.hashtags;
-    t->mentions = e.mentions;
-    t->urls = e.urls;
+    t->hashtags.assign(e.hashtags.begin(), e.hashtags.end());
+    t->mentions.assign(e.mentions.begin(), e.mentions.end());
+    t->urls.assign(e.urls.begin(), e.urls.end());
     return;
   }
   for (const Entity& x : ExtractEntities(t->text)) {
@@ -102,7 +111,7 @@ void FillEntities(const RawEntities& e, bool from_text, Tweet* t) {
 }
 
 // Checks id, time and text, fills them. False with *bad set otherwise.
-bool FillCore(const RawStatus& s, const std::string* text, Tweet* t, ParseResult* bad) {
+bool FillCore(const RawStatus& s, const std::string_view* text, Tweet* t, ParseResult* bad) {
   t->id = StatusId(s);
   if (t->id.empty()) {
     *bad = BadResult(BadKind::kMissingId, "no tweet id string");
@@ -133,9 +142,9 @@ bool AssembleNormalized(const RawStatus& s, Tweet* t, ParseResult* bad) {
   t->retweeted_id = s.retweeted_id;
   t->quoted_id = s.quoted_id;
   t->in_reply_to_id = s.in_reply_to_id;
-  t->hashtags = s.entities.hashtags;
-  t->mentions = s.entities.mentions;
-  t->urls = s.entities.urls;
+  t->hashtags.assign(s.entities.hashtags.begin(), s.entities.hashtags.end());
+  t->mentions.assign(s.entities.mentions.begin(), s.entities.mentions.end());
+  t->urls.assign(s.entities.urls.begin(), s.entities.urls.end());
   t->media_count = s.media_count;
   SetCoordinates(s, t);
   t->place = s.place;
@@ -150,28 +159,28 @@ bool AssembleStatus(const RawStatus& s, bool from_text, Tweet* t, ParseResult* b
   t->source_format = gnip ? SourceFormat::kGnip : SourceFormat::kV1;
   const RawStatus* rt = s.retweeted.get();
   if (rt == nullptr && s.verb == "share" && s.object) rt = s.object.get();
-  const std::string* own_text = FullText(s);
+  const std::string_view* own_text = FullText(s);
   if (!FillCore(s, own_text, t, bad)) return false;
-  if (!s.user.present || (s.user.id.empty() && s.user.screen_name.empty())) {
+  if (!s.user.present || (s.user.Id().empty() && s.user.screen_name.empty())) {
     *bad = BadResult(BadKind::kMissingUser, "tweet " + t->id + (gnip ? ": no actor" : ": no user"));
     return false;
   }
-  t->user_id = s.user.id;
+  t->user_id = s.user.Id();
   t->screen_name = s.user.screen_name;
   t->followers = s.user.followers < 0 ? -1 : s.user.followers;
   t->lang = s.lang;
   SetCoordinates(s, t);
   t->place = s.place;
-  const std::string* rt_text = rt ? FullText(*rt) : nullptr;
+  const std::string_view* rt_text = rt ? FullText(*rt) : nullptr;
   if (rt != nullptr) {
     t->is_retweet = true;
     t->retweeted_id = StatusId(*rt);
   }
   if (rt_text != nullptr && !rt->user.screen_name.empty()) {
-    t->text = "RT @" + rt->user.screen_name + ": " + DecodeHtmlEntities(*rt_text);
+    t->text = RetweetText(rt->user.screen_name, *rt_text);
     FillEntities(FullEntities(*rt), from_text, t);
     if (HasEntities(FullEntities(*rt))) {
-      t->mentions.insert(t->mentions.begin(), rt->user.screen_name);
+      t->mentions.insert(t->mentions.begin(), std::string(rt->user.screen_name));
     }
     t->media_count = MediaCount(*rt);
   } else {
@@ -180,7 +189,7 @@ bool AssembleStatus(const RawStatus& s, bool from_text, Tweet* t, ParseResult* b
     t->media_count = MediaCount(s);
   }
   if (!t->is_retweet) {
-    t->quoted_id = IsDecimalId(s.quoted_id_str) ? s.quoted_id_str
+    t->quoted_id = IsDecimalId(s.quoted_id_str) ? std::string(s.quoted_id_str)
                    : s.quoted                   ? StatusId(*s.quoted)
                                                 : std::string();
     t->is_quote = !t->quoted_id.empty();
@@ -195,14 +204,14 @@ bool AssembleStatus(const RawStatus& s, bool from_text, Tweet* t, ParseResult* b
 struct V2Index {
   std::unordered_map<std::string_view, const RawUser*> users;
   std::unordered_map<std::string_view, const RawStatus*> tweets;
-  std::unordered_map<std::string_view, const std::string*> places;
+  std::unordered_map<std::string_view, std::string_view> places;
 
   explicit V2Index(const V2Page& page) {
-    for (const RawUser& u : page.users) users.emplace(u.id, &u);
+    for (const RawUser& u : page.users) users.emplace(u.Id(), &u);
     for (const RawStatus& s : page.tweets) tweets.emplace(s.id_string, &s);
-    for (const auto& [id, name] : page.places) places.emplace(id, &name);
+    for (const auto& [id, name] : page.places) places.emplace(id, name);
   }
-  const RawUser* User(const std::string& id) const {
+  const RawUser* User(std::string_view id) const {
     auto it = users.find(id);
     return it == users.end() ? nullptr : it->second;
   }
@@ -213,13 +222,13 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
   if (d.normalized) return AssembleNormalized(d, t, bad);
   t->source_format = SourceFormat::kV2;
   if (!FillCore(d, d.text_present ? &d.text : nullptr, t, bad)) return false;
-  t->user_id = IsDecimalId(d.author_id) ? d.author_id : std::string();
+  if (IsDecimalId(d.author_id)) t->user_id = d.author_id;
   if (const RawUser* u = index.User(d.author_id)) {
     t->screen_name = u->screen_name;
     t->followers = u->followers < 0 ? -1 : u->followers;
   }
   t->lang = d.lang;
-  std::string rt_id;
+  std::string_view rt_id;
   for (const auto& [type, id] : d.referenced) {
     if (!IsDecimalId(id)) continue;
     if (type == "retweeted") rt_id = id;
@@ -242,9 +251,11 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
   t->is_quote = !t->quoted_id.empty();
   t->is_reply = !t->in_reply_to_id.empty();
   if (rt != nullptr) {
-    t->text = "RT @" + rt_author->screen_name + ": " + DecodeHtmlEntities(rt->text);
+    t->text = RetweetText(rt_author->screen_name, rt->text);
     FillEntities(rt->entities, from_text, t);
-    if (HasEntities(rt->entities)) t->mentions.insert(t->mentions.begin(), rt_author->screen_name);
+    if (HasEntities(rt->entities)) {
+      t->mentions.insert(t->mentions.begin(), std::string(rt_author->screen_name));
+    }
     t->media_count = rt->v2_media;
   } else {
     t->text = DecodeHtmlEntities(d.text);
@@ -253,7 +264,7 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
   }
   SetCoordinates(d, t);
   auto place = index.places.find(d.place_id);
-  if (place != index.places.end()) t->place = *place->second;
+  if (place != index.places.end()) t->place = place->second;
   return true;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct V2Page {
   std::vector<RawStatus> data;
   std::vector<RawUser> users;
   std::vector<RawStatus> tweets;
-  std::vector<std::pair<std::string, std::string>> places;  // (id, full_name)
+  std::vector<std::pair<std::string_view, std::string_view>> places;  // (id, full_name)
   std::vector<RawStatus> wrapped;
 };
 

@@ -47,6 +47,9 @@ bool GetString(od::value& v, std::string* out) {
   return true;
 }
 
+// The view points into the parser's string buffer: valid until the next document.
+bool GetString(od::value& v, std::string_view* out) { return Take(v.get_string(), out); }
+
 bool GetObject(od::value& v, od::object* out) { return Take(v.get_object(), out); }
 bool GetArray(od::value& v, od::array* out) { return Take(v.get_array(), out); }
 
@@ -93,10 +96,10 @@ bool IsString(od::value& v) {
 }
 
 // The digits after the last ':' or '/' ("tag:search.twitter.com,2005:123", ".../statuses/123").
-std::string TrailingId(std::string_view s) {
+std::string_view TrailingId(std::string_view s) {
   const size_t cut = s.find_last_of(":/");
   std::string_view tail = cut == std::string_view::npos ? s : s.substr(cut + 1);
-  return IsDecimalId(tail) ? std::string(tail) : std::string();
+  return IsDecimalId(tail) ? tail : std::string_view();
 }
 
 class Reader {
@@ -168,27 +171,27 @@ class Reader {
   // Reads strings of an array, or one string field of its objects (the first name that is a
   // string wins): ["a","b"] or [{"text":"a"},…].
   void ReadNames(od::value& v, std::string_view name1, std::string_view name2,
-                 std::vector<std::string>* out) {
+                 std::vector<std::string_view>* out) {
     od::array arr;
     if (!GetArray(v, &arr)) return;
     ForEachElement(arr, [&](od::value& el) {
-      std::string s;
+      std::string_view s;
       if (IsString(el)) {
         GetString(el, &s);
-        out->push_back(std::move(s));
+        out->push_back(s);
         return;
       }
       od::object o;
       if (!GetObject(el, &o)) return;
-      std::string first, second;
+      std::string_view first, second;
       ForEachField(o, [&](std::string_view key, od::value& fv) {
         if (key == name1) GetString(fv, &first);
         if (!name2.empty() && key == name2) GetString(fv, &second);
       });
       if (!first.empty()) {
-        out->push_back(std::move(first));
+        out->push_back(first);
       } else if (!second.empty()) {
-        out->push_back(std::move(second));
+        out->push_back(second);
       }
     });
   }
@@ -226,19 +229,22 @@ class Reader {
     // name and the follower count).
     bool final_id = false, name = false, followers = false;
     ForEachFieldWhile(obj, [&](std::string_view key, od::value& fv) {
-      std::string s;
+      std::string_view s;
       if (key == "id_str") {
-        if (GetString(fv, &s) && IsDecimalId(s)) u->id = std::move(s);
+        if (GetString(fv, &s) && IsDecimalId(s)) {
+          u->id = s;
+          u->id_owned.clear();
+        }
         final_id = true;
       } else if (key == "id") {
         if (IsString(fv)) {
-          if (GetString(fv, &s) && u->id.empty()) u->id = TrailingId(s);
+          if (GetString(fv, &s) && u->Id().empty()) u->id = TrailingId(s);
           final_id = true;
           return !(final_id && name && followers);
         }
         int64_t n = -1;  // 2009-era users have no id_str; small numbers cannot have been rounded
-        if (GetInt(fv, &n) && n > 0 && n <= (int64_t{1} << 53) && u->id.empty()) {
-          u->id = std::to_string(n);
+        if (GetInt(fv, &n) && n > 0 && n <= (int64_t{1} << 53) && u->Id().empty()) {
+          u->id_owned = std::to_string(n);
         }
       } else if (key == "screen_name" || key == "preferredUsername" || key == "username") {
         GetString(fv, &u->screen_name);
@@ -316,7 +322,7 @@ class Reader {
   }
 
   // One string member of an object value ("place": {"full_name":…}).
-  void ReadMember(od::value& v, std::string_view name, std::string* out) {
+  void ReadMember(od::value& v, std::string_view name, std::string_view* out) {
     od::json_type t;
     if (!Take(v.type(), &t)) return;
     if (t == od::json_type::string) {
@@ -340,12 +346,12 @@ class Reader {
 
   void ReadReferenced(od::value& v, RawStatus* s) {
     ForEachObjectIn(v, [&](od::object& o) {
-      std::string type, id;
+      std::string_view type, id;
       ForEachField(o, [&](std::string_view key, od::value& fv) {
         if (key == "type") GetString(fv, &type);
         if (key == "id") GetString(fv, &id);
       });
-      s->referenced.emplace_back(std::move(type), std::move(id));
+      s->referenced.emplace_back(type, id);
     });
   }
 
@@ -414,7 +420,7 @@ bool Reader::ReadStatusField(std::string_view key, od::value& v, RawStatus* s, i
       }
       if (key == "in_reply_to_status_id_str") return GetString(v, &s->in_reply_to), true;
       if (key == "inReplyTo") {
-        std::string link;
+        std::string_view link;
         ReadMember(v, "link", &link);
         s->in_reply_to = TrailingId(link);
         return true;
@@ -563,12 +569,12 @@ void Reader::ReadTop(od::object& obj, V2Page* page, RawStatus* s, int* notice) {
           });
         } else if (k2 == "places") {
           ForEachObjectIn(v2, [&](od::object& o) {
-            std::string id, name;
+            std::string_view id, name;
             ForEachField(o, [&](std::string_view k3, od::value& v3) {
               if (k3 == "id") GetString(v3, &id);
               if (k3 == "full_name") GetString(v3, &name);
             });
-            page->places.emplace_back(std::move(id), std::move(name));
+            page->places.emplace_back(id, name);
           });
         }
       });
