@@ -87,8 +87,11 @@ struct SshSession::Impl {
 
   ~Impl() {
     if (session != nullptr) {
-      // Best effort and bounded: a dead peer must not hang the destructor.
-      libssh2_session_set_blocking(session, 0);
+      // Blocking with a short timeout: in non-blocking mode libssh2_session_free can answer
+      // EAGAIN (pending data after a timed-out command) and free nothing; a dead peer must
+      // still not hang the destructor.
+      libssh2_session_set_timeout(session, 2000);
+      libssh2_session_set_blocking(session, 1);
       libssh2_session_disconnect(session, "bye");
       libssh2_session_free(session);
     }
@@ -184,8 +187,11 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
   if (ch == nullptr) {
     return Status::Unavailable("ssh " + where + ": cannot open a channel: " + im.LastError());
   }
+  auto free_channel = [&] {
+    im.Retry(Clock::now() + std::chrono::seconds(2), [&] { return libssh2_channel_free(ch); });
+  };
   auto fail = [&](const std::string& what) -> Status {
-    libssh2_channel_free(ch);
+    free_channel();
     return Status::Unavailable("ssh " + where + ": " + what);
   };
   int rc = im.Retry(deadline, [&] {
@@ -250,7 +256,7 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
       if (result.exit_signal == name) result.exit_code = 128 + num;
     }
   }
-  libssh2_channel_free(ch);
+  free_channel();
   return result;
 }
 
