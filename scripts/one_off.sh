@@ -54,7 +54,7 @@ if [ "$LOCAL" = 1 ]; then
     STARTED_SERVICES=1
   elif [ -z "${RANKFLOW_TEST_SSHD_PORT:-}" ]; then
     SERVICES_DIR=$(mktemp -d /tmp/rankflow-services-XXXXXX)
-    sshd_start || exit 1
+    sshd_start "" || exit 1
     STARTED_SERVICES=1
   fi
   export AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL:-$RANKFLOW_TEST_MOTO_ENDPOINT}

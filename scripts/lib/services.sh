@@ -50,7 +50,7 @@ services_start() {
   export AWS_ACCESS_KEY_ID=rankflowtestkeyid AWS_SECRET_ACCESS_KEY=rankflowtestsecret
   export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN
-  sshd_start || return 1
+  sshd_start "" || return 1
 }
 
 services_stop() {
