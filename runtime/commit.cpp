@@ -102,6 +102,51 @@ std::string ManifestJson(const rapidjson::Document& members,
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
+// Rank 0, overwrite mode, once every part is complete: note the old visible files and delete the
+// old _SUCCESS, so that from here on the folder is not mistaken for a finished output.
+Status PrepareOverwrite(FileSystem& fs, const std::string& dest, std::vector<FileInfo>* old_files) {
+  Status s = fs.List(dest, nullptr, old_files);
+  if (s.code() == StatusCode::kNotFound) s = Status::OK();
+  if (!s.ok()) return s;
+  return fs.Delete({FileSystem::Join(dest, kSuccessName)});
+}
+
+// Rank 0, after every part was published: delete the old files not in the new set, write
+// _SUCCESS, clean up. If that fails, delete the new parts so nothing half-made stays visible.
+Status FinishOnRoot(FileSystem& fs, const std::string& dest, const rapidjson::Document& members,
+                    const std::vector<std::string>& gathered,
+                    const std::vector<FileInfo>& old_files,
+                    std::vector<OutputFileInfo>* committed) {
+  std::vector<OutputFileInfo> files;
+  Status s;
+  for (const auto& g : gathered) {
+    if (!DecodeFiles(g, &files)) s = Status::Internal("commit: malformed file list from a rank");
+  }
+  std::sort(files.begin(), files.end(),
+            [](const OutputFileInfo& a, const OutputFileInfo& b) { return a.path < b.path; });
+  std::set<std::string> fresh;
+  for (const auto& f : files) fresh.insert(f.path);
+  std::vector<std::string> stale;
+  for (const auto& f : old_files) {
+    if (fresh.count(f.path) == 0) stale.push_back(f.path);
+  }
+  if (s.ok()) s = fs.Delete(stale);
+  if (s.ok()) {
+    s = fs.WriteSmallFile(FileSystem::Join(dest, kSuccessName), ManifestJson(members, files));
+  }
+  if (!s.ok()) {
+    std::vector<std::string> undo;
+    for (const auto& f : files) undo.push_back(f.path);
+    Status d = fs.Delete(undo);
+    if (!d.ok()) LogWarning("commit of " + dest + " failed; cleanup: " + d.ToString());
+    return s;
+  }
+  *committed = std::move(files);
+  Status c = fs.CleanupTemporaries(dest);
+  if (!c.ok()) LogWarning("committed " + dest + " but could not clean up: " + c.ToString());
+  return Status::OK();
+}
+
 std::string RankName(int rank) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%05d", rank);
@@ -243,10 +288,11 @@ Status OutputCommitter::Commit(bool local_ok, const std::string& manifest_member
   }
   for (const auto& p : parts_) {
     if (!local.ok()) break;
-    if (!p->error.ok())
+    if (!p->error.ok()) {
       local = p->error;
-    else if (!p->finished)
+    } else if (!p->finished) {
       local = Status::Internal(p->path() + ": part not finished before commit");
+    }
   }
   rapidjson::Document members;
   if (local.ok() && mpi_.is_root()) local = ParseManifestMembers(manifest_members, &members);
@@ -257,13 +303,8 @@ Status OutputCommitter::Commit(bool local_ok, const std::string& manifest_member
   std::vector<FileInfo> old_files;
   std::string wire;
   if (mpi_.is_root()) {
-    Status s;
-    if (mode_ == WriteMode::kOverwrite) {
-      s = fs_.List(dest_, nullptr, &old_files);
-      if (s.code() == StatusCode::kNotFound) s = Status::OK();
-      if (s.ok()) s = fs_.Delete({FileSystem::Join(dest_, kSuccessName)});
-    }
-    wire = EncodeStatus(s);
+    wire = EncodeStatus(mode_ == WriteMode::kOverwrite ? PrepareOverwrite(fs_, dest_, &old_files)
+                                                       : Status::OK());
   }
   mpi_.Broadcast(&wire);
   Status prepared = DecodeStatus(wire);
@@ -292,42 +333,10 @@ Status OutputCommitter::Commit(bool local_ok, const std::string& manifest_member
   std::vector<std::string> gathered = mpi_.GatherToRoot(EncodeFiles(mine));
   wire.clear();
   if (mpi_.is_root()) {
-    std::vector<OutputFileInfo> files;
-    Status s;
-    for (const auto& g : gathered) {
-      if (!DecodeFiles(g, &files)) s = Status::Internal("commit: malformed file list from a rank");
-    }
-    std::sort(files.begin(), files.end(),
-              [](const OutputFileInfo& a, const OutputFileInfo& b) { return a.path < b.path; });
-    std::set<std::string> fresh;
-    for (const auto& f : files) fresh.insert(f.path);
-    std::vector<std::string> stale;
-    for (const auto& f : old_files) {
-      if (fresh.count(f.path) == 0) stale.push_back(f.path);
-    }
-    if (s.ok()) s = fs_.Delete(stale);
-    if (s.ok()) {
-      s = fs_.WriteSmallFile(FileSystem::Join(dest_, kSuccessName), ManifestJson(members, files));
-    }
-    if (s.ok()) {
-      committed_ = std::move(files);
-      Status c = fs_.CleanupTemporaries(dest_);
-      if (!c.ok()) LogWarning("committed " + dest_ + " but could not clean up: " + c.ToString());
-    } else {
-      // No _SUCCESS: take the new parts back so nothing half-made stays visible.
-      std::vector<std::string> undo;
-      for (const auto& f : files) undo.push_back(f.path);
-      Status d = fs_.Delete(undo);
-      if (!d.ok()) LogWarning("commit of " + dest_ + " failed; cleanup: " + d.ToString());
-    }
-    wire = EncodeStatus(s);
+    wire = EncodeStatus(FinishOnRoot(fs_, dest_, members, gathered, old_files, &committed_));
   }
   mpi_.Broadcast(&wire);
   Status done = DecodeStatus(wire);
-  for (auto& p : parts_) {
-    if (done.ok()) continue;
-    p->published = false;
-  }
   if (done.ok()) return done;
   return mpi_.is_root() ? done
                         : Status::Aborted(dest_ + ": commit failed on rank 0: " + done.message());

@@ -283,6 +283,55 @@ TEST(CommitTest, BadManifestMembersFailTheCommit) {
   }
 }
 
+// The local file system, except that writing _SUCCESS fails (a full disk at the last step).
+class NoManifestFs : public FileSystem {
+ public:
+  Status List(const std::string& root, const std::regex* re, std::vector<FileInfo>* out) override {
+    return local_->List(root, re, out);
+  }
+  Result<uint64_t> Size(const std::string& path) override { return local_->Size(path); }
+  Status OpenRead(const std::string& path, uint64_t offset, uint64_t length,
+                  std::unique_ptr<InputStream>* out) override {
+    return local_->OpenRead(path, offset, length, out);
+  }
+  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
+    return local_->NewWritableFile(path, out);
+  }
+  Status WriteSmallFile(const std::string& path, std::string_view) override {
+    return Status::IOError(path + ": no space left on device");
+  }
+  Status ReadSmallFile(const std::string& path, std::string* contents) override {
+    return local_->ReadSmallFile(path, contents);
+  }
+  Result<bool> Exists(const std::string& path) override { return local_->Exists(path); }
+  Status Delete(const std::vector<std::string>& paths) override { return local_->Delete(paths); }
+  Status CleanupTemporaries(const std::string& dir) override {
+    return local_->CleanupTemporaries(dir);
+  }
+
+ private:
+  std::unique_ptr<FileSystem> local_ = NewLocalFileSystem();
+};
+
+TEST(CommitTest, FailingToWriteTheManifestTakesThePartsBack) {
+  SharedDir dir;
+  NoManifestFs fs;
+  std::string dest = dir.Join("out");
+  OutputCommitter c(*g_mpi, fs, dest, WriteMode::kError);
+  WritePart(c, 3);
+  Status s = c.Commit(true, "\"job\":\"x\"");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("_SUCCESS: no space left on device"), std::string::npos)
+      << s.ToString();
+  g_mpi->Barrier();
+  if (g_mpi->is_root()) {
+    std::vector<FileInfo> visible;
+    Status l = fs.List(dest, nullptr, &visible);
+    EXPECT_TRUE(l.ok()) << l.ToString();
+    EXPECT_TRUE(visible.empty()) << visible.size() << " parts still visible";
+  }
+}
+
 TEST(CommitTest, NoPartsStillWritesAManifest) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
