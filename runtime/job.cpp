@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <ctime>
-#include <regex>
 
 #include "runtime/log.h"
 #include "runtime/writer.h"
@@ -46,12 +45,6 @@ Status ValidateCommonFlags(const FlagSet& flags) {
     Result<OutputFormat> format = ParseOutputFormat(flags.GetString("format"));
     if (!format.ok())
       return Status::InvalidArgument(p + ": --format: " + format.status().message());
-  }
-  try {
-    std::regex re(flags.GetString("regex"));
-  } catch (const std::regex_error& e) {
-    return Status::InvalidArgument(
-        p + ": --regex: invalid regular expression: " + flags.GetString("regex"));
   }
   return Status::OK();
 }
