@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "jobs/load_tweets_gzip.h"
+#include "jobs/load_tweets_worker.h"
 #include "operators/tweet.h"
 #include "operators/tweet_lines.h"
 #include "operators/tweet_parser.h"
@@ -245,7 +246,10 @@ Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64
 
 }  // namespace
 
-void AddLoadTweetsFlags(FlagSet*) {}
+void AddLoadTweetsFlags(FlagSet* flags) {
+  flags->AddBool("parse-thread", true,
+                 "parse on a second thread while the first reads and inflates (--strict: off)");
+}
 
 Status RunLoadTweets(JobContext& ctx) {
   Result<LoadFormat> format = ParseLoadFormat(ctx.flags().GetString("format"));
@@ -256,17 +260,33 @@ Status RunLoadTweets(JobContext& ctx) {
   RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
   ctx.SetInputs(map.plan());
   HashShuffle tweets(ctx.mpi(), ctx.shuffle_options(), KeepEarliest);
-  TweetLines lines(&ctx.metrics());
-  Status add_status;
   std::string json;
-  RF_RETURN_IF_ERROR(map.Run([&](std::string_view line, LineContext& lc) {
-    lines.Handle(line, lc, [&](Tweet& t) {
-      json.clear();
-      AppendTweetJson(t, &json);
-      if (add_status.ok()) add_status = tweets.Add(IdKey(t.id), EncodeValue(t.timestamp_ms, json));
+  auto add = [&](Tweet& t) {
+    json.clear();
+    AppendTweetJson(t, &json);
+    return tweets.Add(IdKey(t.id), EncodeValue(t.timestamp_ms, json));
+  };
+  if (ctx.flags().GetBool("strict") || !ctx.flags().GetBool("parse-thread")) {
+    // Parse on this thread (--strict: so that the first bad line stops the job where it is).
+    TweetLines lines(&ctx.metrics());
+    Status add_status;
+    RF_RETURN_IF_ERROR(map.Run([&](std::string_view line, LineContext& lc) {
+      lines.Handle(line, lc, [&](Tweet& t) {
+        if (add_status.ok()) add_status = add(t);
+      });
+      if (!add_status.ok()) lc.Fail(add_status);
+    }));
+  } else {
+    // Parse on a second thread while this one inflates and splits the next lines.
+    ParseWorker worker(add);
+    const Status run = map.Run([&](std::string_view line, LineContext& lc) {
+      const Status s = worker.Add(line, lc.path(), lc.line_number());
+      if (!s.ok()) lc.Fail(s);
     });
-    if (!add_status.ok()) lc.Fail(add_status);
-  }));
+    const Status parsed = worker.Finish(&ctx.metrics());
+    RF_RETURN_IF_ERROR(run);
+    RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parsed));
+  }
   RF_RETURN_IF_ERROR(tweets.Exchange());
   const ShuffleStats& st = tweets.stats();
   ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));

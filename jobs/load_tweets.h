@@ -3,8 +3,10 @@
 // archive.
 //
 //   mpirun -n 4 build/bin/load_tweets --src s3://bucket/twitter --dest s3://bucket/tweets
-//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5]
+//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5] [--parse-thread=false]
 //
+// Threads: by default a second thread parses (jobs/load_tweets_worker.h) while the MapPhase thread
+// reads and inflates; --parse-thread=false or --strict parse on the MapPhase thread.
 // Map: every line is parsed; a line may hold several tweets (v2 pages, search wrappers). Notices
 // are counted by kind ("notices.delete", …), bad lines by kind ("bad_lines.invalid_json", …; with
 // --strict the first one fails the job), entries of a page that are not tweets under

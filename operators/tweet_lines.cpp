@@ -12,8 +12,7 @@ TweetLines::TweetLines(Metrics* metrics, TweetParserOptions options)
   for (int k = 0; k < kNoticeKindCount; ++k) notice_kinds_[k] = nullptr;
 }
 
-void TweetLines::Handle(std::string_view line, LineContext& ctx,
-                        const std::function<void(Tweet&)>& fn) {
+const char* TweetLines::Parse(std::string_view line, const std::function<void(Tweet&)>& fn) {
   tweets_.clear();
   const ParseResult r = parser_.Parse(line, &tweets_);
   switch (r.kind) {
@@ -29,14 +28,24 @@ void TweetLines::Handle(std::string_view line, LineContext& ctx,
         counter = metrics_->Counter(std::string("notices.") + NoticeKindName(r.notice));
       }
       ++*counter;
-      return;
+      return nullptr;
     }
     case ParseResult::Kind::kBad:
-      ctx.BadLine(BadKindName(r.bad));
-      return;
+      return BadKindName(r.bad);
   }
   *tweets_in_ += static_cast<int64_t>(tweets_.size());
   for (Tweet& t : tweets_) fn(t);
+  return nullptr;
+}
+
+void TweetLines::Handle(std::string_view line, LineContext& ctx,
+                        const std::function<void(Tweet&)>& fn) {
+  if (const char* bad = Parse(line, fn)) ctx.BadLine(bad);
+}
+
+void TweetLines::Handle(std::string_view line, std::string_view path, uint64_t line_number,
+                        const std::function<void(Tweet&)>& fn) {
+  if (const char* bad = Parse(line, fn)) metrics_->BadLine(bad, path, line_number, line);
 }
 
 }  // namespace rankflow

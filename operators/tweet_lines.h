@@ -24,8 +24,14 @@ class TweetLines {
   explicit TweetLines(Metrics* metrics, TweetParserOptions options = {});
   // Parses one line; calls fn for each tweet in it (the tweet may be moved from).
   void Handle(std::string_view line, LineContext& ctx, const std::function<void(Tweet&)>& fn);
+  // The same for a line handled away from its MapPhase callback (a worker thread): bad lines go
+  // straight to Metrics::BadLine with their file and line number (no --strict handling).
+  void Handle(std::string_view line, std::string_view path, uint64_t line_number,
+              const std::function<void(Tweet&)>& fn);
 
  private:
+  // Parses and counts; returns the bad kind's name for a bad line, else nullptr.
+  const char* Parse(std::string_view line, const std::function<void(Tweet&)>& fn);
   Metrics* metrics_;
   TweetParser parser_;
   std::vector<Tweet> tweets_;
