@@ -344,6 +344,20 @@ class Reader {
     return nested;
   }
 
+  // A quoted status: only its id is used, so stop at the first id string (v1 puts "id_str"
+  // third; the rest of the object is skipped structurally).
+  std::unique_ptr<RawStatus> ReadIdOnly(od::value& v) {
+    od::object obj;
+    if (!GetObject(v, &obj)) return nullptr;
+    auto quoted = std::make_unique<RawStatus>();
+    ForEachFieldWhile(obj, [&](std::string_view key, od::value& fv) {
+      if (key == "id_str") return !(GetString(fv, &quoted->id_str) && IsDecimalId(quoted->id_str));
+      if (key == "id" && IsString(fv)) return !GetString(fv, &quoted->id_string);
+      return true;
+    });
+    return quoted;
+  }
+
   void ReadReferenced(od::value& v, RawStatus* s) {
     ForEachObjectIn(v, [&](od::object& o) {
       std::string_view type, id;
@@ -452,7 +466,7 @@ bool Reader::ReadStatusField(std::string_view key, od::value& v, RawStatus* s, i
       if (key == "place") return ReadMember(v, "full_name", &s->place), true;
       break;
     case 'q':
-      if (key == "quoted_status") return s->quoted = ReadNested(v, depth), true;
+      if (key == "quoted_status") return s->quoted = ReadIdOnly(v), true;
       if (key == "quoted_status_id_str") return GetString(v, &s->quoted_id_str), true;
       if (key == "quoted_id") return GetString(v, &s->quoted_id), true;
       break;
@@ -487,7 +501,7 @@ bool Reader::ReadStatusField(std::string_view key, od::value& v, RawStatus* s, i
       }
       if (key == "twitter_entities") return ReadEntities(v, &s->entities), true;
       if (key == "twitter_extended_entities") return s->extended_media = ReadMediaCount(v), true;
-      if (key == "twitter_quoted_status") return s->quoted = ReadNested(v, depth), true;
+      if (key == "twitter_quoted_status") return s->quoted = ReadIdOnly(v), true;
       if (key == "twitter_lang") return GetString(v, &s->lang), true;
       break;
     case 'u':
