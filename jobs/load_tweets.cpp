@@ -247,8 +247,9 @@ Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64
 }  // namespace
 
 void AddLoadTweetsFlags(FlagSet* flags) {
-  flags->AddBool("parse-thread", true,
-                 "parse on a second thread while the first reads and inflates (--strict: off)");
+  flags->AddBool("parse-thread", false,
+                 "parse on a second thread while the first reads and inflates (ignored with "
+                 "--strict); helps only where the rank has a spare core");
 }
 
 Status RunLoadTweets(JobContext& ctx) {

@@ -3,10 +3,12 @@
 // archive.
 //
 //   mpirun -n 4 build/bin/load_tweets --src s3://bucket/twitter --dest s3://bucket/tweets
-//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5] [--parse-thread=false]
+//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5] [--parse-thread]
 //
-// Threads: by default a second thread parses (jobs/load_tweets_worker.h) while the MapPhase thread
-// reads and inflates; --parse-thread=false or --strict parse on the MapPhase thread.
+// Threads: by default the MapPhase thread reads, inflates and parses. --parse-thread moves parsing
+// to a second thread (jobs/load_tweets_worker.h); it pays only where the rank has a spare core
+// (on the shared 2-core test machine it was slower, see bench/RESULTS.md). --strict always parses
+// on the MapPhase thread.
 // Map: every line is parsed; a line may hold several tweets (v2 pages, search wrappers). Notices
 // are counted by kind ("notices.delete", …), bad lines by kind ("bad_lines.invalid_json", …; with
 // --strict the first one fails the job), entries of a page that are not tweets under

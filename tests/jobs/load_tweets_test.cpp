@@ -183,14 +183,14 @@ TEST(LoadTweetsTest, ForcedSpillsGiveTheSameAnswer) {
   for (const auto& [id, v] : ref.by_id) EXPECT_EQ(got[id], v.second);
 }
 
-TEST(LoadTweetsTest, ParsingOnTheMapThreadGivesTheSameAnswer) {
+TEST(LoadTweetsTest, ParsingOnASecondThreadGivesTheSameAnswer) {
   TempDir tmp;
   const std::string in = tmp.Join("in");
   MakeInput(in);
   const Reference ref = BuildReference(in);
   const std::string dest = tmp.Join("out");
-  CommandResult r = RunCommand(
-      RunJobCmd(2, "--parse-thread=false --format jsonl --src " + in + " --dest " + dest));
+  CommandResult r =
+      RunCommand(RunJobCmd(2, "--parse-thread --format jsonl --src " + in + " --dest " + dest));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::map<std::string, std::string> got = ReadOutput(dest, ".jsonl");
   ASSERT_EQ(got.size(), ref.by_id.size());
