@@ -124,8 +124,8 @@ constexpr double kCapsIncrement = 0.733;
 constexpr double kNegationScalar = -0.74;
 
 const std::unordered_map<std::string, double>& Boosters() {
-  static const auto* const kBoosters = [] {
-    auto* m = new std::unordered_map<std::string, double>();
+  static const std::unordered_map<std::string, double> kBoosters = [] {
+    std::unordered_map<std::string, double> m;
     for (const char* w :
          {"absolutely",   "amazingly",  "awfully",      "completely",    "considerable",
           "considerably", "decidedly",  "deeply",       "effing",        "enormous",
@@ -139,22 +139,22 @@ const std::unordered_map<std::string, double>& Boosters() {
           "really",       "remarkably", "so",           "substantially", "thoroughly",
           "total",        "totally",    "tremendous",   "tremendously",  "uber",
           "unbelievably", "unusually",  "utter",        "utterly",       "very"}) {
-      (*m)[w] = kBoosterIncrement;
+      m[w] = kBoosterIncrement;
     }
     for (const char* w :
          {"almost",     "barely",       "hardly",  "just enough", "kind of",  "kinda",
           "kindof",     "kind-of",      "less",    "little",      "marginal", "marginally",
           "occasional", "occasionally", "partly",  "scarce",      "scarcely", "slight",
           "slightly",   "somewhat",     "sort of", "sorta",       "sortof",   "sort-of"}) {
-      (*m)[w] = -kBoosterIncrement;
+      m[w] = -kBoosterIncrement;
     }
     return m;
   }();
-  return *kBoosters;
+  return kBoosters;
 }
 
 const std::unordered_set<std::string>& NegationWords() {
-  static const auto* const kWords = new std::unordered_set<std::string>{
+  static const std::unordered_set<std::string> kWords{
       "aint",   "arent",    "cannot",  "cant",     "couldnt",  "darent",   "didnt",   "doesnt",
       "ain't",  "aren't",   "can't",   "couldn't", "daren't",  "didn't",   "doesn't", "dont",
       "hadnt",  "hasnt",    "havent",  "isnt",     "mightnt",  "mustnt",   "neither", "don't",
@@ -163,15 +163,15 @@ const std::unordered_set<std::string>& NegationWords() {
       "shant",  "shouldnt", "uhuh",    "wasnt",    "werent",   "oughtn't", "shan't",  "shouldn't",
       "uh-uh",  "wasn't",   "weren't", "without",  "wont",     "wouldnt",  "won't",   "wouldn't",
       "rarely", "seldom",   "despite"};
-  return *kWords;
+  return kWords;
 }
 
 const std::unordered_map<std::string, double>& SpecialCases() {
-  static const auto* const kCases = new std::unordered_map<std::string, double>{
+  static const std::unordered_map<std::string, double> kCases{
       {"the shit", 3},        {"the bomb", 3},       {"bad ass", 1.5},        {"badass", 1.5},
       {"bus stop", 0.0},      {"yeah right", -2},    {"kiss of death", -1.5}, {"to die for", 3},
       {"beating heart", 3.1}, {"broken heart", -2.9}};
-  return *kCases;
+  return kCases;
 }
 
 bool Negated(const std::string& lower) {
