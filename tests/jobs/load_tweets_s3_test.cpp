@@ -1,6 +1,6 @@
 // The tweet jobs against S3 (moto): load_tweets and profanity_index read s3:// inputs (and an
 // s3:// targets file) and write s3:// outputs; the results equal those of the same jobs on local
-// copies of the inputs.
+// copies of the inputs. tweet_features writes its HDF5 parts to s3://.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -84,6 +84,10 @@ TEST(TweetJobsS3Test, LoadTweetsAndProfanityIndexThroughS3) {
                  tmp.Join("targets.txt") + " --by day");
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
+  r = RunCommand(S3Env() + MpirunPrefix(2) + " " + BinPath("tweet_features") + " --src " + s3 +
+                 "/tweets --dest " + s3 + "/features --dimension 16");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+
   std::vector<aws::S3ObjectInfo> objects;
   ASSERT_TRUE(client->ListObjects(bucket, "", &objects).ok());
   std::map<std::string, std::string> got;
@@ -104,6 +108,10 @@ TEST(TweetJobsS3Test, LoadTweetsAndProfanityIndexThroughS3) {
   EXPECT_EQ(got["index/part-00000.csv"], ReadFile(tmp.Join("index/part-00000.csv")));
   EXPECT_NE(got["index/part-00000.csv"].find(",Robot,"), std::string::npos);
   EXPECT_TRUE(got.count("index/report-00000.html"));
+  // HDF5 parts are written locally and copied to S3: the bytes must be an HDF5 file.
+  ASSERT_TRUE(got.count("features/part-00000.h5"));
+  EXPECT_EQ(got["features/part-00000.h5"].substr(0, 8), std::string("\x89HDF\r\n\x1a\n", 8));
+  EXPECT_TRUE(got.count("features/_SUCCESS"));
   for (const auto& [key, body] : got) {
     EXPECT_EQ(body.find("rankflowtestsecret"), std::string::npos) << "secret in " << key;
   }
