@@ -36,6 +36,7 @@ class S3InputStream : public InputStream {
   S3InputStream(std::shared_ptr<S3Client> c, const S3Url& url, uint64_t begin, uint64_t end)
       : reader_(std::move(c), url.bucket, url.key, begin, end) {}
   Status Read(char* buf, size_t n, size_t* got) override { return reader_.Read(buf, n, got); }
+  Status WaitFirst() { return reader_.WaitFirst(); }
 
  private:
   aws::S3RangeReader reader_;
@@ -111,15 +112,12 @@ class S3FileSystem : public FileSystem {
                   std::unique_ptr<InputStream>* out) override {
     Result<S3Url> url = aws::ParseS3Url(path);
     if (!url.ok()) return url.status();
-    uint64_t end = 0;
-    if (length == kToEnd) {
-      Result<aws::S3ObjectInfo> info = client_->HeadObject(url->bucket, url->key);
-      if (!info.ok()) return info.status();
-      end = info->size;
-    } else {
-      end = offset + length;
-    }
-    *out = std::make_unique<S3InputStream>(client_, *url, std::min(offset, end), end);
+    // To the end: no HeadObject, the first ranged GET tells the size; waiting for it here makes
+    // a missing object NotFound at open, as on a local disk.
+    const uint64_t end = length == kToEnd ? S3Client::kToEnd : offset + length;
+    auto stream = std::make_unique<S3InputStream>(client_, *url, offset, end);
+    if (length == kToEnd) RF_RETURN_IF_ERROR(stream->WaitFirst());
+    *out = std::move(stream);
     return Status::OK();
   }
 

@@ -2,7 +2,8 @@
 //
 //   List      ListObjectsV2 under "prefix/" (all pages), regex on the base name, names (or folders)
 //             starting with '_' or '.' skipped, sorted; a prefix that is itself an object lists it.
-//   OpenRead  a stream of ranged GETs, several in flight ahead of the reader (S3RangeReader).
+//   OpenRead  a stream of ranged GETs, several in flight ahead of the reader (S3RangeReader); no
+//             HeadObject even to the end (the first GET's Content-Range tells the size).
 //   NewWritableFile  a multipart upload (parts of S3Options::part_size_bytes uploaded in parallel
 //             while writing), completed only by Publish(); Abort() aborts it: nothing visible.
 //   WriteSmallFile   PutObject (atomic).  Delete  DeleteObjects in batches of 1000.

@@ -37,6 +37,12 @@ std::string UrlDecodePlus(std::string s) {
 
 uint64_t ParseU64(const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); }
 
+// "bytes 0-99/12345" or "bytes */12345" -> 12345; 0 if absent.
+uint64_t SizeFromContentRange(const std::string& header) {
+  size_t slash = header.rfind('/');
+  return slash == std::string::npos ? 0 : ParseU64(header.substr(slash + 1));
+}
+
 // S3 may answer 200 with an <Error> body (CompleteMultipartUpload).
 std::string EmbeddedError(const HttpResponse& r) {
   if (r.body.find("<Error>") == std::string::npos) return "";
@@ -188,7 +194,8 @@ Result<S3ObjectInfo> S3Client::HeadObject(const std::string& bucket, const std::
 }
 
 Status S3Client::GetObject(const std::string& bucket, const std::string& key, uint64_t offset,
-                           uint64_t length, const std::function<bool(const char*, size_t)>& sink) {
+                           uint64_t length, const std::function<bool(const char*, size_t)>& sink,
+                           uint64_t* object_size) {
   const std::string where = "s3://" + bucket + "/" + key;
   if (length == 0) return Status::OK();
   AwsServiceClient client = ClientFor(bucket);
@@ -222,7 +229,11 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
       }
       return AttemptOutcome::Final(t.WithPrefix(where + ": GetObject"));
     }
-    if (resp.status == 416 && from > 0 && length == kToEnd) return AttemptOutcome::Ok();
+    if (resp.status == 416 && (object_size != nullptr || (from > 0 && length == kToEnd))) {
+      // Nothing at or past the end; "bytes */SIZE" tells the size.
+      if (object_size != nullptr) *object_size = SizeFromContentRange(resp.Header("content-range"));
+      return AttemptOutcome::Ok();
+    }
     if (resp.status < 200 || resp.status >= 300) {
       if (IsRetryableHttpStatus(resp.status) ||
           IsRetryableErrorCode(ErrorCodeFromBody(resp.body))) {
@@ -234,6 +245,11 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
           Status(StatusCodeForHttp(resp.status), where + ": GetObject: " + what));
     }
     if (ranged && resp.status != 206) {
+      // A 200 to a range from 0 that fits is the whole (small or empty) object: fine.
+      if (from == 0 && got_this_attempt <= length) {
+        if (object_size != nullptr) *object_size = got_this_attempt;
+        return AttemptOutcome::Ok();
+      }
       return AttemptOutcome::Final(
           Status::Internal(where + ": GetObject: server ignored the Range header"));
     }
@@ -243,19 +259,25 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
       return AttemptOutcome::Transient("short body (" + std::to_string(got_this_attempt) + " of " +
                                        cl + " bytes)");
     }
+    if (object_size != nullptr) {
+      *object_size = ranged ? SizeFromContentRange(resp.Header("content-range")) : ParseU64(cl);
+    }
     return AttemptOutcome::Ok();
   });
   return s;
 }
 
 Status S3Client::GetObjectRange(const std::string& bucket, const std::string& key, uint64_t offset,
-                                uint64_t length, std::string* out) {
+                                uint64_t length, std::string* out, uint64_t* object_size) {
   out->clear();
   if (length != kToEnd) out->reserve(length);
-  return GetObject(bucket, key, offset, length, [out](const char* d, size_t n) {
-    out->append(d, n);
-    return true;
-  });
+  return GetObject(
+      bucket, key, offset, length,
+      [out](const char* d, size_t n) {
+        out->append(d, n);
+        return true;
+      },
+      object_size);
 }
 
 Status S3Client::PutObject(const std::string& bucket, const std::string& key, std::string_view data,
@@ -414,8 +436,13 @@ S3RangeReader::S3RangeReader(std::shared_ptr<S3Client> client, std::string bucke
     : client_(std::move(client)),
       bucket_(std::move(bucket)),
       key_(std::move(key)),
+      begin_(begin),
       next_fetch_(begin),
       end_(end) {
+  if (end_ == S3Client::kToEnd) {
+    Launch();  // one fetch until the size is known
+    return;
+  }
   const int depth = std::max(1, client_->options().read_parallelism);
   for (int i = 0; i < depth && next_fetch_ < end_; ++i) Launch();
 }
@@ -427,37 +454,73 @@ S3RangeReader::~S3RangeReader() {
 void S3RangeReader::Launch() {
   const uint64_t chunk = std::max<uint64_t>(1, client_->options().read_chunk_bytes);
   const uint64_t from = next_fetch_;
-  const uint64_t len = std::min(chunk, end_ - from);
+  const bool size_known = end_ != S3Client::kToEnd;
+  const uint64_t len = size_known ? std::min(chunk, end_ - from) : chunk;
   next_fetch_ += len;
   inflight_.push_back(std::async(
-      std::launch::async, [c = client_, b = bucket_, k = key_, from, len]() -> Result<std::string> {
-        std::string data;
-        Status s = c->GetObjectRange(b, k, from, len, &data);
+      std::launch::async,
+      [c = client_, b = bucket_, k = key_, from, len, size_known]() -> Result<Chunk> {
+        Chunk chunk_data;
+        Status s = c->GetObjectRange(b, k, from, len, &chunk_data.data, &chunk_data.object_size);
         if (!s.ok()) return s;
-        if (data.size() != len) {
+        // Unknown size: the chunk may end early at the object's end.
+        const uint64_t want = size_known ? len
+                                         : (chunk_data.object_size > from
+                                                ? std::min(len, chunk_data.object_size - from)
+                                                : 0);
+        if (chunk_data.data.size() != want) {
           return Status::Corruption("s3://" + b + "/" + k + ": GetObject: got " +
-                                    std::to_string(data.size()) + " of " + std::to_string(len) +
-                                    " bytes at offset " + std::to_string(from) +
-                                    " (object changed while read?)");
+                                    std::to_string(chunk_data.data.size()) + " of " +
+                                    std::to_string(want) + " bytes at offset " +
+                                    std::to_string(from) + " (object changed while read?)");
         }
-        return data;
+        return chunk_data;
       }));
+}
+
+Status S3RangeReader::WaitFirst() {
+  if (first_ || inflight_.empty()) return Status::OK();
+  first_ = inflight_.front().get();
+  inflight_.pop_front();
+  return first_->ok() ? Status::OK() : first_->status();
+}
+
+// Makes the next fetched chunk current, launching further fetches; current_ stays empty at the end.
+Status S3RangeReader::NextChunk() {
+  Result<Chunk> chunk = Status::OK();
+  if (first_) {
+    chunk = std::move(*first_);
+    first_.reset();
+  } else if (inflight_.empty()) {
+    current_.clear();
+    current_pos_ = 0;
+    return Status::OK();
+  } else {
+    chunk = inflight_.front().get();
+    inflight_.pop_front();
+  }
+  if (!chunk.ok()) return chunk.status();
+  if (end_ == S3Client::kToEnd) {
+    // The first chunk told the size: fetch the rest in parallel.
+    end_ = std::max(begin_, chunk->object_size);
+    if (next_fetch_ > end_) next_fetch_ = end_;
+    const int depth = std::max(1, client_->options().read_parallelism);
+    while (static_cast<int>(inflight_.size()) < depth && next_fetch_ < end_) Launch();
+  } else if (next_fetch_ < end_) {
+    Launch();
+  }
+  current_ = std::move(chunk->data);
+  current_pos_ = 0;
+  return Status::OK();
 }
 
 Status S3RangeReader::Read(char* buf, size_t n, size_t* got) {
   *got = 0;
   if (!error_.ok()) return error_;
   while (current_pos_ == current_.size()) {
-    if (inflight_.empty()) return Status::OK();  // end
-    Result<std::string> chunk = inflight_.front().get();
-    inflight_.pop_front();
-    if (!chunk.ok()) {
-      error_ = chunk.status();
-      return error_;
-    }
-    current_ = std::move(chunk).value();
-    current_pos_ = 0;
-    if (next_fetch_ < end_) Launch();
+    if (!first_ && inflight_.empty()) return Status::OK();  // end
+    error_ = NextChunk();
+    if (!error_.ok()) return error_;
   }
   const size_t take = std::min(n, current_.size() - current_pos_);
   std::copy_n(current_.data() + current_pos_, take, buf);

@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -82,12 +83,15 @@ class S3Client {
   Result<S3ObjectInfo> HeadObject(const std::string& bucket, const std::string& key);
   // Streams bytes [offset, offset + length) to `sink` (length = kToEnd: to the end). A retry after
   // a dropped connection resumes where the sink stopped, so the sink sees each byte once.
+  // With object_size set, a range that starts at or past the end is not an error (nothing is
+  // delivered) and *object_size receives the object's total size (from Content-Range).
   static constexpr uint64_t kToEnd = ~uint64_t{0};
   Status GetObject(const std::string& bucket, const std::string& key, uint64_t offset,
-                   uint64_t length, const std::function<bool(const char*, size_t)>& sink);
+                   uint64_t length, const std::function<bool(const char*, size_t)>& sink,
+                   uint64_t* object_size = nullptr);
   // Bytes [offset, offset + length) into *out (exactly length bytes unless the object ends first).
   Status GetObjectRange(const std::string& bucket, const std::string& key, uint64_t offset,
-                        uint64_t length, std::string* out);
+                        uint64_t length, std::string* out, uint64_t* object_size = nullptr);
   Status PutObject(const std::string& bucket, const std::string& key, std::string_view data,
                    const std::string& content_type = "application/octet-stream");
   Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key,
@@ -130,19 +134,30 @@ class S3Client {
 // thread-safe (one consumer); the fetches run on background threads.
 class S3RangeReader {
  public:
+  // end = S3Client::kToEnd reads to the end of the object without a HeadObject: the first ranged
+  // GET tells the size (Content-Range), then the other fetches start.
   S3RangeReader(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
                 uint64_t begin, uint64_t end);
   ~S3RangeReader();  // waits for fetches in flight
+  // Waits for the first chunk; returns its error (NotFound for a missing object) if it failed.
+  Status WaitFirst();
   // Up to n bytes; *got == 0 with ok at the end.
   Status Read(char* buf, size_t n, size_t* got);
 
  private:
+  struct Chunk {
+    std::string data;
+    uint64_t object_size = 0;
+  };
   void Launch();
+  Status NextChunk();
   std::shared_ptr<S3Client> client_;
   std::string bucket_, key_;
+  uint64_t begin_;
   uint64_t next_fetch_;  // offset of the next chunk to request
-  uint64_t end_;
-  std::deque<std::future<Result<std::string>>> inflight_;
+  uint64_t end_;         // kToEnd until the first chunk has told the object's size
+  std::deque<std::future<Result<Chunk>>> inflight_;
+  std::optional<Result<Chunk>> first_;  // set by WaitFirst
   std::string current_;
   size_t current_pos_ = 0;
   Status error_;

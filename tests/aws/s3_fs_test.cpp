@@ -78,6 +78,11 @@ TEST_F(S3FsTest, PutHeadGetRangesWithAwkwardKey) {
   ASSERT_TRUE(
       fs_->OpenRead("s3a://" + bucket_ + "/" + key, 2'999'990, FileSystem::kToEnd, &in).ok());
   EXPECT_EQ(ReadAll(in.get()), data.substr(2'999'990));
+  // Past the end: nothing; a missing object: NotFound at open.
+  ASSERT_TRUE(fs_->OpenRead(Url(key), data.size() + 10, FileSystem::kToEnd, &in).ok());
+  EXPECT_EQ(ReadAll(in.get()), "");
+  Status missing = fs_->OpenRead(Url("in/missing"), 0, FileSystem::kToEnd, &in);
+  EXPECT_EQ(missing.code(), StatusCode::kNotFound) << missing.ToString();
   std::vector<FileInfo> files;
   ASSERT_TRUE(fs_->List(Url("in"), nullptr, &files).ok());
   ASSERT_EQ(files.size(), 1u);
