@@ -143,8 +143,8 @@ std::string ReplyPattern() {
 std::unique_ptr<icu::RegexPattern> Compile(const std::string& pattern) {
   UErrorCode status = U_ZERO_ERROR;
   UParseError parse_error;
-  std::unique_ptr<icu::RegexPattern> p(icu::RegexPattern::compile(
-      icu::UnicodeString::fromUTF8(pattern), UREGEX_CASE_INSENSITIVE, parse_error, status));
+  std::unique_ptr<icu::RegexPattern> p(
+      icu::RegexPattern::compile(icu::UnicodeString::fromUTF8(pattern), 0, parse_error, status));
   RF_CHECK_MSG(U_SUCCESS(status) && p != nullptr,
                std::string("twitter-text pattern does not compile: ") + u_errorName(status) +
                    " at offset " + std::to_string(parse_error.offset));
@@ -158,6 +158,37 @@ bool IsLatinAccent(UChar32 c) {
          c == 0x253 || c == 0x254 || c == 0x256 || c == 0x257 || c == 0x259 || c == 0x25b ||
          c == 0x263 || c == 0x268 || c == 0x26f || c == 0x272 || c == 0x289 || c == 0x28b ||
          c == 0x2bb || (c >= 0x300 && c <= 0x36f) || (c >= 0x1e00 && c <= 0x1eff);
+}
+
+// The text twice: as given, and with ASCII letters lowercased for matching. Patterns are written in
+// lowercase and matched against `lower`, which gives Java's CASE_INSENSITIVE (ASCII only) without
+// ICU's much slower full case folding; lengths are equal, so offsets apply to both and values are
+// cut from `orig`.
+struct Text {
+  icu::UnicodeString orig;
+  icu::UnicodeString lower;
+};
+
+Text ToText(std::string_view utf8) {
+  Text t;
+  t.orig = icu::UnicodeString::fromUTF8(
+      icu::StringPiece(utf8.data(), static_cast<int32_t>(std::min<size_t>(utf8.size(), 1u << 30))));
+  t.lower = t.orig;
+  const int32_t n = t.lower.length();
+  UChar* buf = t.lower.getBuffer(n);
+  for (int32_t i = 0; i < n; ++i) {
+    if (buf[i] >= u'A' && buf[i] <= u'Z') buf[i] = static_cast<UChar>(buf[i] + 32);
+  }
+  t.lower.releaseBuffer(n);
+  return t;
+}
+
+// Group n of a match on t.lower, cut from t.orig.
+icu::UnicodeString Group(icu::RegexMatcher& m, int32_t n, const Text& t, UErrorCode& status) {
+  const int32_t start = m.start(n, status);
+  const int32_t end = m.end(n, status);
+  if (U_FAILURE(status) || start < 0) return icu::UnicodeString();
+  return icu::UnicodeString(t.orig, start, end - start);
 }
 
 bool FollowedByScheme(const icu::UnicodeString& text, int32_t pos) {
@@ -199,43 +230,46 @@ class EntityExtractor::Impl {
     RF_CHECK_MSG(U_SUCCESS(status), "icu idna does not start");
   }
 
-  std::vector<Entity> Urls(const icu::UnicodeString& text) {
+  std::vector<Entity> Urls(const Text& t) {
+    const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'.') < 0) return out;
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(url_->matcher(text, status));
+    std::unique_ptr<icu::RegexMatcher> m(url_->matcher(t.lower, status));
     if (U_FAILURE(status)) return out;
     while (m->find(status) && U_SUCCESS(status)) {
       const int32_t proto_start = m->start(3, status);
       const bool has_protocol = proto_start >= 0;
       if (!has_protocol) {
-        icu::UnicodeString before = m->group(1, status);
+        icu::UnicodeString before = Group(*m, 1, t, status);
         if (before.length() > 0) {
           const UChar c = before[before.length() - 1];
           if (c == '-' || c == '_' || c == '.' || c == '/') continue;
         }
       }
-      icu::UnicodeString url = m->group(2, status);
+      icu::UnicodeString url = Group(*m, 2, t, status);
       const int32_t start = m->start(2, status);
       int32_t end = m->end(2, status);
-      std::unique_ptr<icu::RegexMatcher> tco(tco_->matcher(url, status));
+      const icu::UnicodeString url_lower(t.lower, start, end - start);
+      std::unique_ptr<icu::RegexMatcher> tco(tco_->matcher(url_lower, status));
       if (U_SUCCESS(status) && tco->find(status)) {
         if (tco->group(1, status).countChar32() > kMaxTcoSlug) continue;
-        url = tco->group(0, status);
-        end = start + url.length();
+        end = start + tco->end(status);
+        url = icu::UnicodeString(text, start, end - start);
       }
-      const icu::UnicodeString host = m->group(4, status);
+      const icu::UnicodeString host = Group(*m, 4, t, status);
       if (U_FAILURE(status) || !ValidHostAndLength(url.length(), has_protocol, host)) continue;
       out.push_back(MakeEntity(text, EntityType::kUrl, Utf8(url), start, end));
     }
     return out;
   }
 
-  std::vector<Entity> Hashtags(const icu::UnicodeString& text, bool check_url_overlap) {
+  std::vector<Entity> Hashtags(const Text& t, bool check_url_overlap) {
+    const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'#') < 0 && text.indexOf(u'\uff03') < 0) return out;
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(hashtag_->matcher(text, status));
+    std::unique_ptr<icu::RegexMatcher> m(hashtag_->matcher(t.lower, status));
     if (U_FAILURE(status)) return out;
     while (m->find(status) && U_SUCCESS(status)) {
       const int32_t end = m->end(3, status);
@@ -243,10 +277,11 @@ class EntityExtractor::Impl {
         continue;
       }
       const int32_t start = m->start(3, status) - 1;
-      out.push_back(MakeEntity(text, EntityType::kHashtag, Utf8(m->group(3, status)), start, end));
+      out.push_back(
+          MakeEntity(text, EntityType::kHashtag, Utf8(Group(*m, 3, t, status)), start, end));
     }
     if (check_url_overlap && !out.empty()) {
-      std::vector<Entity> urls = Urls(text);
+      std::vector<Entity> urls = Urls(t);
       if (!urls.empty()) {
         std::vector<Entity> all = out;
         all.insert(all.end(), urls.begin(), urls.end());
@@ -260,25 +295,28 @@ class EntityExtractor::Impl {
     return out;
   }
 
-  std::vector<Entity> Cashtags(const icu::UnicodeString& text) {
+  std::vector<Entity> Cashtags(const Text& t) {
+    const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'$') < 0) return out;
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(cashtag_->matcher(text, status));
+    std::unique_ptr<icu::RegexMatcher> m(cashtag_->matcher(t.lower, status));
     if (U_FAILURE(status)) return out;
     while (m->find(status) && U_SUCCESS(status)) {
       const int32_t start = m->start(3, status) - 1;
       const int32_t end = m->end(3, status);
-      out.push_back(MakeEntity(text, EntityType::kCashtag, Utf8(m->group(3, status)), start, end));
+      out.push_back(
+          MakeEntity(text, EntityType::kCashtag, Utf8(Group(*m, 3, t, status)), start, end));
     }
     return out;
   }
 
-  std::vector<Entity> MentionsOrLists(const icu::UnicodeString& text) {
+  std::vector<Entity> MentionsOrLists(const Text& t) {
+    const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'@') < 0 && text.indexOf(u'\uff20') < 0) return out;
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(mention_->matcher(text, status));
+    std::unique_ptr<icu::RegexMatcher> m(mention_->matcher(t.lower, status));
     if (U_FAILURE(status)) return out;
     while (m->find(status) && U_SUCCESS(status)) {
       const int32_t end = m->end(status);
@@ -287,23 +325,24 @@ class EntityExtractor::Impl {
         if (IsAt(next) || IsLatinAccent(next) || FollowedByScheme(text, end)) continue;
       }
       const int32_t start = m->start(3, status) - 1;
-      Entity e = MakeEntity(text, EntityType::kMention, Utf8(m->group(3, status)), start, end);
-      if (m->start(4, status) >= 0) e.list_slug = Utf8(m->group(4, status));
+      Entity e = MakeEntity(text, EntityType::kMention, Utf8(Group(*m, 3, t, status)), start, end);
+      if (m->start(4, status) >= 0) e.list_slug = Utf8(Group(*m, 4, t, status));
       out.push_back(std::move(e));
     }
     return out;
   }
 
-  std::string Reply(const icu::UnicodeString& text) {
+  std::string Reply(const Text& t) {
+    const icu::UnicodeString& text = t.orig;
     UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(reply_->matcher(text, status));
+    std::unique_ptr<icu::RegexMatcher> m(reply_->matcher(t.lower, status));
     if (U_FAILURE(status) || !m->find(status) || U_FAILURE(status)) return "";
     const int32_t end = m->end(status);
     if (end < text.length()) {
       const UChar32 next = text.char32At(end);
       if (IsAt(next) || IsLatinAccent(next) || FollowedByScheme(text, end)) return "";
     }
-    return Utf8(m->group(1, status));
+    return Utf8(Group(*m, 1, t, status));
   }
 
  private:
@@ -340,37 +379,30 @@ class EntityExtractor::Impl {
 EntityExtractor::EntityExtractor() : impl_(std::make_unique<Impl>()) {}
 EntityExtractor::~EntityExtractor() = default;
 
-namespace {
-icu::UnicodeString ToUnicode(std::string_view text) {
-  return icu::UnicodeString::fromUTF8(
-      icu::StringPiece(text.data(), static_cast<int32_t>(std::min<size_t>(text.size(), 1u << 30))));
-}
-}  // namespace
-
 std::vector<Entity> EntityExtractor::Urls(std::string_view text) {
-  return impl_->Urls(ToUnicode(text));
+  return impl_->Urls(ToText(text));
 }
 std::vector<Entity> EntityExtractor::Hashtags(std::string_view text) {
-  return impl_->Hashtags(ToUnicode(text), true);
+  return impl_->Hashtags(ToText(text), true);
 }
 std::vector<Entity> EntityExtractor::Cashtags(std::string_view text) {
-  return impl_->Cashtags(ToUnicode(text));
+  return impl_->Cashtags(ToText(text));
 }
 std::vector<Entity> EntityExtractor::MentionsOrLists(std::string_view text) {
-  return impl_->MentionsOrLists(ToUnicode(text));
+  return impl_->MentionsOrLists(ToText(text));
 }
 std::vector<Entity> EntityExtractor::Mentions(std::string_view text) {
   std::vector<Entity> out;
-  for (Entity& e : impl_->MentionsOrLists(ToUnicode(text))) {
+  for (Entity& e : impl_->MentionsOrLists(ToText(text))) {
     if (e.list_slug.empty()) out.push_back(std::move(e));
   }
   return out;
 }
 std::string EntityExtractor::ReplyScreenName(std::string_view text) {
-  return impl_->Reply(ToUnicode(text));
+  return impl_->Reply(ToText(text));
 }
 std::vector<Entity> EntityExtractor::All(std::string_view text) {
-  const icu::UnicodeString u = ToUnicode(text);
+  const Text u = ToText(text);
   std::vector<Entity> all = impl_->Urls(u);
   for (auto&& part : {impl_->Hashtags(u, false), impl_->MentionsOrLists(u), impl_->Cashtags(u)}) {
     all.insert(all.end(), part.begin(), part.end());
