@@ -1,6 +1,6 @@
 // HashShuffle (see shuffle.h). Layout of the implementation:
-//   - Table: an unordered_map keyed by std::string with heterogeneous (string_view) lookup, and a
-//     byte estimate that drives spilling.
+//   - FlatTable: open addressing over an arena of framed pairs; its exact byte size drives
+//     spilling.
 //   - SpillFile: one anonymous file per shuffle (created with mkstemp and unlinked at once, so a
 //     crash leaves nothing behind); runs are byte ranges of it holding framed records
 //     (varint key length, varint value length, key, value).
@@ -20,7 +20,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <queue>
-#include <unordered_map>
 #include <vector>
 
 #include "runtime/log.h"
@@ -31,8 +30,6 @@ namespace {
 constexpr size_t kMaxFanIn = 64;
 constexpr size_t kReaderBufferBytes = 64 << 10;
 constexpr size_t kWriterBufferBytes = 1 << 20;
-// Rough cost of one table entry beyond its key and value bytes (node, two strings, bucket).
-constexpr uint64_t kEntryOverheadBytes = 96;
 
 uint64_t KeyHash(std::string_view key) {
   // FNV-1a over the bytes, then a final avalanche (splitmix64) so low bits are usable for modulo.
@@ -49,16 +46,120 @@ uint64_t KeyHash(std::string_view key) {
   return h;
 }
 
-struct TransparentHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return KeyHash(s); }
+// Open-addressing hash table of byte-string pairs. Entries live in one arena as
+// [u32 key length][u32 value length][key][value]; slots hold (hash, arena offset + 1) and are
+// probed linearly (load factor <= 3/4). A combine that changes a value's size appends a new copy
+// of the entry (the old bytes stay as garbage until Release). bytes() is what it holds: the
+// arena's capacity plus the slots.
+class FlatTable {
+ public:
+  // Combines `value` into the entry for `key`, or inserts it. combine_buf is scratch.
+  void Upsert(std::string_view key, std::string_view value, const HashShuffle::Combine& combine,
+              std::string* combine_buf) {
+    if (slots_.empty() || (size_ + 1) * 4 > slots_.size() * 3) Grow();
+    const uint64_t h = KeyHash(key);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.offset == 0) {
+        slot.hash = h;
+        slot.offset = Append(key, value) + 1;
+        ++size_;
+        return;
+      }
+      if (slot.hash != h || Key(slot.offset - 1) != key) continue;
+      combine_buf->assign(Value(slot.offset - 1));
+      combine(combine_buf, value);
+      if (combine_buf->size() == Value(slot.offset - 1).size()) {
+        std::copy(combine_buf->begin(), combine_buf->end(), ValuePtr(slot.offset - 1));
+      } else {
+        std::string owned_key(key);
+        slot.offset = Append(owned_key, *combine_buf) + 1;
+      }
+      return;
+    }
+  }
+
+  size_t size() const { return size_; }
+  uint64_t bytes() const { return arena_.capacity() + slots_.size() * sizeof(Slot); }
+
+  // Arena offsets of every live entry, in slot order.
+  std::vector<uint64_t> Offsets() const {
+    std::vector<uint64_t> out;
+    out.reserve(size_);
+    for (const Slot& slot : slots_) {
+      if (slot.offset != 0) out.push_back(slot.offset - 1);
+    }
+    return out;
+  }
+  // The same, sorted by key bytes.
+  std::vector<uint64_t> SortedOffsets() const {
+    std::vector<uint64_t> out = Offsets();
+    std::sort(out.begin(), out.end(), [this](uint64_t a, uint64_t b) { return Key(a) < Key(b); });
+    return out;
+  }
+
+  std::string_view Key(uint64_t off) const {
+    return std::string_view(arena_.data() + off + 8, Length(off));
+  }
+  std::string_view Value(uint64_t off) const {
+    return std::string_view(arena_.data() + off + 8 + Length(off), Length(off + 4));
+  }
+
+  // Empties the table and frees its memory.
+  void Release() {
+    std::vector<char>().swap(arena_);
+    std::vector<Slot>().swap(slots_);
+    size_ = 0;
+  }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint64_t offset = 0;  // arena offset + 1; 0 = empty
+  };
+
+  uint32_t Length(uint64_t off) const {
+    uint32_t n = 0;
+    std::memcpy(&n, arena_.data() + off, 4);
+    return n;
+  }
+  char* ValuePtr(uint64_t off) { return arena_.data() + off + 8 + Length(off); }
+
+  uint64_t Append(std::string_view key, std::string_view value) {
+    RF_CHECK_MSG(key.size() < (1ull << 32) && value.size() < (1ull << 32),
+                 "shuffle key or value of 4 GiB or more");
+    const uint64_t off = arena_.size();
+    const auto klen = static_cast<uint32_t>(key.size());
+    const auto vlen = static_cast<uint32_t>(value.size());
+    if (arena_.capacity() < off + 8 + key.size() + value.size()) {
+      arena_.reserve(std::max<size_t>(arena_.capacity() * 2, 1 << 16));
+    }
+    arena_.resize(off + 8 + key.size() + value.size());
+    std::memcpy(arena_.data() + off, &klen, 4);
+    std::memcpy(arena_.data() + off + 4, &vlen, 4);
+    std::memcpy(arena_.data() + off + 8, key.data(), key.size());
+    std::memcpy(arena_.data() + off + 8 + key.size(), value.data(), value.size());
+    return off;
+  }
+
+  void Grow() {
+    std::vector<Slot> old;
+    old.swap(slots_);
+    slots_.resize(old.empty() ? 256 : old.size() * 2);
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.offset == 0) continue;
+      size_t i = slot.hash & mask;
+      while (slots_[i].offset != 0) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<char> arena_;
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
 };
-
-using Table = std::unordered_map<std::string, std::string, TransparentHash, std::equal_to<>>;
-
-uint64_t EntryBytes(std::string_view key, std::string_view value) {
-  return kEntryOverheadBytes + key.size() + value.size();
-}
 
 void AppendVarint(std::string* out, uint64_t v) {
   while (v >= 0x80) {
@@ -264,31 +365,23 @@ class RunSource : public SortedSource {
 
 class SortedTableSource : public SortedSource {
  public:
-  explicit SortedTableSource(const std::vector<const Table::value_type*>* entries)
-      : entries_(entries) {}
+  SortedTableSource(const FlatTable* table, std::vector<uint64_t> offsets)
+      : table_(table), offsets_(std::move(offsets)) {}
   Status Advance(bool* has) override {
     if (started_) ++pos_;
     started_ = true;
-    *has = pos_ < entries_->size();
+    *has = pos_ < offsets_.size();
     return Status::OK();
   }
-  std::string_view key() const override { return (*entries_)[pos_]->first; }
-  std::string_view value() const override { return (*entries_)[pos_]->second; }
+  std::string_view key() const override { return table_->Key(offsets_[pos_]); }
+  std::string_view value() const override { return table_->Value(offsets_[pos_]); }
 
  private:
-  const std::vector<const Table::value_type*>* entries_;
+  const FlatTable* table_;
+  std::vector<uint64_t> offsets_;
   size_t pos_ = 0;
   bool started_ = false;
 };
-
-std::vector<const Table::value_type*> SortedEntries(const Table& table) {
-  std::vector<const Table::value_type*> entries;
-  entries.reserve(table.size());
-  for (const auto& e : table) entries.push_back(&e);
-  std::sort(entries.begin(), entries.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  return entries;
-}
 
 // K-way merge of sorted sources; equal keys are combined; emit gets each key once, in order.
 Status MergeSources(std::vector<std::unique_ptr<SortedSource>>& sources,
@@ -369,15 +462,8 @@ class HashShuffle::Impl {
   Status Add(std::string_view key, std::string_view value) {
     RF_CHECK_MSG(!exchanged_, "HashShuffle::Add after Exchange");
     ++stats_->pairs_added;
-    if (auto it = send_table_.find(key); it != send_table_.end()) {
-      size_t before = it->second.size();
-      combine_(&it->second, value);
-      send_bytes_ += it->second.size() - std::min(before, it->second.size());
-    } else {
-      send_table_.emplace(std::string(key), std::string(value));
-      send_bytes_ += EntryBytes(key, value);
-    }
-    if (send_bytes_ > table_budget_) return SpillSendTable();
+    send_table_.Upsert(key, value, combine_, &combine_buf_);
+    if (send_table_.bytes() > table_budget_) return SpillSendTable();
     return Status::OK();
   }
 
@@ -388,10 +474,12 @@ class HashShuffle::Impl {
     // The in-memory map side becomes one framed buffer per destination; the table is freed.
     std::vector<std::string> memory(size);
     if (local_ok) {
-      for (const auto& [key, value] : send_table_) AppendRecord(&memory[Owner(key)], key, value);
+      for (uint64_t off : send_table_.Offsets()) {
+        std::string_view key = send_table_.Key(off);
+        AppendRecord(&memory[Owner(key)], key, send_table_.Value(off));
+      }
     }
-    Table().swap(send_table_);
-    send_bytes_ = 0;
+    send_table_.Release();
 
     std::vector<DestinationCursor> cursors(size);
     for (int d = 0; d < size; ++d) {
@@ -468,9 +556,9 @@ class HashShuffle::Impl {
   Status ForEach(const std::function<Status(std::string_view, std::string_view)>& fn) {
     RF_CHECK_MSG(exchanged_, "HashShuffle::ForEach before Exchange");
     RF_RETURN_IF_ERROR(ReduceRunsTo(kMaxFanIn));
-    std::vector<const Table::value_type*> entries = SortedEntries(recv_table_);
     std::vector<std::unique_ptr<SortedSource>> sources;
-    sources.push_back(std::make_unique<SortedTableSource>(&entries));
+    sources.push_back(
+        std::make_unique<SortedTableSource>(&recv_table_, recv_table_.SortedOffsets()));
     for (const Range& r : recv_runs_) sources.push_back(std::make_unique<RunSource>(&spill_, r));
     uint64_t keys = 0;
     Status s = MergeSources(sources, combine_, [&](std::string_view k, std::string_view v) {
@@ -509,21 +597,22 @@ class HashShuffle::Impl {
   // Writes the map-side table to the spill file, one range per destination rank.
   Status SpillSendTable() {
     RF_RETURN_IF_ERROR(EnsureSpillFile());
-    std::vector<std::vector<const Table::value_type*>> by_dest(mpi_.size());
-    for (const auto& e : send_table_) by_dest[Owner(e.first)].push_back(&e);
+    std::vector<std::vector<uint64_t>> by_dest(mpi_.size());
+    for (uint64_t off : send_table_.Offsets()) by_dest[Owner(send_table_.Key(off))].push_back(off);
     uint64_t before = spill_.size();
     for (int d = 0; d < mpi_.size(); ++d) {
       if (by_dest[d].empty()) continue;
       RunWriter writer(&spill_);
-      for (const auto* e : by_dest[d]) RF_RETURN_IF_ERROR(writer.Add(e->first, e->second));
+      for (uint64_t off : by_dest[d]) {
+        RF_RETURN_IF_ERROR(writer.Add(send_table_.Key(off), send_table_.Value(off)));
+      }
       Range range;
       RF_RETURN_IF_ERROR(writer.Finish(&range));
       send_runs_[d].push_back(range);
     }
     ++stats_->spilled_runs;
     stats_->spilled_bytes += spill_.size() - before;
-    Table().swap(send_table_);
-    send_bytes_ = 0;
+    send_table_.Release();
     return Status::OK();
   }
 
@@ -562,15 +651,8 @@ class HashShuffle::Impl {
     while (p < end) {
       p = ParseRecord(p, end, &key, &value);
       if (p == nullptr) return Status::Corruption("shuffle: malformed record received");
-      if (auto it = recv_table_.find(key); it != recv_table_.end()) {
-        size_t before = it->second.size();
-        combine_(&it->second, value);
-        recv_bytes_ += it->second.size() - std::min(before, it->second.size());
-      } else {
-        recv_table_.emplace(std::string(key), std::string(value));
-        recv_bytes_ += EntryBytes(key, value);
-      }
-      if (recv_bytes_ > table_budget_) RF_RETURN_IF_ERROR(SpillRecvTable());
+      recv_table_.Upsert(key, value, combine_, &combine_buf_);
+      if (recv_table_.bytes() > table_budget_) RF_RETURN_IF_ERROR(SpillRecvTable());
     }
     return Status::OK();
   }
@@ -579,16 +661,15 @@ class HashShuffle::Impl {
     RF_RETURN_IF_ERROR(EnsureSpillFile());
     uint64_t before = spill_.size();
     RunWriter writer(&spill_);
-    for (const auto* e : SortedEntries(recv_table_)) {
-      RF_RETURN_IF_ERROR(writer.Add(e->first, e->second));
+    for (uint64_t off : recv_table_.SortedOffsets()) {
+      RF_RETURN_IF_ERROR(writer.Add(recv_table_.Key(off), recv_table_.Value(off)));
     }
     Range range;
     RF_RETURN_IF_ERROR(writer.Finish(&range));
     recv_runs_.push_back(range);
     ++stats_->spilled_runs;
     stats_->spilled_bytes += spill_.size() - before;
-    Table().swap(recv_table_);
-    recv_bytes_ = 0;
+    recv_table_.Release();
     return Status::OK();
   }
 
@@ -618,11 +699,10 @@ class HashShuffle::Impl {
   uint64_t table_budget_ = 0;
   bool exchanged_ = false;
 
-  Table send_table_;
-  uint64_t send_bytes_ = 0;
+  FlatTable send_table_;
   std::vector<std::vector<Range>> send_runs_;  // per destination rank
-  Table recv_table_;
-  uint64_t recv_bytes_ = 0;
+  FlatTable recv_table_;
+  std::string combine_buf_;
   std::vector<Range> recv_runs_;
   SpillFile spill_;
   std::string send_buf_;  // reused across rounds

@@ -134,6 +134,50 @@ TEST(HashShuffleTest, RangePartitionerGivesGlobalOrder) {
   EXPECT_EQ(keys.size(), Reference(size, 5000).size());
 }
 
+// Values that change size when combined (keep the larger string) take the table's relocation path.
+TEST(HashShuffleTest, CombineThatChangesValueSizes) {
+  auto value_of = [](int rank, int i) {
+    std::mt19937_64 rng(rank * 100003 + i);
+    return std::string(rng() % 40, static_cast<char>('a' + rng() % 26));
+  };
+  for (uint64_t memory : {uint64_t{256} << 20, uint64_t{8} << 10}) {
+    ShuffleOptions options;
+    options.memory_bytes = memory;
+    HashShuffle shuffle(*g_mpi, options, [](std::string* acc, std::string_view v) {
+      if (v > *acc) acc->assign(v);
+    });
+    std::map<std::string, std::string> ref;
+    for (int r = 0; r < g_mpi->size(); ++r) {
+      for (int i = 0; i < 4000; ++i) {
+        std::string k = "k" + std::to_string(i % 700);
+        std::string v = value_of(r, i);
+        auto [it, fresh] = ref.emplace(k, v);
+        if (!fresh && v > it->second) it->second = v;
+        if (r == g_mpi->rank()) {
+          ASSERT_TRUE(shuffle.Add(k, v).ok());
+        }
+      }
+    }
+    ASSERT_TRUE(shuffle.Exchange().ok());
+    std::string mine;
+    ASSERT_TRUE(shuffle
+                    .ForEach([&](std::string_view k, std::string_view v) {
+                      mine += std::string(k) + "=" + std::string(v) + "\n";
+                      return Status::OK();
+                    })
+                    .ok());
+    std::map<std::string, std::string> got;
+    for (const std::string& part : g_mpi->AllGather(mine)) {
+      for (const std::string& line : testing::SplitLines(part)) {
+        if (line.empty()) continue;
+        size_t eq = line.find('=');
+        got[line.substr(0, eq)] = line.substr(eq + 1);
+      }
+    }
+    EXPECT_EQ(got, ref) << "memory " << memory;
+  }
+}
+
 TEST(HashShuffleTest, OneFailingRankStopsEveryRank) {
   ShuffleOptions options;
   options.round_bytes = 16;
