@@ -22,7 +22,7 @@ TEST(ProgressTest, LineShowsFilesBytesRecordsRateAndEta) {
   std::string line = p.FormatLine({2, 100000000, 700000000, 12345}, 2.0);
   EXPECT_EQ(line,
             "top_terms: ~2/8 files, 100.0 MB stored (700.0 MB uncompressed), 12,345 records, "
-            "50.0 MB/s, eta 6s");
+            "50.0 MB/s, eta 6.0s");
 }
 
 TEST(ProgressTest, PlainLinesEveryIntervalOnlyWhenEnabled) {
