@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -11,6 +12,13 @@
 
 namespace rankflow {
 namespace {
+
+// strerror, lowercased: messages are lowercase.
+std::string ErrnoText(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
 
 // splitmix64: fully specified, so the same seed gives the same archive everywhere.
 class Rng {
@@ -635,7 +643,7 @@ Status WriteOneFile(const TweetgenOptions& o, int index, uint64_t target_bytes,
   st->path = o.dest + "/" + name;
   std::string tmp = o.dest + "/." + name + ".tmp";
   std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) return Status::IOError(tmp + ": cannot create: " + std::strerror(errno));
+  if (f == nullptr) return Status::IOError(tmp + ": cannot create: " + ErrnoText(errno));
   z_stream z{};
   // windowBits 15 + 16: a gzip wrapper; zlib writes mtime 0, so output is reproducible.
   if (deflateInit2(&z, o.gzip_level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
@@ -686,10 +694,10 @@ Status WriteOneFile(const TweetgenOptions& o, int index, uint64_t target_bytes,
   if (std::fclose(f) != 0) ok = false;
   if (!ok) {
     std::remove(tmp.c_str());
-    return Status::IOError(st->path + ": write failed: " + std::strerror(errno));
+    return Status::IOError(st->path + ": write failed: " + ErrnoText(errno));
   }
   if (std::rename(tmp.c_str(), st->path.c_str()) != 0) {
-    return Status::IOError(st->path + ": rename failed: " + std::strerror(errno));
+    return Status::IOError(st->path + ": rename failed: " + ErrnoText(errno));
   }
   return Status::OK();
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,13 @@
 
 namespace rankflow {
 namespace {
+
+// strerror, lowercased: messages are lowercase.
+std::string ErrnoText(int err) {
+  std::string text = std::strerror(err);
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
 
 constexpr size_t kMaxFanIn = 64;
 constexpr size_t kReaderBufferBytes = 64 << 10;
@@ -218,7 +226,7 @@ class SpillFile {
     fd_ = ::mkstemp(tmpl.data());
     if (fd_ < 0) {
       return Status::IOError("shuffle: cannot create spill file in " + dir + ": " +
-                             std::strerror(errno));
+                             ErrnoText(errno));
     }
     ::unlink(tmpl.c_str());
     dir_ = dir;
@@ -232,8 +240,7 @@ class SpillFile {
       ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) {
-        return Status::IOError("shuffle: writing spill file in " + dir_ + ": " +
-                               std::strerror(errno));
+        return Status::IOError("shuffle: writing spill file in " + dir_ + ": " + ErrnoText(errno));
       }
       size_ += static_cast<uint64_t>(n);
       data.remove_prefix(static_cast<size_t>(n));
@@ -247,7 +254,7 @@ class SpillFile {
       if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
         return Status::IOError("shuffle: reading spill file in " + dir_ + ": " +
-                               (got == 0 ? std::string("unexpected end") : std::strerror(errno)));
+                               (got == 0 ? std::string("unexpected end") : ErrnoText(errno)));
       }
       buf += got;
       n -= static_cast<size_t>(got);

@@ -455,6 +455,19 @@ TEST_F(TopTermsTest, UnwritableDestination) {
   EXPECT_EQ(r.output.find("check failed"), std::string::npos) << r.output;
 }
 
+TEST_F(TopTermsTest, UnusableSpillFolderEndsTheJobOnEveryRank) {
+  std::string dest = dir_->Join("spill-fail");
+  CommandResult r = Run(2, "--src " + corpus_ + " --dest " + dest +
+                               " --debug-shuffle --spill-dir " + dir_->Join("no-such-spill-dir"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(CountOccurrences(r.output, "top_terms: error: "), 1u) << r.output;
+  EXPECT_NE(r.output.find("shuffle: cannot create spill file in " +
+                          dir_->Join("no-such-spill-dir") + ": no such file or directory"),
+            std::string::npos)
+      << r.output;
+  ExpectNoVisibleOutput(dest);
+}
+
 TEST_F(TopTermsTest, ExistingOutputNeedsOverwrite) {
   std::string dest = dir_->Join("twice");
   ASSERT_EQ(Run(2, "--src " + corpus_ + " --dest " + dest + " --format csv").exit_code, 0);
