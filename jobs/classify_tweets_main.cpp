@@ -1,16 +1,15 @@
 // classify_tweets: flags -> ClassifyTweets -> exit code (0 only when both outputs were committed).
-#include <cblas.h>
-
 #include <cstdio>
 
 #include "jobs/classify_tweets.h"
+#include "operators/ml/blas_threads.h"
 #include "runtime/cli.h"
 #include "runtime/log.h"
 
 int main(int argc, char** argv) {
   using rankflow::FlagSet;
+  rankflow::ml::EnsureSingleThreadedBlas(argv);  // one core per rank; before MPI starts
   rankflow::MpiContext mpi(&argc, &argv);
-  openblas_set_num_threads(1);
   FlagSet flags("classify_tweets",
                 "language identification of tweets: hashed n-gram features -> MLP sweep; writes "
                 "dest/features/ and dest/model/ (report.html with held-out accuracy)");

@@ -1,9 +1,8 @@
 // train_mlp: flags -> TrainMlp -> exit code (0 only when the output was committed).
-#include <cblas.h>
-
 #include <cstdio>
 
 #include "jobs/train_mlp.h"
+#include "operators/ml/blas_threads.h"
 #include "runtime/cli.h"
 #include "runtime/log.h"
 
@@ -22,8 +21,8 @@ int Fail(const rankflow::MpiContext& mpi, const rankflow::Status& s) {
 
 int main(int argc, char** argv) {
   using rankflow::FlagSet;
+  rankflow::ml::EnsureSingleThreadedBlas(argv);  // one core per rank; before MPI starts
   rankflow::MpiContext mpi(&argc, &argv);
-  openblas_set_num_threads(1);  // one core per rank
   FlagSet flags("train_mlp",
                 "trains MLP classifiers (one or a sweep of hidden sizes) data-parallel over MPI; "
                 "writes metrics.csv, models/, surfaces/, report.html, selection.json");

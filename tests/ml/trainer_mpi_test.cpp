@@ -1,9 +1,9 @@
 // Data-parallel training under mpirun at 1, 2 and 4 ranks.
-#include <cblas.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "operators/ml/blas_threads.h"
 #include "operators/ml/model_io.h"
 #include "operators/ml/trainer.h"
 #include "operators/ml/xo_data.h"
@@ -163,8 +163,8 @@ TEST(TrainerTest, EpochPermutationIsAPermutationAndDependsOnEpoch) {
 }  // namespace rankflow::ml
 
 int main(int argc, char** argv) {
+  rankflow::ml::EnsureSingleThreadedBlas(argv);
   rankflow::MpiContext mpi(&argc, &argv);
-  openblas_set_num_threads(1);
   rankflow::ml::g_mpi = &mpi;
   ::testing::InitGoogleTest(&argc, argv);
   if (!mpi.is_root()) {
