@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 
 #include "runtime/log.h"
@@ -108,6 +110,11 @@ OutputCommitter& JobContext::output() {
 
 void JobContext::SetInputs(const InputPlan& plan) { inputs_ = plan.files; }
 
+double JobContext::ElapsedSeconds() const {
+  if (manifest_seconds_ >= 0) return manifest_seconds_;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
 std::string JobContext::ManifestMembers() const {
   std::string m = "\"job\":";
   AppendJsonString(&m, job_);
@@ -124,8 +131,10 @@ std::string JobContext::ManifestMembers() const {
   AppendJsonString(&m, started_at_);
   m += ",\"ended_at\":";
   AppendJsonString(&m, IsoTimeNow());
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  m += ",\"seconds\":" + std::to_string(seconds);
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3f", ElapsedSeconds());
+  m += ",\"seconds\":";
+  m += seconds;
   m += ",\"ranks\":" + std::to_string(mpi_.size());
   m += ",\"peak_rss_bytes_max_rank\":" + std::to_string(peak_rss_bytes_max_);
   uint64_t total = 0;
@@ -162,6 +171,8 @@ Status JobContext::Commit(bool local_ok) {
   getrusage(RUSAGE_SELF, &usage);
   peak_rss_bytes_max_ = mpi_.AllMax(static_cast<int64_t>(usage.ru_maxrss) * 1024);
   metrics_.MergeToRoot(mpi_);
+  // The summary shows the manifest's elapsed time, rounded the same way.
+  manifest_seconds_ = std::round(ElapsedSeconds() * 1000) / 1000;
   std::string manifest = mpi_.is_root() ? ManifestMembers() : std::string();
   Status s = output_->Commit(local_ok, manifest);
   if (!s.ok()) return s;
@@ -171,7 +182,7 @@ Status JobContext::Commit(bool local_ok) {
                            static_cast<uint64_t>(metrics_.Get("stored_bytes_in")),
                            static_cast<uint64_t>(metrics_.Get("bytes_in")),
                            static_cast<uint64_t>(metrics_.Get("records_in"))};
-    Print(progress_.Finish(global, metrics_.BadLinesTotal()) + "\n");
+    Print(progress_.Finish(global, metrics_.BadLinesTotal(), manifest_seconds_) + "\n");
     Print(job_ + ": wrote " + FormatCount(static_cast<uint64_t>(metrics_.Get("records_out"))) +
           " records in " + std::to_string(output_->committed_files().size()) + " files to " +
           dest() + " (manifest: " + FileSystem::Join(dest(), "_SUCCESS") + ")\n");

@@ -97,7 +97,9 @@ class JobContext {
   std::string started_at_;
   std::chrono::steady_clock::time_point start_;
   bool committed_ = false;
-  int64_t peak_rss_bytes_max_ = 0;  // the largest peak RSS of any rank, measured at Commit
+  int64_t peak_rss_bytes_max_ = 0;
+  double manifest_seconds_ = -1;  // fixed when Commit builds the manifest
+  double ElapsedSeconds() const;  // the largest peak RSS of any rank, measured at Commit
   std::string stdout_text_;
 };
 

@@ -119,11 +119,13 @@ void Progress::Print(const std::string& line) {
   WriteStderr("\r" + padded);
 }
 
-std::string Progress::Finish(const ProgressFigures& global, int64_t bad_lines) {
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+std::string Progress::Finish(const ProgressFigures& global, int64_t bad_lines, double seconds) {
+  if (seconds < 0) {
+    seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
   if (terminal_ && last_width_ > 0) WriteStderr("\r" + std::string(last_width_, ' ') + "\r");
   char rate[64];
-  std::snprintf(rate, sizeof rate, "%.1f s (%.1f MB/s uncompressed)", seconds,
+  std::snprintf(rate, sizeof rate, "%.3f s (%.1f MB/s uncompressed)", seconds,
                 seconds > 0 ? static_cast<double>(global.bytes) / 1e6 / seconds : 0.0);
   return job_ + ": " + FormatCount(global.files_done) + " files, " +
          FormatBytes(global.stored_bytes) + " stored, " + FormatBytes(global.bytes) +

@@ -40,7 +40,8 @@ class Progress {
   // Clears the live line (terminal) and returns the one-line summary for the exact global
   // figures, e.g. "top_terms: 8 files, 210.3 MB stored, 1.54 GB uncompressed, 402,113 records,
   // 12 bad lines in 1.9 s (810.2 MB/s uncompressed)". Prints nothing itself.
-  std::string Finish(const ProgressFigures& global, int64_t bad_lines);
+  // seconds < 0: the time since construction.
+  std::string Finish(const ProgressFigures& global, int64_t bad_lines, double seconds = -1);
 
   // The live line for given (already scaled) figures and elapsed seconds; exposed for tests.
   std::string FormatLine(const ProgressFigures& f, double seconds) const;

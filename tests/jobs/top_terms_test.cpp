@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <clocale>
+#include <cstdio>
 #include <cwchar>
 #include <cwctype>
 #include <filesystem>
@@ -276,6 +277,12 @@ TEST_F(TopTermsTest, HashtagsMatchReferenceAt1Rank) {
   std::string lines = std::to_string(ref_->lines);
   if (lines.size() > 3) lines.insert(lines.size() - 3, ",");
   EXPECT_NE(r.output.find("top_terms: 5 files, "), std::string::npos) << r.output;
+  rapidjson::Document m;
+  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+  char seconds[32];
+  std::snprintf(seconds, sizeof seconds, "%.3f", m["seconds"].GetDouble());
+  EXPECT_NE(r.output.find(std::string(" bad lines in ") + seconds + " s ("), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find(" uncompressed, " + lines + " records, " + std::to_string(ref_->bad) +
                           " bad lines in "),
             std::string::npos)
