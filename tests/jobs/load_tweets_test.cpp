@@ -243,6 +243,29 @@ TEST(LoadTweetsTest, CsvAndHdf5Formats) {
   EXPECT_EQ(py.output, std::to_string(ref.by_id.size()) + " True\n");
 }
 
+TEST(LoadTweetsTest, RegexSelectsInputFilesByName) {
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInput(in);
+  // Only the gzipped samples: build the reference from a folder holding just those.
+  const std::string only_gz = tmp.Join("only_gz");
+  fs::create_directories(only_gz);
+  for (const auto& entry : fs::recursive_directory_iterator(in)) {
+    if (entry.path().extension() == ".gz") {
+      fs::copy_file(entry.path(), only_gz + "/" + entry.path().filename().string());
+    }
+  }
+  const Reference ref = BuildReference(only_gz);
+  ASSERT_GT(ref.by_id.size(), 10u);
+  const std::string dest = tmp.Join("out");
+  CommandResult r =
+      RunCommand(RunJobCmd(2, "--regex '\\.gz$' --format jsonl --src " + in + " --dest " + dest));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::map<std::string, std::string> got = ReadOutput(dest, ".jsonl");
+  ASSERT_EQ(got.size(), ref.by_id.size());
+  for (const auto& [id, v] : ref.by_id) EXPECT_EQ(got[id], v.second);
+}
+
 TEST(LoadTweetsTest, StrictAndBadFlagsFailWithoutOutput) {
   TempDir tmp;
   const std::string in = tmp.Join("in");
