@@ -351,7 +351,7 @@ class TweetSource::Impl {
   void WriteUser(std::string* out, const User& u) {
     Rng r(u.id * 31 + 7);
     std::string description;
-    while (CodePoints(description) < 60 + r.Below(60)) {
+    while (CodePoints(description) < 30 + r.Below(60)) {
       if (!description.empty()) description.push_back(' ');
       description += r.Chance(0.15) ? r.Pick(kIntlWords) : r.Pick(kWords);
     }
