@@ -341,6 +341,11 @@ Status RunTopTerms(JobContext& ctx) {
   const int64_t top = ctx.flags().GetInt("top");
   if (top < 0) return Status::InvalidArgument("--top must not be negative");
   const TermKind kind = what == "hashtags" ? TermKind::kHashtags : TermKind::kWords;
+  if (const std::string format = ctx.flags().GetString("format");
+      !format.empty() && !ParseOutputFormat(format).ok()) {
+    return Status::InvalidArgument("--format: top_terms writes csv, jsonl or jsonl.gz, not " +
+                                   format);
+  }
   RF_RETURN_IF_ERROR(ctx.OpenOutput());
 
   HashShuffle counts(ctx.mpi(), ctx.shuffle_options(2), CombineSumU64);
