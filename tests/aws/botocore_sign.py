@@ -7,7 +7,8 @@ Each input line: {"op", "bucket", "key", "access_key", "secret_key", "token",
                   "part_number", "upload_id", "content_type"}
 Each output line: {"url", "headers": [[name, value], ...], "authorization"} for the request
 botocore would have sent (captured in the before-send hook; nothing goes on the network).
-Op "PresignGet" outputs generate_presigned_url's URL (expiry = max_keys seconds) instead.
+Op "PresignGet" outputs generate_presigned_url's URL (expiry = max_keys seconds) instead; op
+"Ec2Form" signs an EC2 DescribeInstances form POST and also outputs its "body".
 """
 import json
 import sys
@@ -50,6 +51,19 @@ def main():
             clients[k] = c
         return clients[k]
 
+    ec2_clients = {}
+
+    def ec2_client_for(ak, sk, token):
+        k = (ak, sk, token)
+        if k not in ec2_clients:
+            c = session.create_client(
+                "ec2", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
+                aws_access_key_id=ak, aws_secret_access_key=sk, aws_session_token=token or None,
+                config=Config(retries={"max_attempts": 1}))
+            c.meta.events.register("before-send.ec2", before_send)
+            ec2_clients[k] = c
+        return ec2_clients[k]
+
     with open(src, encoding="utf-8") as f, open(dst, "w", encoding="utf-8") as out:
         for line in f:
             r = json.loads(line)
@@ -85,6 +99,24 @@ def main():
                     headers = [[k, v] for k, v in req.headers.items()]
                     out.write(json.dumps({"url": req.url, "headers": headers,
                                           "authorization": req.headers["Authorization"]}) + "\n")
+                    continue
+                elif op == "Ec2Form":
+                    # EC2 Query API: form-encoded POST built by botocore's own serializer.
+                    ec2 = ec2_client_for(r["access_key"], r["secret_key"], r.get("token", ""))
+                    captured.clear()
+                    try:
+                        ec2.describe_instances(
+                            Filters=[{"Name": "tag:" + r["prefix"], "Values": [r["key"]]}],
+                            MaxResults=5 + r["max_keys"] % 995, NextToken=r["continuation"])
+                    except Exception:  # parsing our empty fake response may fail
+                        pass
+                    req = captured["request"]
+                    headers = [[k, v.decode() if isinstance(v, bytes) else v]
+                               for k, v in req.headers.items()]
+                    body = req.body.decode() if isinstance(req.body, bytes) else req.body
+                    out.write(json.dumps({"url": req.url, "headers": headers, "body": body,
+                                          "authorization": dict((k.lower(), v) for k, v in headers)
+                                          ["authorization"]}) + "\n")
                     continue
                 elif op == "PresignGet":
                     url = c.generate_presigned_url(
