@@ -49,7 +49,9 @@ class AwsServiceClient {
   Status Send(const AwsRequest& request, const std::string& operation, HttpResponse* response);
   // One signed attempt, no retries (the building block of Send).
   Status SendOnce(const AwsRequest& request, HttpResponse* response);
-  // The URL and headers Send would use (for presigned URLs, see sigv4.h PresignUrl).
+  // A presigned GET URL for `path` (decoded, from the endpoint's root; S3 path style:
+  // "/bucket/key") valid for expires_s seconds (UNSIGNED-PAYLOAD for S3). It carries the session
+  // token, never the secret. "" if no credentials can be had.
   std::string PresignGetUrl(const std::string& path, int64_t expires_s);
 
   const ServiceEndpoint& endpoint() const { return endpoint_; }
