@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -88,6 +89,9 @@ ShuffleOptions JobContext::shuffle_options(int shares) const {
   ShuffleOptions o;
   o.memory_bytes = (static_cast<uint64_t>(flags_.GetInt("memory-mb")) << 20) /
                    static_cast<uint64_t>(shares < 1 ? 1 : shares);
+  // Exchange rounds hold a send and a receive buffer of up to round_bytes each: keep them within
+  // the budget too (a quarter of it, 64 KiB to 8 MiB).
+  o.round_bytes = std::clamp<uint64_t>(o.memory_bytes / 4, 64 << 10, 8 << 20);
   o.spill_dir = flags_.GetString("spill-dir");
   if (flags_.GetBool("debug-shuffle")) {
     o.memory_bytes = 4096;

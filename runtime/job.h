@@ -59,7 +59,8 @@ class JobContext {
 
   // From the common flags.
   MapPhaseOptions map_options() const;
-  // memory_bytes = --memory-mb / shares (a job running two shuffles at once passes 2).
+  // memory_bytes = --memory-mb / shares (a job running two shuffles at once passes 2);
+  // round_bytes = a quarter of that, clamped to [64 KiB, 8 MiB].
   ShuffleOptions shuffle_options(int shares = 1) const;
 
   // Collective. Creates the output committer for --dest under --mode; the same error on every rank

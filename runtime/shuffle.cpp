@@ -494,6 +494,9 @@ class HashShuffle::Impl {
       cursors[d].runs = send_runs_[d];
     }
     const uint64_t quota = std::max<uint64_t>(options_.round_bytes / size, 1);
+    // A round overshoots its quota by at most one record per destination; reserving that keeps the
+    // string from doubling its capacity past the round size.
+    send_buf_.reserve(options_.round_bytes + (64 << 10));
     std::vector<int> send_counts(size), recv_counts(size), send_displs(size), recv_displs(size);
     bool ok = local_ok;
     for (;;) {
