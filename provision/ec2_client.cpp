@@ -37,7 +37,7 @@ std::vector<std::string> Ids(const XmlElement& root, std::string_view list, std:
   return out;
 }
 
-Status Ignore(const Result<std::unique_ptr<XmlElement>>& r) { return r.status(); }
+Status Ignore(const Result<XmlElement>& r) { return r.status(); }
 
 }  // namespace
 
@@ -107,7 +107,7 @@ Status ParseEc2Error(const std::string& operation, long http_status, const std::
   std::string message;
   auto doc = ParseXml(body);
   if (doc.ok()) {
-    const XmlElement* err = (*doc)->Find("Errors/Error");
+    const XmlElement* err = doc->Find("Errors/Error");
     if (err != nullptr) {
       code = err->ChildText("Code");
       message = err->ChildText("Message");
@@ -142,8 +142,7 @@ Result<std::unique_ptr<Ec2Client>> Ec2Client::FromEnvironment(const std::string&
   return std::make_unique<Ec2Client>(client);
 }
 
-Result<std::unique_ptr<XmlElement>> Ec2Client::Call(const std::string& action,
-                                                    const Params& params) {
+Result<XmlElement> Ec2Client::Call(const std::string& action, const Params& params) {
   Params all;
   all.emplace_back("Action", action);
   all.emplace_back("Version", kApiVersion);
@@ -186,7 +185,7 @@ Result<std::vector<Instance>> Ec2Client::RunInstances(const RunRequest& r) {
   if (!r.client_token.empty()) p.emplace_back("ClientToken", r.client_token);
   auto doc = Call("RunInstances", p);
   if (!doc.ok()) return doc.status();
-  return ParseInstances(**doc);
+  return ParseInstances(*doc);
 }
 
 Result<std::vector<Instance>> Ec2Client::DescribeInstances(const std::vector<Ec2Filter>& filters,
@@ -201,8 +200,8 @@ Result<std::vector<Instance>> Ec2Client::DescribeInstances(const std::vector<Ec2
     if (!token.empty()) p.emplace_back("NextToken", token);
     auto doc = Call("DescribeInstances", p);
     if (!doc.ok()) return doc.status();
-    for (Instance& i : ParseInstances(**doc)) out.push_back(std::move(i));
-    token = (*doc)->ChildText("nextToken");
+    for (Instance& i : ParseInstances(*doc)) out.push_back(std::move(i));
+    token = doc->ChildText("nextToken");
   } while (!token.empty());
   return out;
 }
@@ -217,7 +216,7 @@ Status Ec2Client::TerminateInstances(const std::vector<std::string>& ids) {
 Result<std::string> Ec2Client::GetConsoleOutput(const std::string& instance_id) {
   auto doc = Call("GetConsoleOutput", {{"InstanceId", instance_id}, {"Latest", "true"}});
   if (!doc.ok()) return doc.status();
-  auto text = Base64Decode((*doc)->ChildText("output"));
+  auto text = Base64Decode(doc->ChildText("output"));
   if (!text.ok()) return text.status().WithPrefix("ec2 GetConsoleOutput " + instance_id);
   return *text;
 }
@@ -230,7 +229,7 @@ Result<std::string> Ec2Client::CreateSecurityGroup(const std::string& name,
   AddTagSpecification(&p, 1, "security-group", tags);
   auto doc = Call("CreateSecurityGroup", p);
   if (!doc.ok()) return doc.status();
-  return (*doc)->ChildText("groupId");
+  return doc->ChildText("groupId");
 }
 
 Result<std::vector<SecurityGroup>> Ec2Client::DescribeSecurityGroups(
@@ -239,7 +238,7 @@ Result<std::vector<SecurityGroup>> Ec2Client::DescribeSecurityGroups(
   AddFilters(&p, filters);
   auto doc = Call("DescribeSecurityGroups", p);
   if (!doc.ok()) return doc.status();
-  return ParseSecurityGroups(**doc);
+  return ParseSecurityGroups(*doc);
 }
 
 Status Ec2Client::AuthorizeIngress(const std::string& group_id,
@@ -270,7 +269,7 @@ Result<std::string> Ec2Client::ImportKeyPair(const std::string& name,
   AddTagSpecification(&p, 1, "key-pair", tags);
   auto doc = Call("ImportKeyPair", p);
   if (!doc.ok()) return doc.status();
-  return (*doc)->ChildText("keyPairId");
+  return doc->ChildText("keyPairId");
 }
 
 Result<std::vector<KeyPairInfo>> Ec2Client::DescribeKeyPairs(
@@ -279,7 +278,7 @@ Result<std::vector<KeyPairInfo>> Ec2Client::DescribeKeyPairs(
   AddFilters(&p, filters);
   auto doc = Call("DescribeKeyPairs", p);
   if (!doc.ok()) return doc.status();
-  return ParseKeyPairs(**doc);
+  return ParseKeyPairs(*doc);
 }
 
 Status Ec2Client::DeleteKeyPair(const std::string& name) {
@@ -293,7 +292,7 @@ Result<std::vector<Image>> Ec2Client::DescribeImages(const std::vector<std::stri
   AddFilters(&p, filters);
   auto doc = Call("DescribeImages", p);
   if (!doc.ok()) return doc.status();
-  return ParseImages(**doc);
+  return ParseImages(*doc);
 }
 
 Status Ec2Client::CreatePlacementGroup(const std::string& name, const std::string& strategy,
@@ -312,7 +311,7 @@ Result<std::string> Ec2Client::CreateVpc(const std::string& cidr, const Tags& ta
   AddTagSpecification(&p, 1, "vpc", tags);
   auto doc = Call("CreateVpc", p);
   if (!doc.ok()) return doc.status();
-  return (*doc)->FindText("vpc/vpcId");
+  return doc->FindText("vpc/vpcId");
 }
 
 Result<std::string> Ec2Client::CreateSubnet(const std::string& vpc_id, const std::string& cidr,
@@ -321,7 +320,7 @@ Result<std::string> Ec2Client::CreateSubnet(const std::string& vpc_id, const std
   AddTagSpecification(&p, 1, "subnet", tags);
   auto doc = Call("CreateSubnet", p);
   if (!doc.ok()) return doc.status();
-  return (*doc)->FindText("subnet/subnetId");
+  return doc->FindText("subnet/subnetId");
 }
 
 Result<std::vector<std::string>> Ec2Client::DescribeVpcs(const std::vector<Ec2Filter>& filters) {
@@ -329,7 +328,7 @@ Result<std::vector<std::string>> Ec2Client::DescribeVpcs(const std::vector<Ec2Fi
   AddFilters(&p, filters);
   auto doc = Call("DescribeVpcs", p);
   if (!doc.ok()) return doc.status();
-  return Ids(**doc, "vpcSet", "vpcId");
+  return Ids(*doc, "vpcSet", "vpcId");
 }
 
 Result<std::vector<std::string>> Ec2Client::DescribeSubnets(const std::vector<Ec2Filter>& filters) {
@@ -337,7 +336,7 @@ Result<std::vector<std::string>> Ec2Client::DescribeSubnets(const std::vector<Ec
   AddFilters(&p, filters);
   auto doc = Call("DescribeSubnets", p);
   if (!doc.ok()) return doc.status();
-  return Ids(**doc, "subnetSet", "subnetId");
+  return Ids(*doc, "subnetSet", "subnetId");
 }
 
 Status Ec2Client::DeleteSubnet(const std::string& subnet_id) {

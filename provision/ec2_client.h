@@ -12,13 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "provision/xml.h"
 #include "runtime/aws/service_client.h"
+#include "runtime/aws/xml.h"
 #include "runtime/status.h"
 
 namespace rankflow::provision {
 
 using Params = aws::KeyValues;
+using aws::ParseXml;
+using aws::XmlElement;
 using Tags = std::vector<std::pair<std::string, std::string>>;
 
 struct Ec2Filter {
@@ -148,7 +150,7 @@ class Ec2Client {
   void set_page_size(int n) { page_size_ = n; }
 
   // One call: Action=<action>, Version, the params; returns the parsed 2xx body.
-  Result<std::unique_ptr<XmlElement>> Call(const std::string& action, const Params& params);
+  Result<XmlElement> Call(const std::string& action, const Params& params);
 
  private:
   std::shared_ptr<aws::AwsServiceClient> client_;

@@ -187,6 +187,26 @@ std::vector<const XmlElement*> XmlElement::Children(std::string_view child_name)
   return out;
 }
 
+const XmlElement* XmlElement::Find(std::string_view path) const {
+  const XmlElement* cur = this;
+  while (cur != nullptr && !path.empty()) {
+    size_t slash = path.find('/');
+    cur = cur->Child(path.substr(0, slash));
+    path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
+  }
+  return cur;
+}
+
+std::string XmlElement::FindText(std::string_view path) const {
+  const XmlElement* e = Find(path);
+  return e != nullptr ? e->text : std::string();
+}
+
+std::vector<const XmlElement*> XmlElement::Items(std::string_view list_name) const {
+  const XmlElement* list = Child(list_name);
+  return list != nullptr ? list->Children("item") : std::vector<const XmlElement*>();
+}
+
 Result<XmlElement> ParseXml(std::string_view document) { return Parser(document).Document(); }
 
 std::string XmlEscape(std::string_view text) {

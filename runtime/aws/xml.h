@@ -22,6 +22,12 @@ struct XmlElement {
   std::string ChildText(std::string_view child_name) const;
   // Every child of that name, in document order.
   std::vector<const XmlElement*> Children(std::string_view child_name) const;
+  // Follows a path of child names ("instanceState/name"); nullptr if any step is missing.
+  const XmlElement* Find(std::string_view path) const;
+  // Text at the end of a path, or "" when any step is missing.
+  std::string FindText(std::string_view path) const;
+  // The <item> children of the child `list_name` (EC2's list encoding), or none.
+  std::vector<const XmlElement*> Items(std::string_view list_name) const;
 };
 
 // Parses a document with one root element. Corruption naming the byte offset when malformed.

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "provision/ec2_client.h"
-#include "provision/xml.h"
 #include "runtime/aws/sigv4.h"
+#include "runtime/aws/xml.h"
 
 namespace rankflow::provision {
 namespace {
@@ -90,7 +90,7 @@ constexpr char kDescribeInstances[] = R"(<?xml version="1.0" encoding="UTF-8"?>
 TEST(Ec2ParseTest, DescribeInstancesReadsEveryReservation) {
   auto doc = ParseXml(kDescribeInstances);
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
-  auto instances = ParseInstances(**doc);
+  auto instances = ParseInstances(*doc);
   ASSERT_EQ(instances.size(), 2u);
   const Instance& a = instances[0];
   EXPECT_EQ(a.id, "i-1234567890abcdef0");
@@ -105,7 +105,7 @@ TEST(Ec2ParseTest, DescribeInstancesReadsEveryReservation) {
   EXPECT_EQ(instances[1].state, "terminated");
   EXPECT_EQ(instances[1].state_reason, "Server.SpotInstanceTermination: Spot instance termination");
   EXPECT_TRUE(instances[1].private_ip.empty());
-  EXPECT_EQ((*doc)->ChildText("nextToken"), "eyJ2IjoiMiIsImMiOiJ4In0=");
+  EXPECT_EQ(doc->ChildText("nextToken"), "eyJ2IjoiMiIsImMiOiJ4In0=");
 }
 
 TEST(Ec2ParseTest, RunInstancesResponseHasInstancesAtTopLevel) {
@@ -119,7 +119,7 @@ TEST(Ec2ParseTest, RunInstancesResponseHasInstancesAtTopLevel) {
   </instancesSet></RunInstancesResponse>)";
   auto doc = ParseXml(kRun);
   ASSERT_TRUE(doc.ok());
-  auto instances = ParseInstances(**doc);
+  auto instances = ParseInstances(*doc);
   ASSERT_EQ(instances.size(), 2u);
   EXPECT_EQ(instances[1].id, "i-b");
   EXPECT_EQ(instances[1].private_ip, "127.0.0.5");
@@ -133,7 +133,7 @@ TEST(Ec2ParseTest, SecurityGroupsKeyPairsImages) {
       <tagSet><item><key>rankflow:cluster</key><value>demo</value></item></tagSet></item>
     </securityGroupInfo></DescribeSecurityGroupsResponse>)");
   ASSERT_TRUE(sg.ok());
-  auto groups = ParseSecurityGroups(**sg);
+  auto groups = ParseSecurityGroups(*sg);
   ASSERT_EQ(groups.size(), 1u);
   EXPECT_EQ(groups[0].id, "sg-0a1");
   EXPECT_EQ(groups[0].vpc_id, "vpc-1");
@@ -143,7 +143,7 @@ TEST(Ec2ParseTest, SecurityGroupsKeyPairsImages) {
     <keyName>rankflow-demo</keyName><keyFingerprint>SHA256:abc</keyFingerprint><keyType>ed25519</keyType>
     </item></keySet></DescribeKeyPairsResponse>)");
   ASSERT_TRUE(kp.ok());
-  auto keys = ParseKeyPairs(**kp);
+  auto keys = ParseKeyPairs(*kp);
   ASSERT_EQ(keys.size(), 1u);
   EXPECT_EQ(keys[0].name, "rankflow-demo");
 
@@ -154,7 +154,7 @@ TEST(Ec2ParseTest, SecurityGroupsKeyPairsImages) {
       <creationDate>2024-06-01T00:00:00.000Z</creationDate><architecture>x86_64</architecture></item>
     </imagesSet></DescribeImagesResponse>)");
   ASSERT_TRUE(im.ok());
-  auto images = ParseImages(**im);
+  auto images = ParseImages(*im);
   ASSERT_EQ(images.size(), 2u);
   EXPECT_EQ(images[1].creation_date, "2024-06-01T00:00:00.000Z");
 }
@@ -183,13 +183,13 @@ TEST(XmlTest, DecodesEntitiesCdataAndSkipsComments) {
       "<?xml version=\"1.0\"?><!-- c --><a x=\"1>2\"><b>&#65;&#x42;&quot;&apos;</b><!-- d -->"
       "<c><![CDATA[<raw & text>]]></c><d/><b>second</b></a>");
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
-  EXPECT_EQ((*doc)->name, "a");
-  EXPECT_EQ((*doc)->ChildText("b"), "AB\"'");
-  EXPECT_EQ((*doc)->ChildText("c"), "<raw & text>");
-  EXPECT_NE((*doc)->Child("d"), nullptr);
-  EXPECT_EQ((*doc)->Children("b").size(), 2u);
-  EXPECT_EQ((*doc)->Find("missing/x"), nullptr);
-  EXPECT_EQ((*doc)->FindText("missing/x"), "");
+  EXPECT_EQ(doc->name, "a");
+  EXPECT_EQ(doc->ChildText("b"), "AB\"'");
+  EXPECT_EQ(doc->ChildText("c"), "<raw & text>");
+  EXPECT_NE(doc->Child("d"), nullptr);
+  EXPECT_EQ(doc->Children("b").size(), 2u);
+  EXPECT_EQ(doc->Find("missing/x"), nullptr);
+  EXPECT_EQ(doc->FindText("missing/x"), "");
 }
 
 TEST(XmlTest, RejectsBrokenDocuments) {

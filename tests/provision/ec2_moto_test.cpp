@@ -73,18 +73,18 @@ TEST_F(Ec2MotoTest, RunDescribeWithTagFilterPagingAndTerminate) {
   EXPECT_EQ(all->size(), 12u);
   auto first_page = ec2_->Call("DescribeInstances", {{"MaxResults", "5"}});
   ASSERT_TRUE(first_page.ok());
-  EXPECT_FALSE((*first_page)->ChildText("nextToken").empty());
+  EXPECT_FALSE(first_page->ChildText("nextToken").empty());
 
   // What EC2 stored: the user-data decodes to ours, shutdown behaviour is terminate.
   const std::string id = (*mine)[0].id;
   auto ud =
       ec2_->Call("DescribeInstanceAttribute", {{"InstanceId", id}, {"Attribute", "userData"}});
   ASSERT_TRUE(ud.ok()) << ud.status().ToString();
-  EXPECT_EQ(Base64Decode((*ud)->FindText("userData/value")).value(), r.user_data);
+  EXPECT_EQ(Base64Decode(ud->FindText("userData/value")).value(), r.user_data);
   auto sb = ec2_->Call("DescribeInstanceAttribute",
                        {{"InstanceId", id}, {"Attribute", "instanceInitiatedShutdownBehavior"}});
   ASSERT_TRUE(sb.ok()) << sb.status().ToString();
-  EXPECT_EQ((*sb)->FindText("instanceInitiatedShutdownBehavior/value"), "terminate");
+  EXPECT_EQ(sb->FindText("instanceInitiatedShutdownBehavior/value"), "terminate");
 
   auto console = ec2_->GetConsoleOutput(id);
   ASSERT_TRUE(console.ok()) << console.status().ToString();
