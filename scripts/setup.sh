@@ -34,7 +34,9 @@ fi
 
 BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
 if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
-  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  # RANKFLOW_CMAKE_ARGS: extra configure flags, e.g. -DRANKFLOW_SANITIZE=ON (see scripts/test.sh).
+  # shellcheck disable=SC2086
+  cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release ${RANKFLOW_CMAKE_ARGS:-} >/dev/null
 fi
 cmake --build "$BUILD_DIR" -j "$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
 # grep swallows cmake's exit code; check the build really finished.

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Sets up (packages + build), starts what the tests need (moto S3/EC2 emulator, loopback sshd),
 # runs every test with ctest, stops everything. Exit 0 only if every test passed.
-# Usage: scripts/test.sh [ctest args…]   e.g. scripts/test.sh -L unit
+# Usage: scripts/test.sh [--sanitize] [ctest args…]   e.g. scripts/test.sh -L unit
+#   --sanitize   build with ASan + UBSan in build-asan/ and run the tests there (slower; not in CI).
+#                Leak checking is off: Open MPI's own allocations at exit would be reported.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
+if [ "${1:-}" = "--sanitize" ]; then
+  shift
+  export RANKFLOW_BUILD_DIR=build-asan RANKFLOW_CMAKE_ARGS="-DRANKFLOW_SANITIZE=ON"
+  export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+fi
 scripts/setup.sh
 
 BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
