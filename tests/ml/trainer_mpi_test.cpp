@@ -8,12 +8,11 @@
 #include "operators/ml/trainer.h"
 #include "operators/ml/xo_data.h"
 #include "runtime/mpi_context.h"
+#include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow::ml {
 namespace {
-
-MpiContext* g_mpi = nullptr;
 
 // Rows [begin, end) of an XO data set of `rows` rows, as a shard.
 Dataset XoShard(int64_t rows, int64_t begin, int64_t end, uint64_t seed) {
@@ -27,7 +26,7 @@ Dataset XoShard(int64_t rows, int64_t begin, int64_t end, uint64_t seed) {
 }
 
 Dataset MyShard(int64_t rows, uint64_t seed) {
-  RowRange r = ShardRange(rows, g_mpi->rank(), g_mpi->size());
+  RowRange r = ShardRange(rows, testing::TestMpi().rank(), testing::TestMpi().size());
   return XoShard(rows, r.begin, r.end, seed);
 }
 
@@ -53,7 +52,7 @@ std::vector<float> Train(MPI_Comm comm, const Dataset& shard, const MlpSpec& spe
 
 void ExpectWeightsBitwiseEqualAcrossRanks(const std::vector<float>& params) {
   const std::string hash = std::to_string(HashFloats(params));
-  for (const std::string& h : g_mpi->AllGather(hash)) EXPECT_EQ(h, hash);
+  for (const std::string& h : testing::TestMpi().AllGather(hash)) EXPECT_EQ(h, hash);
 }
 
 class SameGlobalBatch : public ::testing::TestWithParam<OptimizerKind> {};
@@ -65,7 +64,8 @@ TEST_P(SameGlobalBatch, WeightsMatchSingleProcessReference) {
   const MlpSpec spec{2, {16, 8}, 3, Activation::kTanh};
   const TrainOptions options =
       Options(GetParam(), 2, 64, GetParam() == OptimizerKind::kSgd ? 0.1f : 0.01f);
-  std::vector<float> distributed = Train(g_mpi->comm(), MyShard(rows, 3), spec, options);
+  std::vector<float> distributed =
+      Train(testing::TestMpi().comm(), MyShard(rows, 3), spec, options);
   ExpectWeightsBitwiseEqualAcrossRanks(distributed);
   std::vector<float> reference = Train(MPI_COMM_SELF, XoShard(rows, 0, rows, 3), spec, options);
   ASSERT_EQ(distributed.size(), reference.size());
@@ -74,8 +74,8 @@ TEST_P(SameGlobalBatch, WeightsMatchSingleProcessReference) {
     max_diff = std::max(max_diff, static_cast<double>(std::fabs(distributed[i] - reference[i])));
     max_abs = std::max(max_abs, static_cast<double>(std::fabs(reference[i])));
   }
-  EXPECT_LE(max_diff, 1e-4 * std::max(1.0, max_abs)) << "ranks " << g_mpi->size();
-  if (g_mpi->size() == 1) {
+  EXPECT_LE(max_diff, 1e-4 * std::max(1.0, max_abs)) << "ranks " << testing::TestMpi().size();
+  if (testing::TestMpi().size() == 1) {
     EXPECT_EQ(max_diff, 0.0);
   }
 }
@@ -88,7 +88,8 @@ TEST(TrainerTest, ConvergesOnXoAboveAccuracyFloor) {
   const MlpSpec spec{2, {128}, 3, Activation::kRelu};
   Mlp model(spec);
   model.Initialize(1);
-  Trainer trainer(g_mpi->comm(), &model, Options(OptimizerKind::kAdam, 20, 100, 0.005f));
+  Trainer trainer(testing::TestMpi().comm(), &model,
+                  Options(OptimizerKind::kAdam, 20, 100, 0.005f));
   int epochs_seen = 0;
   double first_loss = 0, last_loss = 0;
   ASSERT_TRUE(trainer
@@ -103,7 +104,7 @@ TEST(TrainerTest, ConvergesOnXoAboveAccuracyFloor) {
   EXPECT_EQ(trainer.resyncs(), 0) << "the all-reduce gave ranks different bits";
   EXPECT_LT(last_loss, first_loss);
   // Held-out rows: another seed.
-  RowRange r = ShardRange(test_rows, g_mpi->rank(), g_mpi->size());
+  RowRange r = ShardRange(test_rows, testing::TestMpi().rank(), testing::TestMpi().size());
   EvalStats test = trainer.Evaluate(XoShard(test_rows, r.begin, r.end, 99));
   EXPECT_EQ(test.rows, test_rows);
   // Predicting "background" everywhere scores ~0.56; a fitted model separates the X and the ring.
@@ -116,7 +117,7 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
   const MlpSpec spec{2, {12}, 3, Activation::kRelu};
   const TrainOptions options = Options(OptimizerKind::kAdam, 4, 50, 0.01f);
   Dataset shard = MyShard(rows, 8);
-  std::vector<float> straight = Train(g_mpi->comm(), shard, spec, options);
+  std::vector<float> straight = Train(testing::TestMpi().comm(), shard, spec, options);
 
   testing::TempDir dir;  // per rank
   const std::string ckpt = dir.Join("ckpt.h5");
@@ -124,14 +125,14 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
   first.Initialize(5);
   TrainOptions two = options;
   two.epochs = 2;
-  Trainer t1(g_mpi->comm(), &first, two);
+  Trainer t1(testing::TestMpi().comm(), &first, two);
   ASSERT_TRUE(t1.Fit(shard, 0, [&](const EpochStats& s) {
                   return SaveCheckpoint(ckpt, first, shard.class_names, t1.optimizer(), s.epoch + 1,
                                         {});
                 }).ok());
   Mlp resumed(spec);
   resumed.Initialize(123);  // overwritten by the checkpoint
-  Trainer t2(g_mpi->comm(), &resumed, options);
+  Trainer t2(testing::TestMpi().comm(), &resumed, options);
   auto done = LoadCheckpoint(ckpt, &resumed, &t2.optimizer());
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(*done, 2);
@@ -142,10 +143,12 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
 TEST(TrainerTest, DivergedWeightsAreResyncedFromRankZeroAtEpochEnd) {
   const MlpSpec spec{2, {6}, 3, Activation::kRelu};
   Mlp model(spec);
-  model.Initialize(g_mpi->rank() == g_mpi->size() - 1 ? 99 : 5);  // the last rank differs
-  Trainer trainer(g_mpi->comm(), &model, Options(OptimizerKind::kAdam, 1, 32, 0.01f));
+  model.Initialize(testing::TestMpi().rank() == testing::TestMpi().size() - 1
+                       ? 99
+                       : 5);  // the last rank differs
+  Trainer trainer(testing::TestMpi().comm(), &model, Options(OptimizerKind::kAdam, 1, 32, 0.01f));
   ASSERT_TRUE(trainer.Fit(MyShard(500, 4), 0, nullptr).ok());
-  EXPECT_EQ(trainer.resyncs(), g_mpi->size() > 1 ? 1 : 0);
+  EXPECT_EQ(trainer.resyncs(), testing::TestMpi().size() > 1 ? 1 : 0);
   ExpectWeightsBitwiseEqualAcrossRanks(model.params());
 }
 
@@ -165,12 +168,5 @@ TEST(TrainerTest, EpochPermutationIsAPermutationAndDependsOnEpoch) {
 int main(int argc, char** argv) {
   rankflow::ml::EnsureSingleThreadedBlas(argv);
   rankflow::MpiContext mpi(&argc, &argv);
-  rankflow::ml::g_mpi = &mpi;
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!mpi.is_root()) {
-    delete ::testing::UnitTest::GetInstance()->listeners().Release(
-        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  return mpi.AllOk(rc == 0) ? 0 : 1;
+  return rankflow::testing::RunMpiTests(mpi, &argc, argv);
 }

@@ -7,12 +7,11 @@
 #include <filesystem>
 
 #include "runtime/writer.h"
+#include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
 namespace {
-
-MpiContext* g_mpi = nullptr;
 
 using testing::ReadFile;
 using testing::WriteFile;
@@ -21,13 +20,13 @@ using testing::WriteFile;
 class SharedDir {
  public:
   SharedDir() {
-    if (g_mpi->is_root()) {
+    if (testing::TestMpi().is_root()) {
       dir_ = std::make_unique<testing::TempDir>();
       path_ = dir_->path();
     }
-    g_mpi->Broadcast(&path_);
+    testing::TestMpi().Broadcast(&path_);
   }
-  ~SharedDir() { g_mpi->Barrier(); }
+  ~SharedDir() { testing::TestMpi().Barrier(); }
   std::string Join(const std::string& name) const { return path_ + "/" + name; }
 
  private:
@@ -59,7 +58,7 @@ void WritePart(OutputCommitter& c, int records, const std::string& stem = "part"
   ASSERT_NE(part, nullptr);
   RecordWriter w(part, OutputFormat::kJsonl);
   for (int i = 0; i < records; ++i) {
-    EXPECT_TRUE(w.WriteJson("{\"rank\":" + std::to_string(g_mpi->rank()) +
+    EXPECT_TRUE(w.WriteJson("{\"rank\":" + std::to_string(testing::TestMpi().rank()) +
                             ",\"i\":" + std::to_string(i) + "}")
                     .ok());
   }
@@ -77,23 +76,25 @@ TEST(CommitTest, AllRanksOkGivesPartsAndManifest) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
-  OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kError);
+  OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
   ASSERT_TRUE(c.status().ok()) << c.status().ToString();
-  WritePart(c, 10 + g_mpi->rank());
+  WritePart(c, 10 + testing::TestMpi().rank());
   // Nothing is visible before the commit.
-  g_mpi->Barrier();
-  if (g_mpi->is_root()) {
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
     std::vector<FileInfo> visible;
     ASSERT_TRUE(fs->List(dest, nullptr, &visible).ok());
     EXPECT_TRUE(visible.empty());
   }
-  g_mpi->Barrier();
-  Status s = c.Commit(true, "\"job\":\"commit_test\",\"ranks\":" + std::to_string(g_mpi->size()));
+  testing::TestMpi().Barrier();
+  Status s = c.Commit(
+      true, "\"job\":\"commit_test\",\"ranks\":" + std::to_string(testing::TestMpi().size()));
   ASSERT_TRUE(s.ok()) << s.ToString();
-  if (!g_mpi->is_root()) return;
+  if (!testing::TestMpi().is_root()) return;
 
   std::vector<std::string> expected;
-  for (int r = 0; r < g_mpi->size(); ++r) expected.push_back(PartName("part", r, "jsonl"));
+  for (int r = 0; r < testing::TestMpi().size(); ++r)
+    expected.push_back(PartName("part", r, "jsonl"));
   expected.push_back("_SUCCESS");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(AllNames(dest), expected) << "no _temporary left behind";
@@ -102,17 +103,17 @@ TEST(CommitTest, AllRanksOkGivesPartsAndManifest) {
   m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
   ASSERT_FALSE(m.HasParseError());
   EXPECT_STREQ(m["job"].GetString(), "commit_test");
-  EXPECT_EQ(m["ranks"].GetInt(), g_mpi->size());
+  EXPECT_EQ(m["ranks"].GetInt(), testing::TestMpi().size());
   const auto& files = m["files"];
-  ASSERT_EQ(files.Size(), static_cast<unsigned>(g_mpi->size()));
-  for (int r = 0; r < g_mpi->size(); ++r) {
+  ASSERT_EQ(files.Size(), static_cast<unsigned>(testing::TestMpi().size()));
+  for (int r = 0; r < testing::TestMpi().size(); ++r) {
     std::string path = dest + "/" + PartName("part", r, "jsonl");
     EXPECT_EQ(files[r]["path"].GetString(), path);
     EXPECT_EQ(files[r]["records"].GetUint64(), 10u + r);
     EXPECT_EQ(files[r]["bytes"].GetUint64(), ReadFile(path).size());
     EXPECT_EQ(testing::SplitLines(ReadFile(path)).size(), 10u + r);
   }
-  ASSERT_EQ(c.committed_files().size(), static_cast<size_t>(g_mpi->size()));
+  ASSERT_EQ(c.committed_files().size(), static_cast<size_t>(testing::TestMpi().size()));
   EXPECT_EQ(c.committed_files()[0].records, 10u);
 }
 
@@ -120,20 +121,20 @@ TEST(CommitTest, OneRankFailsLeavesNothingVisibleAndEveryRankGetsTheError) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
-  int failing = g_mpi->size() - 1;
-  OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kError);
+  int failing = testing::TestMpi().size() - 1;
+  OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
   WritePart(c, 5);
-  Status s = c.Commit(g_mpi->rank() != failing, "\"job\":\"x\"");
+  Status s = c.Commit(testing::TestMpi().rank() != failing, "\"job\":\"x\"");
   ASSERT_FALSE(s.ok());
-  if (g_mpi->rank() == failing) {
+  if (testing::TestMpi().rank() == failing) {
     EXPECT_NE(s.message().find("reported failure"), std::string::npos) << s.ToString();
   } else {
     EXPECT_EQ(s.code(), StatusCode::kAborted);
     EXPECT_NE(s.message().find("rank " + std::to_string(failing)), std::string::npos)
         << s.ToString();
   }
-  g_mpi->Barrier();
-  if (g_mpi->is_root()) {
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
     EXPECT_EQ(AllNames(dest), std::vector<std::string>{});
   }
 }
@@ -142,10 +143,10 @@ TEST(CommitTest, AnAbortedOrUnfinishedPartFailsTheCommit) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
-  OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kError);
+  OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
   WritableFile* part = c.NewPart("jsonl");
   ASSERT_TRUE(part->Append("{}\n").ok());
-  if (g_mpi->rank() == 0) {
+  if (testing::TestMpi().rank() == 0) {
     part->Abort();
   } else {
     ASSERT_TRUE(part->Finish().ok());
@@ -153,18 +154,18 @@ TEST(CommitTest, AnAbortedOrUnfinishedPartFailsTheCommit) {
   EXPECT_FALSE(part->Publish().ok()) << "only the committer publishes";
   Status s = c.Commit(true, "");
   EXPECT_FALSE(s.ok());
-  g_mpi->Barrier();
-  if (g_mpi->is_root()) {
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
     EXPECT_EQ(AllNames(dest), std::vector<std::string>{});
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
 
-  OutputCommitter c2(*g_mpi, *fs, dest, WriteMode::kError);
+  OutputCommitter c2(testing::TestMpi(), *fs, dest, WriteMode::kError);
   WritableFile* p2 = c2.NewPart("jsonl");
   ASSERT_TRUE(p2->Append("{}\n").ok());  // never finished
   s = c2.Commit(true, "");
   EXPECT_FALSE(s.ok());
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     EXPECT_NE(s.message().find("not finished"), std::string::npos);
   }
 }
@@ -174,35 +175,37 @@ TEST(CommitTest, OverwriteReplacesAnOlderOutputWithMoreParts) {
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   {
-    OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kError);
+    OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
     WritePart(c, 3, "part");
     WritePart(c, 4, "extra");
     ASSERT_TRUE(c.Commit(true, "\"job\":\"old\"").ok());
   }
   {
     // A failing overwrite keeps the old output whole, _SUCCESS included.
-    OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kOverwrite);
+    OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kOverwrite);
     ASSERT_TRUE(c.status().ok());
     WritePart(c, 1);
-    EXPECT_FALSE(c.Commit(g_mpi->rank() != 0, "\"job\":\"failed\"").ok());
+    EXPECT_FALSE(c.Commit(testing::TestMpi().rank() != 0, "\"job\":\"failed\"").ok());
   }
-  g_mpi->Barrier();
-  if (g_mpi->is_root()) {
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
     EXPECT_NE(ReadFile(dest + "/_SUCCESS").find("\"job\":\"old\""), std::string::npos);
-    EXPECT_EQ(AllNames(dest).size(), 2u * g_mpi->size() + 1u)
+    EXPECT_EQ(AllNames(dest).size(), 2u * testing::TestMpi().size() + 1u)
         << ::testing::PrintToString(AllNames(dest));
   }
-  g_mpi->Barrier();  // the next committer's temporaries must not show up in that listing
+  testing::TestMpi()
+      .Barrier();  // the next committer's temporaries must not show up in that listing
   {
-    OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kOverwrite);
+    OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kOverwrite);
     ASSERT_TRUE(c.status().ok());
     WritePart(c, 2);
     ASSERT_TRUE(c.Commit(true, "\"job\":\"new\"").ok());
   }
-  g_mpi->Barrier();
-  if (!g_mpi->is_root()) return;
+  testing::TestMpi().Barrier();
+  if (!testing::TestMpi().is_root()) return;
   std::vector<std::string> expected;
-  for (int r = 0; r < g_mpi->size(); ++r) expected.push_back(PartName("part", r, "jsonl"));
+  for (int r = 0; r < testing::TestMpi().size(); ++r)
+    expected.push_back(PartName("part", r, "jsonl"));
   expected.push_back("_SUCCESS");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(AllNames(dest), expected) << "stale extra-* parts must be gone";
@@ -213,7 +216,7 @@ TEST(CommitTest, OverwriteReplacesAnOlderOutputWithMoreParts) {
 TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("with-marker"));
     WriteFile(dir.Join("with-marker/_SUCCESS"), "{}");
     std::filesystem::create_directories(dir.Join("with-marker/_temporary"));
@@ -223,13 +226,13 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
     std::filesystem::create_directories(dir.Join("only-hidden/_temporary"));
     WriteFile(dir.Join("only-hidden/.keep"), "");
   }
-  g_mpi->Barrier();
-  OutputCommitter marker(*g_mpi, *fs, dir.Join("with-marker"), WriteMode::kError);
+  testing::TestMpi().Barrier();
+  OutputCommitter marker(testing::TestMpi(), *fs, dir.Join("with-marker"), WriteMode::kError);
   EXPECT_EQ(marker.status().code(), StatusCode::kAlreadyExists);
   EXPECT_NE(marker.status().message().find("--mode overwrite"), std::string::npos);
-  OutputCommitter file(*g_mpi, *fs, dir.Join("with-file"), WriteMode::kError);
+  OutputCommitter file(testing::TestMpi(), *fs, dir.Join("with-file"), WriteMode::kError);
   EXPECT_EQ(file.status().code(), StatusCode::kAlreadyExists);
-  OutputCommitter hidden(*g_mpi, *fs, dir.Join("only-hidden"), WriteMode::kError);
+  OutputCommitter hidden(testing::TestMpi(), *fs, dir.Join("only-hidden"), WriteMode::kError);
   EXPECT_TRUE(hidden.status().ok()) << hidden.status().ToString();
   // A refused committer cannot commit either, on any rank.
   WritableFile* part = marker.NewPart("jsonl");
@@ -237,8 +240,8 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
   EXPECT_FALSE(marker.Commit(true, "").ok());
   EXPECT_FALSE(file.Commit(true, "").ok());
   EXPECT_TRUE(hidden.Commit(true, "").ok());
-  g_mpi->Barrier();
-  if (g_mpi->is_root()) {
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
     EXPECT_EQ(ReadFile(dir.Join("with-marker/_SUCCESS")), "{}") << "refused output untouched";
     EXPECT_EQ(ReadFile(dir.Join("with-marker/_temporary/another-job")), "busy");
   }
@@ -247,10 +250,10 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
 TEST(CommitTest, UnwritableDestFailsOnEveryRankNamingThePath) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
-  if (g_mpi->is_root()) WriteFile(dir.Join("file.txt"), "x");
-  g_mpi->Barrier();
+  if (testing::TestMpi().is_root()) WriteFile(dir.Join("file.txt"), "x");
+  testing::TestMpi().Barrier();
   std::string dest = dir.Join("file.txt/out");
-  OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kOverwrite);
+  OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kOverwrite);
   WritableFile* part = c.NewPart("jsonl.gz");
   RecordWriter w(part, OutputFormat::kJsonlGz);
   EXPECT_TRUE(w.WriteJson("{}").ok()) << "buffered";
@@ -268,18 +271,18 @@ TEST(CommitTest, BadManifestMembersFailTheCommit) {
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   for (const char* bad : {"\"job\":", "\"files\":[]"}) {
-    OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kOverwrite);
+    OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kOverwrite);
     WritePart(c, 1);
     Status s = c.Commit(true, bad);
     EXPECT_FALSE(s.ok()) << bad;
-    if (g_mpi->is_root()) {
+    if (testing::TestMpi().is_root()) {
       EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
     }
-    g_mpi->Barrier();
-    if (g_mpi->is_root()) {
+    testing::TestMpi().Barrier();
+    if (testing::TestMpi().is_root()) {
       EXPECT_EQ(AllNames(dest), std::vector<std::string>{}) << bad;
     }
-    g_mpi->Barrier();
+    testing::TestMpi().Barrier();
   }
 }
 
@@ -317,14 +320,14 @@ TEST(CommitTest, FailingToWriteTheManifestTakesThePartsBack) {
   SharedDir dir;
   NoManifestFs fs;
   std::string dest = dir.Join("out");
-  OutputCommitter c(*g_mpi, fs, dest, WriteMode::kError);
+  OutputCommitter c(testing::TestMpi(), fs, dest, WriteMode::kError);
   WritePart(c, 3);
   Status s = c.Commit(true, "\"job\":\"x\"");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("_SUCCESS: no space left on device"), std::string::npos)
       << s.ToString();
-  g_mpi->Barrier();
-  if (g_mpi->is_root()) {
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
     std::vector<FileInfo> visible;
     Status l = fs.List(dest, nullptr, &visible);
     EXPECT_TRUE(l.ok()) << l.ToString();
@@ -336,24 +339,12 @@ TEST(CommitTest, NoPartsStillWritesAManifest) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("empty-out");
-  OutputCommitter c(*g_mpi, *fs, dest, WriteMode::kError);
+  OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
   ASSERT_TRUE(c.Commit(true, "\"job\":\"nothing\"").ok());
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     EXPECT_EQ(ReadFile(dest + "/_SUCCESS"), "{\"job\":\"nothing\",\"files\":[]}\n");
   }
 }
 
 }  // namespace
 }  // namespace rankflow
-
-int main(int argc, char** argv) {
-  rankflow::MpiContext mpi(&argc, &argv);
-  rankflow::g_mpi = &mpi;
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!mpi.is_root()) {
-    delete ::testing::UnitTest::GetInstance()->listeners().Release(
-        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  return mpi.AllOk(rc == 0) ? 0 : 1;
-}

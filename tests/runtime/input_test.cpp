@@ -12,12 +12,11 @@
 #include <thread>
 
 #include "runtime/line_reader.h"
+#include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
 namespace {
-
-MpiContext* g_mpi = nullptr;
 
 using testing::WriteFile;
 
@@ -25,13 +24,13 @@ using testing::WriteFile;
 class SharedDir {
  public:
   SharedDir() {
-    if (g_mpi->is_root()) {
+    if (testing::TestMpi().is_root()) {
       dir_ = std::make_unique<testing::TempDir>();
       path_ = dir_->path();
     }
-    g_mpi->Broadcast(&path_);
+    testing::TestMpi().Broadcast(&path_);
   }
-  ~SharedDir() { g_mpi->Barrier(); }  // nobody still reads when rank 0 removes it
+  ~SharedDir() { testing::TestMpi().Barrier(); }  // nobody still reads when rank 0 removes it
   std::string Join(const std::string& name) const { return path_ + "/" + name; }
   const std::string& path() const { return path_; }
 
@@ -48,7 +47,7 @@ std::string Describe(const std::vector<FileInfo>& files) {
 
 TEST(InputTest, EveryRankGetsTheSameSortedListing) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("2021/01"));
     WriteFile(dir.Join("b.jsonl.gz"), "xx");
     WriteFile(dir.Join("a.jsonl"), "xxxx");
@@ -56,37 +55,37 @@ TEST(InputTest, EveryRankGetsTheSameSortedListing) {
     WriteFile(dir.Join("notes.txt"), "x");
     WriteFile(dir.Join("_SUCCESS"), "{}");
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   auto fs = NewLocalFileSystem();
   std::vector<FileInfo> files;
-  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "\\.jsonl(\\.gz)?$", &files).ok());
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.path(), "\\.jsonl(\\.gz)?$", &files).ok());
   EXPECT_EQ(Describe(files), dir.Join("2021/01/c.jsonl") + "=1;" + dir.Join("a.jsonl") + "=4;" +
                                  dir.Join("b.jsonl.gz") + "=2;");
-  auto all = g_mpi->AllGather(Describe(files));
+  auto all = testing::TestMpi().AllGather(Describe(files));
   for (const auto& d : all) EXPECT_EQ(d, all[0]);
 
-  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.path(), "", &files).ok());
   EXPECT_EQ(files.size(), 4u);
 }
 
 TEST(InputTest, ManyFilesSurviveTheCompactBroadcast) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     for (int i = 0; i < 300; ++i) {
       WriteFile(dir.Join("part-" + std::to_string(100000 + i * 7) + ".jsonl"), std::string(i, 'x'));
     }
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   auto fs = NewLocalFileSystem();
   std::vector<FileInfo> files;
-  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.path(), "", &files).ok());
   ASSERT_EQ(files.size(), 300u);
   EXPECT_TRUE(std::is_sorted(files.begin(), files.end(),
                              [](const FileInfo& a, const FileInfo& b) { return a.path < b.path; }));
   EXPECT_EQ(files[0].path, dir.Join("part-100000.jsonl"));
   EXPECT_EQ(files[0].size, 0u);
   EXPECT_EQ(files[299].size, 299u);
-  auto all = g_mpi->AllGather(Describe(files));
+  auto all = testing::TestMpi().AllGather(Describe(files));
   for (const auto& d : all) EXPECT_EQ(d, all[0]);
 }
 
@@ -94,14 +93,14 @@ TEST(InputTest, MissingSourceAndBadRegexFailOnEveryRank) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   std::vector<FileInfo> files;
-  Status s = ListInputs(*g_mpi, *fs, dir.Join("missing/folder"), "", &files);
+  Status s = ListInputs(testing::TestMpi(), *fs, dir.Join("missing/folder"), "", &files);
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(s.message(), dir.Join("missing/folder") + ": no such file or directory");
-  s = ListInputs(*g_mpi, *fs, dir.path(), "([", &files);
+  s = ListInputs(testing::TestMpi(), *fs, dir.path(), "([", &files);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("(["), std::string::npos) << s.message();
   // An empty folder is an empty list, not an error.
-  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.path(), "", &files).ok());
   EXPECT_TRUE(files.empty());
 }
 
@@ -157,14 +156,14 @@ constexpr const char* kModes[] = {"window", "messages"};
 // Every rank claims until nothing is left; rank 0 is slow, so the others must steal from it.
 // The union of what was processed must be the plan, each unit exactly once.
 void ClaimAll(const InputPlan& plan, int slow_ms, std::vector<size_t>* mine) {
-  UnitClaimer claimer(*g_mpi, plan);
+  UnitClaimer claimer(testing::TestMpi(), plan);
   while (std::optional<InputUnit> u = claimer.Next()) {
     size_t index = 0;
     while (plan.units[index].file_index != u->file_index || plan.units[index].begin != u->begin) {
       ++index;
     }
     mine->push_back(index);
-    if (g_mpi->is_root() && slow_ms > 0) {
+    if (testing::TestMpi().is_root() && slow_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms));
     }
   }
@@ -210,14 +209,14 @@ TEST(InputTest, UnitsOfARankThatStopsEarlyAreTakenByTheOthers) {
     ClaimerMode scoped(mode);
     std::vector<size_t> mine;
     {
-      UnitClaimer claimer(*g_mpi, plan);
-      bool stop_early = g_mpi->is_root() && g_mpi->size() > 1;
+      UnitClaimer claimer(testing::TestMpi(), plan);
+      bool stop_early = testing::TestMpi().is_root() && testing::TestMpi().size() > 1;
       while (std::optional<InputUnit> u = claimer.Next()) {
         mine.push_back(u->file_index);
         if (stop_early) break;
       }
     }
-    auto all = g_mpi->AllGather(Join(mine));
+    auto all = testing::TestMpi().AllGather(Join(mine));
     std::vector<size_t> union_of_all;
     for (const auto& s : all) {
       auto v = Parse(s);
@@ -231,10 +230,10 @@ TEST(InputTest, UnitsOfARankThatStopsEarlyAreTakenByTheOthers) {
 }
 
 void ExpectExactlyOnce(const InputPlan& plan) {
-  for (int slow_ms : {0, g_mpi->size() > 1 ? 20 : 0}) {
+  for (int slow_ms : {0, testing::TestMpi().size() > 1 ? 20 : 0}) {
     std::vector<size_t> mine;
     ClaimAll(plan, slow_ms, &mine);
-    auto all = g_mpi->AllGather(Join(mine));
+    auto all = testing::TestMpi().AllGather(Join(mine));
     std::vector<size_t> union_of_all;
     for (const auto& s : all) {
       auto v = Parse(s);
@@ -244,8 +243,8 @@ void ExpectExactlyOnce(const InputPlan& plan) {
     std::vector<size_t> expected(plan.units.size());
     for (size_t i = 0; i < expected.size(); ++i) expected[i] = i;
     EXPECT_EQ(union_of_all, expected) << "slow_ms " << slow_ms;
-    if (slow_ms > 0 && g_mpi->size() > 1) {
-      auto dealt = DealUnits(plan, g_mpi->size());
+    if (slow_ms > 0 && testing::TestMpi().size() > 1) {
+      auto dealt = DealUnits(plan, testing::TestMpi().size());
       size_t rank0_did = Parse(all[0]).size();
       EXPECT_LT(rank0_did, dealt[0].size())
           << "the others should have taken some of rank 0's units";
@@ -257,18 +256,18 @@ TEST(InputTest, OwnUnitsComeFirstLargestFirst) {
   std::vector<FileInfo> files;
   for (int i = 0; i < 8; ++i) files.push_back({"/f" + std::to_string(i) + ".gz", 10u + i});
   InputPlan plan = PlanUnits(files, 0);
-  auto dealt = DealUnits(plan, g_mpi->size());
+  auto dealt = DealUnits(plan, testing::TestMpi().size());
   for (const char* mode : kModes) {
     SCOPED_TRACE(mode);
     ClaimerMode scoped(mode);
-    UnitClaimer claimer(*g_mpi, plan);
+    UnitClaimer claimer(testing::TestMpi(), plan);
     // Before anyone can steal (barrier below), each rank's first claim is its largest own unit.
     std::optional<InputUnit> first = claimer.Next();
     EXPECT_TRUE(first.has_value());
     if (first) {
-      EXPECT_EQ(first->file_index, dealt[g_mpi->rank()][0]);
+      EXPECT_EQ(first->file_index, dealt[testing::TestMpi().rank()][0]);
     }
-    g_mpi->Barrier();
+    testing::TestMpi().Barrier();
     while (claimer.Next()) {
     }
   }
@@ -278,7 +277,7 @@ TEST(InputTest, EmptyPlanHasNothingToClaim) {
   InputPlan plan = PlanUnits({}, 100);
   for (const char* mode : kModes) {
     ClaimerMode scoped(mode);
-    UnitClaimer claimer(*g_mpi, plan);
+    UnitClaimer claimer(testing::TestMpi(), plan);
     EXPECT_FALSE(claimer.Next().has_value()) << mode;
   }
 }
@@ -287,7 +286,7 @@ TEST(InputTest, EmptyPlanHasNothingToClaim) {
 // ranks together are the files' lines, each once.
 TEST(InputTest, ListPlanClaimReadGivesEveryLineOnce) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     for (int f = 0; f < 5; ++f) {
       std::string text;
       for (int i = 0; i < 400; ++i) {
@@ -300,14 +299,14 @@ TEST(InputTest, ListPlanClaimReadGivesEveryLineOnce) {
       }
     }
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   auto fs = NewLocalFileSystem();
   std::vector<FileInfo> files;
-  ASSERT_TRUE(ListInputs(*g_mpi, *fs, dir.path(), "", &files).ok());
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.path(), "", &files).ok());
   InputPlan plan = PlanUnits(files, 1000);
   std::vector<std::string> lines;
   {
-    UnitClaimer claimer(*g_mpi, plan);
+    UnitClaimer claimer(testing::TestMpi(), plan);
     while (std::optional<InputUnit> u = claimer.Next()) {
       std::unique_ptr<LineReader> reader;
       ASSERT_TRUE(LineReader::Open(*fs, plan.files[u->file_index], *u, &reader).ok());
@@ -318,8 +317,8 @@ TEST(InputTest, ListPlanClaimReadGivesEveryLineOnce) {
   }
   std::string joined;
   for (const auto& l : lines) joined += l + "\n";
-  auto all = g_mpi->GatherToRoot(joined);
-  if (g_mpi->is_root()) {
+  auto all = testing::TestMpi().GatherToRoot(joined);
+  if (testing::TestMpi().is_root()) {
     std::multiset<std::string> got;
     for (const auto& s : all) {
       for (const auto& l : testing::SplitLines(s)) got.insert(l);
@@ -333,15 +332,3 @@ TEST(InputTest, ListPlanClaimReadGivesEveryLineOnce) {
 
 }  // namespace
 }  // namespace rankflow
-
-int main(int argc, char** argv) {
-  rankflow::MpiContext mpi(&argc, &argv);
-  rankflow::g_mpi = &mpi;
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!mpi.is_root()) {
-    delete ::testing::UnitTest::GetInstance()->listeners().Release(
-        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  return mpi.AllOk(rc == 0) ? 0 : 1;
-}

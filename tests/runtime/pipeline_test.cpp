@@ -8,22 +8,21 @@
 #include <map>
 #include <set>
 
+#include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
 namespace {
 
-MpiContext* g_mpi = nullptr;
-
 // A folder made by rank 0 and shared with every rank (same machine).
 class SharedDir {
  public:
   SharedDir() {
-    if (g_mpi->is_root()) dir_ = std::make_unique<testing::TempDir>();
-    path_ = g_mpi->is_root() ? dir_->path() : "";
-    g_mpi->Broadcast(&path_);
+    if (testing::TestMpi().is_root()) dir_ = std::make_unique<testing::TempDir>();
+    path_ = testing::TestMpi().is_root() ? dir_->path() : "";
+    testing::TestMpi().Broadcast(&path_);
   }
-  ~SharedDir() { g_mpi->Barrier(); }
+  ~SharedDir() { testing::TestMpi().Barrier(); }
   std::string Join(const std::string& name) const { return path_ + "/" + name; }
   const std::string& path() const { return path_; }
 
@@ -46,15 +45,15 @@ struct Seen {
 // Runs a map phase that records every line; returns the union over ranks on every rank.
 Status RunCollect(const MapPhaseOptions& options, Seen* seen, const LineFn& extra = nullptr) {
   auto fs = NewLocalFileSystem();
-  Progress progress("test", false, g_mpi->size());
-  MapPhase map(*g_mpi, *fs, &seen->metrics, &progress);
+  Progress progress("test", false, testing::TestMpi().size());
+  MapPhase map(testing::TestMpi(), *fs, &seen->metrics, &progress);
   RF_RETURN_IF_ERROR(map.Plan(options));
   std::string mine;
   Status s = map.Run([&](std::string_view line, LineContext& ctx) {
     mine.append(line).push_back('\n');
     if (extra) extra(line, ctx);
   });
-  for (const std::string& part : g_mpi->AllGather(mine)) {
+  for (const std::string& part : testing::TestMpi().AllGather(mine)) {
     for (const std::string& l : testing::SplitLines(part)) {
       if (!l.empty()) seen->lines.insert(l);
     }
@@ -64,13 +63,13 @@ Status RunCollect(const MapPhaseOptions& options, Seen* seen, const LineFn& extr
 
 TEST(MapPhaseTest, EveryLineOnceWithGzipAndSplitPlainFiles) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     testing::WriteGzipFile(dir.Join("a.jsonl.gz"), Lines(0, 1000));
     testing::WriteFile(dir.Join("b.jsonl"), Lines(1000, 5000));  // ~45 kB: split in 1 kB ranges
     testing::WriteFile(dir.Join("c.jsonl"), Lines(5000, 5003));
     testing::WriteFile(dir.Join("_SUCCESS"), "not an input");
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   MapPhaseOptions o;
   o.src = dir.path();
   o.split_bytes = 1024;
@@ -82,8 +81,8 @@ TEST(MapPhaseTest, EveryLineOnceWithGzipAndSplitPlainFiles) {
   }
   EXPECT_EQ(seen.lines, want);
   std::vector<int64_t> sums =
-      g_mpi->AllSum({seen.metrics.Get("records_in"), seen.metrics.Get("files_in"),
-                     seen.metrics.Get("units_in"), seen.metrics.Get("bytes_in")});
+      testing::TestMpi().AllSum({seen.metrics.Get("records_in"), seen.metrics.Get("files_in"),
+                                 seen.metrics.Get("units_in"), seen.metrics.Get("bytes_in")});
   EXPECT_EQ(sums[0], 5003);
   EXPECT_EQ(sums[1], 3);
   EXPECT_GT(sums[2], 40);
@@ -92,11 +91,11 @@ TEST(MapPhaseTest, EveryLineOnceWithGzipAndSplitPlainFiles) {
 
 TEST(MapPhaseTest, RegexSelectsFilesAndEmptyListIsAnError) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     testing::WriteFile(dir.Join("keep.jsonl"), Lines(0, 10));
     testing::WriteFile(dir.Join("skip.txt"), Lines(10, 20));
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   MapPhaseOptions o;
   o.src = dir.path();
   o.name_regex = "\\.jsonl$";
@@ -105,7 +104,7 @@ TEST(MapPhaseTest, RegexSelectsFilesAndEmptyListIsAnError) {
   EXPECT_EQ(seen.lines.size(), 10u);
   auto fs = NewLocalFileSystem();
   Metrics m;
-  MapPhase map(*g_mpi, *fs, &m, nullptr);
+  MapPhase map(testing::TestMpi(), *fs, &m, nullptr);
   o.name_regex = "\\.csv$";
   Status s = map.Plan(o);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
@@ -117,16 +116,17 @@ TEST(MapPhaseTest, RegexSelectsFilesAndEmptyListIsAnError) {
 
 TEST(MapPhaseTest, BadLinesAreCountedAndSampled) {
   SharedDir dir;
-  if (g_mpi->is_root()) testing::WriteFile(dir.Join("x.jsonl"), "ok\nbad one\nok\nbad two\n");
-  g_mpi->Barrier();
+  if (testing::TestMpi().is_root())
+    testing::WriteFile(dir.Join("x.jsonl"), "ok\nbad one\nok\nbad two\n");
+  testing::TestMpi().Barrier();
   MapPhaseOptions o;
   o.src = dir.path();
   Seen seen;
   ASSERT_TRUE(RunCollect(o, &seen, [](std::string_view line, LineContext& ctx) {
                 if (line.rfind("bad", 0) == 0) ctx.BadLine("invalid_json");
               }).ok());
-  seen.metrics.MergeToRoot(*g_mpi);
-  if (g_mpi->is_root()) {
+  seen.metrics.MergeToRoot(testing::TestMpi());
+  if (testing::TestMpi().is_root()) {
     EXPECT_EQ(seen.metrics.Get("bad_lines.invalid_json"), 2);
     const auto& samples = seen.metrics.samples().at("invalid_json");
     ASSERT_EQ(samples.size(), 2u);
@@ -136,12 +136,12 @@ TEST(MapPhaseTest, BadLinesAreCountedAndSampled) {
 
 TEST(MapPhaseTest, StrictFailsEveryRankWithTheSameMessage) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     for (int f = 0; f < 6; ++f)
       testing::WriteFile(dir.Join("f" + std::to_string(f) + ".jsonl"), Lines(0, 50));
     testing::WriteFile(dir.Join("z.jsonl"), "fine\nbroken\n");
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   MapPhaseOptions o;
   o.src = dir.path();
   o.strict = true;
@@ -155,13 +155,13 @@ TEST(MapPhaseTest, StrictFailsEveryRankWithTheSameMessage) {
 
 TEST(MapPhaseTest, CorruptGzipFailsEveryRankNamingTheFile) {
   SharedDir dir;
-  if (g_mpi->is_root()) {
+  if (testing::TestMpi().is_root()) {
     for (int f = 0; f < 5; ++f)
       testing::WriteGzipFile(dir.Join("g" + std::to_string(f) + ".jsonl.gz"), Lines(0, 2000));
     std::string whole = testing::ReadFile(dir.Join("g0.jsonl.gz"));
     testing::WriteFile(dir.Join("g0.jsonl.gz"), whole.substr(0, whole.size() - 30));
   }
-  g_mpi->Barrier();
+  testing::TestMpi().Barrier();
   MapPhaseOptions o;
   o.src = dir.path();
   Seen seen;
@@ -170,17 +170,17 @@ TEST(MapPhaseTest, CorruptGzipFailsEveryRankNamingTheFile) {
   EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.message();
   EXPECT_EQ(s.message().rfind(dir.Join("g0.jsonl.gz") + ":", 0), 0u) << s.message();
   // Every rank returned the same status.
-  std::vector<std::string> all = g_mpi->AllGather(s.message());
+  std::vector<std::string> all = testing::TestMpi().AllGather(s.message());
   for (const std::string& m : all) EXPECT_EQ(m, s.message());
 }
 
 TEST(MapPhaseTest, AdaptersFilterMapAndFlatMap) {
   SharedDir dir;
-  if (g_mpi->is_root()) testing::WriteFile(dir.Join("n.jsonl"), "1\n2\n3\n4\nx\n");
-  g_mpi->Barrier();
+  if (testing::TestMpi().is_root()) testing::WriteFile(dir.Join("n.jsonl"), "1\n2\n3\n4\nx\n");
+  testing::TestMpi().Barrier();
   auto fs = NewLocalFileSystem();
   Metrics m;
-  MapPhase map(*g_mpi, *fs, &m, nullptr);
+  MapPhase map(testing::TestMpi(), *fs, &m, nullptr);
   MapPhaseOptions o;
   o.src = dir.path();
   ASSERT_TRUE(map.Plan(o).ok());
@@ -207,32 +207,22 @@ TEST(MapPhaseTest, AdaptersFilterMapAndFlatMap) {
                    split(line, ctx);
                  })
                   .ok());
-  std::vector<int64_t> totals = g_mpi->AllSum({sum, pieces, m.Get("bad_lines.not_a_number")});
+  std::vector<int64_t> totals =
+      testing::TestMpi().AllSum({sum, pieces, m.Get("bad_lines.not_a_number")});
   EXPECT_EQ(totals[0], 6);
   EXPECT_EQ(totals[1], 5);
   EXPECT_EQ(totals[2], 1);
 }
 
 TEST(AgreeOnStatusTest, LowestFailingRankWins) {
-  Status local =
-      g_mpi->rank() == g_mpi->size() - 1 ? Status::NotFound("rank-specific failure") : Status::OK();
-  Status s = AgreeOnStatus(*g_mpi, local);
+  Status local = testing::TestMpi().rank() == testing::TestMpi().size() - 1
+                     ? Status::NotFound("rank-specific failure")
+                     : Status::OK();
+  Status s = AgreeOnStatus(testing::TestMpi(), local);
   EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_EQ(s.message(), "rank-specific failure");
-  EXPECT_TRUE(AgreeOnStatus(*g_mpi, Status::OK()).ok());
+  EXPECT_TRUE(AgreeOnStatus(testing::TestMpi(), Status::OK()).ok());
 }
 
 }  // namespace
 }  // namespace rankflow
-
-int main(int argc, char** argv) {
-  rankflow::MpiContext mpi(&argc, &argv);
-  rankflow::g_mpi = &mpi;
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!mpi.is_root()) {
-    delete ::testing::UnitTest::GetInstance()->listeners().Release(
-        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  return mpi.AllOk(rc == 0) ? 0 : 1;
-}

@@ -9,12 +9,11 @@
 #include <set>
 
 #include "runtime/metrics.h"
+#include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
 namespace {
-
-MpiContext* g_mpi = nullptr;
 
 // The pairs rank `rank` adds: skewed keys (a few hot ones, many rare ones) with counts.
 std::vector<std::pair<std::string, uint64_t>> InputsOfRank(int rank, int n) {
@@ -40,8 +39,8 @@ std::map<std::string, uint64_t> Reference(int size, int n) {
 // Runs one shuffle and returns, on every rank, the union of all ranks' ForEach output; checks
 // that each rank saw its keys in order and that no key appears on two ranks.
 std::map<std::string, uint64_t> RunShuffle(ShuffleOptions options, int n, ShuffleStats* stats) {
-  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
-  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), n)) {
+  HashShuffle shuffle(testing::TestMpi(), options, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(testing::TestMpi().rank(), n)) {
     EXPECT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
   }
   Status s = shuffle.Exchange();
@@ -62,7 +61,7 @@ std::map<std::string, uint64_t> RunShuffle(ShuffleOptions options, int n, Shuffl
                   .ok());
   *stats = shuffle.stats();
   std::map<std::string, uint64_t> all;
-  for (const std::string& part : g_mpi->AllGather(mine)) {
+  for (const std::string& part : testing::TestMpi().AllGather(mine)) {
     for (const std::string& line : testing::SplitLines(part)) {
       size_t eq = line.rfind('=');
       bool inserted = all.emplace(line.substr(0, eq), std::stoull(line.substr(eq + 1))).second;
@@ -75,7 +74,7 @@ std::map<std::string, uint64_t> RunShuffle(ShuffleOptions options, int n, Shuffl
 TEST(HashShuffleTest, InMemoryEqualsReference) {
   ShuffleStats stats;
   auto got = RunShuffle(ShuffleOptions{}, 20000, &stats);
-  EXPECT_EQ(got, Reference(g_mpi->size(), 20000));
+  EXPECT_EQ(got, Reference(testing::TestMpi().size(), 20000));
   EXPECT_EQ(stats.spilled_runs, 0u);
   EXPECT_EQ(stats.pairs_added, 20000u);
   EXPECT_LT(stats.pairs_sent, stats.pairs_added);  // map-side combine happened
@@ -86,7 +85,7 @@ TEST(HashShuffleTest, SpillingBothSidesEqualsReference) {
   options.memory_bytes = 16 << 10;  // a few dozen entries per table
   ShuffleStats stats;
   auto got = RunShuffle(options, 20000, &stats);
-  EXPECT_EQ(got, Reference(g_mpi->size(), 20000));
+  EXPECT_EQ(got, Reference(testing::TestMpi().size(), 20000));
   EXPECT_GT(stats.spilled_runs, 64u);  // more runs than one merge pass takes
   EXPECT_GT(stats.spilled_bytes, 0u);
 }
@@ -96,7 +95,7 @@ TEST(HashShuffleTest, ManyTinyRoundsEqualReference) {
   options.round_bytes = 1;  // one record per destination per round
   ShuffleStats stats;
   auto got = RunShuffle(options, 3000, &stats);
-  EXPECT_EQ(got, Reference(g_mpi->size(), 3000));
+  EXPECT_EQ(got, Reference(testing::TestMpi().size(), 3000));
   EXPECT_GT(stats.rounds, 100u);
 }
 
@@ -105,18 +104,18 @@ TEST(HashShuffleTest, SpillAndTinyRoundsTogether) {
   options.memory_bytes = 4 << 10;
   options.round_bytes = 100;
   ShuffleStats stats;
-  EXPECT_EQ(RunShuffle(options, 5000, &stats), Reference(g_mpi->size(), 5000));
+  EXPECT_EQ(RunShuffle(options, 5000, &stats), Reference(testing::TestMpi().size(), 5000));
   EXPECT_GT(stats.spilled_runs, 0u);
   EXPECT_GT(stats.rounds, 10u);
 }
 
 TEST(HashShuffleTest, RangePartitionerGivesGlobalOrder) {
   ShuffleOptions options;
-  const int size = g_mpi->size();
+  const int size = testing::TestMpi().size();
   // Keys "key<digits>": split on the first digit.
   options.partitioner = [size](std::string_view key) { return (key[3] - '0') * size / 10; };
-  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
-  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), 5000))
+  HashShuffle shuffle(testing::TestMpi(), options, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(testing::TestMpi().rank(), 5000))
     ASSERT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
   ASSERT_TRUE(shuffle.Exchange().ok());
   std::string mine;
@@ -127,7 +126,7 @@ TEST(HashShuffleTest, RangePartitionerGivesGlobalOrder) {
                   })
                   .ok());
   std::vector<std::string> keys;
-  for (const std::string& part : g_mpi->AllGather(mine)) {
+  for (const std::string& part : testing::TestMpi().AllGather(mine)) {
     for (const std::string& k : testing::SplitLines(part)) keys.push_back(k);
   }
   EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end()));
@@ -143,17 +142,17 @@ TEST(HashShuffleTest, CombineThatChangesValueSizes) {
   for (uint64_t memory : {uint64_t{256} << 20, uint64_t{8} << 10}) {
     ShuffleOptions options;
     options.memory_bytes = memory;
-    HashShuffle shuffle(*g_mpi, options, [](std::string* acc, std::string_view v) {
+    HashShuffle shuffle(testing::TestMpi(), options, [](std::string* acc, std::string_view v) {
       if (v > *acc) acc->assign(v);
     });
     std::map<std::string, std::string> ref;
-    for (int r = 0; r < g_mpi->size(); ++r) {
+    for (int r = 0; r < testing::TestMpi().size(); ++r) {
       for (int i = 0; i < 4000; ++i) {
         std::string k = "k" + std::to_string(i % 700);
         std::string v = value_of(r, i);
         auto [it, fresh] = ref.emplace(k, v);
         if (!fresh && v > it->second) it->second = v;
-        if (r == g_mpi->rank()) {
+        if (r == testing::TestMpi().rank()) {
           ASSERT_TRUE(shuffle.Add(k, v).ok());
         }
       }
@@ -167,7 +166,7 @@ TEST(HashShuffleTest, CombineThatChangesValueSizes) {
                     })
                     .ok());
     std::map<std::string, std::string> got;
-    for (const std::string& part : g_mpi->AllGather(mine)) {
+    for (const std::string& part : testing::TestMpi().AllGather(mine)) {
       for (const std::string& line : testing::SplitLines(part)) {
         if (line.empty()) continue;
         size_t eq = line.find('=');
@@ -181,10 +180,10 @@ TEST(HashShuffleTest, CombineThatChangesValueSizes) {
 TEST(HashShuffleTest, OneFailingRankStopsEveryRank) {
   ShuffleOptions options;
   options.round_bytes = 16;
-  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
-  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), 500))
+  HashShuffle shuffle(testing::TestMpi(), options, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(testing::TestMpi().rank(), 500))
     ASSERT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
-  bool local_ok = g_mpi->rank() != g_mpi->size() - 1;
+  bool local_ok = testing::TestMpi().rank() != testing::TestMpi().size() - 1;
   Status s = shuffle.Exchange(local_ok);
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(s.code(), StatusCode::kAborted);
@@ -194,14 +193,14 @@ TEST(HashShuffleTest, OneFailingRankStopsEveryRank) {
 TEST(HashShuffleTest, UnwritableSpillDirIsAnErrorAgreedByAll) {
   ShuffleOptions options;
   options.memory_bytes = 1 << 10;
-  if (g_mpi->rank() == 0) options.spill_dir = "/nonexistent/rankflow-spill";
-  HashShuffle shuffle(*g_mpi, options, CombineSumU64);
+  if (testing::TestMpi().rank() == 0) options.spill_dir = "/nonexistent/rankflow-spill";
+  HashShuffle shuffle(testing::TestMpi(), options, CombineSumU64);
   Status add;
-  for (const auto& [k, v] : InputsOfRank(g_mpi->rank(), 2000)) {
+  for (const auto& [k, v] : InputsOfRank(testing::TestMpi().rank(), 2000)) {
     add = shuffle.Add(k, EncodeU64(v));
     if (!add.ok()) break;
   }
-  if (g_mpi->rank() == 0) {
+  if (testing::TestMpi().rank() == 0) {
     EXPECT_EQ(add.code(), StatusCode::kIOError);
     EXPECT_NE(add.message().find("/nonexistent/rankflow-spill"), std::string::npos);
   }
@@ -210,7 +209,7 @@ TEST(HashShuffleTest, UnwritableSpillDirIsAnErrorAgreedByAll) {
 }
 
 TEST(HashShuffleTest, EmptyShuffle) {
-  HashShuffle shuffle(*g_mpi, ShuffleOptions{}, CombineSumU64);
+  HashShuffle shuffle(testing::TestMpi(), ShuffleOptions{}, CombineSumU64);
   ASSERT_TRUE(shuffle.Exchange().ok());
   int calls = 0;
   ASSERT_TRUE(shuffle
@@ -225,30 +224,18 @@ TEST(HashShuffleTest, EmptyShuffle) {
 
 TEST(MetricsMpiTest, MergeToRootSumsEveryRank) {
   Metrics m(2);
-  m.Add("records_in", g_mpi->rank() + 1);
-  m.BadLine("invalid_json", "f" + std::to_string(g_mpi->rank()), 1, "x");
-  m.MergeToRoot(*g_mpi);
-  const int size = g_mpi->size();
-  if (g_mpi->is_root()) {
+  m.Add("records_in", testing::TestMpi().rank() + 1);
+  m.BadLine("invalid_json", "f" + std::to_string(testing::TestMpi().rank()), 1, "x");
+  m.MergeToRoot(testing::TestMpi());
+  const int size = testing::TestMpi().size();
+  if (testing::TestMpi().is_root()) {
     EXPECT_EQ(m.Get("records_in"), size * (size + 1) / 2);
     EXPECT_EQ(m.Get("bad_lines.invalid_json"), size);
     EXPECT_EQ(m.samples().at("invalid_json").size(), static_cast<size_t>(std::min(size, 2)));
   } else {
-    EXPECT_EQ(m.Get("records_in"), g_mpi->rank() + 1);
+    EXPECT_EQ(m.Get("records_in"), testing::TestMpi().rank() + 1);
   }
 }
 
 }  // namespace
 }  // namespace rankflow
-
-int main(int argc, char** argv) {
-  rankflow::MpiContext mpi(&argc, &argv);
-  rankflow::g_mpi = &mpi;
-  ::testing::InitGoogleTest(&argc, argv);
-  if (!mpi.is_root()) {
-    delete ::testing::UnitTest::GetInstance()->listeners().Release(
-        ::testing::UnitTest::GetInstance()->listeners().default_result_printer());
-  }
-  int rc = RUN_ALL_TESTS();
-  return mpi.AllOk(rc == 0) ? 0 : 1;
-}
