@@ -10,6 +10,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "provision/cluster.h"
@@ -186,6 +187,14 @@ int Get(const Args& a) {
 }
 
 int Main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == "--help" || arg == "-h" || arg == "help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
   auto args = ParseArgs(argc, argv);
   if (!args.ok()) {
     if (!args.status().message().empty())
