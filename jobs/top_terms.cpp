@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory>
 
 #include "jobs/top_terms_text.h"
+#include "operators/terms.h"
+#include "operators/tokenizer.h"
+#include "operators/tweet_parser.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
 #include "runtime/writer.h"
@@ -43,19 +48,60 @@ bool ReadHashtags(od::value entities, std::vector<std::string_view>* tags) {
   return true;
 }
 
-// Sort key of the ordering shuffle: (2^64-1 - count) big-endian, then the term.
-std::string OrderKey(uint64_t count, std::string_view term) {
-  std::string key(8, '\0');
+// Sort key of the ordering shuffle: the bucket prefix (0 or 8 bytes), (2^64-1 - count)
+// big-endian, then the term.
+std::string OrderKey(std::string_view prefix, uint64_t count, std::string_view term) {
+  std::string key(prefix);
+  key.resize(prefix.size() + 8);
   uint64_t inv = ~count;
-  for (int i = 0; i < 8; ++i) key[i] = static_cast<char>((inv >> (8 * (7 - i))) & 0xff);
+  for (size_t i = 0; i < 8; ++i) {
+    key[prefix.size() + i] = static_cast<char>((inv >> (8 * (7 - i))) & 0xff);
+  }
   key.append(term);
   return key;
 }
 
-uint64_t OrderKeyCount(std::string_view key) {
+uint64_t OrderKeyCount(std::string_view key, size_t prefix) {
   uint64_t inv = 0;
-  for (int i = 0; i < 8; ++i) inv = (inv << 8) | static_cast<unsigned char>(key[i]);
+  for (size_t i = 0; i < 8; ++i) inv = (inv << 8) | static_cast<unsigned char>(key[prefix + i]);
   return ~inv;
+}
+
+// Bucket start as 8 bytes big-endian, biased so that byte order is time order.
+std::string BucketPrefix(int64_t bucket_ms) {
+  std::string k(8, '\0');
+  uint64_t b = static_cast<uint64_t>(bucket_ms) ^ (uint64_t{1} << 63);
+  for (int i = 7; i >= 0; --i, b >>= 8) k[static_cast<size_t>(i)] = static_cast<char>(b & 0xff);
+  return k;
+}
+
+int64_t DecodeBucketPrefix(std::string_view k) {
+  uint64_t b = 0;
+  for (size_t i = 0; i < 8; ++i) b = (b << 8) | static_cast<unsigned char>(k[i]);
+  return static_cast<int64_t>(b ^ (uint64_t{1} << 63));
+}
+
+// What the job counts, from the flags.
+struct TermSpec {
+  TweetTermKind kind = TweetTermKind::kHashtags;
+  bool bucketed = false;
+  TimeBucket bucket = TimeBucket::kHour;
+  size_t prefix() const { return bucketed ? 8 : 0; }
+};
+
+// Length-prefixed fields for the gather of the top rows.
+void AppendField(std::string* out, std::string_view field) {
+  out->append(EncodeU64(field.size()));
+  out->append(field);
+}
+
+bool NextField(std::string_view* in, std::string_view* field) {
+  if (in->size() < 8) return false;
+  uint64_t n = DecodeU64(in->substr(0, 8));
+  if (in->size() < 8 + n) return false;
+  *field = in->substr(8, n);
+  in->remove_prefix(8 + n);
+  return true;
 }
 
 // Deterministic reservoir sample of up to kSamplesPerRank keys.
@@ -112,7 +158,7 @@ struct PartWriters {
   std::vector<OutputFormat> formats;
 };
 
-Status OpenParts(JobContext& ctx, PartWriters* parts) {
+Status OpenParts(JobContext& ctx, bool bucketed, PartWriters* parts) {
   std::vector<OutputFormat> formats;
   if (ctx.flags().GetString("format").empty()) {
     formats = {OutputFormat::kCsv, OutputFormat::kJsonl};
@@ -121,25 +167,38 @@ Status OpenParts(JobContext& ctx, PartWriters* parts) {
     RF_RETURN_IF_ERROR(f.status());
     formats = {*f};
   }
+  std::vector<std::string> columns = {"term", "count"};
+  if (bucketed) columns.insert(columns.begin(), "bucket");
   for (OutputFormat format : formats) {
     WritableFile* file = ctx.output().NewPart(OutputFormatExtension(format));
     if (file == nullptr) return Status::IOError(ctx.dest() + ": cannot create an output part");
     parts->files.push_back(file);
     parts->formats.push_back(format);
-    parts->writers.push_back(
-        std::make_unique<RecordWriter>(file, format, std::vector<std::string>{"term", "count"}));
+    parts->writers.push_back(std::make_unique<RecordWriter>(file, format, columns));
   }
   return Status::OK();
 }
 
-Status WriteRow(PartWriters* parts, std::string_view term, uint64_t count, std::string* json) {
+// bucket is empty without --by.
+Status WriteRow(PartWriters* parts, std::string_view bucket, std::string_view term, uint64_t count,
+                std::string* json) {
   for (size_t i = 0; i < parts->writers.size(); ++i) {
     RecordWriter* w = parts->writers[i].get();
     if (parts->formats[i] == OutputFormat::kCsv) {
-      RF_RETURN_IF_ERROR(w->WriteCsvRow({std::string(term), std::to_string(count)}));
+      std::vector<std::string> row;
+      if (!bucket.empty()) row.emplace_back(bucket);
+      row.emplace_back(term);
+      row.push_back(std::to_string(count));
+      RF_RETURN_IF_ERROR(w->WriteCsvRow(row));
       continue;
     }
-    json->assign("{\"term\":");
+    json->assign("{");
+    if (!bucket.empty()) {
+      json->append("\"bucket\":");
+      AppendJsonString(json, bucket);
+      json->append(",");
+    }
+    json->append("\"term\":");
     AppendJsonString(json, term);
     json->append(",\"count\":" + std::to_string(count) + "}");
     RF_RETURN_IF_ERROR(w->WriteJson(*json));
@@ -147,25 +206,44 @@ Status WriteRow(PartWriters* parts, std::string_view term, uint64_t count, std::
   return Status::OK();
 }
 
-std::string FormatTop(const std::vector<std::string>& gathered, int64_t top, TermKind kind) {
-  std::vector<std::pair<std::string, std::string>> rows;
-  for (const std::string& part : gathered) {
-    size_t pos = 0;
-    while (pos < part.size() && static_cast<int64_t>(rows.size()) < top) {
-      size_t tab = part.find('\t', pos);
-      size_t nl = part.find('\n', tab);
-      rows.emplace_back(part.substr(pos, tab - pos), part.substr(tab + 1, nl - tab - 1));
-      pos = nl + 1;
+std::string Padded(const std::string& s, size_t width) {
+  return std::string(s.size() < width ? width - s.size() : 0, ' ') + s;
+}
+
+// gathered: per rank, (bucket, term, count) fields in output order. The first `top` rows of each
+// bucket in rank order are the bucket's top rows (the parts are globally ordered).
+std::string FormatTop(const std::vector<std::string>& gathered, int64_t top, const TermSpec& spec) {
+  struct Row {
+    std::string bucket, term, count;
+  };
+  std::vector<Row> rows;
+  std::map<std::string, int64_t> per_bucket;
+  for (std::string_view in : gathered) {
+    std::string_view bucket, term, count;
+    while (NextField(&in, &bucket) && NextField(&in, &term) && NextField(&in, &count)) {
+      int64_t& n = per_bucket[std::string(bucket)];
+      if (n >= top) continue;
+      ++n;
+      rows.push_back({std::string(bucket), std::string(term), std::string(count)});
     }
   }
-  std::string out = "top " + std::to_string(rows.size()) +
-                    (kind == TermKind::kHashtags ? " hashtags" : " words") + ":\n";
+  std::string out;
+  const std::string what = TweetTermKindName(spec.kind);
+  if (!spec.bucketed) {
+    out = "top " + std::to_string(rows.size()) + " " + what + ":\n";
+  } else {
+    out = "top " + std::to_string(top) + " " + what + " per " + TimeBucketName(spec.bucket) + " (" +
+          std::to_string(per_bucket.size()) + " buckets):\n";
+  }
+  int64_t rank = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::string rank = std::to_string(i + 1);
-    std::string count = rows[i].second;
-    out += std::string(rank.size() < 4 ? 4 - rank.size() : 0, ' ') + rank + "  " +
-           std::string(count.size() < 12 ? 12 - count.size() : 0, ' ') + count + "  " +
-           rows[i].first + "\n";
+    if (spec.bucketed && (i == 0 || rows[i].bucket != rows[i - 1].bucket)) {
+      out += rows[i].bucket + "\n";
+      rank = 0;
+    }
+    ++rank;
+    out += Padded(std::to_string(rank), 4) + "  " + Padded(rows[i].count, 12) + "  " +
+           rows[i].term + "\n";
   }
   return out;
 }
@@ -243,7 +321,7 @@ LineClass TermExtractor::Extract(std::string_view line,
   if (kind_ == TermKind::kHashtags) {
     for (std::string_view tag : has_extended_ ? extended_tags_ : tags_) {
       term_.clear();
-      AppendLowercaseUtf8(tag, &term_);
+      AppendLowercaseTerm(tag, &term_);
       if (!term_.empty()) fn(term_);
     }
     return c;
@@ -256,43 +334,140 @@ LineClass TermExtractor::Extract(std::string_view line,
 }
 
 void AddTopTermsFlags(FlagSet* flags) {
-  flags->AddString("what", "hashtags", "hashtags|words: what to count");
-  flags->AddInt("top", 20, "how many of the most frequent terms to print");
+  flags->AddString("what", "hashtags", "hashtags|mentions|urls|words|emoji: what to count");
+  flags->AddString("by", "",
+                   "minute|hour|day: count per UTC time bucket of the tweet (top N per bucket); "
+                   "empty: one ranking");
+  flags->AddInt("top", 20, "how many of the most frequent terms to print (per bucket with --by)");
 }
 
 namespace {
 
-Status CountTerms(JobContext& ctx, TermKind kind, HashShuffle* counts) {
+// The map side: every line -> terms -> the count shuffle, keyed by (bucket prefix, term).
+class TermCounter {
+ public:
+  TermCounter(JobContext& ctx, const TermSpec& spec, HashShuffle* counts)
+      : ctx_(ctx),
+        spec_(spec),
+        counts_(counts),
+        tweets_(ctx.metrics().Counter("tweets")),
+        notices_(ctx.metrics().Counter("notices")),
+        terms_(ctx.metrics().Counter("terms")),
+        parsed_(ctx.metrics().Counter("tweets_full_parser")) {
+    // The fast v1.1 path answers hashtags and words without buckets; everything else, and lines
+    // it does not recognise as v1.1 tweets (Gnip, v2, wrappers), go through TweetParser.
+    if (!spec.bucketed &&
+        (spec.kind == TweetTermKind::kHashtags || spec.kind == TweetTermKind::kWords)) {
+      fast_ = std::make_unique<TermExtractor>(
+          spec.kind == TweetTermKind::kHashtags ? TermKind::kHashtags : TermKind::kWords);
+    }
+  }
+
+  void Handle(std::string_view line, LineContext& lc) {
+    if (fast_ != nullptr) {
+      switch (fast_->Extract(line, [this](std::string_view term) { Add(term); })) {
+        case LineClass::kTweet:
+          ++*tweets_;
+          break;
+        case LineClass::kNotice:
+          ++*notices_;
+          break;
+        case LineClass::kInvalidJson:
+          lc.BadLine("invalid_json");
+          break;
+        case LineClass::kNotATweet:
+          HandleFull(line, lc);
+          break;
+      }
+    } else {
+      HandleFull(line, lc);
+    }
+    if (!status_.ok()) lc.Fail(status_);
+  }
+
+ private:
+  void HandleFull(std::string_view line, LineContext& lc) {
+    tweets_buf_.clear();
+    ParseResult r = parser_.Parse(line, &tweets_buf_);
+    switch (r.kind) {
+      case ParseResult::Kind::kTweets:
+        *tweets_ += r.tweets;
+        *parsed_ += r.tweets;
+        if (r.bad_entries > 0) {
+          ctx_.metrics().Add(std::string("bad_entries.") + BadKindName(r.bad), r.bad_entries);
+        }
+        for (const Tweet& t : tweets_buf_) AddTweet(t);
+        break;
+      case ParseResult::Kind::kNotice:
+        ++*notices_;
+        break;
+      case ParseResult::Kind::kBad:
+        lc.BadLine(r.bad == BadKind::kInvalidJson ? "invalid_json" : "not_a_tweet");
+        break;
+    }
+  }
+
+  void AddTweet(const Tweet& t) {
+    if (spec_.bucketed) prefix_ = BucketPrefix(BucketStartMs(t.timestamp_ms, spec_.bucket));
+    switch (spec_.kind) {
+      case TweetTermKind::kHashtags:
+      case TweetTermKind::kMentions:
+        for (const std::string& e :
+             spec_.kind == TweetTermKind::kHashtags ? t.hashtags : t.mentions) {
+          lower_.clear();
+          AppendLowercaseTerm(e, &lower_);
+          if (!lower_.empty()) Add(lower_);
+        }
+        break;
+      case TweetTermKind::kUrls:
+        for (const std::string& u : t.urls) {
+          if (!u.empty()) Add(u);
+        }
+        break;
+      case TweetTermKind::kWords:
+        ForEachWord(t.text, [this](std::string_view w) { Add(w); });
+        break;
+      case TweetTermKind::kEmoji:
+        for (const std::string& e : ExtractTerms(t, TweetTermKind::kEmoji, &tokenizer_)) Add(e);
+        break;
+    }
+  }
+
+  void Add(std::string_view term) {
+    ++*terms_;
+    if (!status_.ok()) return;
+    if (spec_.bucketed) {
+      key_.assign(prefix_);
+      key_.append(term);
+      status_ = counts_->Add(key_, one_);
+    } else {
+      status_ = counts_->Add(term, one_);
+    }
+  }
+
+  JobContext& ctx_;
+  TermSpec spec_;
+  HashShuffle* counts_;
+  int64_t* tweets_;
+  int64_t* notices_;
+  int64_t* terms_;
+  int64_t* parsed_;
+  std::unique_ptr<TermExtractor> fast_;
+  TweetParser parser_;
+  Tokenizer tokenizer_;
+  std::vector<Tweet> tweets_buf_;
+  std::string prefix_, key_, lower_;
+  const std::string one_ = EncodeU64(1);
+  Status status_;
+};
+
+Status CountTerms(JobContext& ctx, const TermSpec& spec, HashShuffle* counts) {
   MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
   RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
   ctx.SetInputs(map.plan());
-  TermExtractor extractor(kind);
-  const std::string one = EncodeU64(1);
-  int64_t* tweets = ctx.metrics().Counter("tweets");
-  int64_t* notices = ctx.metrics().Counter("notices");
-  int64_t* terms = ctx.metrics().Counter("terms");
-  Status add_status;
-  auto add = [&](std::string_view term) {
-    ++*terms;
-    if (add_status.ok()) add_status = counts->Add(term, one);
-  };
-  RF_RETURN_IF_ERROR(map.Run([&](std::string_view line, LineContext& lc) {
-    switch (extractor.Extract(line, add)) {
-      case LineClass::kTweet:
-        ++*tweets;
-        break;
-      case LineClass::kNotice:
-        ++*notices;
-        break;
-      case LineClass::kInvalidJson:
-        lc.BadLine("invalid_json");
-        break;
-      case LineClass::kNotATweet:
-        lc.BadLine("not_a_tweet");
-        break;
-    }
-    if (!add_status.ok()) lc.Fail(add_status);
-  }));
+  TermCounter counter(ctx, spec, counts);
+  RF_RETURN_IF_ERROR(
+      map.Run([&](std::string_view line, LineContext& lc) { counter.Handle(line, lc); }));
   Status s = counts->Exchange();
   const ShuffleStats& st = counts->stats();
   ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
@@ -303,12 +478,15 @@ Status CountTerms(JobContext& ctx, TermKind kind, HashShuffle* counts) {
 }
 
 // Re-keys the counts for the global order and range-partitions them on sampled splitters.
-Status OrderCounts(JobContext& ctx, HashShuffle* counts, HashShuffle** ordered_out,
+Status OrderCounts(JobContext& ctx, size_t prefix, HashShuffle* counts, HashShuffle** ordered_out,
                    std::unique_ptr<HashShuffle>* holder) {
   const MpiContext& mpi = ctx.mpi();
   Reservoir reservoir(static_cast<uint64_t>(mpi.rank()) + 1);
-  Status local = counts->ForEach([&](std::string_view term, std::string_view v) {
-    reservoir.Offer(OrderKey(DecodeU64(v), term));
+  auto order_key = [prefix](std::string_view key, std::string_view v) {
+    return OrderKey(key.substr(0, prefix), DecodeU64(v), key.substr(prefix));
+  };
+  Status local = counts->ForEach([&](std::string_view key, std::string_view v) {
+    reservoir.Offer(order_key(key, v));
     return Status::OK();
   });
   std::vector<std::string> splitters =
@@ -321,8 +499,8 @@ Status OrderCounts(JobContext& ctx, HashShuffle* counts, HashShuffle** ordered_o
   *holder = std::make_unique<HashShuffle>(mpi, options, [](std::string*, std::string_view) {});
   HashShuffle* ordered = holder->get();
   if (local.ok()) {
-    local = counts->ForEach([&](std::string_view term, std::string_view v) {
-      return ordered->Add(OrderKey(DecodeU64(v), term), {});
+    local = counts->ForEach([&](std::string_view key, std::string_view v) {
+      return ordered->Add(order_key(key, v), {});
     });
   }
   Status s = ordered->Exchange(local.ok());
@@ -334,13 +512,21 @@ Status OrderCounts(JobContext& ctx, HashShuffle* counts, HashShuffle** ordered_o
 }  // namespace
 
 Status RunTopTerms(JobContext& ctx) {
-  const std::string what = ctx.flags().GetString("what");
-  if (what != "hashtags" && what != "words") {
-    return Status::InvalidArgument("--what must be hashtags or words, not " + what);
+  TermSpec spec;
+  Result<TweetTermKind> kind = ParseTweetTermKind(ctx.flags().GetString("what"));
+  if (!kind.ok()) {
+    return Status::InvalidArgument("--what must be hashtags, mentions, urls, words or emoji, not " +
+                                   ctx.flags().GetString("what"));
+  }
+  spec.kind = *kind;
+  if (const std::string by = ctx.flags().GetString("by"); !by.empty()) {
+    Result<TimeBucket> bucket = ParseTimeBucket(by);
+    if (!bucket.ok()) return Status::InvalidArgument("--by must be minute, hour or day, not " + by);
+    spec.bucketed = true;
+    spec.bucket = *bucket;
   }
   const int64_t top = ctx.flags().GetInt("top");
   if (top < 0) return Status::InvalidArgument("--top must not be negative");
-  const TermKind kind = what == "hashtags" ? TermKind::kHashtags : TermKind::kWords;
   if (const std::string format = ctx.flags().GetString("format");
       !format.empty() && !ParseOutputFormat(format).ok()) {
     return Status::InvalidArgument("--format: top_terms writes csv, jsonl or jsonl.gz, not " +
@@ -349,25 +535,38 @@ Status RunTopTerms(JobContext& ctx) {
   RF_RETURN_IF_ERROR(ctx.OpenOutput());
 
   HashShuffle counts(ctx.mpi(), ctx.shuffle_options(2), CombineSumU64);
-  RF_RETURN_IF_ERROR(CountTerms(ctx, kind, &counts));
+  RF_RETURN_IF_ERROR(CountTerms(ctx, spec, &counts));
   HashShuffle* ordered = nullptr;
   std::unique_ptr<HashShuffle> holder;
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), OrderCounts(ctx, &counts, &ordered, &holder)));
+  const size_t prefix = spec.prefix();
+  RF_RETURN_IF_ERROR(
+      AgreeOnStatus(ctx.mpi(), OrderCounts(ctx, prefix, &counts, &ordered, &holder)));
 
   PartWriters parts;
-  Status local = OpenParts(ctx, &parts);
+  Status local = OpenParts(ctx, spec.bucketed, &parts);
   uint64_t rows = 0;
   std::string top_rows;
   std::string json;
+  std::string bucket_label;
+  std::string last_prefix;
+  int64_t in_bucket = 0;
   if (local.ok()) {
     local = ordered->ForEach([&](std::string_view key, std::string_view) {
-      uint64_t count = OrderKeyCount(key);
-      std::string_view term = key.substr(8);
-      if (static_cast<int64_t>(rows) < top) {
-        top_rows.append(term).append("\t").append(std::to_string(count)).append("\n");
+      const uint64_t count = OrderKeyCount(key, prefix);
+      const std::string_view term = key.substr(prefix + 8);
+      if (spec.bucketed && (rows == 0 || key.substr(0, prefix) != last_prefix)) {
+        last_prefix.assign(key.substr(0, prefix));
+        bucket_label = BucketLabel(DecodeBucketPrefix(last_prefix), spec.bucket);
+        in_bucket = 0;
       }
+      if (in_bucket < top) {
+        AppendField(&top_rows, bucket_label);
+        AppendField(&top_rows, term);
+        AppendField(&top_rows, std::to_string(count));
+      }
+      ++in_bucket;
       ++rows;
-      return WriteRow(&parts, term, count, &json);
+      return WriteRow(&parts, bucket_label, term, count, &json);
     });
   }
   for (size_t i = 0; i < parts.writers.size() && local.ok(); ++i) {
@@ -378,7 +577,7 @@ Status RunTopTerms(JobContext& ctx) {
   RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));
   std::vector<std::string> gathered = ctx.mpi().GatherToRoot(top_rows);
   RF_RETURN_IF_ERROR(ctx.Commit(true));
-  if (ctx.mpi().is_root() && top > 0) ctx.Print(FormatTop(gathered, top, kind));
+  if (ctx.mpi().is_root() && top > 0) ctx.Print(FormatTop(gathered, top, spec));
   return Status::OK();
 }
 

@@ -88,7 +88,7 @@ uint32_t LowercaseCodePoint(uint32_t cp) {
   return cp;
 }
 
-void AppendLowercaseUtf8(std::string_view text, std::string* out) {
+void AppendLowercaseTerm(std::string_view text, std::string* out) {
   for (size_t i = 0; i < text.size();) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {  // fast path
@@ -108,10 +108,10 @@ void AppendLowercaseUtf8(std::string_view text, std::string* out) {
   }
 }
 
-std::string LowercaseUtf8(std::string_view text) {
+std::string LowercaseTerm(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  AppendLowercaseUtf8(text, &out);
+  AppendLowercaseTerm(text, &out);
   return out;
 }
 

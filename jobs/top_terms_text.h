@@ -1,6 +1,6 @@
 // Text rules of top_terms: lowercasing and word tokens. Pure functions, thread-safe.
 //
-// Lowercasing (LowercaseUtf8): ASCII; Latin-1 letters U+00C0–U+00DE (not U+00D7); Latin
+// Lowercasing (LowercaseTerm): ASCII; Latin-1 letters U+00C0–U+00DE (not U+00D7); Latin
 // Extended-A U+0100–U+017F (pairs; U+0130 -> "i", U+0178 -> U+00FF); Greek U+0386–U+03AB
 // (including accented capitals); Cyrillic U+0400–U+042F. Everything else is kept as is
 // (so ß, CJK and emoji are unchanged). Invalid UTF-8 bytes are kept as they are.
@@ -21,8 +21,8 @@
 namespace rankflow {
 
 // Appends the lowercase form of text to *out.
-void AppendLowercaseUtf8(std::string_view text, std::string* out);
-std::string LowercaseUtf8(std::string_view text);
+void AppendLowercaseTerm(std::string_view text, std::string* out);
+std::string LowercaseTerm(std::string_view text);
 
 // The lowercase code point for cp under the rules above.
 uint32_t LowercaseCodePoint(uint32_t cp);

@@ -8,12 +8,14 @@
 #include <algorithm>
 #include <clocale>
 #include <cstdio>
+#include <ctime>
 #include <cwchar>
 #include <cwctype>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "tests/util/test_util.h"
 
@@ -38,6 +40,11 @@ using Rows = std::vector<std::pair<std::string, uint64_t>>;
 struct Reference {
   Counts hashtags;
   Counts words;
+  // Full-parser semantics (operators/tweet_assemble.cpp): a retweet counts the retweeted
+  // tweet's author and entities; extended_tweet.entities win over entities.
+  Counts mentions;
+  Counts urls;
+  std::map<std::pair<std::string, std::string>, uint64_t> hashtags_by_hour;  // (bucket, tag)
   uint64_t lines = 0;
   uint64_t tweets = 0;
   uint64_t notices = 0;
@@ -108,6 +115,54 @@ void AddHashtags(const rapidjson::Value& entities, Counts* tags) {
   for (const auto& h : entities["hashtags"].GetArray()) ++(*tags)[Lower(h["text"].GetString())];
 }
 
+// Entities the normalized tweet takes from status s.
+const rapidjson::Value* FullEntities(const rapidjson::Value& s) {
+  if (s.HasMember("extended_tweet") && s["extended_tweet"].HasMember("entities")) {
+    return &s["extended_tweet"]["entities"];
+  }
+  return s.HasMember("entities") ? &s["entities"] : nullptr;
+}
+
+// "Wed May 24 20:19:05 +0000 2017" -> "2017-05-24T20:00:00Z".
+std::string HourBucket(const std::string& created_at) {
+  std::tm tm{};
+  const char* end = strptime(created_at.c_str(), "%a %b %d %H:%M:%S +0000 %Y", &tm);
+  EXPECT_NE(end, nullptr) << created_at;
+  time_t t = timegm(&tm);
+  t -= t % 3600;
+  std::tm out{};
+  gmtime_r(&t, &out);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &out);
+  return buf;
+}
+
+void AddParsedTerms(const rapidjson::Document& d, Reference* ref) {
+  const rapidjson::Value* src = &d;
+  const bool retweet = d.HasMember("retweeted_status") && d["retweeted_status"].IsObject();
+  if (retweet) src = &d["retweeted_status"];
+  const rapidjson::Value* e = FullEntities(*src);
+  ASSERT_NE(e, nullptr) << "tweetgen tweet without entities";
+  if (retweet) ++ref->mentions[Lower((*src)["user"]["screen_name"].GetString())];
+  if (e->HasMember("user_mentions")) {
+    for (const auto& m : (*e)["user_mentions"].GetArray()) {
+      ++ref->mentions[Lower(m["screen_name"].GetString())];
+    }
+  }
+  if (e->HasMember("urls")) {
+    for (const auto& u : (*e)["urls"].GetArray()) {
+      const bool expanded = u.HasMember("expanded_url") && u["expanded_url"].IsString();
+      ++ref->urls[(expanded ? u["expanded_url"] : u["url"]).GetString()];
+    }
+  }
+  const std::string bucket = HourBucket(d["created_at"].GetString());
+  if (e->HasMember("hashtags")) {
+    for (const auto& h : (*e)["hashtags"].GetArray()) {
+      ++ref->hashtags_by_hour[{bucket, Lower(h["text"].GetString())}];
+    }
+  }
+}
+
 void AddLine(const std::string& line, Reference* ref) {
   ++ref->lines;
   rapidjson::Document d;
@@ -130,6 +185,7 @@ void AddLine(const std::string& line, Reference* ref) {
     return;
   }
   ++ref->tweets;
+  AddParsedTerms(d, ref);
   if (has_ext) {
     AddHashtags(d["extended_tweet"]["entities"], &ref->hashtags);
     AddWords(d["extended_tweet"]["full_text"].GetString(), &ref->words);
@@ -363,6 +419,148 @@ TEST_F(TopTermsTest, RealStreamLinesMatchReference) {
             real.bad);
 }
 
+using BucketRows = std::vector<std::tuple<std::string, std::string, uint64_t>>;
+
+// Rows of the jsonl parts in part order; bucket is "" when the rows have none.
+BucketRows ReadJsonlBucketRows(const std::string& dest) {
+  BucketRows rows;
+  for (const std::string& part : PartFiles(dest, ".jsonl")) {
+    for (const std::string& line : SplitLines(ReadFile(part))) {
+      if (line.empty()) continue;
+      rapidjson::Document d;
+      d.Parse(line.c_str());
+      EXPECT_FALSE(d.HasParseError()) << line;
+      if (d.HasParseError()) continue;
+      rows.emplace_back(d.HasMember("bucket") ? d["bucket"].GetString() : "", d["term"].GetString(),
+                        d["count"].GetUint64());
+    }
+  }
+  return rows;
+}
+
+// Runs --what KIND [--by hour] at 1, 2 and 4 ranks; every run must give the reference's rows.
+TEST_F(TopTermsTest, MentionsMatchReferenceAt1To4Ranks) {
+  ASSERT_GT(ref_->mentions.size(), 100u);
+  for (int ranks : {1, 2, 4}) {
+    std::string dest = dir_->Join("mentions" + std::to_string(ranks));
+    CommandResult r = Run(ranks, "--src " + corpus_ + " --dest " + dest + " --what mentions");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    ExpectMatches(dest, ref_->mentions, ranks);
+    EXPECT_NE(r.output.find("top 20 mentions:"), std::string::npos) << r.output;
+  }
+}
+
+TEST_F(TopTermsTest, UrlsMatchReferenceAt1To4Ranks) {
+  ASSERT_GT(ref_->urls.size(), 100u);
+  Rows want = Sorted(ref_->urls);
+  for (int ranks : {1, 2, 4}) {
+    std::string dest = dir_->Join("urls" + std::to_string(ranks));
+    CommandResult r = Run(ranks, "--src " + corpus_ + " --dest " + dest + " --what urls");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    // URLs may hold commas: the jsonl parts are the exact check.
+    EXPECT_EQ(ReadJsonlRows(dest), want) << ranks << " ranks";
+    EXPECT_EQ(ReadCsvRows(dest).size(), want.size());
+  }
+}
+
+TEST_F(TopTermsTest, HashtagsByHourMatchReferenceAt1To4Ranks) {
+  BucketRows want;
+  std::set<std::string> buckets;
+  for (const auto& [key, count] : ref_->hashtags_by_hour) {
+    want.emplace_back(key.first, key.second, count);
+    buckets.insert(key.first);
+  }
+  ASSERT_GT(buckets.size(), 2u);
+  std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) {
+    if (std::get<0>(a) != std::get<0>(b)) return std::get<0>(a) < std::get<0>(b);
+    if (std::get<2>(a) != std::get<2>(b)) return std::get<2>(a) > std::get<2>(b);
+    return std::get<1>(a) < std::get<1>(b);
+  });
+  for (int ranks : {1, 2, 4}) {
+    std::string dest = dir_->Join("byhour" + std::to_string(ranks));
+    CommandResult r = Run(ranks, "--src " + corpus_ + " --dest " + dest + " --by hour --top 2");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(ReadJsonlBucketRows(dest), want) << ranks << " ranks";
+    std::vector<std::string> csv = SplitLines(ReadFile(PartFiles(dest, ".csv").at(0)));
+    ASSERT_FALSE(csv.empty());
+    EXPECT_EQ(csv[0], "bucket,term,count");
+    // The printed top 2 of the first bucket are the reference's first two rows.
+    const auto& [b0, t0, c0] = want[0];
+    const auto& [b1, t1, c1] = want[1];
+    ASSERT_EQ(b0, b1);
+    EXPECT_NE(
+        r.output.find("top 2 hashtags per hour (" + std::to_string(buckets.size()) +
+                      " buckets):\n" + b0 + "\n   1  " +
+                      std::string(12 - std::to_string(c0).size(), ' ') + std::to_string(c0) + "  " +
+                      t0 + "\n   2  " + std::string(12 - std::to_string(c1).size(), ' ') +
+                      std::to_string(c1) + "  " + t1 + "\n"),
+        std::string::npos)
+        << r.output;
+    rapidjson::Document m;
+    m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+    EXPECT_EQ(static_cast<uint64_t>(Counter(m, "tweets")), ref_->tweets);
+    EXPECT_EQ(m["records_out"].GetUint64(), want.size());
+  }
+}
+
+uint64_t CountOf(const Rows& rows, const std::string& term) {
+  for (const auto& [t, c] : rows) {
+    if (t == term) return c;
+  }
+  return 0;
+}
+
+// Real Gnip activities (the line-per-activity files) and API v2 pages from tests/data/tweets;
+// the counts were checked by hand against the files (see the comments).
+TEST_F(TopTermsTest, RealGnipAndV2Samples) {
+  const std::string gnip = testing::SourcePath("tests/data/tweets/gnip");
+  std::string dest = dir_->Join("gnip_mentions");
+  CommandResult r = Run(2, "--src " + gnip + " --regex '\\.jsonl$' --dest " + dest +
+                               " --what mentions --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  Rows rows = ReadJsonlRows(dest);
+  // tweet_parser_activity_streams_examples.jsonl: notFromShrek is mentioned by 5 posts and is
+  // the author of 2 shares (lines 11 and 13); ericmbudd by 3 posts and inside one share.
+  EXPECT_EQ(CountOf(rows, "notfromshrek"), 7u);
+  EXPECT_EQ(CountOf(rows, "ericmbudd"), 4u);
+  EXPECT_EQ(CountOf(rows, "gnip"), 1u);
+  rapidjson::Document m;
+  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+  EXPECT_EQ(Counter(m, "tweets"), 132);  // one activity per line in the 3 files
+  EXPECT_EQ(Counter(m, "bad_lines.not_a_tweet") + Counter(m, "bad_lines.invalid_json"), 0);
+
+  dest = dir_->Join("gnip_tags_by_day");
+  r = Run(1, "--src " + gnip + " --regex '\\.jsonl$' --dest " + dest + " --by day --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // The only hashtags: one activity of 2017-06-08 with #hashtag #hashtags #quotetweet #tweet.
+  BucketRows want = {{"2017-06-08T00:00:00Z", "hashtag", 1},
+                     {"2017-06-08T00:00:00Z", "hashtags", 1},
+                     {"2017-06-08T00:00:00Z", "quotetweet", 1},
+                     {"2017-06-08T00:00:00Z", "tweet", 1}};
+  EXPECT_EQ(ReadJsonlBucketRows(dest), want);
+
+  const std::string v2 = testing::SourcePath("tests/data/tweets/v2");
+  dest = dir_->Join("v2_tags");
+  r = Run(4, "--src " + v2 + " --dest " + dest + " --top 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  rows = ReadCsvRows(dest);
+  // twarc-csv_brexit.jsonl: data[].entities.hashtags (retweets: the retweeted tweet's, from
+  // includes.tweets) hold #Brexit 119 times, #JohnsonOut 23, #BorisJohnson 20.
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0], std::make_pair(std::string("brexit"), uint64_t{119}));
+  EXPECT_EQ(CountOf(rows, "johnsonout"), 23u);
+  EXPECT_EQ(CountOf(rows, "borisjohnson"), 20u);
+  EXPECT_NE(r.output.find("   1           119  brexit\n"), std::string::npos) << r.output;
+  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+  EXPECT_EQ(Counter(m, "tweets"), 131);
+  EXPECT_EQ(Counter(m, "notices"), 2);  // the two compliance lines
+
+  dest = dir_->Join("v2_mentions");
+  r = Run(2, "--src " + v2 + " --dest " + dest + " --what mentions --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(CountOf(ReadCsvRows(dest), "borisjohnson"), 5u);
+}
+
 // --- failures: one line naming the problem, exit 1 on every rank, no _SUCCESS, no hang ---
 
 size_t CountOccurrences(const std::string& text, const std::string& what) {
@@ -498,7 +696,13 @@ TEST_F(TopTermsTest, FlagErrorsAndHelp) {
             std::string::npos);
   r = Run(1, "--src x --dest y --what emojis");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("top_terms: error: --what must be hashtags or words, not emojis"),
+  EXPECT_NE(r.output.find("top_terms: error: --what must be hashtags, mentions, urls, words or "
+                          "emoji, not emojis"),
+            std::string::npos)
+      << r.output;
+  r = Run(1, "--src x --dest y --by week");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("top_terms: error: --by must be minute, hour or day, not week"),
             std::string::npos)
       << r.output;
   r = Run(1, "--src x --dest y --format hdf5");

@@ -27,12 +27,12 @@ TEST(LowercaseTest, AgreesWithTowlowerOnSupportedRanges) {
 }
 
 TEST(LowercaseTest, Utf8Strings) {
-  EXPECT_EQ(LowercaseUtf8("PyThon"), "python");
-  EXPECT_EQ(LowercaseUtf8("CAFÉ"), "café");
-  EXPECT_EQ(LowercaseUtf8("ΕΛΛΆΔΑ"), "ελλάδα");
-  EXPECT_EQ(LowercaseUtf8("МОСКВА"), "москва");
-  EXPECT_EQ(LowercaseUtf8("東京😀ß"), "東京😀ß");
-  EXPECT_EQ(LowercaseUtf8("A\xff"
+  EXPECT_EQ(LowercaseTerm("PyThon"), "python");
+  EXPECT_EQ(LowercaseTerm("CAFÉ"), "café");
+  EXPECT_EQ(LowercaseTerm("ΕΛΛΆΔΑ"), "ελλάδα");
+  EXPECT_EQ(LowercaseTerm("МОСКВА"), "москва");
+  EXPECT_EQ(LowercaseTerm("東京😀ß"), "東京😀ß");
+  EXPECT_EQ(LowercaseTerm("A\xff"
                           "B"),
             "a\xff"
             "b");  // invalid bytes kept
