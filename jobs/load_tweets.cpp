@@ -2,11 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +49,83 @@ std::string EncodeValue(int64_t timestamp_ms, std::string_view json) {
 void KeepEarliest(std::string* acc, std::string_view value) {
   if (value < std::string_view(*acc)) acc->assign(value);
 }
+
+// The records of a one-rank job, deduplicated here instead of in a HashShuffle: one copy of each
+// normalized record in an arena and a 40-byte entry per record, sorted at the end. The same
+// answer as the shuffle (key byte order, KeepEarliest among equal keys) without serializing every
+// pair into the map-side table, the exchange buffers and the receive-side table. Holds at most
+// `limit` bytes; past that the job hands everything to the shuffle (which can spill).
+class LocalTweets {
+ public:
+  explicit LocalTweets(uint64_t limit) : limit_(limit) {}
+  // False (and nothing kept) once the arena and entries would pass the limit.
+  bool Add(std::string_view id, int64_t timestamp_ms, std::string_view json) {
+    if (bytes_ + json.size() + (entries_.size() + 1) * sizeof(Entry) > limit_) return false;
+    if (chunks_.empty() || chunk_used_ + json.size() > chunk_size_) {
+      chunk_size_ = std::max(kChunkBytes, json.size());
+      chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+      chunk_used_ = 0;
+    }
+    Entry e;
+    const size_t pad = kIdKeyWidth - std::min(id.size(), kIdKeyWidth);
+    std::memset(e.key, '0', pad);
+    std::memcpy(e.key + pad, id.data(), kIdKeyWidth - pad);
+    e.timestamp_ms = timestamp_ms;
+    e.chunk = static_cast<uint32_t>(chunks_.size() - 1);
+    e.offset = static_cast<uint32_t>(chunk_used_);
+    e.size = static_cast<uint32_t>(json.size());
+    std::memcpy(chunks_.back().get() + chunk_used_, json.data(), json.size());
+    chunk_used_ += json.size();
+    bytes_ += json.size();
+    entries_.push_back(e);
+    return true;
+  }
+  // Moves every record into `shuffle` (as RunLoadTweets would have added them) and empties this.
+  Status MoveTo(HashShuffle* shuffle) {
+    for (const Entry& e : entries_) {
+      RF_RETURN_IF_ERROR(
+          shuffle->Add(std::string_view(e.key, kIdKeyWidth), EncodeValue(e.timestamp_ms, Json(e))));
+    }
+    entries_.clear();
+    entries_.shrink_to_fit();
+    chunks_.clear();
+    bytes_ = 0;
+    return Status::OK();
+  }
+  // Calls fn(json) for the earliest record of each id, in key byte order (the shuffle's order).
+  Status ForEach(const std::function<Status(std::string_view json)>& fn) {
+    std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
+      const int c = std::memcmp(a.key, b.key, kIdKeyWidth);
+      if (c != 0) return c < 0;
+      if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
+      return Json(a) < Json(b);
+    });
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (i > 0 && std::memcmp(entries_[i].key, entries_[i - 1].key, kIdKeyWidth) == 0) continue;
+      RF_RETURN_IF_ERROR(fn(Json(entries_[i])));
+    }
+    return Status::OK();
+  }
+
+ private:
+  struct Entry {
+    char key[kIdKeyWidth];
+    uint32_t size;
+    int64_t timestamp_ms;
+    uint32_t chunk;
+    uint32_t offset;
+  };
+  static constexpr size_t kChunkBytes = 4 << 20;
+  std::string_view Json(const Entry& e) const {
+    return std::string_view(chunks_[e.chunk].get() + e.offset, e.size);
+  }
+  uint64_t limit_;
+  uint64_t bytes_ = 0;  // JSON bytes kept
+  std::vector<std::unique_ptr<char[]>> chunks_;
+  size_t chunk_size_ = 0;
+  size_t chunk_used_ = 0;
+  std::vector<Entry> entries_;
+};
 
 enum class LoadFormat { kJsonlGz, kJsonl, kCsv, kHdf5 };
 
@@ -183,8 +262,11 @@ class Hdf5Part {
   uint64_t pending_ = 0;
 };
 
+// Calls fn for each of this rank's deduplicated normalized records, in id key order.
+using JsonSource = std::function<Status(const std::function<Status(std::string_view json)>& fn)>;
+
 // Writes this rank's deduplicated tweets (shuffle order = id order) in the chosen format.
-Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64_t* rows) {
+Status WritePart(JobContext& ctx, LoadFormat format, const JsonSource& tweets, uint64_t* rows) {
   if (format == LoadFormat::kHdf5) {
     char tmpl[] = "/tmp/rankflow_load_tweets_XXXXXX";
     const int fd = mkstemp(tmpl);
@@ -196,9 +278,9 @@ Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64
     std::vector<Tweet> one;
     Status s = part.Open(local);
     if (s.ok()) {
-      s = tweets->ForEach([&](std::string_view, std::string_view value) {
+      s = tweets([&](std::string_view value) {
         one.clear();
-        parser.Parse(value.substr(8), &one);
+        parser.Parse(value, &one);
         if (one.size() != 1) return Status::Internal("normalized tweet does not parse back");
         ++*rows;
         return part.Add(one[0]);
@@ -220,9 +302,9 @@ Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64
   if (file == nullptr) return Status::IOError(ctx.dest() + ": cannot create an output part");
   if (of == OutputFormat::kJsonlGz) {
     IsalGzipLineWriter gz(file);
-    RF_RETURN_IF_ERROR(tweets->ForEach([&](std::string_view, std::string_view value) {
+    RF_RETURN_IF_ERROR(tweets([&](std::string_view value) {
       ++*rows;
-      return gz.WriteLine(value.substr(8));
+      return gz.WriteLine(value);
     }));
     RF_RETURN_IF_ERROR(gz.Finish());
     ctx.output().SetRecords(file, *rows);
@@ -231,11 +313,11 @@ Status WritePart(JobContext& ctx, LoadFormat format, HashShuffle* tweets, uint64
   RecordWriter writer(file, of, CsvHeader());
   TweetParser parser;
   std::vector<Tweet> one;
-  RF_RETURN_IF_ERROR(tweets->ForEach([&](std::string_view, std::string_view value) {
+  RF_RETURN_IF_ERROR(tweets([&](std::string_view value) {
     ++*rows;
-    if (of != OutputFormat::kCsv) return writer.WriteJson(value.substr(8));
+    if (of != OutputFormat::kCsv) return writer.WriteJson(value);
     one.clear();
-    parser.Parse(value.substr(8), &one);
+    parser.Parse(value, &one);
     if (one.size() != 1) return Status::Internal("normalized tweet does not parse back");
     return writer.WriteCsvRow(CsvRow(one[0]));
   }));
@@ -260,11 +342,22 @@ Status RunLoadTweets(JobContext& ctx) {
   MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
   RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
   ctx.SetInputs(map.plan());
-  HashShuffle tweets(ctx.mpi(), ctx.shuffle_options(), KeepEarliest);
+  const ShuffleOptions shuffle_options = ctx.shuffle_options();
+  HashShuffle tweets(ctx.mpi(), shuffle_options, KeepEarliest);
+  // One rank: dedupe locally while the records fit in half the shuffle budget (the map-side
+  // table's share), else (and at more ranks) through the shuffle.
+  const bool single_rank = ctx.mpi().size() == 1;
+  LocalTweets local_tweets(single_rank ? shuffle_options.memory_bytes / 2 : 0);
+  bool use_local = single_rank;
   std::string json;
   auto add = [&](Tweet& t) {
     json.clear();
     AppendTweetJson(t, &json);
+    if (use_local) {
+      if (local_tweets.Add(t.id, t.timestamp_ms, json)) return Status::OK();
+      use_local = false;
+      RF_RETURN_IF_ERROR(local_tweets.MoveTo(&tweets));
+    }
     return tweets.Add(IdKey(t.id), EncodeValue(t.timestamp_ms, json));
   };
   if (ctx.flags().GetBool("strict") || !ctx.flags().GetBool("parse-thread")) {
@@ -288,13 +381,24 @@ Status RunLoadTweets(JobContext& ctx) {
     RF_RETURN_IF_ERROR(run);
     RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parsed));
   }
-  RF_RETURN_IF_ERROR(tweets.Exchange());
-  const ShuffleStats& st = tweets.stats();
-  ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
-  ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
+  JsonSource source;
+  if (use_local) {
+    source = [&](const std::function<Status(std::string_view)>& fn) {
+      return local_tweets.ForEach(fn);
+    };
+  } else {
+    RF_RETURN_IF_ERROR(tweets.Exchange());
+    const ShuffleStats& st = tweets.stats();
+    ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
+    ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
+    source = [&](const std::function<Status(std::string_view)>& fn) {
+      return tweets.ForEach(
+          [&](std::string_view, std::string_view value) { return fn(value.substr(8)); });
+    };
+  }
 
   uint64_t rows = 0;
-  Status local = WritePart(ctx, *format, &tweets, &rows);
+  Status local = WritePart(ctx, *format, source, &rows);
   const int64_t tweets_in = ctx.metrics().Get("tweets_in");
   ctx.metrics().Add("tweets_out", static_cast<int64_t>(rows));
   ctx.metrics().Add("records_out", static_cast<int64_t>(rows));

@@ -183,6 +183,38 @@ TEST(LoadTweetsTest, ForcedSpillsGiveTheSameAnswer) {
   for (const auto& [id, v] : ref.by_id) EXPECT_EQ(got[id], v.second);
 }
 
+// At one rank load_tweets dedupes in memory without the shuffle while the records fit in half
+// the shuffle budget, and hands them all to the shuffle past that (--debug-shuffle: 4 KB budget).
+// Both paths must give the reference answer; the manifest's shuffle counters tell which ran.
+TEST(LoadTweetsTest, OneRankLocalDedupeAndShuffleFallbackGiveTheSameAnswer) {
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInput(in);
+  const Reference ref = BuildReference(in);
+  for (const bool spill : {false, true}) {
+    SCOPED_TRACE(spill ? "over budget" : "in memory");
+    const std::string dest = tmp.Join(spill ? "out_spill" : "out_local");
+    CommandResult r =
+        RunCommand(RunJobCmd(1, std::string(spill ? "--debug-shuffle " : "") +
+                                    "--format jsonl --src " + in + " --dest " + dest));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::map<std::string, std::string> got = ReadOutput(dest, ".jsonl");
+    ASSERT_EQ(got.size(), ref.by_id.size());
+    for (const auto& [id, v] : ref.by_id) EXPECT_EQ(got[id], v.second);
+    EXPECT_NE(got.at("42").find("\"text\":\"early copy\""), std::string::npos);
+    rapidjson::Document m;
+    m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+    ASSERT_FALSE(m.HasParseError());
+    EXPECT_EQ(Counter(m, "duplicates"), ref.tweets_in - static_cast<int64_t>(ref.by_id.size()));
+    if (spill) {
+      EXPECT_GT(Counter(m, "shuffle.pairs_sent"), 0);
+      EXPECT_GT(Counter(m, "shuffle.spilled_runs"), 0);
+    } else {
+      EXPECT_FALSE(m["counters"].HasMember("shuffle.pairs_sent"));
+    }
+  }
+}
+
 TEST(LoadTweetsTest, ParsingOnASecondThreadGivesTheSameAnswer) {
   TempDir tmp;
   const std::string in = tmp.Join("in");
