@@ -1,24 +1,28 @@
-// top_terms: counts hashtags or words of a tweet archive through the shuffle and writes them
-// globally sorted by count (descending, ties by term bytes ascending).
+// top_terms: counts hashtags, mentions, urls, words or emoji of a tweet archive (every shape:
+// v1.1, Gnip, v2 pages, wrappers), optionally per UTC time bucket, through the shuffle, and writes
+// them globally sorted: (bucket,) count descending, ties by term bytes ascending.
 //
-//   mpirun -n 2 build/bin/top_terms --src DIR --dest DIR [--what hashtags|words] [--top N]
+//   mpirun -n 2 build/bin/top_terms --src DIR --dest DIR
+//       [--what hashtags|mentions|urls|words|emoji] [--by minute|hour|day] [--top N]
 //
-// Lines (TermExtractor, simdjson On-Demand over a padded copy of the line):
-//   - tweet: a JSON object with "id_str" or "id" and "text" or "full_text". Hashtags are
+// Readers (jobs/README.md has the details):
+//   - fast v1.1 path (TermExtractor below), for --what hashtags|words without --by: a tweet is a
+//     JSON object with "id_str" or "id" and "text" or "full_text". Hashtags are
 //     extended_tweet.entities.hashtags[].text when extended_tweet is present, else
-//     entities.hashtags[].text; a retweet counts its own (top-level) entities, not those of
-//     retweeted_status. Words come from extended_tweet.full_text, else full_text, else text
-//     (rules in top_terms_text.h). Terms are lowercased, so #Python and #python are one term.
-//   - notice: an object with a stream-control key (delete, limit, scrub_geo, status_withheld,
-//     user_withheld, disconnect, warning, event, friends): counted under "notices".
-//   - bad line "invalid_json": not JSON (also truncated lines, trailing garbage);
-//     "not_a_tweet": JSON that is neither of the above. Counted and sampled, or fatal with
-//     --strict.
-// Global order: a first shuffle sums counts per term (hash partitioned); a second one re-keys each
-// term as (~count big-endian, term) and range-partitions on sampled splitters, so part-00000 holds
-// the largest counts and every part is sorted. Output per rank: part-RRRRR.csv ("term,count"
-// header) and part-RRRRR.jsonl ({"term":…,"count":…}); --format picks one of them. The top N
-// are gathered to rank 0 and printed.
+//     entities.hashtags[].text; a retweet counts its own (top-level) entities. Words come from
+//     extended_tweet.full_text, else full_text, else text (rules in top_terms_text.h). Notices: an
+//     object with a stream-control key (delete, limit, scrub_geo, status_withheld, user_withheld,
+//     disconnect, warning, event, friends). Lines it calls not_a_tweet go to the full parser.
+//   - full parser (operators/tweet_parser.h) for everything else: normalized-tweet semantics
+//     (retweets count the retweeted tweet's entities and author).
+//   Terms are lowercased (#Python == #python); hashtags and mentions have no sigil.
+//   Bad lines: "invalid_json" and "not_a_tweet". Counted and sampled, or fatal with --strict.
+// Global order: a first shuffle sums counts per key ([bucket start, 8 bytes] + term; hash
+// partitioned); a second one re-keys each as ([bucket] + ~count big-endian + term) and
+// range-partitions on sampled splitters, so every part is sorted and the parts in rank order are
+// the whole ranking. Output per rank: part-RRRRR.csv ("term,count" or "bucket,term,count" header)
+// and part-RRRRR.jsonl ({"bucket":…,"term":…,"count":…}); --format picks one of them. The top N
+// (per bucket with --by) are gathered to rank 0 and printed.
 #pragma once
 
 #include <simdjson.h>
