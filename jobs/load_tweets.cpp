@@ -1,5 +1,6 @@
 #include "jobs/load_tweets.h"
 
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -63,7 +65,7 @@ class LocalTweets {
     if (bytes_ + json.size() + (entries_.size() + 1) * sizeof(Entry) > limit_) return false;
     if (chunks_.empty() || chunk_used_ + json.size() > chunk_size_) {
       chunk_size_ = std::max(kChunkBytes, json.size());
-      chunks_.push_back(std::make_unique<char[]>(chunk_size_));
+      chunks_.push_back(NewChunk(chunk_size_));
       chunk_used_ = 0;
     }
     Entry e;
@@ -116,12 +118,26 @@ class LocalTweets {
     uint32_t offset;
   };
   static constexpr size_t kChunkBytes = 4 << 20;
+  static constexpr size_t kHugePage = 2 << 20;
+  struct FreeDeleter {
+    void operator()(char* p) const { std::free(p); }
+  };
+  // Chunks are aligned to 2 MiB and advised as transparent huge pages where the kernel allows
+  // it: filling ~60 MB per 400 MB of input otherwise costs ~15k page faults (measured ~5% of the
+  // run). The advice is a hint; its failure changes nothing.
+  static std::unique_ptr<char, FreeDeleter> NewChunk(size_t bytes) {
+    const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+    char* p = static_cast<char*>(std::aligned_alloc(kHugePage, rounded));
+    if (p == nullptr) throw std::bad_alloc();
+    madvise(p, rounded, MADV_HUGEPAGE);
+    return std::unique_ptr<char, FreeDeleter>(p);
+  }
   std::string_view Json(const Entry& e) const {
     return std::string_view(chunks_[e.chunk].get() + e.offset, e.size);
   }
   uint64_t limit_;
   uint64_t bytes_ = 0;  // JSON bytes kept
-  std::vector<std::unique_ptr<char[]>> chunks_;
+  std::vector<std::unique_ptr<char, FreeDeleter>> chunks_;
   size_t chunk_size_ = 0;
   size_t chunk_used_ = 0;
   std::vector<Entry> entries_;

@@ -316,10 +316,26 @@ std::string FormatIsoUtc(int64_t epoch_ms) {
   int64_t y = 0;
   unsigned m = 0, d = 0;
   CivilFromDays(days, &y, &m, &d);
+  const int hour = static_cast<int>(rem / 3600), minute = static_cast<int>(rem / 60 % 60),
+            second = static_cast<int>(rem % 60);
+  if (y >= 0 && y <= 9999) {  // the common case, without snprintf (it is on load_tweets' hot path)
+    std::string out = "0000-00-00T00:00:00Z";
+    auto put2 = [&out](size_t at, unsigned v) {
+      out[at] = static_cast<char>('0' + v / 10);
+      out[at + 1] = static_cast<char>('0' + v % 10);
+    };
+    put2(0, static_cast<unsigned>(y / 100));
+    put2(2, static_cast<unsigned>(y % 100));
+    put2(5, m);
+    put2(8, d);
+    put2(11, static_cast<unsigned>(hour));
+    put2(14, static_cast<unsigned>(minute));
+    put2(17, static_cast<unsigned>(second));
+    return out;
+  }
   char buf[40];
   std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02d:%02d:%02dZ", static_cast<long long>(y), m,
-                d, static_cast<int>(rem / 3600), static_cast<int>(rem / 60 % 60),
-                static_cast<int>(rem % 60));
+                d, hour, minute, second);
   return buf;
 }
 

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -378,6 +381,36 @@ TEST(TweetTimeTest, ParsesAndFormats) {
   EXPECT_FALSE(ParseTwitterDate("Tue Foo 18 23:25:04 +0000 2017", &ms));
   EXPECT_EQ(FormatIsoUtc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(DecodeHtmlEntities("a &amp;amp; &lt;b&gt; &x"), "a &amp; <b> &x");
+}
+
+// FormatIsoUtc formats years 0-9999 by hand and the rest with snprintf: both against gmtime_r.
+TEST(TweetTimeTest, FormatIsoUtcMatchesGmtime) {
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> cases = {0,
+                                999,
+                                1000,
+                                -1,
+                                -1000,
+                                -1001,
+                                951782400000,
+                                253402300799999,
+                                253402300800000,
+                                -62167219200000,
+                                -62167219200001};
+  for (int i = 0; i < 20000; ++i) {
+    cases.push_back(static_cast<int64_t>(rng() % 400000000000000ull) - 100000000000000);
+  }
+  for (int64_t ms : cases) {
+    const int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    const time_t t = static_cast<time_t>(secs);
+    std::tm tm{};
+    ASSERT_NE(gmtime_r(&t, &tm), nullptr);
+    char want[64];
+    std::snprintf(want, sizeof(want), "%04lld-%02d-%02dT%02d:%02d:%02dZ",
+                  static_cast<long long>(tm.tm_year) + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                  tm.tm_min, tm.tm_sec);
+    EXPECT_EQ(FormatIsoUtc(ms), want) << ms;
+  }
 }
 
 }  // namespace
