@@ -428,7 +428,10 @@ class TermCounter {
         ForEachWord(t.text, [this](std::string_view w) { Add(w); });
         break;
       case TweetTermKind::kEmoji:
-        for (const std::string& e : ExtractTerms(t, TweetTermKind::kEmoji, &tokenizer_)) Add(e);
+        if (tokenizer_ == nullptr) tokenizer_ = std::make_unique<Tokenizer>();
+        for (const std::string& e : ExtractTerms(t, TweetTermKind::kEmoji, tokenizer_.get())) {
+          Add(e);
+        }
         break;
     }
   }
@@ -454,7 +457,7 @@ class TermCounter {
   int64_t* parsed_;
   std::unique_ptr<TermExtractor> fast_;
   TweetParser parser_;
-  Tokenizer tokenizer_;
+  std::unique_ptr<Tokenizer> tokenizer_;  // only for emoji
   std::vector<Tweet> tweets_buf_;
   std::string prefix_, key_, lower_;
   const std::string one_ = EncodeU64(1);

@@ -559,6 +559,12 @@ TEST_F(TopTermsTest, RealGnipAndV2Samples) {
   r = Run(2, "--src " + v2 + " --dest " + dest + " --what mentions --format csv");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(CountOf(ReadCsvRows(dest), "borisjohnson"), 5u);
+
+  dest = dir_->Join("v2_emoji");
+  r = Run(1, "--src " + v2 + " --dest " + dest + " --what emoji --format jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // U+1F44F (clapping hands) occurs 8 times in the full texts (retweets: the retweeted text).
+  EXPECT_EQ(CountOf(ReadJsonlRows(dest), "\U0001F44F"), 8u);
 }
 
 // --- failures: one line naming the problem, exit 1 on every rank, no _SUCCESS, no hang ---
