@@ -83,8 +83,11 @@ class LocalTweets {
     return true;
   }
   // Moves every record into `shuffle` (as RunLoadTweets would have added them) and empties this.
+  // Entries are still in insertion order, so each chunk is unmapped as soon as its records are
+  // in the shuffle: records move rather than being held twice.
   Status MoveTo(HashShuffle* shuffle) {
     for (const Entry& e : entries_) {
+      if (e.chunk > 0 && chunks_[e.chunk - 1]) chunks_[e.chunk - 1].reset();
       RF_RETURN_IF_ERROR(
           shuffle->Add(std::string_view(e.key, kIdKeyWidth), EncodeValue(e.timestamp_ms, Json(e))));
     }
@@ -360,10 +363,11 @@ Status RunLoadTweets(JobContext& ctx) {
   ctx.SetInputs(map.plan());
   const ShuffleOptions shuffle_options = ctx.shuffle_options();
   HashShuffle tweets(ctx.mpi(), shuffle_options, KeepEarliest);
-  // One rank: dedupe locally while the records fit in half the shuffle budget (the map-side
-  // table's share), else (and at more ranks) through the shuffle.
+  // One rank: dedupe locally, without the shuffle, while the records fit in the shuffle budget
+  // (the shuffle's tables are empty meanwhile); past it, move them into the shuffle (which spills).
+  // More ranks: the shuffle.
   const bool single_rank = ctx.mpi().size() == 1;
-  LocalTweets local_tweets(single_rank ? shuffle_options.memory_bytes / 2 : 0);
+  LocalTweets local_tweets(single_rank ? shuffle_options.memory_bytes : 0);
   bool use_local = single_rank;
   std::string json;
   auto add = [&](Tweet& t) {
