@@ -15,7 +15,9 @@
 // "bad_entries.<kind>".
 // Dedupe: tweets are shuffled by id; of several records with one id the earliest is kept: the
 // smallest timestamp_ms, ties broken by the smallest normalized JSON (bytes), so the answer does
-// not depend on the rank count or the input order.
+// not depend on the rank count or the input order. At one rank the records are deduplicated in
+// memory without the shuffle while they fit in --memory-mb (then moved into it, which spills), so
+// the manifest has shuffle.* counters only when the shuffle ran.
 // Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default),
 // .jsonl, .csv (header = the normalized keys, lists joined by ' ', coordinates as lon/lat
 // columns) or .h5 (numeric columns only, see WriteHdf5Part in load_tweets.cpp and
