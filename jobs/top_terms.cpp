@@ -8,6 +8,7 @@
 #include "jobs/top_terms_text.h"
 #include "operators/terms.h"
 #include "operators/tokenizer.h"
+#include "operators/tweet.h"
 #include "operators/tweet_parser.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
@@ -86,6 +87,7 @@ struct TermSpec {
   TweetTermKind kind = TweetTermKind::kHashtags;
   bool bucketed = false;
   TimeBucket bucket = TimeBucket::kHour;
+  bool full_parser_only = false;
   size_t prefix() const { return bucketed ? 8 : 0; }
 };
 
@@ -333,12 +335,298 @@ LineClass TermExtractor::Extract(std::string_view line,
   return c;
 }
 
+namespace {
+
+// Fast reader of plain v1.1 statuses with the full parser's entity semantics
+// (operators/tweet_assemble.cpp): entities of extended_tweet when it has them, else entities; a
+// retweet takes the retweeted status's entities and mentions its author first. It answers only
+// lines it is sure of — a JSON object, fully valid, with a decimal id_str, a v1.1 created_at (and
+// timestamp_ms when present), a user object with a screen name or id, a text, entities (so none are
+// taken from the text), and no key of another shape — and declines every other line (notices,
+// Gnip, v2, oddities), which then go to TweetParser. Not thread-safe; one per map phase.
+class V1EntityReader {
+ public:
+  explicit V1EntityReader(TweetTermKind kind) : kind_(kind) {}
+
+  // True if the line is such a tweet: *epoch_ms is its time and terms() its raw terms (views valid
+  // until the next call). False: let the full parser have it.
+  bool Read(std::string_view line, int64_t* epoch_ms) {
+    terms_.clear();
+    if (padded_.size() < line.size() + simdjson::SIMDJSON_PADDING) {
+      padded_.resize(line.size() + simdjson::SIMDJSON_PADDING);
+    }
+    std::copy(line.begin(), line.end(), padded_.begin());
+    od::document doc;
+    if (parser_.iterate(padded_.data(), line.size(), padded_.size()).get(doc)) return false;
+    od::object obj;
+    if (doc.get_object().get(obj)) return false;
+    V1Status& top = top_;
+    if (!ReadStatus(obj, &top, true)) return false;
+    if (doc.current_depth() != 0) return false;
+    const char* rest = nullptr;
+    if (!doc.current_location().get(rest)) return false;
+    if (!top.Usable()) return false;
+    int64_t ms = 0;
+    if (!ParseTwitterDate(top.created_at, &ms)) return false;
+    if (top.has_timestamp_ms) ms = top.timestamp_ms;
+    const V1Status* src = &top;
+    if (top.has_retweet) {
+      // The retweet path needs the retweeted text and screen name, as the assembler does.
+      if (!retweeted_.has_text || retweeted_.screen_name.empty()) return false;
+      src = &retweeted_;
+    }
+    const Entities& e = src->FullEntities();
+    if (!e.Has()) return false;
+    if (top.has_retweet && kind_ == TweetTermKind::kMentions) {
+      terms_.push_back(retweeted_.screen_name);
+    }
+    const std::vector<std::string_view>& list = kind_ == TweetTermKind::kHashtags   ? e.hashtags
+                                                : kind_ == TweetTermKind::kMentions ? e.mentions
+                                                                                    : e.urls;
+    terms_.insert(terms_.end(), list.begin(), list.end());
+    *epoch_ms = ms;
+    return true;
+  }
+  const std::vector<std::string_view>& terms() const { return terms_; }
+
+ private:
+  struct Entities {
+    bool present = false;
+    std::vector<std::string_view> hashtags, mentions, urls;
+    void Clear() {
+      present = false;
+      hashtags.clear();
+      mentions.clear();
+      urls.clear();
+    }
+    bool Has() const { return present || !hashtags.empty() || !mentions.empty() || !urls.empty(); }
+  };
+  struct V1Status {
+    std::string_view id_str, created_at, screen_name, user_id;
+    bool has_text = false, has_user = false, has_retweet = false, has_extended = false;
+    bool has_timestamp_ms = false;
+    int64_t timestamp_ms = 0;
+    Entities entities, extended;
+    void Clear() {
+      id_str = created_at = screen_name = user_id = {};
+      has_text = has_user = has_retweet = has_extended = has_timestamp_ms = false;
+      timestamp_ms = 0;
+      entities.Clear();
+      extended.Clear();
+    }
+    bool Usable() const {
+      return IsDecimalId(id_str) && has_text && has_user &&
+             (!screen_name.empty() || !user_id.empty()) && !created_at.empty();
+    }
+    const Entities& FullEntities() const {
+      return has_extended && extended.Has() ? extended : entities;
+    }
+  };
+
+  // The key as written; false (decline) on an error or an escaped key, which the parser would
+  // unescape.
+  template <typename Field>
+  static bool RawKey(Field& f, std::string_view* key) {
+    if (f.error()) return false;
+    const char* start = f.value_unsafe().key().raw();
+    const char* end = start;
+    while (*end != '"') {
+      if (*end == '\\') return false;
+      ++end;
+    }
+    *key = std::string_view(start, static_cast<size_t>(end - start));
+    return true;
+  }
+
+  // Keys of other shapes (Gnip, v2, wrappers, notices, the normalized format): decline.
+  static bool OtherShapeKey(std::string_view key) {
+    if (key.empty()) return false;
+    switch (key[0]) {
+      case 'a':
+        return key == "actor" || key == "activities";
+      case 'b':
+        return key == "body";
+      case 'c':
+        return key == "control";
+      case 'd':
+        return key == "data" || key == "direct_message" || key == "delete" || key == "disconnect";
+      case 'e':
+        return key == "error" || key == "errors" || key == "event";
+      case 'f':
+        return key == "friends" || key == "friends_str";
+      case 'h':
+        return key == "hashtags";
+      case 'i':
+        return key == "includes" || key == "info";
+      case 'l':
+        return key == "long_object" || key == "limit";
+      case 'o':
+        return key == "object";
+      case 'p':
+        return key == "postedTime";
+      case 's':
+        return key == "statuses" || key == "screen_name" || key == "source_format" ||
+               key == "scrub_geo" || key == "status_withheld";
+      case 't':
+        return key == "twitter_entities";
+      case 'u':
+        return key == "user_withheld";
+      case 'v':
+        return key == "verb";
+      case 'w':
+        return key == "warning";
+      default:
+        return false;
+    }
+  }
+
+  // Reads [{name1: "...", name2: "..."} | "..."] as the parser does.
+  static bool ReadNames(od::value v, std::string_view name1, std::string_view name2,
+                        std::vector<std::string_view>* out) {
+    od::array arr;
+    if (v.get_array().get(arr)) return false;
+    for (auto item : arr) {
+      od::value el;
+      if (item.get(el)) return false;
+      od::json_type type;
+      if (el.type().get(type)) return false;
+      if (type == od::json_type::string) {
+        std::string_view str;
+        if (el.get_string().get(str)) return false;
+        out->push_back(str);
+        continue;
+      }
+      od::object o;
+      if (el.get_object().get(o)) return false;
+      std::string_view first, second;
+      for (auto f : o) {
+        std::string_view key;
+        if (!RawKey(f, &key)) return false;
+        if (key == name1 || key == name2) {
+          od::value fv;
+          if (f.value().get(fv)) return false;
+          od::json_type ft;
+          if (fv.type().get(ft)) return false;
+          if (ft != od::json_type::string) continue;  // null expanded_url: the t.co url wins
+          std::string_view str;
+          if (fv.get_string().get(str)) return false;
+          (key == name1 ? first : second) = str;
+        }
+      }
+      if (!first.empty()) {
+        out->push_back(first);
+      } else if (!second.empty()) {
+        out->push_back(second);
+      }
+    }
+    return true;
+  }
+
+  static bool ReadEntities(od::value v, Entities* e) {
+    od::object obj;
+    if (v.get_object().get(obj)) return false;
+    e->present = true;
+    for (auto f : obj) {
+      std::string_view key;
+      if (!RawKey(f, &key)) return false;
+      if (key == "hashtags") {
+        if (!ReadNames(f.value(), "text", "tag", &e->hashtags)) return false;
+      } else if (key == "user_mentions" || key == "mentions") {
+        if (!ReadNames(f.value(), "screen_name", "username", &e->mentions)) return false;
+      } else if (key == "urls") {
+        if (!ReadNames(f.value(), "expanded_url", "url", &e->urls)) return false;
+      }
+    }
+    return true;
+  }
+
+  static bool IsText(std::string_view key) { return key == "text" || key == "full_text"; }
+
+  // Reads one status object; false to decline. top: the line's own status (may hold a retweet).
+  bool ReadStatus(od::object& obj, V1Status* s, bool top) {
+    s->Clear();
+    if (top) retweeted_.Clear();
+    for (auto field : obj) {
+      std::string_view key;
+      if (!RawKey(field, &key)) return false;
+      if (top && OtherShapeKey(key)) return false;
+      od::value v;
+      if (field.value().get(v)) return false;
+      if (key == "id_str") {
+        if (v.get_string().get(s->id_str)) return false;
+      } else if (key == "created_at") {
+        if (v.get_string().get(s->created_at)) return false;
+      } else if (key == "timestamp_ms") {
+        std::string_view str;
+        if (v.get_string().get(str) || !IsDecimalId(str) || str.size() >= 16) return false;
+        s->timestamp_ms = std::stoll(std::string(str));
+        s->has_timestamp_ms = true;
+      } else if (IsText(key)) {
+        std::string_view text;
+        if (v.get_string().get(text)) return false;
+        s->has_text = s->has_text || !text.empty();
+      } else if (key == "user") {
+        od::object user;
+        if (v.get_object().get(user)) return false;
+        s->has_user = true;
+        for (auto uf : user) {
+          std::string_view ukey;
+          if (!RawKey(uf, &ukey)) return false;
+          if (ukey == "screen_name" || ukey == "id_str") {
+            std::string_view str;
+            if (uf.value().get_string().get(str)) return false;
+            (ukey == "screen_name" ? s->screen_name : s->user_id) = str;
+            // The rest of the user object is skipped structurally by the next field.
+            if (!s->screen_name.empty() && !s->user_id.empty()) break;
+          }
+        }
+      } else if (key == "entities") {
+        if (!ReadEntities(v, &s->entities)) return false;
+      } else if (key == "extended_tweet") {
+        od::object ext;
+        if (v.get_object().get(ext)) return false;
+        s->has_extended = true;
+        for (auto ef : ext) {
+          std::string_view ekey;
+          if (!RawKey(ef, &ekey)) return false;
+          if (ekey == "entities") {
+            if (!ReadEntities(ef.value(), &s->extended)) return false;
+          } else if (IsText(ekey)) {
+            std::string_view text;
+            if (ef.value().get_string().get(text)) return false;
+            s->has_text = s->has_text || !text.empty();
+          }
+        }
+      } else if (key == "retweeted_status") {
+        if (!top) return false;
+        od::object rt;
+        if (v.get_object().get(rt)) return false;
+        s->has_retweet = true;
+        V1Status* r = &retweeted_;
+        if (!ReadStatus(rt, r, false)) return false;
+      }
+    }
+    return true;
+  }
+
+  TweetTermKind kind_;
+  od::parser parser_;
+  std::string padded_;
+  V1Status top_, retweeted_;
+  std::vector<std::string_view> terms_;
+};
+
+}  // namespace
+
 void AddTopTermsFlags(FlagSet* flags) {
   flags->AddString("what", "hashtags", "hashtags|mentions|urls|words|emoji: what to count");
   flags->AddString("by", "",
                    "minute|hour|day: count per UTC time bucket of the tweet (top N per bucket); "
                    "empty: one ranking");
   flags->AddInt("top", 20, "how many of the most frequent terms to print (per bucket with --by)");
+  flags->AddBool(
+      "full-parser", false,
+      "read every line with the full TweetParser, no fast v1.1 path (slower; for checks)");
 }
 
 namespace {
@@ -354,12 +642,18 @@ class TermCounter {
         notices_(ctx.metrics().Counter("notices")),
         terms_(ctx.metrics().Counter("terms")),
         parsed_(ctx.metrics().Counter("tweets_full_parser")) {
-    // The fast v1.1 path answers hashtags and words without buckets; everything else, and lines
-    // it does not recognise as v1.1 tweets (Gnip, v2, wrappers), go through TweetParser.
+    // Fast v1.1 paths: TermExtractor for hashtags and words without buckets (the original
+    // semantics), V1EntityReader for hashtags, mentions and urls with the parser's semantics.
+    // Everything else, and the lines they decline (Gnip, v2, wrappers, notices, oddities), go
+    // through TweetParser.
+    if (spec.full_parser_only) return;
     if (!spec.bucketed &&
         (spec.kind == TweetTermKind::kHashtags || spec.kind == TweetTermKind::kWords)) {
       fast_ = std::make_unique<TermExtractor>(
           spec.kind == TweetTermKind::kHashtags ? TermKind::kHashtags : TermKind::kWords);
+    } else if (spec.kind == TweetTermKind::kHashtags || spec.kind == TweetTermKind::kMentions ||
+               spec.kind == TweetTermKind::kUrls) {
+      entities_ = std::make_unique<V1EntityReader>(spec.kind);
     }
   }
 
@@ -379,6 +673,10 @@ class TermCounter {
           HandleFull(line, lc);
           break;
       }
+    } else if (int64_t ms = 0; entities_ != nullptr && entities_->Read(line, &ms)) {
+      ++*tweets_;
+      if (spec_.bucketed) prefix_ = BucketPrefix(BucketStartMs(ms, spec_.bucket));
+      for (std::string_view term : entities_->terms()) AddEntity(term);
     } else {
       HandleFull(line, lc);
     }
@@ -414,15 +712,11 @@ class TermCounter {
       case TweetTermKind::kMentions:
         for (const std::string& e :
              spec_.kind == TweetTermKind::kHashtags ? t.hashtags : t.mentions) {
-          lower_.clear();
-          AppendLowercaseTerm(e, &lower_);
-          if (!lower_.empty()) Add(lower_);
+          AddEntity(e);
         }
         break;
       case TweetTermKind::kUrls:
-        for (const std::string& u : t.urls) {
-          if (!u.empty()) Add(u);
-        }
+        for (const std::string& u : t.urls) AddEntity(u);
         break;
       case TweetTermKind::kWords:
         ForEachWord(t.text, [this](std::string_view w) { Add(w); });
@@ -434,6 +728,17 @@ class TermCounter {
         }
         break;
     }
+  }
+
+  // A hashtag or mention (lowercased) or a URL (as given); empty ones are dropped.
+  void AddEntity(std::string_view raw) {
+    if (spec_.kind == TweetTermKind::kUrls) {
+      if (!raw.empty()) Add(raw);
+      return;
+    }
+    lower_.clear();
+    AppendLowercaseTerm(raw, &lower_);
+    if (!lower_.empty()) Add(lower_);
   }
 
   void Add(std::string_view term) {
@@ -456,6 +761,7 @@ class TermCounter {
   int64_t* terms_;
   int64_t* parsed_;
   std::unique_ptr<TermExtractor> fast_;
+  std::unique_ptr<V1EntityReader> entities_;
   TweetParser parser_;
   std::unique_ptr<Tokenizer> tokenizer_;  // only for emoji
   std::vector<Tweet> tweets_buf_;
@@ -528,6 +834,7 @@ Status RunTopTerms(JobContext& ctx) {
     spec.bucketed = true;
     spec.bucket = *bucket;
   }
+  spec.full_parser_only = ctx.flags().GetBool("full-parser");
   const int64_t top = ctx.flags().GetInt("top");
   if (top < 0) return Status::InvalidArgument("--top must not be negative");
   if (const std::string format = ctx.flags().GetString("format");

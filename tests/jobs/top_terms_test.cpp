@@ -447,7 +447,20 @@ TEST_F(TopTermsTest, MentionsMatchReferenceAt1To4Ranks) {
     ASSERT_EQ(r.exit_code, 0) << r.output;
     ExpectMatches(dest, ref_->mentions, ranks);
     EXPECT_NE(r.output.find("top 20 mentions:"), std::string::npos) << r.output;
+    // Plain v1.1 tweets go through the fast entity reader, not TweetParser.
+    rapidjson::Document m;
+    m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+    EXPECT_EQ(Counter(m, "tweets_full_parser"), 0);
   }
+  // The same answer from TweetParser alone (the path Gnip and v2 lines take).
+  std::string dest = dir_->Join("mentions_full");
+  CommandResult r =
+      Run(2, "--src " + corpus_ + " --dest " + dest + " --what mentions --full-parser");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ExpectMatches(dest, ref_->mentions, 2);
+  rapidjson::Document m;
+  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+  EXPECT_EQ(static_cast<uint64_t>(Counter(m, "tweets_full_parser")), ref_->tweets);
 }
 
 TEST_F(TopTermsTest, UrlsMatchReferenceAt1To4Ranks) {
@@ -461,6 +474,10 @@ TEST_F(TopTermsTest, UrlsMatchReferenceAt1To4Ranks) {
     EXPECT_EQ(ReadJsonlRows(dest), want) << ranks << " ranks";
     EXPECT_EQ(ReadCsvRows(dest).size(), want.size());
   }
+  std::string dest = dir_->Join("urls_full");
+  CommandResult r = Run(1, "--src " + corpus_ + " --dest " + dest + " --what urls --full-parser");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(ReadJsonlRows(dest), want) << "--full-parser";
 }
 
 TEST_F(TopTermsTest, HashtagsByHourMatchReferenceAt1To4Ranks) {
@@ -478,7 +495,9 @@ TEST_F(TopTermsTest, HashtagsByHourMatchReferenceAt1To4Ranks) {
   });
   for (int ranks : {1, 2, 4}) {
     std::string dest = dir_->Join("byhour" + std::to_string(ranks));
-    CommandResult r = Run(ranks, "--src " + corpus_ + " --dest " + dest + " --by hour --top 2");
+    // 4 ranks: TweetParser alone; 1 and 2: the fast entity reader.
+    CommandResult r = Run(ranks, "--src " + corpus_ + " --dest " + dest + " --by hour --top 2" +
+                                     (ranks == 4 ? " --full-parser" : ""));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(ReadJsonlBucketRows(dest), want) << ranks << " ranks";
     std::vector<std::string> csv = SplitLines(ReadFile(PartFiles(dest, ".csv").at(0)));
@@ -565,6 +584,36 @@ TEST_F(TopTermsTest, RealGnipAndV2Samples) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   // U+1F44F (clapping hands) occurs 8 times in the full texts (retweets: the retweeted text).
   EXPECT_EQ(CountOf(ReadJsonlRows(dest), "\U0001F44F"), 8u);
+}
+
+// The fast entity reader and TweetParser alone give the same rows and counters on the real
+// v1.1 samples (stream, REST, by-shape, notices, malformed lines).
+TEST_F(TopTermsTest, RealV1LinesFastReaderEqualsFullParser) {
+  for (const char* sub :
+       {"v1.1-stream", "v1.1-rest", "by-shape/v1.1", "stream-notices", "malformed"}) {
+    const std::string src = testing::SourcePath(std::string("tests/data/tweets/") + sub);
+    for (const char* what : {"mentions", "urls", "hashtags"}) {
+      const std::string args = "--src " + src + " --what " + what + " --by day --format jsonl";
+      const std::string fast = dir_->Join(std::string("fast_") + what);
+      const std::string full = dir_->Join(std::string("full_") + what);
+      CommandResult r = Run(1, args + " --mode overwrite --dest " + fast);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      r = Run(1, args + " --mode overwrite --full-parser --dest " + full);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(ReadJsonlBucketRows(fast), ReadJsonlBucketRows(full)) << sub << " " << what;
+      rapidjson::Document a, b;
+      a.Parse(ReadFile(fast + "/_SUCCESS").c_str());
+      b.Parse(ReadFile(full + "/_SUCCESS").c_str());
+      for (const char* c :
+           {"tweets", "notices", "terms", "bad_lines.invalid_json", "bad_lines.not_a_tweet"}) {
+        EXPECT_EQ(Counter(a, c), Counter(b, c)) << sub << " " << what << " " << c;
+      }
+      if (std::string(sub) == "v1.1-stream") {
+        EXPECT_GT(Counter(a, "tweets"), 50);
+        EXPECT_EQ(Counter(a, "tweets_full_parser"), 0) << what;
+      }
+    }
+  }
 }
 
 // --- failures: one line naming the problem, exit 1 on every rank, no _SUCCESS, no hang ---
