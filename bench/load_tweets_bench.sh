@@ -5,6 +5,9 @@
 #   load_tweets at 1 rank (gz in, normalized jsonl.gz out, dedupe included), the default (one
 #   thread) and with --parse-thread
 #   bench/load_tweets_baseline.py (Python json + gzip doing the same normalization and dedupe)
+# At one rank load_tweets dedupes in memory without the shuffle while the records fit in
+# --memory-mb (256 MB by default: the 400 MB and 1 GB corpora fit), so this measures that path.
+# mpirun + MPI_Init cost a fixed ~0.13 s per run here; --mb 1000 amortizes it.
 # Checks first that load_tweets and the Python baseline produce the same records (parsed JSON,
 # every field), else the timings mean nothing and the script fails. Each command is timed R times
 # (wall clock, best run) with its CPU time (user + sys of that run). Targets: load_tweets >= 1.5x

@@ -1,6 +1,7 @@
 #include "operators/tweet.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -88,6 +89,21 @@ void AppendJsonString(std::string_view s, std::string* out) {
   out->push_back('"');
   size_t run = 0;  // start of the current run of bytes copied as they are
   for (size_t i = 0; i < s.size(); ++i) {
+    // Skip 8 plain bytes at a time: no byte < 0x20, no '"', no '\\' (most text has none).
+    while (i + 8 <= s.size()) {
+      uint64_t w;
+      std::memcpy(&w, s.data() + i, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
+      // Non-zero iff some byte of w is < 0x20, '"' or '\\' (the classic "has less than" and
+      // "has zero byte" tests; each is exact about whether any byte matches).
+      const uint64_t special =
+          (((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash)) &
+          kHigh;
+      if (special != 0) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if (c >= 0x20 && c != '"' && c != '\\') continue;
     out->append(s.data() + run, i - run);

@@ -413,5 +413,47 @@ TEST(TweetTimeTest, FormatIsoUtcMatchesGmtime) {
   }
 }
 
+// AppendJsonString skips 8 plain bytes at a time: compare with a byte-at-a-time escaper on random
+// strings over every byte value (specials placed at every offset of the 8-byte windows).
+TEST(TweetJsonTest, AppendJsonStringMatchesBytewiseEscaping) {
+  auto reference = [](std::string_view s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+      if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\\') {
+        out += "\\\\";
+      } else if (c == '\n') {
+        out += "\\n";
+      } else if (c == '\r') {
+        out += "\\r";
+      } else if (c == '\t') {
+        out += "\\t";
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+        out += buf;
+      } else {
+        out.push_back(static_cast<char>(c));
+      }
+    }
+    return out + "\"";
+  };
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s(rng() % 40, 'a');
+    const int mode = static_cast<int>(rng() % 3);
+    for (char& c : s) {
+      const uint64_t r = rng();
+      if (mode == 0) c = static_cast<char>(r & 0xff);                           // any byte
+      if (mode == 1) c = r % 16 == 0 ? static_cast<char>(r >> 8 & 0x3f) : 'x';  // rare specials
+      if (mode == 2) c = static_cast<char>(0x1f + r % 0x62);  // around '"', '\\', 0x20, 0x7f
+    }
+    std::string got;
+    AppendJsonString(s, &got);
+    ASSERT_EQ(got, reference(s)) << i;
+  }
+}
+
 }  // namespace
 }  // namespace rankflow
