@@ -117,7 +117,7 @@ class ProvisionE2eTest : public ::testing::Test {
                          {{"InstanceId", instance_id}, {"Attribute", "userData"}});
     EXPECT_TRUE(ud.ok()) << ud.status().ToString();
     if (!ud.ok()) return "";
-    return Base64Decode((*ud)->FindText("userData/value")).value();
+    return Base64Decode(ud->FindText("userData/value")).value();
   }
 
   static PrivateMoto* moto_;
