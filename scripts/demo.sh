@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The demo: installs packages and builds (scripts/setup.sh), generates a ~50 MB synthetic tweet
 # archive with tweetgen, counts its hashtags with top_terms on 2 ranks, prints the top 15 and where
-# the output is. Usage: scripts/demo.sh   (env: RANKFLOW_BUILD_DIR, RANKFLOW_DEMO_DIR)
+# the output is; then normalizes and deduplicates the same archive with load_tweets on 2 ranks. Usage: scripts/demo.sh   (env: RANKFLOW_BUILD_DIR, RANKFLOW_DEMO_DIR)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -34,3 +34,10 @@ echo "demo: output in $DEST"
 ls -l "$DEST"
 echo "demo: the counts, most frequent first: $DEST/part-00000.csv (then part-00001.csv);"
 echo "demo: the manifest (inputs, records in/out, bad lines with samples): $DEST/_SUCCESS"
+
+TWEETS="$WORK/tweets"
+echo
+echo "demo: mpirun -n 2 $BUILD_DIR/bin/load_tweets --src $ARCHIVE --dest $TWEETS"
+mpirun -n 2 --oversubscribe "$BIN/load_tweets" --src "$ARCHIVE" --dest "$TWEETS" --mode overwrite
+echo "demo: normalized tweets (duplicates dropped) in $TWEETS; the first one:"
+{ zcat "$TWEETS/part-00000.jsonl.gz" || true; } | head -n 1
