@@ -1,40 +1,17 @@
 #include "operators/ml/output_files.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
 #include "runtime/hdf5_file.h"
+#include "runtime/metrics.h"
 
 namespace rankflow::ml {
 
 std::string JsonEscape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
+  std::string quoted;
+  AppendJsonString(&quoted, s);  // one escaper for every manifest (invalid UTF-8 becomes U+FFFD)
+  return quoted.substr(1, quoted.size() - 2);
 }
 
 OutputFiles::OutputFiles(const MpiContext& mpi, FileSystem& fs, std::string dest)

@@ -54,7 +54,8 @@ class OutputFiles {
   std::vector<std::string> committed_;
 };
 
-// Escapes a string for a JSON string literal (without the quotes).
+// Escapes a string for a JSON string literal (without the quotes); runtime/metrics.h's
+// AppendJsonString does the work, so invalid UTF-8 becomes U+FFFD.
 std::string JsonEscape(const std::string& s);
 
 }  // namespace rankflow::ml
