@@ -13,6 +13,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy curl
   libicu-dev
+  clang libclang-rt-14-dev
 )
 
 missing=()
