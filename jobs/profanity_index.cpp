@@ -9,6 +9,7 @@
 #include "operators/targets.h"
 #include "operators/terms.h"
 #include "operators/tweet_lines.h"
+#include "runtime/html.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
 #include "runtime/writer.h"
@@ -46,29 +47,6 @@ std::string Rate(int64_t profane, int64_t tweets) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.6f", tweets > 0 ? static_cast<double>(profane) / tweets : 0.0);
   return buf;
-}
-
-std::string Html(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out.push_back(c);
-    }
-  }
-  return out;
 }
 
 // Serialized rows for the gather to rank 0: "bucket_ms\ttarget\ttweets\tprofane\n".
@@ -133,11 +111,11 @@ std::string RenderProfanityReport(const std::vector<ProfanityRow>& rows,
   }
   if (!buckets.empty()) {
     svg += "<text x=\"" + std::to_string(static_cast<int>(left)) + "\" y=\"" +
-           std::to_string(static_cast<int>(h - bottom + 18)) + "\">" + Html(buckets.front()) +
+           std::to_string(static_cast<int>(h - bottom + 18)) + "\">" + HtmlEscape(buckets.front()) +
            "</text>\n";
     svg += "<text x=\"" + std::to_string(static_cast<int>(left + pw)) + "\" y=\"" +
            std::to_string(static_cast<int>(h - bottom + 18)) + "\" text-anchor=\"end\">" +
-           Html(buckets.back()) + "</text>\n";
+           HtmlEscape(buckets.back()) + "</text>\n";
   }
   svg += "<text x=\"" + std::to_string(static_cast<int>(left + pw / 2)) + "\" y=\"" +
          std::to_string(static_cast<int>(h - 8)) +
@@ -163,21 +141,22 @@ std::string RenderProfanityReport(const std::vector<ProfanityRow>& rows,
     svg += buf;
     std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\">", w - right + 32,
                   top + 18.0 * t + 10);
-    svg += buf + Html(targets[t]) + "</text>\n";
+    svg += buf + HtmlEscape(targets[t]) + "</text>\n";
   }
   svg += "</svg>\n";
-  std::string page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + Html(title) +
+  std::string page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
+                     HtmlEscape(title) +
                      "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-"
                      "collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:"
                      "right}</style></head><body>\n<h1>" +
-                     Html(title) +
+                     HtmlEscape(title) +
                      "</h1>\n<p>Share of tweets mentioning each target that "
                      "contain profanity (LDNOOBW en list), per time bucket.</p>\n" +
                      svg +
                      "<table><tr><th>bucket</th><th>target</th><th>tweets</th><th>profane</th>"
                      "<th>rate</th></tr>\n";
   for (const ProfanityRow& r : rows) {
-    page += "<tr><td>" + Html(r.bucket) + "</td><td>" + Html(r.target) + "</td><td>" +
+    page += "<tr><td>" + HtmlEscape(r.bucket) + "</td><td>" + HtmlEscape(r.target) + "</td><td>" +
             std::to_string(r.tweets) + "</td><td>" + std::to_string(r.profane) + "</td><td>" +
             Rate(r.profane, r.tweets) + "</td></tr>\n";
   }

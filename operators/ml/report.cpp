@@ -81,32 +81,6 @@ std::string Base64(const std::string& bytes) {
   return out;
 }
 
-std::string HtmlEscape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::vector<uint8_t> SurfaceRgb(int rows, int cols, const std::vector<int64_t>& labels,
                                 const std::vector<float>& confidence) {
   static const uint8_t kPalette[][3] = {{200, 200, 200}, {31, 119, 180}, {255, 127, 14},
