@@ -82,6 +82,13 @@ MapPhaseOptions JobContext::map_options() const {
   o.name_regex = flags_.GetString("regex");
   o.split_bytes = static_cast<uint64_t>(flags_.GetInt("split-mb")) << 20;
   o.strict = flags_.GetBool("strict");
+  // A line costs several times its size to parse (a padded copy, simdjson's structural index of
+  // 4 bytes per structural character, string buffers), so it gets 1/16 of --memory-mb, at least
+  // 1 MiB (real tweets are ~4 KB, wrapper pages ~1 MB), at most the reader's 64 MiB. Clamped in
+  // MB before the shift, so no --memory-mb value can overflow it.
+  const uint64_t memory_mb =
+      static_cast<uint64_t>(std::max<int64_t>(flags_.GetInt("memory-mb"), 0));
+  o.max_line_bytes = std::clamp<uint64_t>(memory_mb, 16, 1024) << 16;
   return o;
 }
 

@@ -57,7 +57,9 @@ class JobContext {
   std::string src() const { return flags_.GetString("src"); }
   std::string dest() const { return flags_.GetString("dest"); }
 
-  // From the common flags.
+  // From the common flags. max_line_bytes = --memory-mb / 16, clamped to [1 MiB, 64 MiB] (so
+  // --memory-mb 16 -> 1 MiB, the default 256 -> 16 MiB): a longer line is a bad line of kind
+  // "line_too_long", skipped without being held in memory.
   MapPhaseOptions map_options() const;
   // memory_bytes = --memory-mb / shares (a job running two shuffles at once passes 2);
   // round_bytes = a quarter of that, clamped to [64 KiB, 8 MiB].

@@ -9,9 +9,8 @@ namespace rankflow {
 namespace {
 
 constexpr size_t kBufferBytes = 4 << 20;
-constexpr size_t kMaxLineBytes = 64 << 20;
-// Room for a line at the limit plus its "\r\n" and the partial read that follows it.
-constexpr size_t kMaxBufferBytes = kMaxLineBytes + kBufferBytes;
+constexpr char kBom[] = "\xEF\xBB\xBF";
+constexpr size_t kBomBytes = 3;
 
 // Counts the stored bytes that pass through, for progress.
 class CountingStream : public InputStream {
@@ -85,12 +84,19 @@ Result<bool> FileStartsWithGzipMagic(FileSystem& fs, const std::string& path) {
 // at the end of the buffer is moved (to the front) before the next read.
 class LineReaderImpl : public LineReader {
  public:
-  LineReaderImpl(std::string path, uint64_t limit, bool skip_partial_first_line)
-      : path_(std::move(path)), limit_(limit), skipping_(skip_partial_first_line) {}
+  LineReaderImpl(std::string path, const LineReaderOptions& options, uint64_t limit,
+                 bool skip_partial_first_line)
+      : path_(std::move(path)),
+        max_line_bytes_(options.max_line_bytes),
+        // Room for a line at the limit plus its "\r\n" and the partial read that follows it.
+        max_buffer_bytes_(options.max_line_bytes + kBufferBytes),
+        skip_long_lines_(options.skip_long_lines),
+        limit_(limit),
+        skipping_(skip_partial_first_line) {}
 
   // An empty reader (a unit that holds no line start).
   static std::unique_ptr<LineReaderImpl> Empty(const std::string& path) {
-    auto r = std::make_unique<LineReaderImpl>(path, 0, false);
+    auto r = std::make_unique<LineReaderImpl>(path, LineReaderOptions(), 0, false);
     r->done_ = true;
     return r;
   }
@@ -104,7 +110,9 @@ class LineReaderImpl : public LineReader {
   void set_limit(uint64_t limit) { limit_ = limit; }
 
   bool Next(std::string_view* line) override {
+    long_line_ = false;
     while (!done_) {
+      if (dropping_) return DropRestOfLongLine(line);
       if (skipping_ && !SkipPartialLine()) return false;
       if (base_ + pos_ >= limit_) return Finish();
       const char* start = buf_.get() + pos_;
@@ -124,7 +132,11 @@ class LineReaderImpl : public LineReader {
         if (Emit(start, end_ - (start - buf_.get()), line)) return true;
         continue;
       }
-      if (scanned_ > kMaxLineBytes) return TooLong(line_number_ + 1);
+      if (scanned_ > max_line_bytes_) {
+        if (!skip_long_lines_) return TooLong(line_number_ + 1);
+        StartDropping(start);
+        continue;
+      }
       if (!Fill()) return false;
     }
     return false;
@@ -134,15 +146,64 @@ class LineReaderImpl : public LineReader {
   uint64_t line_number() const override { return line_number_; }
   uint64_t stored_bytes_read() const override { return stored_bytes_read_; }
   uint64_t bytes_read() const override { return bytes_read_; }
+  bool long_line() const override { return long_line_; }
+  uint64_t line_bytes() const override { return line_bytes_; }
 
  private:
   // Counts the line and hands it out unless it is empty. False for an empty or failed line.
   bool Emit(const char* start, size_t len, std::string_view* line) {
     ++line_number_;
-    if (len > kMaxLineBytes) return TooLong(line_number_);
     if (len > 0 && start[len - 1] == '\r') --len;
+    if (len >= kBomBytes && std::memcmp(start, kBom, kBomBytes) == 0) {
+      start += kBomBytes;
+      len -= kBomBytes;
+    }
     if (len == 0) return false;
+    line_bytes_ = len;
+    if (len > max_line_bytes_) {
+      if (!skip_long_lines_) return TooLong(line_number_);
+      long_line_ = true;
+      len = std::min(len, kLongLinePrefixBytes);
+    }
     *line = std::string_view(start, len);
+    return true;
+  }
+
+  // The line at `start` has no newline within the limit: keep its first bytes, drop the rest of
+  // what is buffered, and read on to its end without buffering it (DropRestOfLongLine).
+  void StartDropping(const char* start) {
+    long_prefix_.assign(start, kLongLinePrefixBytes);
+    dropped_bytes_ = scanned_;
+    last_dropped_ = start[scanned_ - 1];
+    pos_ = end_;
+    scanned_ = 0;
+    dropping_ = true;
+  }
+
+  // Reads to the newline (or the end of the stream) of the long line being dropped, then hands
+  // out its prefix. Memory stays at the current buffer size.
+  bool DropRestOfLongLine(std::string_view* line) {
+    for (;;) {
+      const char* start = buf_.get() + pos_;
+      const void* nl = std::memchr(start, '\n', end_ - pos_);
+      size_t n = nl != nullptr ? static_cast<const char*>(nl) - start : end_ - pos_;
+      if (n > 0) last_dropped_ = start[n - 1];
+      dropped_bytes_ += n;
+      pos_ += n;
+      if (nl != nullptr || eof_) break;
+      if (!Fill()) return false;
+    }
+    if (pos_ < end_) ++pos_;  // the newline
+    dropping_ = false;
+    ++line_number_;
+    line_bytes_ = dropped_bytes_ - (last_dropped_ == '\r' ? 1 : 0);
+    std::string_view prefix = long_prefix_;
+    if (prefix.substr(0, kBomBytes) == std::string_view(kBom, kBomBytes)) {
+      prefix.remove_prefix(kBomBytes);
+      line_bytes_ -= kBomBytes;
+    }
+    long_line_ = true;
+    *line = prefix.substr(0, kLongLinePrefixBytes);
     return true;
   }
 
@@ -161,8 +222,8 @@ class LineReaderImpl : public LineReader {
 
   bool TooLong(uint64_t line_number) {
     return Fail(Status::Corruption(path_ + ": line " + std::to_string(line_number) +
-                                   " is longer than the limit of " + std::to_string(kMaxLineBytes) +
-                                   " bytes"));
+                                   " is longer than the limit of " +
+                                   std::to_string(max_line_bytes_) + " bytes"));
   }
 
   // Drops bytes up to and including the first newline: the tail of a line that started before
@@ -191,7 +252,7 @@ class LineReaderImpl : public LineReader {
       pos_ = 0;
     }
     if (end_ == cap_) {
-      size_t cap = std::min(cap_ * 2, kMaxBufferBytes);
+      size_t cap = std::min(cap_ * 2, max_buffer_bytes_);
       RF_CHECK(cap > cap_);
       std::unique_ptr<char[]> bigger(new char[cap]);
       std::memcpy(bigger.get(), buf_.get(), end_);
@@ -208,6 +269,9 @@ class LineReaderImpl : public LineReader {
   }
 
   std::string path_;
+  const size_t max_line_bytes_;
+  const size_t max_buffer_bytes_;
+  const bool skip_long_lines_;
   std::unique_ptr<InputStream> stream_;
   std::unique_ptr<char[]> buf_;
   size_t cap_ = 0;
@@ -220,6 +284,12 @@ class LineReaderImpl : public LineReader {
   bool eof_ = false;
   bool done_ = false;
   uint64_t line_number_ = 0;
+  uint64_t line_bytes_ = 0;
+  bool long_line_ = false;   // the line last handed out was cut
+  bool dropping_ = false;    // inside a long line: reading to its end without keeping it
+  std::string long_prefix_;  // its first bytes
+  uint64_t dropped_bytes_ = 0;
+  char last_dropped_ = 0;  // its last byte so far (a '\r' before the newline is not counted)
   uint64_t stored_bytes_read_ = 0;
   uint64_t bytes_read_ = 0;
   Status status_;
@@ -229,6 +299,15 @@ class LineReaderImpl : public LineReader {
 
 Status LineReader::Open(FileSystem& fs, const FileInfo& file, const InputUnit& unit,
                         std::unique_ptr<LineReader>* out) {
+  return Open(fs, file, unit, LineReaderOptions(), out);
+}
+
+Status LineReader::Open(FileSystem& fs, const FileInfo& file, const InputUnit& unit,
+                        const LineReaderOptions& options, std::unique_ptr<LineReader>* out) {
+  if (options.max_line_bytes < kLongLinePrefixBytes) {
+    return Status::InvalidArgument(file.path + ": max_line_bytes must be at least " +
+                                   std::to_string(kLongLinePrefixBytes));
+  }
   if (unit.end < unit.begin) {
     return Status::InvalidArgument(file.path + ": bad unit [" + std::to_string(unit.begin) + ", " +
                                    std::to_string(unit.end) + ")");
@@ -236,7 +315,7 @@ Status LineReader::Open(FileSystem& fs, const FileInfo& file, const InputUnit& u
   if (unit.begin == 0) {
     std::unique_ptr<InputStream> raw;
     RF_RETURN_IF_ERROR(OpenRange(fs, file.path, 0, StreamEnd(file, unit), &raw));
-    auto reader = std::make_unique<LineReaderImpl>(file.path, unit.end, false);
+    auto reader = std::make_unique<LineReaderImpl>(file.path, options, unit.end, false);
     raw = std::make_unique<CountingStream>(std::move(raw), reader->stored_counter());
     std::unique_ptr<InputStream> decoded;
     bool is_gzip = false;
@@ -259,7 +338,7 @@ Status LineReader::Open(FileSystem& fs, const FileInfo& file, const InputUnit& u
   uint64_t open_at = unit.begin - 1;
   std::unique_ptr<InputStream> raw;
   RF_RETURN_IF_ERROR(OpenRange(fs, file.path, open_at, StreamEnd(file, unit), &raw));
-  auto reader = std::make_unique<LineReaderImpl>(file.path, unit.end - open_at, true);
+  auto reader = std::make_unique<LineReaderImpl>(file.path, options, unit.end - open_at, true);
   raw = std::make_unique<CountingStream>(std::move(raw), reader->stored_counter());
   reader->SetStream(std::move(raw));
   *out = std::move(reader);

@@ -10,6 +10,7 @@ namespace rankflow {
 namespace {
 
 constexpr uint64_t kProgressEveryLines = 1024;
+constexpr std::string_view kLineTooLong = "line_too_long";
 
 // The agreed error travels as "<status code>|<message>".
 std::string EncodeError(const Status& s) {
@@ -62,7 +63,10 @@ Status MapPhase::Plan(const MapPhaseOptions& options) {
 Status MapPhase::RunUnit(const InputUnit& unit, const LineFn& fn, LineContext* ctx) {
   const FileInfo& file = plan_.files[unit.file_index];
   std::unique_ptr<LineReader> reader;
-  RF_RETURN_IF_ERROR(LineReader::Open(fs_, file, unit, &reader));
+  LineReaderOptions reader_options;
+  reader_options.max_line_bytes = options_.max_line_bytes;
+  reader_options.skip_long_lines = true;
+  RF_RETURN_IF_ERROR(LineReader::Open(fs_, file, unit, reader_options, &reader));
   ctx->path_ = &file.path;
   int64_t* records = metrics_->Counter("records_in");
   std::string_view line;
@@ -74,10 +78,14 @@ Status MapPhase::RunUnit(const InputUnit& unit, const LineFn& fn, LineContext* c
   while (reader->Next(&line)) {
     ctx->line_ = line;
     ctx->line_number_ = reader->line_number();
-    fn(line, *ctx);
+    if (reader->long_line()) {
+      ctx->BadLine(kLineTooLong);
+    } else {
+      fn(line, *ctx);
+    }
     ++*records;
     ++figures_.records;
-    figures_.bytes += line.size() + 1;
+    figures_.bytes += reader->line_bytes() + 1;
     if (!ctx->failure_.ok()) return ctx->failure_;
     if (++since_progress == kProgressEveryLines && progress_ != nullptr) {
       since_progress = 0;

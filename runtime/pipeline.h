@@ -9,6 +9,8 @@
 //     shuffle.Add(key, value);
 //   });
 //
+// Lines longer than options.max_line_bytes are skipped by the map phase itself as bad lines of
+// kind "line_too_long" (the callback never sees them; with strict they fail the job).
 // Bad lines: a callback reports one with ctx.BadLine(kind); it is counted under
 // "bad_lines.<kind>", sampled (Metrics) and logged at debug level; with options.strict the first
 // bad line fails the job ("--strict: invalid_json at /data/a.jsonl.gz:17: {\"id…").
@@ -43,6 +45,9 @@ struct MapPhaseOptions {
   std::string name_regex;            // on the base name; empty = every file
   uint64_t split_bytes = 256 << 20;  // plain files larger than this are split into byte ranges
   bool strict = false;               // the first bad line fails the job
+  // Longer lines are bad lines of kind "line_too_long" (counted, sampled by their first bytes,
+  // never given to the callback); the reader never holds more than this of one line.
+  uint64_t max_line_bytes = 64 << 20;
 };
 
 // What a line callback can ask about the line it was given and report about it.

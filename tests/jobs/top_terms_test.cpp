@@ -616,6 +616,79 @@ TEST_F(TopTermsTest, RealV1LinesFastReaderEqualsFullParser) {
   }
 }
 
+// Issue 9: one 60 MB line of '[' with --memory-mb 16 peaked at 607 MB RSS (line buffer, padded
+// copy and two simdjson structural indexes of 4 bytes per byte). Now a line over the limit
+// (--memory-mb / 16, at least 1 MiB) is a bad line "line_too_long", never held whole, and a line
+// just under it costs a bounded multiple of itself. The job still commits the good tweets.
+TEST_F(TopTermsTest, HugeBracketLineIsCountedBadWithinTheMemoryBudget) {
+  const std::vector<std::string> tweets = SplitLines(ReadFile(
+      testing::SourcePath("tests/data/tweets/v1.1-stream/python-twitter_streaming_lines.jsonl")));
+  ASSERT_GE(tweets.size(), 2u);
+  const std::string src = dir_->Join("brackets");
+  fs::create_directories(src);
+  WriteFile(src + "/a.jsonl", tweets[0] + "\n" + std::string(60'000'000, '[') + "\n" +
+                                  std::string(1'000'000, '[') + "\n" + tweets[1] + "\n");
+  for (const char* what : {"hashtags", "mentions"}) {
+    const std::string dest = dir_->Join(std::string("brackets_out_") + what);
+    CommandResult r = Run(1, "--src " + src + " --dest " + dest + " --what " + what +
+                                 " --memory-mb 16 --format jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    // 608 MB before the fix; ~30 MB for the job now, plus mpirun. Generous: a memory bound.
+    EXPECT_LT(r.max_rss_kb, 160 * 1024) << what;
+    rapidjson::Document m;
+    m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+    ASSERT_FALSE(m.HasParseError());
+    EXPECT_EQ(Counter(m, "records_in"), 4) << what;
+    EXPECT_EQ(Counter(m, "tweets"), 2) << what;
+    EXPECT_EQ(Counter(m, "bad_lines.line_too_long"), 1) << what;
+    EXPECT_EQ(Counter(m, "bad_lines.invalid_json"), 1) << what;
+    EXPECT_EQ(Counter(m, "bytes_in"), static_cast<int64_t>(fs::file_size(src + "/a.jsonl")));
+    ASSERT_TRUE(m.HasMember("bad_line_samples") &&
+                m["bad_line_samples"].HasMember("line_too_long"));
+    const std::string sample = m["bad_line_samples"]["line_too_long"][0].GetString();
+    EXPECT_EQ(sample.rfind(src + "/a.jsonl:2: [[[[", 0), 0u) << sample;
+    EXPECT_LT(sample.size(), 1000u);
+  }
+  // --strict: the long line fails the job, naming file and line.
+  CommandResult r = Run(
+      1, "--src " + src + " --dest " + dir_->Join("brackets_strict") + " --memory-mb 16 --strict");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("--strict: line_too_long at " + src + "/a.jsonl:2: [[["),
+            std::string::npos)
+      << r.output;
+}
+
+// Issue 9: a UTF-8 byte order mark at the start of a line dropped the tweet (invalid_json). Every
+// line of a real v1.1 sample with a BOM in front gives the same counts as without.
+TEST_F(TopTermsTest, ByteOrderMarkAtLineStartKeepsTheTweet) {
+  const std::string lines = ReadFile(
+      testing::SourcePath("tests/data/tweets/v1.1-stream/python-twitter_streaming_lines.jsonl"));
+  std::string with_bom;
+  for (const std::string& line : SplitLines(lines)) with_bom += "\xEF\xBB\xBF" + line + "\n";
+  const std::string plain = dir_->Join("bom_plain"), bom = dir_->Join("bom_bom");
+  fs::create_directories(plain);
+  fs::create_directories(bom);
+  WriteFile(plain + "/a.jsonl", lines);
+  WriteGzipFile(bom + "/a.jsonl.gz", with_bom);
+  for (const char* what : {"hashtags", "mentions"}) {
+    const std::string args = std::string(" --what ") + what + " --format jsonl --dest ";
+    const std::string out_plain = dir_->Join(std::string("bom_plain_") + what);
+    const std::string out_bom = dir_->Join(std::string("bom_bom_") + what);
+    CommandResult r = Run(1, "--src " + plain + args + out_plain);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = Run(1, "--src " + bom + args + out_bom);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_EQ(ReadJsonlRows(out_bom), ReadJsonlRows(out_plain)) << what;
+    EXPECT_FALSE(ReadJsonlRows(out_bom).empty()) << what;
+    rapidjson::Document a, b;
+    a.Parse(ReadFile(out_plain + "/_SUCCESS").c_str());
+    b.Parse(ReadFile(out_bom + "/_SUCCESS").c_str());
+    EXPECT_GT(Counter(a, "tweets"), 50) << what;
+    EXPECT_EQ(Counter(b, "tweets"), Counter(a, "tweets")) << what;
+    EXPECT_EQ(Counter(b, "bad_lines.invalid_json"), Counter(a, "bad_lines.invalid_json")) << what;
+  }
+}
+
 // --- failures: one line naming the problem, exit 1 on every rank, no _SUCCESS, no hang ---
 
 size_t CountOccurrences(const std::string& text, const std::string& what) {

@@ -467,6 +467,129 @@ std::vector<std::string> ReadAllWith(FileSystem& fs, const FileInfo& file, uint6
   return all;
 }
 
+// Reads with skip_long_lines: every line as (text, long_line, line_bytes, line_number).
+struct SkimmedLine {
+  std::string text;
+  bool long_line;
+  uint64_t bytes;
+  uint64_t number;
+  bool operator==(const SkimmedLine&) const = default;
+};
+
+std::vector<SkimmedLine> ReadSkippingLongLines(FileSystem& fs, const FileInfo& file,
+                                               const InputUnit& unit, uint64_t max_line_bytes,
+                                               Status* status) {
+  std::vector<SkimmedLine> out;
+  LineReaderOptions options;
+  options.max_line_bytes = max_line_bytes;
+  options.skip_long_lines = true;
+  std::unique_ptr<LineReader> reader;
+  *status = LineReader::Open(fs, file, unit, options, &reader);
+  if (!status->ok()) return out;
+  std::string_view line;
+  while (reader->Next(&line)) {
+    out.push_back(
+        {std::string(line), reader->long_line(), reader->line_bytes(), reader->line_number()});
+  }
+  *status = reader->status();
+  return out;
+}
+
+TEST(LineReaderTest, LongLinesAreCutAndSkippedWithSkipLongLines) {
+  TempDir dir;
+  constexpr uint64_t kMax = 1 << 20;
+  // One long line that fits in the first 4 MiB buffer with its newline (cut in place), one far
+  // longer than the buffer (dropped while reading), one exactly at the limit, one just over it
+  // with CRLF, and a long last line without a newline.
+  const std::string in_buffer = "[" + std::string(kMax + 10, '[');
+  const std::string huge(9 << 20, '{');
+  const std::string at_limit(kMax, 'a');
+  const std::string over_crlf(kMax + 1, 'b');
+  const std::string last(kMax + 5, 'c');
+  const std::string text = "first\n" + in_buffer + "\nsecond\n" + huge + "\n\nthird\n" + at_limit +
+                           "\n" + over_crlf + "\r\nfourth\n" + last;
+  const std::vector<SkimmedLine> expected = {
+      {"first", false, 5, 1},
+      {in_buffer.substr(0, LineReader::kLongLinePrefixBytes), true, in_buffer.size(), 2},
+      {"second", false, 6, 3},
+      {huge.substr(0, LineReader::kLongLinePrefixBytes), true, huge.size(), 4},
+      {"third", false, 5, 6},
+      {at_limit, false, at_limit.size(), 7},
+      {over_crlf.substr(0, LineReader::kLongLinePrefixBytes), true, over_crlf.size(), 8},
+      {"fourth", false, 6, 9},
+      {last.substr(0, LineReader::kLongLinePrefixBytes), true, last.size(), 10},
+  };
+  WriteFile(dir.Join("long.jsonl"), text);
+  WriteFile(dir.Join("long.jsonl.gz"), Gzip(text));
+  auto fs = NewLocalFileSystem();
+  for (const char* name : {"long.jsonl", "long.jsonl.gz"}) {
+    Status s;
+    FileInfo file = Info(dir.Join(name));
+    EXPECT_EQ(ReadSkippingLongLines(*fs, file, {0, 0, file.size}, kMax, &s), expected) << name;
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  // Through a stream that hands out a few bytes per read.
+  ChoppyFileSystem choppy;
+  Status s;
+  FileInfo file = Info(dir.Join("long.jsonl.gz"));
+  EXPECT_EQ(ReadSkippingLongLines(choppy, file, {0, 0, file.size}, kMax, &s), expected);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  // Byte ranges: a unit that starts inside the huge line skips it (it belongs to the unit where it
+  // starts); the unit that holds its start reads through it.
+  file = Info(dir.Join("long.jsonl"));
+  const uint64_t huge_at = text.find(huge);
+  std::vector<SkimmedLine> tail =
+      ReadSkippingLongLines(*fs, file, {0, huge_at + 7, file.size}, kMax, &s);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(tail.size(), 5u);
+  EXPECT_EQ(tail[0].text, "third");
+  std::vector<SkimmedLine> head = ReadSkippingLongLines(*fs, file, {0, 0, huge_at + 7}, kMax, &s);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_EQ(head.size(), 4u);
+  EXPECT_TRUE(head[3].long_line);
+  EXPECT_EQ(head[3].bytes, huge.size());
+
+  // Without skip_long_lines the same limit is an error naming the file and line.
+  LineReaderOptions strict;
+  strict.max_line_bytes = kMax;
+  std::unique_ptr<LineReader> reader;
+  ASSERT_TRUE(LineReader::Open(*fs, file, {0, 0, file.size}, strict, &reader).ok());
+  std::string_view line;
+  ASSERT_TRUE(reader->Next(&line));
+  EXPECT_FALSE(reader->Next(&line));
+  EXPECT_EQ(reader->status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(reader->status().message(),
+            file.path + ": line 2 is longer than the limit of 1048576 bytes");
+}
+
+TEST(LineReaderTest, ByteOrderMarkAtALineStartIsDropped) {
+  TempDir dir;
+  const std::vector<std::string> tweets =
+      SplitLines(ReadFile(SourcePath("tests/data/io/tweet_parser_original_format_examples.jsonl")));
+  ASSERT_GE(tweets.size(), 3u);
+  const std::string bom = "\xEF\xBB\xBF";
+  // A BOM at the file start, one mid-file (concatenated files), a line holding only a BOM (an
+  // empty line then), a BOM with CRLF; a BOM-like sequence inside a line is kept.
+  const std::string text = bom + tweets[0] + "\n" + bom + tweets[1] + "\r\n" + bom + "\n" +
+                           tweets[2] + "\n" + "x" + bom + "\n";
+  WriteFile(dir.Join("bom.jsonl"), text);
+  WriteFile(dir.Join("bom.jsonl.gz"), Gzip(text));
+  for (const char* name : {"bom.jsonl", "bom.jsonl.gz"}) {
+    ReadResult r = ReadWhole(dir.Join(name));
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(r.lines, (std::vector<std::string>{tweets[0], tweets[1], tweets[2], "x" + bom}))
+        << name;
+    EXPECT_EQ(r.last_line_number, 5u);
+  }
+  // A unit starting right at the mid-file BOM keeps its tweet.
+  FileInfo file = Info(dir.Join("bom.jsonl"));
+  const uint64_t second = text.find(bom, 3);
+  ReadResult r = ReadUnit(file, second, file.size);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  ASSERT_FALSE(r.lines.empty());
+  EXPECT_EQ(r.lines[0], tweets[1]);
+}
+
 TEST_P(GzipBackendTest, ShortReadsFromTheFileSystemChangeNothing) {
   TempDir dir;
   std::vector<std::string> expected;

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -65,7 +66,9 @@ CommandResult RunCommand(const std::string& command, int timeout_s) {
   while ((n = read(fds[0], buf, sizeof buf)) > 0) result.output.append(buf, n);
   close(fds[0]);
   int status = 0;
-  waitpid(pid, &status, 0);
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  result.max_rss_kb = usage.ru_maxrss;
   __atomic_store_n(&done, true, __ATOMIC_SEQ_CST);
   if (killer.joinable()) killer.join();
   if (timed_out) {

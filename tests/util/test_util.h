@@ -1,6 +1,7 @@
 // Helpers for tests: temporary folders, running programs, reading files, paths of the build.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,11 @@ class TempDir {
 };
 
 struct CommandResult {
-  int exit_code = -1;   // the exit status, or 128 + signal
-  std::string output;   // stdout and stderr together, as the shell interleaved them
+  int exit_code = -1;  // the exit status, or 128 + signal
+  std::string output;  // stdout and stderr together, as the shell interleaved them
+  // Peak resident set size in KiB of the largest process of the command's tree (the shell and
+  // every descendant it waited for), from wait4: a memory bound a test can assert.
+  int64_t max_rss_kb = 0;
 };
 
 // Runs `command` with /bin/sh -c, capturing stdout+stderr. timeout_s > 0 kills it after that long
