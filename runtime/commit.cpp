@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <set>
 
 #include "runtime/log.h"
@@ -16,10 +17,8 @@ namespace rankflow {
 
 namespace {
 
-constexpr const char* kSuccessName = "_SUCCESS";
-
-// Statuses and file lists cross ranks as strings: "<code>:<message>" and
-// "<len>:<path><bytes> <records>\n" per file.
+// Statuses and file lists cross ranks as strings: "<code>:<message>" and, per file,
+// "<len>:<path><len>:<name><bytes> <records>\n".
 std::string EncodeStatus(const Status& s) {
   return std::to_string(static_cast<int>(s.code())) + ":" + s.message();
 }
@@ -32,11 +31,27 @@ Status DecodeStatus(const std::string& wire) {
   return Status(static_cast<StatusCode>(code), wire.substr(colon + 1));
 }
 
+void AppendCounted(std::string* out, const std::string& s) {
+  *out += std::to_string(s.size()) + ":" + s;
+}
+
+bool ReadCounted(const std::string& wire, size_t* pos, std::string* out) {
+  size_t colon = wire.find(':', *pos);
+  if (colon == std::string::npos) return false;
+  char* end = nullptr;
+  unsigned long long len = std::strtoull(wire.c_str() + *pos, &end, 10);
+  if (end != wire.c_str() + colon || len > wire.size() - colon - 1) return false;
+  *out = wire.substr(colon + 1, len);
+  *pos = colon + 1 + len;
+  return true;
+}
+
 std::string EncodeFiles(const std::vector<OutputFileInfo>& files) {
   std::string out;
   for (const auto& f : files) {
-    out += std::to_string(f.path.size()) + ":" + f.path + std::to_string(f.bytes) + " " +
-           std::to_string(f.records) + "\n";
+    AppendCounted(&out, f.path);
+    AppendCounted(&out, f.name);
+    out += std::to_string(f.bytes) + " " + std::to_string(f.records) + "\n";
   }
   return out;
 }
@@ -44,15 +59,12 @@ std::string EncodeFiles(const std::vector<OutputFileInfo>& files) {
 bool DecodeFiles(const std::string& wire, std::vector<OutputFileInfo>* out) {
   size_t pos = 0;
   while (pos < wire.size()) {
-    size_t colon = wire.find(':', pos);
-    if (colon == std::string::npos) return false;
-    size_t len = std::stoul(wire.substr(pos, colon - pos));
     OutputFileInfo f;
-    f.path = wire.substr(colon + 1, len);
-    size_t end = wire.find('\n', colon + 1 + len);
+    if (!ReadCounted(wire, &pos, &f.path) || !ReadCounted(wire, &pos, &f.name)) return false;
+    size_t end = wire.find('\n', pos);
     if (end == std::string::npos) return false;
     char* next = nullptr;
-    f.bytes = std::strtoull(wire.c_str() + colon + 1 + len, &next, 10);
+    f.bytes = std::strtoull(wire.c_str() + pos, &next, 10);
     f.records = std::strtoull(next, &next, 10);
     if (next != wire.c_str() + end) return false;
     out->push_back(std::move(f));
@@ -61,7 +73,7 @@ bool DecodeFiles(const std::string& wire, std::vector<OutputFileInfo>* out) {
   return true;
 }
 
-// Checks the caller's manifest members: a JSON object's members without braces, no "files".
+// Checks the caller's manifest members: a JSON object's members without braces, none reserved.
 Status ParseManifestMembers(const std::string& members, rapidjson::Document* doc) {
   std::string object = "{" + members + "}";
   doc->Parse(object.c_str(), object.size());
@@ -70,14 +82,22 @@ Status ParseManifestMembers(const std::string& members, rapidjson::Document* doc
                                    rapidjson::GetParseError_En(doc->GetParseError()) +
                                    " at offset " + std::to_string(doc->GetErrorOffset()));
   }
-  if (doc->HasMember("files")) {
-    return Status::InvalidArgument("manifest member \"files\" is reserved for the committer");
+  for (const char* reserved : {"files", "attempt"}) {
+    if (doc->HasMember(reserved)) {
+      return Status::InvalidArgument(std::string("manifest member \"") + reserved +
+                                     "\" is reserved for the committer");
+    }
   }
   return Status::OK();
 }
 
-std::string ManifestJson(const rapidjson::Document& members,
-                         const std::vector<OutputFileInfo>& files) {
+std::string RelativeTo(const std::string& dir, const std::string& path) {
+  const std::string prefix = dir.back() == '/' ? dir : dir + "/";
+  return path.compare(0, prefix.size(), prefix) == 0 ? path.substr(prefix.size()) : path;
+}
+
+std::string ManifestJson(const rapidjson::Document& members, const std::string& attempt,
+                         const std::string& dest, const std::vector<OutputFileInfo>& files) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   w.StartObject();
@@ -85,10 +105,17 @@ std::string ManifestJson(const rapidjson::Document& members,
     w.Key(m.name.GetString(), m.name.GetStringLength());
     m.value.Accept(w);
   }
+  w.Key("attempt");
+  w.String(attempt.c_str(), static_cast<rapidjson::SizeType>(attempt.size()));
   w.Key("files");
   w.StartArray();
   for (const auto& f : files) {
+    const std::string file = RelativeTo(dest, f.path);
     w.StartObject();
+    w.Key("name");
+    w.String(f.name.c_str(), static_cast<rapidjson::SizeType>(f.name.size()));
+    w.Key("file");
+    w.String(file.c_str(), static_cast<rapidjson::SizeType>(file.size()));
     w.Key("path");
     w.String(f.path.c_str(), static_cast<rapidjson::SizeType>(f.path.size()));
     w.Key("bytes");
@@ -102,55 +129,47 @@ std::string ManifestJson(const rapidjson::Document& members,
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
-// Rank 0, overwrite mode, once every part is complete: note the old visible files and delete the
-// old _SUCCESS, so that from here on the folder is not mistaken for a finished output.
-Status PrepareOverwrite(FileSystem& fs, const std::string& dest, std::vector<FileInfo>* old_files) {
-  Status s = fs.List(dest, nullptr, old_files);
-  if (s.code() == StatusCode::kNotFound) s = Status::OK();
-  if (!s.ok()) return s;
-  return fs.Delete({FileSystem::Join(dest, kSuccessName)});
-}
-
-// Rank 0, after every part was published: delete the old files not in the new set, write
-// _SUCCESS, clean up. If that fails, delete the new parts so nothing half-made stays visible.
-Status FinishOnRoot(FileSystem& fs, const std::string& dest, const rapidjson::Document& members,
-                    const std::vector<std::string>& gathered,
-                    const std::vector<FileInfo>& old_files,
-                    std::vector<OutputFileInfo>* committed) {
-  std::vector<OutputFileInfo> files;
-  Status s;
-  for (const auto& g : gathered) {
-    if (!DecodeFiles(g, &files)) s = Status::Internal("commit: malformed file list from a rank");
-  }
-  std::sort(files.begin(), files.end(),
-            [](const OutputFileInfo& a, const OutputFileInfo& b) { return a.path < b.path; });
-  std::set<std::string> fresh;
-  for (const auto& f : files) fresh.insert(f.path);
-  std::vector<std::string> stale;
-  for (const auto& f : old_files) {
-    if (fresh.count(f.path) == 0) stale.push_back(f.path);
-  }
-  if (s.ok()) s = fs.Delete(stale);
-  if (s.ok()) {
-    s = fs.WriteSmallFile(FileSystem::Join(dest, kSuccessName), ManifestJson(members, files));
-  }
-  if (!s.ok()) {
-    std::vector<std::string> undo;
-    for (const auto& f : files) undo.push_back(f.path);
-    Status d = fs.Delete(undo);
-    if (!d.ok()) LogWarning("commit of " + dest + " failed; cleanup: " + d.ToString());
-    return s;
-  }
-  *committed = std::move(files);
-  Status c = fs.CleanupTemporaries(dest);
-  if (!c.ok()) LogWarning("committed " + dest + " but could not clean up: " + c.ToString());
-  return Status::OK();
-}
-
 std::string RankName(int rank) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%05d", rank);
   return buf;
+}
+
+// A file of dest that a commit may own: directly in dest, or in Hive-style partition folders
+// ("dt=2015-08-06/part-…"). Anything deeper belongs to someone else (another output, say).
+bool IsOwnedPlace(const std::string& rel) {
+  size_t pos = 0;
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', pos)) {
+    if (rel.substr(pos, slash - pos).find('=') == std::string::npos) return false;
+    pos = slash + 1;
+  }
+  return true;
+}
+
+std::string BaseName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// "s3a://b/k/" -> "s3://b/k"; a local path -> absolute and canonical as far as it exists.
+std::string CanonicalLocation(const std::string& location) {
+  std::string out;
+  if (IsS3Path(location)) {
+    out = "s3://" + location.substr(location.find("://") + 3);
+  } else {
+    std::error_code ec;
+    std::filesystem::path p = std::filesystem::weakly_canonical(
+        std::filesystem::absolute(location.empty() ? "." : location, ec), ec);
+    out = ec ? location : p.lexically_normal().string();
+  }
+  while (out.size() > 1 && out.back() == '/') out.pop_back();
+  return out;
+}
+
+bool IsInside(const std::string& inner, const std::string& outer) {
+  return inner == outer ||
+         (inner.size() > outer.size() && inner.compare(0, outer.size(), outer) == 0 &&
+          (outer.back() == '/' || inner[outer.size()] == '/'));
 }
 
 }  // namespace
@@ -161,10 +180,29 @@ Result<WriteMode> ParseWriteMode(const std::string& name) {
   return Status::InvalidArgument("unknown write mode '" + name + "' (expected error or overwrite)");
 }
 
+bool LocationsOverlap(const std::string& a, const std::string& b) {
+  const std::string ca = CanonicalLocation(a);
+  const std::string cb = CanonicalLocation(b);
+  return IsInside(ca, cb) || IsInside(cb, ca);
+}
+
+// What dest held when the job started (rank 0 only). The final write is conditional on
+// `version`; after it succeeded, `old_files`, `leftovers` and `temporaries` are removed.
+struct OutputCommitter::Previous {
+  std::string version;                   // of dest/_SUCCESS; "" = none
+  std::vector<std::string> old_files;    // the old manifest's files present in dest
+  std::vector<std::string> leftovers;    // attempt-named files no manifest lists
+  std::vector<std::string> temporaries;  // fs temporaries (ListTemporaries ids)
+};
+
 // A part as the caller sees it: forwards to the real file and remembers whether it is complete.
 struct OutputCommitter::Part : public WritableFile {
-  Part(std::string final_path, std::unique_ptr<WritableFile> f, Status creation)
-      : path_(std::move(final_path)), file(std::move(f)), error(std::move(creation)) {}
+  Part(std::string final_path, std::string logical_name, std::unique_ptr<WritableFile> f,
+       Status creation)
+      : path_(std::move(final_path)),
+        name(std::move(logical_name)),
+        file(std::move(f)),
+        error(std::move(creation)) {}
 
   Status Append(std::string_view data) override {
     if (!error.ok()) return error;
@@ -191,6 +229,7 @@ struct OutputCommitter::Part : public WritableFile {
   uint64_t bytes_written() const override { return file ? file->bytes_written() : 0; }
 
   std::string path_;
+  std::string name;
   std::unique_ptr<WritableFile> file;  // null if it could not be created
   Status error;                        // why this part cannot be committed
   bool finished = false;
@@ -198,30 +237,84 @@ struct OutputCommitter::Part : public WritableFile {
   uint64_t records = 0;
 };
 
+namespace {
+
+Status ExamineDestOnRoot(FileSystem& fs, const std::string& dest, WriteMode mode,
+                         std::string* version, std::vector<std::string>* old_files,
+                         std::vector<std::string>* leftovers,
+                         std::vector<std::string>* temporaries) {
+  const std::string marker = FileSystem::Join(dest, kManifestName);
+  std::string json;
+  Status r = fs.ReadSmallFileVersion(marker, &json, version);
+  const bool has_marker = r.ok();
+  if (!has_marker && r.code() != StatusCode::kNotFound) return r;
+  if (has_marker && mode == WriteMode::kError) {
+    return Status::AlreadyExists(dest + ": output exists (" + kManifestName +
+                                 " present); use --mode overwrite to replace it");
+  }
+  // Read the manifest before listing: an output committed in between changes the version, and
+  // then our conditional write fails instead of deleting its files as leftovers.
+  Manifest manifest;
+  Status parsed = has_marker ? ParseManifest(dest, json, &manifest) : Status::OK();
+  std::set<std::string> listed;
+  for (const auto& f : manifest.files) listed.insert(f.file);
+
+  std::vector<FileInfo> visible;
+  Status l = fs.List(dest, nullptr, &visible);
+  if (!l.ok() && l.code() != StatusCode::kNotFound) return l;
+  std::vector<std::string> foreign;
+  for (const FileInfo& f : visible) {
+    const std::string rel = RelativeTo(dest, f.path);
+    if (rel == f.path) {  // dest itself is a file (or an S3 object)
+      return Status::AlreadyExists(dest + ": is an existing file, not a folder");
+    }
+    if (listed.count(rel) != 0) {
+      old_files->push_back(f.path);
+    } else if (IsOwnedPlace(rel) && IsAttemptFileName(BaseName(rel))) {
+      leftovers->push_back(f.path);
+    } else {
+      foreign.push_back(f.path);
+    }
+  }
+  if (!parsed.ok() && !visible.empty()) {
+    return Status::InvalidArgument(parsed.message() + "; refusing to replace an output " +
+                                   "rankflow did not write");
+  }
+  if (!foreign.empty()) {
+    return Status::AlreadyExists(dest + ": holds " + std::to_string(foreign.size()) +
+                                 " file(s) rankflow did not write (e.g. " + foreign.front() +
+                                 "); they are never deleted: choose an empty --dest");
+  }
+  return fs.ListTemporaries(dest, temporaries);
+}
+
+}  // namespace
+
 OutputCommitter::OutputCommitter(const MpiContext& mpi, FileSystem& fs, std::string dest,
-                                 WriteMode mode)
+                                 WriteMode mode, std::vector<std::string> sources)
     : mpi_(mpi), fs_(fs), dest_(std::move(dest)), mode_(mode) {
-  if (mode_ != WriteMode::kError) return;
+  while (dest_.size() > 1 && dest_.back() == '/' && dest_.find("://") + 3 != dest_.size()) {
+    dest_.pop_back();
+  }
   std::string wire;
   if (mpi_.is_root()) {
+    previous_ = std::make_unique<Previous>();
     Status s;
-    Result<bool> marker = fs_.Exists(FileSystem::Join(dest_, kSuccessName));
-    std::vector<FileInfo> visible;
-    if (!marker.ok()) {
-      s = marker.status();
-    } else if (marker.value()) {
-      s = Status::AlreadyExists(dest_ + ": output exists (" + kSuccessName +
-                                " present); use --mode overwrite to replace it");
-    } else if (Status l = fs_.List(dest_, nullptr, &visible); !l.ok()) {
-      if (l.code() != StatusCode::kNotFound) s = l;
-    } else if (!visible.empty()) {
-      s = Status::AlreadyExists(dest_ + ": not empty (" + std::to_string(visible.size()) +
-                                " files, e.g. " + visible.front().path +
-                                "); use --mode overwrite to replace it");
+    for (const std::string& src : sources) {
+      if (s.ok() && !src.empty() && LocationsOverlap(src, dest_)) {
+        s = Status::InvalidArgument(dest_ + ": overlaps the input " + src +
+                                    "; a job never writes where it reads");
+      }
+    }
+    if (s.ok()) {
+      s = ExamineDestOnRoot(fs_, dest_, mode_, &previous_->version, &previous_->old_files,
+                            &previous_->leftovers, &previous_->temporaries);
     }
     wire = EncodeStatus(s);
+    attempt_ = NewAttemptId();
   }
   mpi_.Broadcast(&wire);
+  mpi_.Broadcast(&attempt_);
   status_ = DecodeStatus(wire);
 }
 
@@ -232,17 +325,26 @@ OutputCommitter::~OutputCommitter() {
 }
 
 WritableFile* OutputCommitter::NewPart(const std::string& extension, const std::string& stem) {
-  std::string name =
-      (stem.empty() ? std::string("part") : stem) + "-" + RankName(mpi_.rank()) + "." + extension;
-  std::string path = FileSystem::Join(dest_, name);
+  return AddPart((stem.empty() ? std::string("part") : stem) + "-" + RankName(mpi_.rank()) + "." +
+                 extension);
+}
+
+WritableFile* OutputCommitter::NewFile(const std::string& name) { return AddPart(name); }
+
+WritableFile* OutputCommitter::AddPart(const std::string& name) {
+  std::string path = FileSystem::Join(dest_, AttemptFileName(name, attempt_));
   std::unique_ptr<WritableFile> file;
   Status s = status_;
+  if (s.ok() &&
+      (name.empty() || name.find('/') != std::string::npos || name[0] == '_' || name[0] == '.')) {
+    s = Status::InvalidArgument(dest_ + ": not a plain output file name: '" + name + "'");
+  }
   for (const auto& p : parts_) {
     if (s.ok() && p->path() == path) s = Status::InvalidArgument(path + ": part created twice");
   }
   if (s.ok()) s = fs_.NewWritableFile(path, &file);
   if (!s.ok()) file.reset();
-  parts_.push_back(std::make_unique<Part>(path, std::move(file), s));
+  parts_.push_back(std::make_unique<Part>(path, name, std::move(file), s));
   return parts_.back().get();
 }
 
@@ -256,18 +358,16 @@ void OutputCommitter::SetRecords(WritableFile* part, uint64_t records) {
   RF_CHECK_MSG(false, "SetRecords: not a part of this committer: " + part->path());
 }
 
-// Collective, after a failed agreement: every rank aborts its parts and learns which rank failed
-// first and why.
+// Collective, after a failed agreement: every rank aborts its unpublished parts and learns which
+// rank failed first and why.
 Status OutputCommitter::Abandon(const Status& local) {
   for (auto& p : parts_) {
     if (p->file != nullptr && !p->published) p->file->Abort();
   }
   std::vector<std::string> reasons = mpi_.AllGather(local.ok() ? "" : local.message());
-  // A refused dest (--mode error) is someone else's: leave even its temporaries alone.
-  if (mpi_.is_root() && status_.ok()) {
-    Status c = fs_.CleanupTemporaries(dest_);
-    if (!c.ok()) LogWarning("commit of " + dest_ + " failed; cleanup: " + c.ToString());
-  }
+  // Every rank's temporaries are gone now: remove the (local) _temporary folder if it is empty.
+  // A refused dest is someone else's: leave it alone.
+  if (mpi_.is_root() && status_.ok()) RemoveEmptyTemporaryFolder();
   if (!local.ok()) return local;
   for (size_t r = 0; r < reasons.size(); ++r) {
     if (!reasons[r].empty()) {
@@ -276,6 +376,65 @@ Status OutputCommitter::Abandon(const Status& local) {
     }
   }
   return Status::Aborted(dest_ + ": commit abandoned");
+}
+
+void OutputCommitter::RemoveEmptyTemporaryFolder() {
+  Status d = fs_.RemoveTemporaries(dest_, {});
+  if (!d.ok()) LogWarning(dest_ + ": cleanup after a failed commit: " + d.ToString());
+}
+
+// Rank 0, every part published: the conditional write of _SUCCESS, then the old version's files,
+// leftovers and temporaries go. Returns ok iff _SUCCESS now holds this attempt's manifest.
+Status OutputCommitter::CommitOnRoot(const std::string& manifest_members,
+                                     const std::vector<std::string>& gathered) {
+  std::vector<OutputFileInfo> files;
+  for (const auto& g : gathered) {
+    if (!DecodeFiles(g, &files)) return Status::Internal("commit: malformed file list from a rank");
+  }
+  std::sort(files.begin(), files.end(), [](const OutputFileInfo& a, const OutputFileInfo& b) {
+    return a.name != b.name ? a.name < b.name : a.path < b.path;
+  });
+  rapidjson::Document members;
+  RF_RETURN_IF_ERROR(ParseManifestMembers(manifest_members, &members));
+  const std::string json = ManifestJson(members, attempt_, dest_, files);
+  const std::string marker = FileSystem::Join(dest_, kManifestName);
+
+  Status s = fs_.WriteSmallFileIf(marker, json, previous_->version);
+  if (!s.ok()) {
+    RemoveEmptyTemporaryFolder();  // every part is published: nothing of ours is left in it
+    // Did it land anyway (an answer lost after the write)? Only the marker can tell.
+    std::string back, version;
+    Status r = fs_.ReadSmallFileVersion(marker, &back, &version);
+    if (r.ok() && back == json) {
+      s = Status::OK();
+    } else if (r.ok() || r.code() == StatusCode::kNotFound) {
+      // Certainly not committed: take this attempt's files back.
+      std::vector<std::string> mine;
+      for (const auto& f : files) mine.push_back(f.path);
+      Status d = fs_.Delete(mine);
+      if (!d.ok()) LogWarning(dest_ + ": could not remove this attempt's files: " + d.ToString());
+      if (s.code() == StatusCode::kAlreadyExists) {
+        return Status::AlreadyExists(dest_ + ": another job committed to this folder while this " +
+                                     "one ran; this job's output was discarded (" + s.message() +
+                                     ")");
+      }
+      return s;
+    } else {
+      return Status(s.code(), s.message() + "; whether " + marker + " was written is unknown (" +
+                                  r.message() + "); files of attempt " + attempt_ +
+                                  " stay until the next commit removes them");
+    }
+  }
+  committed_ = std::move(files);
+  // Committed. What follows only tidies up: a failure leaves garbage, never a wrong output.
+  std::vector<std::string> stale = previous_->old_files;
+  stale.insert(stale.end(), previous_->leftovers.begin(), previous_->leftovers.end());
+  Status d = fs_.Delete(stale);
+  if (!d.ok())
+    LogWarning("committed " + dest_ + " but could not remove old files: " + d.ToString());
+  d = fs_.RemoveTemporaries(dest_, previous_->temporaries);
+  if (!d.ok()) LogWarning("committed " + dest_ + " but could not clean up: " + d.ToString());
+  return Status::OK();
 }
 
 Status OutputCommitter::Commit(bool local_ok, const std::string& manifest_members) {
@@ -294,23 +453,14 @@ Status OutputCommitter::Commit(bool local_ok, const std::string& manifest_member
       local = Status::Internal(p->path() + ": part not finished before commit");
     }
   }
-  rapidjson::Document members;
-  if (local.ok() && mpi_.is_root()) local = ParseManifestMembers(manifest_members, &members);
+  if (local.ok() && mpi_.is_root()) {
+    rapidjson::Document members;
+    local = ParseManifestMembers(manifest_members, &members);
+  }
   if (!mpi_.AllOk(local.ok())) return Abandon(local);
 
-  // Phase 2: rank 0 notes the old output and removes its _SUCCESS, so that from here on the
-  // folder is not mistaken for a finished output.
-  std::vector<FileInfo> old_files;
-  std::string wire;
-  if (mpi_.is_root()) {
-    wire = EncodeStatus(mode_ == WriteMode::kOverwrite ? PrepareOverwrite(fs_, dest_, &old_files)
-                                                       : Status::OK());
-  }
-  mpi_.Broadcast(&wire);
-  Status prepared = DecodeStatus(wire);
-  if (!prepared.ok()) return Abandon(mpi_.is_root() ? prepared : Status::OK());
-
-  // Phase 3: publish; if any rank fails, every rank takes its published parts back.
+  // Phase 2: make every part visible under its attempt name; nothing is deleted or replaced. If
+  // any rank fails, every rank takes its published parts back.
   for (auto& p : parts_) {
     if (!local.ok()) break;
     local = p->file->Publish();
@@ -327,19 +477,17 @@ Status OutputCommitter::Commit(bool local_ok, const std::string& manifest_member
     return Abandon(local);
   }
 
-  // Phase 4: rank 0 gathers the file list, removes stale old files, writes _SUCCESS last.
+  // Phase 3: rank 0 writes _SUCCESS (the commit point) and then removes the old version.
   std::vector<OutputFileInfo> mine;
-  for (const auto& p : parts_) mine.push_back({p->path(), p->bytes_written(), p->records});
+  for (const auto& p : parts_) mine.push_back({p->path(), p->name, p->bytes_written(), p->records});
   std::vector<std::string> gathered = mpi_.GatherToRoot(EncodeFiles(mine));
-  wire.clear();
-  if (mpi_.is_root()) {
-    wire = EncodeStatus(FinishOnRoot(fs_, dest_, members, gathered, old_files, &committed_));
-  }
+  std::string wire;
+  if (mpi_.is_root()) wire = EncodeStatus(CommitOnRoot(manifest_members, gathered));
   mpi_.Broadcast(&wire);
   Status done = DecodeStatus(wire);
-  if (done.ok()) return done;
-  return mpi_.is_root() ? done
-                        : Status::Aborted(dest_ + ": commit failed on rank 0: " + done.message());
+  if (done.ok() || mpi_.is_root()) return done;
+  return Status(done.code() == StatusCode::kAlreadyExists ? done.code() : StatusCode::kAborted,
+                dest_ + ": commit failed on rank 0: " + done.message());
 }
 
 }  // namespace rankflow

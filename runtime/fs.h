@@ -3,8 +3,8 @@
 //
 // Visibility contract for writes (the commit protocol builds on it): a WritableFile's bytes are
 // invisible under their final name until Publish(). Local: written to a temporary name in the same
-// folder, renamed on Publish. S3: a multipart upload completed on Publish. Abort() (or destroying an
-// unpublished file) discards everything: no visible file, no stray multipart upload.
+// folder, renamed on Publish. S3: a multipart upload completed on Publish. Abort() (or destroying
+// an unpublished file) discards everything: no visible file, no stray multipart upload.
 #pragma once
 
 #include <cstdint>
@@ -56,6 +56,9 @@ class FileSystem {
   // Sorted by path. A root that does not exist is NotFound; a root that is a file lists itself.
   virtual Status List(const std::string& root, const std::regex* name_regex,
                       std::vector<FileInfo>* out) = 0;
+  // The paths of every manifest ("_SUCCESS") in `root` or below it, in folders List enters (none
+  // hidden), sorted. A root that does not exist is NotFound; a root that is a file has none.
+  virtual Status ListManifests(const std::string& root, std::vector<std::string>* out) = 0;
   // Size of one file; NotFound if absent.
   virtual Result<uint64_t> Size(const std::string& path) = 0;
   // Streams bytes [offset, offset + length) of a file; length = kToEnd reads to the end.
@@ -73,8 +76,32 @@ class FileSystem {
   // Deletes files; missing ones are not an error.
   virtual Status Delete(const std::vector<std::string>& paths) = 0;
   // Removes temporaries left below `dir` by this file system's WritableFiles of jobs that died
-  // (local: the "_temporary" folder; S3: incomplete multipart uploads under the prefix).
+  // (local: the "_temporary" folder; S3: incomplete multipart uploads under the prefix). Removes
+  // those of running writers too: the commit uses ListTemporaries/RemoveTemporaries instead.
   virtual Status CleanupTemporaries(const std::string& dir) = 0;
+
+  // The temporaries of unpublished WritableFiles directly in `dir`, as opaque ids for
+  // RemoveTemporaries (local: file names in dir/_temporary; S3: incomplete multipart uploads of
+  // keys under the prefix). None is not an error, nor is a missing dir.
+  virtual Status ListTemporaries(const std::string& dir, std::vector<std::string>* ids) = 0;
+  // Removes those temporaries (missing ones are fine). Local: also removes dir/_temporary once it
+  // is empty, so a committed folder holds no trace of its writers.
+  virtual Status RemoveTemporaries(const std::string& dir, const std::vector<std::string>& ids) = 0;
+
+  // Conditional small files, the commit point of the output protocol (runtime/commit.h).
+  // A version is an opaque token that changes whenever the file is replaced (S3: the ETag; local:
+  // a 64-bit hash of the contents — manifests hold a unique attempt id, so two never collide).
+  // ReadSmallFileVersion: NotFound if absent.
+  virtual Status ReadSmallFileVersion(const std::string& path, std::string* contents,
+                                      std::string* version) = 0;
+  // Writes `contents` atomically iff the file's version is still `expected` ("" = iff it does
+  // not exist). AlreadyExists "<path>: changed by another writer" when it is not; nothing is
+  // written then. Local: the check and the rename happen under flock(2) on the folder. S3:
+  // If-Match / If-None-Match on PutObject; a retried PUT whose first try landed is recognised by
+  // reading the object back (equal contents = ours). Any other error: the outcome is unknown
+  // unless ReadSmallFileVersion shows it.
+  virtual Status WriteSmallFileIf(const std::string& path, std::string_view contents,
+                                  const std::string& expected) = 0;
   // Joins a folder and a name with exactly one '/'.
   static std::string Join(const std::string& dir, const std::string& name);
 };

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <map>
 #include <numeric>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include "runtime/log.h"
+#include "runtime/manifest.h"
 
 namespace rankflow {
 namespace {
@@ -91,6 +94,59 @@ Status DecodeListing(std::string_view in, std::vector<FileInfo>* files) {
   return in.empty() ? Status::OK() : bad;
 }
 
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+// Where a listed folder (or one inside it) is a committed rankflow output, only the files its
+// manifest lists are inputs: leftovers of killed attempts and stray files never leak into a
+// result. A listed file missing is Corruption. A _SUCCESS that is not a rankflow manifest (Spark
+// and Hadoop write an empty one) leaves its folder as it is.
+Status KeepCommittedFiles(FileSystem& fs, const std::string& src, const std::regex* filter,
+                          std::vector<FileInfo>* files) {
+  std::vector<std::string> markers;
+  RF_RETURN_IF_ERROR(fs.ListManifests(src, &markers));
+  std::map<std::string, std::set<std::string>> committed;  // folder -> files its manifest lists
+  for (const std::string& marker : markers) {
+    const std::string dir = ParentOf(marker);
+    std::string json;
+    RF_RETURN_IF_ERROR(fs.ReadSmallFile(marker, &json));
+    Manifest manifest;
+    if (!ParseManifest(dir, json, &manifest).ok()) continue;
+    std::set<std::string>& listed = committed[dir];
+    for (const ManifestFile& f : manifest.files) listed.insert(f.file);
+  }
+  if (committed.empty()) return Status::OK();
+  std::map<std::string, std::set<std::string>> seen;
+  std::vector<FileInfo> kept;
+  for (FileInfo& f : *files) {
+    auto owner = committed.end();
+    for (std::string dir = ParentOf(f.path); !dir.empty() && owner == committed.end();
+         dir = ParentOf(dir)) {
+      owner = committed.find(dir);
+    }
+    if (owner != committed.end()) {
+      const std::string rel = f.path.substr(owner->first.size() + 1);
+      if (owner->second.count(rel) == 0) continue;  // not part of the committed output
+      seen[owner->first].insert(rel);
+    }
+    kept.push_back(std::move(f));
+  }
+  *files = std::move(kept);
+  for (const auto& [dir, listed] : committed) {
+    for (const std::string& rel : listed) {
+      std::string base = rel.substr(rel.rfind('/') == std::string::npos ? 0 : rel.rfind('/') + 1);
+      if (filter != nullptr && !std::regex_search(base, *filter)) continue;
+      if (seen[dir].count(rel) == 0) {
+        return Status::Corruption(dir + "/" + kManifestName + " lists " + rel +
+                                  ", which is missing: the committed output is incomplete");
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Status ListOnRoot(FileSystem& fs, const std::string& src, const std::string& name_regex,
                   std::vector<FileInfo>* files) {
   std::regex re;
@@ -101,7 +157,9 @@ Status ListOnRoot(FileSystem& fs, const std::string& src, const std::string& nam
       return Status::InvalidArgument("bad file name regex '" + name_regex + "': " + e.what());
     }
   }
-  return fs.List(src, name_regex.empty() ? nullptr : &re, files);
+  const std::regex* filter = name_regex.empty() ? nullptr : &re;
+  RF_RETURN_IF_ERROR(fs.List(src, filter, files));
+  return KeepCommittedFiles(fs, src, filter, files);
 }
 
 uint64_t UnitBytes(const InputUnit& u) { return u.end - u.begin; }

@@ -110,7 +110,8 @@ ShuffleOptions JobContext::shuffle_options(int shares) const {
 Status JobContext::OpenOutput() {
   Result<WriteMode> mode = ParseWriteMode(flags_.GetString("mode"));
   RF_RETURN_IF_ERROR(mode.status());
-  output_ = std::make_unique<OutputCommitter>(mpi_, *dest_fs_, dest(), *mode);
+  output_ = std::make_unique<OutputCommitter>(mpi_, *dest_fs_, dest(), *mode,
+                                              std::vector<std::string>{src()});
   return output_->status();
 }
 

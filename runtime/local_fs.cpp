@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -60,6 +62,18 @@ Status MakeDirs(const std::string& dir) {
   if (parent != dir) RF_RETURN_IF_ERROR(MakeDirs(parent));
   if (mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) return ErrnoStatus(dir, errno);
   return Status::OK();
+}
+
+// The version of a local small file: FNV-1a 64 of its contents, 16 hex digits.
+std::string ContentVersion(std::string_view contents) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : contents) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 Status WriteAll(int fd, const char* data, size_t n, const std::string& path) {
@@ -198,6 +212,36 @@ class LocalFileSystem : public FileSystem {
     return Status::OK();
   }
 
+  Status ListManifests(const std::string& root, std::vector<std::string>* out) override {
+    out->clear();
+    struct stat st;
+    if (stat(root.c_str(), &st) != 0) return ErrnoStatus(root, errno);
+    if (!S_ISDIR(st.st_mode)) return Status::OK();
+    std::vector<std::string> dirs = {root};
+    while (!dirs.empty()) {
+      std::string dir = std::move(dirs.back());
+      dirs.pop_back();
+      DIR* d = opendir(dir.c_str());
+      if (d == nullptr) return ErrnoStatus(dir, errno);
+      errno = 0;
+      while (struct dirent* e = readdir(d)) {
+        std::string path = Join(dir, e->d_name);
+        if (std::strcmp(e->d_name, "_SUCCESS") == 0) {
+          if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) out->push_back(path);
+        } else if (!IsHiddenName(e->d_name) && stat(path.c_str(), &st) == 0 &&
+                   S_ISDIR(st.st_mode)) {
+          dirs.push_back(path);
+        }
+        errno = 0;
+      }
+      int err = errno;
+      closedir(d);
+      if (err != 0) return ErrnoStatus(dir, err);
+    }
+    std::sort(out->begin(), out->end());
+    return Status::OK();
+  }
+
   Result<uint64_t> Size(const std::string& path) override {
     struct stat st;
     if (stat(path.c_str(), &st) != 0) return ErrnoStatus(path, errno);
@@ -231,6 +275,12 @@ class LocalFileSystem : public FileSystem {
     std::string temp_path = Join(temp_dir, name + "." + std::to_string(getpid()) + "." +
                                                std::to_string(counter.fetch_add(1)));
     int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Another committer may have just removed the empty _temporary (RemoveTemporaries): make it
+    // again, a few times at most.
+    for (int i = 0; i < 3 && fd < 0 && errno == ENOENT; ++i) {
+      RF_RETURN_IF_ERROR(MakeDirs(temp_dir));
+      fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
     if (fd < 0) return ErrnoStatus(temp_path, errno);
     *out = std::make_unique<LocalWritableFile>(fd, std::move(temp_path), path);
     return Status::OK();
@@ -255,6 +305,79 @@ class LocalFileSystem : public FileSystem {
       if (got == 0) return Status::OK();
       contents->append(buf, got);
     }
+  }
+
+  Status ReadSmallFileVersion(const std::string& path, std::string* contents,
+                              std::string* version) override {
+    version->clear();
+    RF_RETURN_IF_ERROR(ReadSmallFile(path, contents));
+    *version = ContentVersion(*contents);
+    return Status::OK();
+  }
+
+  Status WriteSmallFileIf(const std::string& path, std::string_view contents,
+                          const std::string& expected) override {
+    const std::string dir = ParentDir(path);
+    RF_RETURN_IF_ERROR(MakeDirs(dir));
+    int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0) return ErrnoStatus(dir, errno);
+    Status s;
+    while (flock(dfd, LOCK_EX) != 0) {
+      if (errno != EINTR) {
+        s = ErrnoStatus(dir, errno);
+        break;
+      }
+    }
+    if (s.ok()) {
+      std::string current, version;
+      Status r = ReadSmallFileVersion(path, &current, &version);
+      if (!r.ok() && r.code() != StatusCode::kNotFound) {
+        s = r;
+      } else if (version != expected) {
+        s = Status::AlreadyExists(path + ": changed by another writer");
+      } else {
+        s = WriteSmallFile(path, contents);
+        if (s.ok() && fsync(dfd) != 0) s = ErrnoStatus(dir, errno);
+      }
+    }
+    close(dfd);  // releases the lock
+    return s;
+  }
+
+  Status ListTemporaries(const std::string& dir, std::vector<std::string>* ids) override {
+    ids->clear();
+    const std::string temp_dir = Join(dir, kLocalTemporaryDir);
+    DIR* d = opendir(temp_dir.c_str());
+    if (d == nullptr) {
+      if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
+      return ErrnoStatus(temp_dir, errno);
+    }
+    errno = 0;
+    while (struct dirent* e = readdir(d)) {
+      if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+        ids->emplace_back(e->d_name);
+      }
+    }
+    int err = errno;
+    closedir(d);
+    if (err != 0) return ErrnoStatus(temp_dir, err);
+    std::sort(ids->begin(), ids->end());
+    return Status::OK();
+  }
+
+  Status RemoveTemporaries(const std::string& dir, const std::vector<std::string>& ids) override {
+    const std::string temp_dir = Join(dir, kLocalTemporaryDir);
+    for (const std::string& id : ids) {
+      if (id.empty() || id.find('/') != std::string::npos) {
+        return Status::InvalidArgument(temp_dir + ": not a temporary: " + id);
+      }
+      const std::string p = Join(temp_dir, id);
+      if (unlink(p.c_str()) != 0 && errno != ENOENT) return ErrnoStatus(p, errno);
+    }
+    if (rmdir(temp_dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
+      return ErrnoStatus(temp_dir, errno);
+    }
+    return Status::OK();
   }
 
   Result<bool> Exists(const std::string& path) override {

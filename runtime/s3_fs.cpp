@@ -100,6 +100,26 @@ class S3FileSystem : public FileSystem {
     return Status::OK();
   }
 
+  Status ListManifests(const std::string& root, std::vector<std::string>* out) override {
+    out->clear();
+    Result<S3Url> url = aws::ParseS3Url(root);
+    if (!url.ok()) return url.status();
+    std::string prefix = url->key;
+    if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+    std::vector<aws::S3ObjectInfo> objects;
+    RF_RETURN_IF_ERROR(client_->ListObjects(url->bucket, prefix, &objects));
+    for (const auto& o : objects) {
+      std::string_view rel = std::string_view(o.key).substr(prefix.size());
+      size_t slash = rel.rfind('/');
+      std::string_view base = slash == std::string_view::npos ? rel : rel.substr(slash + 1);
+      if (base != "_SUCCESS") continue;
+      if (slash != std::string_view::npos && HasHiddenComponent(rel.substr(0, slash))) continue;
+      out->push_back(SchemeOf(root) + url->bucket + "/" + o.key);
+    }
+    std::sort(out->begin(), out->end());
+    return Status::OK();
+  }
+
   Result<uint64_t> Size(const std::string& path) override {
     Result<S3Url> url = aws::ParseS3Url(path);
     if (!url.ok()) return url.status();
@@ -141,6 +161,59 @@ class S3FileSystem : public FileSystem {
     Result<S3Url> url = aws::ParseS3Url(path);
     if (!url.ok()) return url.status();
     return client_->GetObjectRange(url->bucket, url->key, 0, S3Client::kToEnd, contents);
+  }
+
+  Status ReadSmallFileVersion(const std::string& path, std::string* contents,
+                              std::string* version) override {
+    Result<S3Url> url = aws::ParseS3Url(path);
+    if (!url.ok()) return url.status();
+    return client_->GetObjectWithEtag(url->bucket, url->key, contents, version);
+  }
+
+  Status WriteSmallFileIf(const std::string& path, std::string_view contents,
+                          const std::string& expected) override {
+    Result<S3Url> url = aws::ParseS3Url(path);
+    if (!url.ok()) return url.status();
+    aws::KeyValues condition = {expected.empty() ? std::make_pair("If-None-Match", "*")
+                                                 : std::make_pair("If-Match", expected)};
+    Status s =
+        client_->PutObject(url->bucket, url->key, contents, "application/octet-stream", condition);
+    if (s.ok() || s.code() != StatusCode::kAlreadyExists) return s;
+    // 412: another writer got there first, or an earlier try of this very PUT landed and only its
+    // answer was lost (the retry then fails its own condition). The contents tell which.
+    std::string back, version;
+    if (ReadSmallFileVersion(path, &back, &version).ok() && back == contents) return Status::OK();
+    return Status::AlreadyExists(path + ": changed by another writer");
+  }
+
+  Status ListTemporaries(const std::string& dir, std::vector<std::string>* ids) override {
+    ids->clear();
+    Result<S3Url> url = aws::ParseS3Url(dir);
+    if (!url.ok()) return url.status();
+    std::string prefix = url->key;
+    if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+    std::vector<aws::S3UploadInfo> uploads;
+    RF_RETURN_IF_ERROR(client_->ListMultipartUploads(url->bucket, prefix, &uploads));
+    for (const auto& u : uploads) {
+      if (u.key.find('/', prefix.size()) != std::string::npos) continue;  // a sub-folder's
+      ids->push_back(u.key + '\n' + u.upload_id);
+    }
+    std::sort(ids->begin(), ids->end());
+    return Status::OK();
+  }
+
+  Status RemoveTemporaries(const std::string& dir, const std::vector<std::string>& ids) override {
+    Result<S3Url> url = aws::ParseS3Url(dir);
+    if (!url.ok()) return url.status();
+    for (const std::string& id : ids) {
+      size_t nl = id.find('\n');
+      if (nl == std::string::npos) {
+        return Status::InvalidArgument(dir + ": not a temporary: " + id);
+      }
+      RF_RETURN_IF_ERROR(
+          client_->AbortMultipartUpload(url->bucket, id.substr(0, nl), id.substr(nl + 1)));
+    }
+    return Status::OK();
   }
 
   Result<bool> Exists(const std::string& path) override {

@@ -281,14 +281,29 @@ Status S3Client::GetObjectRange(const std::string& bucket, const std::string& ke
 }
 
 Status S3Client::PutObject(const std::string& bucket, const std::string& key, std::string_view data,
-                           const std::string& content_type) {
+                           const std::string& content_type, const KeyValues& headers) {
   AwsRequest req;
   req.method = "PUT";
   req.path = PathFor(bucket, key);
   req.body = data;
   req.content_type = content_type;
+  req.headers = headers;
   HttpResponse resp;
   return Call(bucket, req, "s3://" + bucket + "/" + key, "PutObject", &resp);
+}
+
+Status S3Client::GetObjectWithEtag(const std::string& bucket, const std::string& key,
+                                   std::string* body, std::string* etag) {
+  AwsRequest req;
+  req.method = "GET";
+  req.path = PathFor(bucket, key);
+  HttpResponse resp;
+  body->clear();
+  etag->clear();
+  RF_RETURN_IF_ERROR(Call(bucket, req, "s3://" + bucket + "/" + key, "GetObject", &resp));
+  *body = std::move(resp.body);
+  *etag = resp.Header("etag");
+  return Status::OK();
 }
 
 Result<std::string> S3Client::CreateMultipartUpload(const std::string& bucket,

@@ -40,7 +40,9 @@ struct S3Url {
   std::string key;  // may be empty (bucket root) or end in '/'
   std::string ToString() const { return "s3://" + bucket + "/" + key; }
 };
-// "s3://bucket/key", "s3a://bucket/key". InvalidArgument naming the url otherwise.
+// "s3://bucket/key", "s3a://bucket/key". InvalidArgument naming the url otherwise, and for a url
+// with a "." or ".." segment ("s3://b/o3/../q"): HTTP clients resolve those before sending, so
+// the object written would not be the one named (and recorded in manifests).
 Result<S3Url> ParseS3Url(const std::string& url);
 
 struct S3ObjectInfo {
@@ -92,8 +94,14 @@ class S3Client {
   // Bytes [offset, offset + length) into *out (exactly length bytes unless the object ends first).
   Status GetObjectRange(const std::string& bucket, const std::string& key, uint64_t offset,
                         uint64_t length, std::string* out, uint64_t* object_size = nullptr);
+  // `headers`: extra (signed) request headers, e.g. {"If-None-Match", "*"} or {"If-Match", etag}
+  // for a conditional write; a condition that does not hold is AlreadyExists (412 / 409).
   Status PutObject(const std::string& bucket, const std::string& key, std::string_view data,
-                   const std::string& content_type = "application/octet-stream");
+                   const std::string& content_type = "application/octet-stream",
+                   const KeyValues& headers = {});
+  // The whole object and its ETag (quotes included, as S3 sends it) in one GET.
+  Status GetObjectWithEtag(const std::string& bucket, const std::string& key, std::string* body,
+                           std::string* etag);
   Result<std::string> CreateMultipartUpload(const std::string& bucket, const std::string& key,
                                             const std::string& content_type);
   // Returns the part's ETag.

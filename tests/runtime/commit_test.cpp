@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "runtime/writer.h"
+#include "tests/util/forwarding_fs.h"
 #include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
@@ -46,10 +47,11 @@ std::vector<std::string> AllNames(const std::string& dir) {
   return out;
 }
 
-std::string PartName(const std::string& stem, int rank, const std::string& ext) {
+std::string PartName(const std::string& stem, int rank, const std::string& ext,
+                     const std::string& attempt) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%05d", rank);
-  return stem + "-" + buf + "." + ext;
+  return stem + "-" + buf + "-" + attempt + "." + ext;
 }
 
 // Writes `records` jsonl records into a new part and finishes it.
@@ -62,7 +64,8 @@ void WritePart(OutputCommitter& c, int records, const std::string& stem = "part"
                             ",\"i\":" + std::to_string(i) + "}")
                     .ok());
   }
-  EXPECT_TRUE(w.Finish().ok());
+  Status finished = w.Finish();
+  EXPECT_EQ(finished.ok(), c.status().ok()) << finished.ToString();
   c.SetRecords(part, w.records());
 }
 
@@ -94,21 +97,25 @@ TEST(CommitTest, AllRanksOkGivesPartsAndManifest) {
 
   std::vector<std::string> expected;
   for (int r = 0; r < testing::TestMpi().size(); ++r)
-    expected.push_back(PartName("part", r, "jsonl"));
+    expected.push_back(PartName("part", r, "jsonl", c.attempt()));
   expected.push_back("_SUCCESS");
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(AllNames(dest), expected) << "no _temporary left behind";
+  EXPECT_TRUE(IsAttemptFileName(PartName("part", 0, "jsonl", c.attempt()))) << c.attempt();
 
   rapidjson::Document m;
   m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
   ASSERT_FALSE(m.HasParseError());
   EXPECT_STREQ(m["job"].GetString(), "commit_test");
   EXPECT_EQ(m["ranks"].GetInt(), testing::TestMpi().size());
+  EXPECT_EQ(m["attempt"].GetString(), c.attempt());
   const auto& files = m["files"];
   ASSERT_EQ(files.Size(), static_cast<unsigned>(testing::TestMpi().size()));
   for (int r = 0; r < testing::TestMpi().size(); ++r) {
-    std::string path = dest + "/" + PartName("part", r, "jsonl");
+    std::string path = dest + "/" + PartName("part", r, "jsonl", c.attempt());
     EXPECT_EQ(files[r]["path"].GetString(), path);
+    EXPECT_EQ(files[r]["file"].GetString(), PartName("part", r, "jsonl", c.attempt()));
+    EXPECT_EQ(files[r]["name"].GetString(), "part-0000" + std::to_string(r) + ".jsonl");
     EXPECT_EQ(files[r]["records"].GetUint64(), 10u + r);
     EXPECT_EQ(files[r]["bytes"].GetUint64(), ReadFile(path).size());
     EXPECT_EQ(testing::SplitLines(ReadFile(path)).size(), 10u + r);
@@ -174,6 +181,7 @@ TEST(CommitTest, OverwriteReplacesAnOlderOutputWithMoreParts) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
+  std::string attempt;
   {
     OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
     WritePart(c, 3, "part");
@@ -200,17 +208,19 @@ TEST(CommitTest, OverwriteReplacesAnOlderOutputWithMoreParts) {
     ASSERT_TRUE(c.status().ok());
     WritePart(c, 2);
     ASSERT_TRUE(c.Commit(true, "\"job\":\"new\"").ok());
+    attempt = c.attempt();
   }
   testing::TestMpi().Barrier();
   if (!testing::TestMpi().is_root()) return;
   std::vector<std::string> expected;
   for (int r = 0; r < testing::TestMpi().size(); ++r)
-    expected.push_back(PartName("part", r, "jsonl"));
+    expected.push_back(PartName("part", r, "jsonl", attempt));
   expected.push_back("_SUCCESS");
   std::sort(expected.begin(), expected.end());
-  EXPECT_EQ(AllNames(dest), expected) << "stale extra-* parts must be gone";
+  EXPECT_EQ(AllNames(dest), expected) << "old parts must be gone";
   EXPECT_NE(ReadFile(dest + "/_SUCCESS").find("\"job\":\"new\""), std::string::npos);
-  EXPECT_EQ(testing::SplitLines(ReadFile(dest + "/" + PartName("part", 0, "jsonl"))).size(), 2u);
+  EXPECT_EQ(
+      testing::SplitLines(ReadFile(dest + "/" + PartName("part", 0, "jsonl", attempt))).size(), 2u);
 }
 
 TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
@@ -218,7 +228,7 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
   auto fs = NewLocalFileSystem();
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("with-marker"));
-    WriteFile(dir.Join("with-marker/_SUCCESS"), "{}");
+    WriteFile(dir.Join("with-marker/_SUCCESS"), "{\"files\":[]}");
     std::filesystem::create_directories(dir.Join("with-marker/_temporary"));
     WriteFile(dir.Join("with-marker/_temporary/another-job"), "busy");
     std::filesystem::create_directories(dir.Join("with-file/sub"));
@@ -242,7 +252,8 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
   EXPECT_TRUE(hidden.Commit(true, "").ok());
   testing::TestMpi().Barrier();
   if (testing::TestMpi().is_root()) {
-    EXPECT_EQ(ReadFile(dir.Join("with-marker/_SUCCESS")), "{}") << "refused output untouched";
+    EXPECT_EQ(ReadFile(dir.Join("with-marker/_SUCCESS")), "{\"files\":[]}")
+        << "refused output untouched";
     EXPECT_EQ(ReadFile(dir.Join("with-marker/_temporary/another-job")), "busy");
   }
 }
@@ -259,8 +270,8 @@ TEST(CommitTest, UnwritableDestFailsOnEveryRankNamingThePath) {
   EXPECT_TRUE(w.WriteJson("{}").ok()) << "buffered";
   Status finish = w.Finish();
   EXPECT_FALSE(finish.ok());
-  EXPECT_NE(finish.message().find("file.txt: not a directory"), std::string::npos)
-      << finish.ToString();
+  EXPECT_NE(finish.message().find("file.txt/out"), std::string::npos) << finish.ToString();
+  EXPECT_NE(finish.message().find("not a directory"), std::string::npos) << finish.ToString();
   Status s = c.Commit(finish.ok(), "");
   EXPECT_FALSE(s.ok());
   EXPECT_EQ(ReadFile(dir.Join("file.txt")), "x");
@@ -286,53 +297,263 @@ TEST(CommitTest, BadManifestMembersFailTheCommit) {
   }
 }
 
-// The local file system, except that writing _SUCCESS fails (a full disk at the last step).
-class NoManifestFs : public FileSystem {
+// The local file system, except that the conditional write of _SUCCESS fails: before writing
+// (a full disk), or after (the answer was lost), and reading it back may fail too.
+class FailingManifestFs : public testing::ForwardingFileSystem {
  public:
-  Status List(const std::string& root, const std::regex* re, std::vector<FileInfo>* out) override {
-    return local_->List(root, re, out);
-  }
-  Result<uint64_t> Size(const std::string& path) override { return local_->Size(path); }
-  Status OpenRead(const std::string& path, uint64_t offset, uint64_t length,
-                  std::unique_ptr<InputStream>* out) override {
-    return local_->OpenRead(path, offset, length, out);
-  }
-  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    return local_->NewWritableFile(path, out);
-  }
-  Status WriteSmallFile(const std::string& path, std::string_view) override {
+  enum class Failure { kBeforeWrite, kAfterWrite, kBeforeWriteAndReadBack };
+  explicit FailingManifestFs(Failure failure)
+      : ForwardingFileSystem(NewLocalFileSystem()), failure_(failure) {}
+  Status WriteSmallFileIf(const std::string& path, std::string_view contents,
+                          const std::string& expected) override {
+    if (failure_ == Failure::kAfterWrite) {
+      RF_RETURN_IF_ERROR(base().WriteSmallFileIf(path, contents, expected));
+      return Status::Unavailable(path + ": PutObject failed after 3 attempts: connection reset");
+    }
+    broken_ = failure_ == Failure::kBeforeWriteAndReadBack;
     return Status::IOError(path + ": no space left on device");
   }
-  Status ReadSmallFile(const std::string& path, std::string* contents) override {
-    return local_->ReadSmallFile(path, contents);
-  }
-  Result<bool> Exists(const std::string& path) override { return local_->Exists(path); }
-  Status Delete(const std::vector<std::string>& paths) override { return local_->Delete(paths); }
-  Status CleanupTemporaries(const std::string& dir) override {
-    return local_->CleanupTemporaries(dir);
+  Status ReadSmallFileVersion(const std::string& path, std::string* contents,
+                              std::string* version) override {
+    if (broken_) return Status::Unavailable(path + ": GetObject failed after 3 attempts: 503");
+    return base().ReadSmallFileVersion(path, contents, version);
   }
 
  private:
-  std::unique_ptr<FileSystem> local_ = NewLocalFileSystem();
+  Failure failure_;
+  bool broken_ = false;
 };
 
-TEST(CommitTest, FailingToWriteTheManifestTakesThePartsBack) {
+// Commits `records` per rank with job name `job` into dest through fs; returns the status.
+Status CommitOutput(FileSystem& fs, const std::string& dest, WriteMode mode, const char* job,
+                    int records, std::string* attempt = nullptr) {
+  OutputCommitter c(testing::TestMpi(), fs, dest, mode);
+  if (attempt != nullptr) *attempt = c.attempt();
+  WritePart(c, records);
+  return c.Commit(true, std::string("\"job\":\"") + job + "\"");
+}
+
+// The files _SUCCESS lists, as names relative to dest, plus "_SUCCESS": what a committed folder
+// must hold exactly.
+std::vector<std::string> ManifestNames(const std::string& dest) {
+  Manifest m;
+  EXPECT_TRUE(ParseManifest(dest, ReadFile(dest + "/_SUCCESS"), &m).ok());
+  std::vector<std::string> out = {"_SUCCESS"};
+  for (const auto& f : m.files) out.push_back(f.file);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(CommitTest, FailingToWriteTheManifestKeepsTheOldOutputWhole) {
   SharedDir dir;
-  NoManifestFs fs;
+  auto local = NewLocalFileSystem();
   std::string dest = dir.Join("out");
-  OutputCommitter c(testing::TestMpi(), fs, dest, WriteMode::kError);
-  WritePart(c, 3);
-  Status s = c.Commit(true, "\"job\":\"x\"");
+  ASSERT_TRUE(CommitOutput(*local, dest, WriteMode::kError, "old", 3).ok());
+  testing::TestMpi().Barrier();
+  std::vector<std::string> before;
+  if (testing::TestMpi().is_root()) before = AllNames(dest);
+  std::string old_manifest = testing::TestMpi().is_root() ? ReadFile(dest + "/_SUCCESS") : "";
+  FailingManifestFs fs(FailingManifestFs::Failure::kBeforeWrite);
+  Status s = CommitOutput(fs, dest, WriteMode::kOverwrite, "new", 5);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("_SUCCESS: no space left on device"), std::string::npos)
-      << s.ToString();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_NE(s.message().find("_SUCCESS: no space left on device"), std::string::npos)
+        << s.ToString();
+  } else {
+    EXPECT_NE(s.message().find("commit failed on rank 0"), std::string::npos) << s.ToString();
+  }
   testing::TestMpi().Barrier();
   if (testing::TestMpi().is_root()) {
-    std::vector<FileInfo> visible;
-    Status l = fs.List(dest, nullptr, &visible);
-    EXPECT_TRUE(l.ok()) << l.ToString();
-    EXPECT_TRUE(visible.empty()) << visible.size() << " parts still visible";
+    EXPECT_EQ(AllNames(dest), before) << "the new parts are taken back, the old ones stay";
+    EXPECT_EQ(ReadFile(dest + "/_SUCCESS"), old_manifest);
   }
+}
+
+TEST(CommitTest, AManifestWrittenDespiteAnErrorCountsAsCommitted) {
+  SharedDir dir;
+  std::string dest = dir.Join("out");
+  auto local = NewLocalFileSystem();
+  ASSERT_TRUE(CommitOutput(*local, dest, WriteMode::kError, "old", 3).ok());
+  FailingManifestFs fs(FailingManifestFs::Failure::kAfterWrite);
+  std::string attempt;
+  Status s = CommitOutput(fs, dest, WriteMode::kOverwrite, "new", 2, &attempt);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_NE(ReadFile(dest + "/_SUCCESS").find(attempt), std::string::npos);
+    EXPECT_EQ(AllNames(dest), ManifestNames(dest)) << "old parts removed after the commit";
+  }
+}
+
+TEST(CommitTest, AnUnknownOutcomeLeavesLeftoversThatTheNextCommitRemoves) {
+  SharedDir dir;
+  std::string dest = dir.Join("out");
+  auto local = NewLocalFileSystem();
+  std::string old_attempt;
+  ASSERT_TRUE(CommitOutput(*local, dest, WriteMode::kError, "old", 3, &old_attempt).ok());
+  FailingManifestFs fs(FailingManifestFs::Failure::kBeforeWriteAndReadBack);
+  Status s = CommitOutput(fs, dest, WriteMode::kOverwrite, "lost", 2);
+  ASSERT_FALSE(s.ok());
+  if (testing::TestMpi().is_root()) {
+    EXPECT_NE(s.message().find("is unknown"), std::string::npos) << s.ToString();
+  }
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    // The old output is whole (readers follow _SUCCESS); the new parts are leftovers.
+    EXPECT_NE(ReadFile(dest + "/_SUCCESS").find(old_attempt), std::string::npos);
+    EXPECT_EQ(AllNames(dest).size(), ManifestNames(dest).size() + testing::TestMpi().size());
+  }
+  // The same command again (error mode even: leftovers are no obstacle, the old _SUCCESS is).
+  EXPECT_EQ(CommitOutput(*local, dest, WriteMode::kError, "again", 1).code(),
+            StatusCode::kAlreadyExists);
+  ASSERT_TRUE(CommitOutput(*local, dest, WriteMode::kOverwrite, "again", 1).ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(AllNames(dest), ManifestNames(dest));
+  }
+}
+
+TEST(CommitTest, LeftoversOfAKilledAttemptDoNotBlockARerun) {
+  SharedDir dir;
+  std::string dest = dir.Join("out");
+  if (testing::TestMpi().is_root()) {
+    std::filesystem::create_directories(dest + "/_temporary");
+    WriteFile(dest + "/part-00000-rf0123456789ab.jsonl", "{\"half\":1}\n");
+    WriteFile(dest + "/part-00001-rf0123456789ab.jsonl", "{\"half\":2}\n");
+    WriteFile(dest + "/_temporary/part-00002-rf0123456789ab.jsonl.123.0", "{");
+  }
+  testing::TestMpi().Barrier();
+  auto fs = NewLocalFileSystem();
+  ASSERT_TRUE(CommitOutput(*fs, dest, WriteMode::kError, "rerun", 2).ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(AllNames(dest), ManifestNames(dest)) << "leftovers and _temporary removed";
+  }
+}
+
+TEST(CommitTest, ForeignFilesAreNeverDeletedAndBlockEveryMode) {
+  SharedDir dir;
+  std::string dest = dir.Join("out");
+  auto fs = NewLocalFileSystem();
+  ASSERT_TRUE(CommitOutput(*fs, dest, WriteMode::kError, "old", 1).ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    WriteFile(dest + "/notes.txt", "mine");
+    WriteFile(dest + "/part-00000.jsonl", "not listed, no attempt id");
+    std::filesystem::create_directories(dest + "/nested");
+    WriteFile(dest + "/nested/part-00000-rf0123456789ab.jsonl", "another output's part");
+  }
+  testing::TestMpi().Barrier();
+  for (WriteMode mode : {WriteMode::kError, WriteMode::kOverwrite}) {
+    Status s = CommitOutput(*fs, dest, mode, "new", 1);
+    EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+    if (mode == WriteMode::kOverwrite && testing::TestMpi().is_root()) {
+      EXPECT_NE(s.message().find("rankflow did not write"), std::string::npos) << s.ToString();
+    }
+  }
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(ReadFile(dest + "/notes.txt"), "mine");
+    EXPECT_EQ(ReadFile(dest + "/part-00000.jsonl"), "not listed, no attempt id");
+    EXPECT_EQ(ReadFile(dest + "/nested/part-00000-rf0123456789ab.jsonl"), "another output's part");
+    EXPECT_NE(ReadFile(dest + "/_SUCCESS").find("\"old\""), std::string::npos);
+  }
+}
+
+TEST(CommitTest, AForeignManifestOrADestThatIsAFileIsRefused) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  if (testing::TestMpi().is_root()) {
+    std::filesystem::create_directories(dir.Join("spark"));
+    WriteFile(dir.Join("spark/_SUCCESS"), "");  // Spark's marker
+    WriteFile(dir.Join("spark/part-00000-0a1b.snappy.parquet"), "PAR1");
+    std::filesystem::create_directories(dir.Join("spark-empty"));
+    WriteFile(dir.Join("spark-empty/_SUCCESS"), "");
+    WriteFile(dir.Join("object"), "a file");
+  }
+  testing::TestMpi().Barrier();
+  Status s = CommitOutput(*fs, dir.Join("spark"), WriteMode::kOverwrite, "x", 1);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_TRUE(CommitOutput(*fs, dir.Join("spark-empty"), WriteMode::kOverwrite, "x", 1).ok());
+  s = CommitOutput(*fs, dir.Join("object"), WriteMode::kOverwrite, "x", 1);
+  EXPECT_FALSE(s.ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(ReadFile(dir.Join("spark/part-00000-0a1b.snappy.parquet")), "PAR1");
+    EXPECT_EQ(ReadFile(dir.Join("object")), "a file");
+  }
+}
+
+TEST(CommitTest, OverwriteOfACopiedFolderDeletesOnlyInsideIt) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  std::string original = dir.Join("original");
+  ASSERT_TRUE(CommitOutput(*fs, original, WriteMode::kError, "old", 2).ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    std::filesystem::copy(original, dir.Join("copy"));  // the manifest's paths name "original"
+  }
+  testing::TestMpi().Barrier();
+  ASSERT_TRUE(CommitOutput(*fs, dir.Join("copy"), WriteMode::kOverwrite, "new", 1).ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(AllNames(original), ManifestNames(original)) << "the original is untouched";
+    EXPECT_EQ(AllNames(dir.Join("copy")), ManifestNames(dir.Join("copy")));
+  }
+}
+
+TEST(CommitTest, OfTwoCommittersOnOneDestExactlyOneWins) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  std::string dest = dir.Join("out");
+  for (WriteMode mode : {WriteMode::kError, WriteMode::kOverwrite}) {
+    // Both start before either commits (the same version of dest), as two overlapping jobs.
+    OutputCommitter first(testing::TestMpi(), *fs, dest, mode);
+    OutputCommitter second(testing::TestMpi(), *fs, dest, mode);
+    ASSERT_TRUE(first.status().ok() && second.status().ok()) << second.status().ToString();
+    WritePart(first, 1);
+    WritePart(second, 2);
+    ASSERT_TRUE(first.Commit(true, "\"job\":\"first\"").ok());
+    Status s = second.Commit(true, "\"job\":\"second\"");
+    EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+    EXPECT_NE(s.message().find("another job committed"), std::string::npos) << s.ToString();
+    testing::TestMpi().Barrier();
+    if (testing::TestMpi().is_root()) {
+      EXPECT_NE(ReadFile(dest + "/_SUCCESS").find(first.attempt()), std::string::npos);
+      EXPECT_EQ(AllNames(dest), ManifestNames(dest)) << "the loser's parts are gone";
+    }
+    testing::TestMpi().Barrier();
+  }
+}
+
+TEST(CommitTest, ADestThatOverlapsTheInputIsRefused) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  if (testing::TestMpi().is_root()) {
+    std::filesystem::create_directories(dir.Join("D/archive/2020"));
+    WriteFile(dir.Join("D/archive/2020/a.jsonl"), "{}\n");
+  }
+  testing::TestMpi().Barrier();
+  struct Case {
+    std::string src, dest;
+  } cases[] = {{dir.Join("D/archive/2020"), dir.Join("D")},
+               {dir.Join("D/archive/2020"), dir.Join("D/archive/2020")},
+               {dir.Join("D/archive/2020/"), dir.Join("D/archive/2020/../2020/out")},
+               {dir.Join("D/archive/2020/a.jsonl"), dir.Join("D/archive")}};
+  for (const Case& c : cases) {
+    for (WriteMode mode : {WriteMode::kError, WriteMode::kOverwrite}) {
+      OutputCommitter committer(testing::TestMpi(), *fs, c.dest, mode, {c.src});
+      EXPECT_EQ(committer.status().code(), StatusCode::kInvalidArgument) << c.src << " " << c.dest;
+      EXPECT_FALSE(committer.Commit(true, "").ok());
+    }
+  }
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(ReadFile(dir.Join("D/archive/2020/a.jsonl")), "{}\n");
+  }
+  EXPECT_FALSE(LocationsOverlap("s3a://b/in", "s3://b/input"));
+  EXPECT_TRUE(LocationsOverlap("s3a://b/in/", "s3://b/in/x"));
+  EXPECT_FALSE(LocationsOverlap(dir.Join("D/a"), dir.Join("D/ab")));
 }
 
 TEST(CommitTest, NoPartsStillWritesAManifest) {
@@ -342,7 +563,8 @@ TEST(CommitTest, NoPartsStillWritesAManifest) {
   OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
   ASSERT_TRUE(c.Commit(true, "\"job\":\"nothing\"").ok());
   if (testing::TestMpi().is_root()) {
-    EXPECT_EQ(ReadFile(dest + "/_SUCCESS"), "{\"job\":\"nothing\",\"files\":[]}\n");
+    EXPECT_EQ(ReadFile(dest + "/_SUCCESS"),
+              "{\"job\":\"nothing\",\"attempt\":\"" + c.attempt() + "\",\"files\":[]}\n");
   }
 }
 

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "runtime/gzip_stream.h"
+#include "tests/util/forwarding_fs.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -402,8 +403,9 @@ TEST(LineReaderTest, LinesLongerThanTheBufferAndOverTheLimit) {
 
 // A file system whose streams hand out a few bytes per Read (as network streams may), over the
 // local one: the reader and the decoders must not depend on full reads.
-class ChoppyFileSystem : public FileSystem {
+class ChoppyFileSystem : public testing::ForwardingFileSystem {
  public:
+  ChoppyFileSystem() : ForwardingFileSystem(NewLocalFileSystem()) {}
   class Stream : public InputStream {
    public:
     Stream(std::unique_ptr<InputStream> in, uint32_t seed) : in_(std::move(in)), rng_(seed) {}
