@@ -15,12 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "jobs/load_tweets_gzip.h"
 #include "jobs/load_tweets_worker.h"
 #include "operators/tweet.h"
 #include "operators/tweet_lines.h"
 #include "operators/tweet_parser.h"
-#include "runtime/hdf5_file.h"
+#include "runtime/hdf5_part_writer.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
 #include "runtime/writer.h"
@@ -224,120 +223,72 @@ int64_t IdNumber(const std::string& id) {
 //                           is_reply, media_count, hashtag count, mention count
 //   /coordinates float64 [n, 2]: lon, lat (NaN when none)
 // Attribute "columns_<dataset>" on "/" lists the column names.
-class Hdf5Part {
- public:
-  Status Open(const std::string& local_path) {
-    Result<std::unique_ptr<Hdf5File>> f = Hdf5File::Create(local_path);
-    RF_RETURN_IF_ERROR(f.status());
-    file_ = std::move(f).value();
-    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("ids", Hdf5Type::kInt64, 5));
-    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("numbers", Hdf5Type::kInt64, 8));
-    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("coordinates", Hdf5Type::kFloat64, 2));
-    RF_RETURN_IF_ERROR(file_->SetAttribute("/", "columns_ids",
-                                           "id,user_id,retweeted_id,quoted_id,in_reply_to_id"));
-    RF_RETURN_IF_ERROR(file_->SetAttribute(
-        "/", "columns_numbers",
-        "timestamp_ms,followers,is_retweet,is_quote,is_reply,media_count,hashtags,mentions"));
-    return file_->SetAttribute("/", "columns_coordinates", "lon,lat");
-  }
-  Status Add(const Tweet& t) {
-    const int64_t ids[5] = {IdNumber(t.id), IdNumber(t.user_id), IdNumber(t.retweeted_id),
-                            IdNumber(t.quoted_id), IdNumber(t.in_reply_to_id)};
-    ids_.insert(ids_.end(), ids, ids + 5);
-    const int64_t nums[8] = {t.timestamp_ms,
-                             t.followers,
-                             t.is_retweet,
-                             t.is_quote,
-                             t.is_reply,
-                             t.media_count,
-                             static_cast<int64_t>(t.hashtags.size()),
-                             static_cast<int64_t>(t.mentions.size())};
-    numbers_.insert(numbers_.end(), nums, nums + 8);
-    coordinates_.push_back(t.has_coordinates ? t.lon : std::nan(""));
-    coordinates_.push_back(t.has_coordinates ? t.lat : std::nan(""));
-    return ++pending_ >= 4096 ? Flush() : Status::OK();
-  }
-  Status Close() {
-    RF_RETURN_IF_ERROR(Flush());
-    return file_->Close();
-  }
+std::unique_ptr<Hdf5PartWriter> NewHdf5Part(WritableFile* file, const std::string& spill_dir) {
+  auto w = std::make_unique<Hdf5PartWriter>(
+      file,
+      std::vector<Hdf5RowDataset>{{"ids", Hdf5Type::kInt64, 5},
+                                  {"numbers", Hdf5Type::kInt64, 8},
+                                  {"coordinates", Hdf5Type::kFloat64, 2}},
+      spill_dir, 4096);
+  (void)w->SetAttribute("/", "columns_ids", "id,user_id,retweeted_id,quoted_id,in_reply_to_id");
+  (void)w->SetAttribute(
+      "/", "columns_numbers",
+      "timestamp_ms,followers,is_retweet,is_quote,is_reply,media_count,hashtags,mentions");
+  (void)w->SetAttribute("/", "columns_coordinates", "lon,lat");
+  return w;  // a failure above is sticky: AddRow and Finish return it
+}
 
- private:
-  Status Flush() {
-    if (pending_ == 0) return Status::OK();
-    RF_RETURN_IF_ERROR(file_->AppendRows("ids", Hdf5Type::kInt64, ids_.data(), pending_));
-    RF_RETURN_IF_ERROR(file_->AppendRows("numbers", Hdf5Type::kInt64, numbers_.data(), pending_));
-    RF_RETURN_IF_ERROR(
-        file_->AppendRows("coordinates", Hdf5Type::kFloat64, coordinates_.data(), pending_));
-    ids_.clear();
-    numbers_.clear();
-    coordinates_.clear();
-    pending_ = 0;
-    return Status::OK();
-  }
-  std::unique_ptr<Hdf5File> file_;
-  std::vector<int64_t> ids_, numbers_;
-  std::vector<double> coordinates_;
-  uint64_t pending_ = 0;
-};
+Status AddHdf5Row(Hdf5PartWriter& w, const Tweet& t) {
+  const int64_t ids[5] = {IdNumber(t.id), IdNumber(t.user_id), IdNumber(t.retweeted_id),
+                          IdNumber(t.quoted_id), IdNumber(t.in_reply_to_id)};
+  const int64_t nums[8] = {t.timestamp_ms,
+                           t.followers,
+                           t.is_retweet,
+                           t.is_quote,
+                           t.is_reply,
+                           t.media_count,
+                           static_cast<int64_t>(t.hashtags.size()),
+                           static_cast<int64_t>(t.mentions.size())};
+  const double coordinates[2] = {t.has_coordinates ? t.lon : std::nan(""),
+                                 t.has_coordinates ? t.lat : std::nan("")};
+  return w.AddRow({ids, nums, coordinates});
+}
 
 // Calls fn for each of this rank's deduplicated normalized records, in id key order.
 using JsonSource = std::function<Status(const std::function<Status(std::string_view json)>& fn)>;
 
 // Writes this rank's deduplicated tweets (shuffle order = id order) in the chosen format.
 Status WritePart(JobContext& ctx, LoadFormat format, const JsonSource& tweets, uint64_t* rows) {
+  TweetParser parser;
+  std::vector<Tweet> one;
+  auto parse_back = [&](std::string_view json) -> Status {
+    one.clear();
+    parser.Parse(json, &one);
+    return one.size() == 1 ? Status::OK()
+                           : Status::Internal("normalized tweet does not parse back");
+  };
   if (format == LoadFormat::kHdf5) {
-    char tmpl[] = "/tmp/rankflow_load_tweets_XXXXXX";
-    const int fd = mkstemp(tmpl);
-    if (fd < 0) return Status::IOError("cannot create a local temporary file for the hdf5 part");
-    close(fd);
-    const std::string local = tmpl;
-    Hdf5Part part;
-    TweetParser parser;
-    std::vector<Tweet> one;
-    Status s = part.Open(local);
-    if (s.ok()) {
-      s = tweets([&](std::string_view value) {
-        one.clear();
-        parser.Parse(value, &one);
-        if (one.size() != 1) return Status::Internal("normalized tweet does not parse back");
-        ++*rows;
-        return part.Add(one[0]);
-      });
-    }
-    if (s.ok()) s = part.Close();
     WritableFile* file = ctx.output().NewPart("h5");
-    if (s.ok() && file == nullptr) s = Status::IOError(ctx.dest() + ": cannot create a part");
-    if (s.ok()) s = CopyLocalFileTo(local, file);
-    if (s.ok()) s = file->Finish();
-    if (s.ok()) ctx.output().SetRecords(file, *rows);
-    std::remove(local.c_str());
-    return s;
+    std::unique_ptr<Hdf5PartWriter> part = NewHdf5Part(file, ctx.shuffle_options().spill_dir);
+    RF_RETURN_IF_ERROR(tweets([&](std::string_view value) {
+      RF_RETURN_IF_ERROR(parse_back(value));
+      ++*rows;
+      return AddHdf5Row(*part, one[0]);
+    }));
+    RF_RETURN_IF_ERROR(part->Finish());
+    ctx.output().SetRecords(file, *rows);
+    return Status::OK();
   }
   const OutputFormat of = format == LoadFormat::kCsv     ? OutputFormat::kCsv
                           : format == LoadFormat::kJsonl ? OutputFormat::kJsonl
                                                          : OutputFormat::kJsonlGz;
   WritableFile* file = ctx.output().NewPart(OutputFormatExtension(of));
-  if (file == nullptr) return Status::IOError(ctx.dest() + ": cannot create an output part");
-  if (of == OutputFormat::kJsonlGz) {
-    IsalGzipLineWriter gz(file);
-    RF_RETURN_IF_ERROR(tweets([&](std::string_view value) {
-      ++*rows;
-      return gz.WriteLine(value);
-    }));
-    RF_RETURN_IF_ERROR(gz.Finish());
-    ctx.output().SetRecords(file, *rows);
-    return Status::OK();
-  }
-  RecordWriter writer(file, of, CsvHeader());
-  TweetParser parser;
-  std::vector<Tweet> one;
+  // ISA-L level 1: zlib -6 alone would cost as much CPU as reading and parsing the input.
+  RecordWriter writer(file, of, CsvHeader(), GzipCodec::kIsal);
   RF_RETURN_IF_ERROR(tweets([&](std::string_view value) {
     ++*rows;
     if (of != OutputFormat::kCsv) return writer.WriteJson(value);
-    one.clear();
-    parser.Parse(value, &one);
-    if (one.size() != 1) return Status::Internal("normalized tweet does not parse back");
+    RF_RETURN_IF_ERROR(parse_back(value));
     return writer.WriteCsvRow(CsvRow(one[0]));
   }));
   RF_RETURN_IF_ERROR(writer.Finish());

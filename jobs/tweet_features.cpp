@@ -1,7 +1,5 @@
 #include "jobs/tweet_features.h"
 
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,7 +9,7 @@
 
 #include "operators/features.h"
 #include "operators/tweet_lines.h"
-#include "runtime/hdf5_file.h"
+#include "runtime/hdf5_part_writer.h"
 #include "runtime/pipeline.h"
 #include "runtime/writer.h"
 
@@ -27,65 +25,37 @@ int64_t IdAsInt64(const std::string& id) {
   return v > static_cast<unsigned long long>(INT64_MAX) ? -1 : static_cast<int64_t>(v);
 }
 
-// Rows buffered and appended to the HDF5 datasets in batches.
-class FeatureHdf5 {
- public:
-  Status Open(const std::string& local_path, const FeatureOptions& o) {
-    Result<std::unique_ptr<Hdf5File>> f = Hdf5File::Create(local_path);
-    RF_RETURN_IF_ERROR(f.status());
-    file_ = std::move(f).value();
-    dimension_ = static_cast<uint64_t>(o.dimension);
-    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("id", Hdf5Type::kInt64, 1));
-    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("timestamp_ms", Hdf5Type::kInt64, 1));
-    RF_RETURN_IF_ERROR(
-        file_->CreateRowsDataset("scalars", Hdf5Type::kFloat32, kFeatureScalarCount));
-    RF_RETURN_IF_ERROR(file_->CreateRowsDataset("ngrams", Hdf5Type::kFloat32, dimension_));
-    std::string columns;
-    for (const char* name : kFeatureScalarNames)
-      columns += (columns.empty() ? "" : ",") + std::string(name);
-    RF_RETURN_IF_ERROR(file_->SetAttribute("scalars", "columns", columns));
-    RF_RETURN_IF_ERROR(file_->SetAttribute(
-        "/", "ngram_hash",
-        "slot = FNV-1a 64 of the n-gram's UTF-8 (tokens joined by one space) mod dimension"));
-    RF_RETURN_IF_ERROR(file_->SetAttribute("/", "dimension", std::to_string(o.dimension)));
-    RF_RETURN_IF_ERROR(file_->SetAttribute("/", "min_n", std::to_string(o.min_n)));
-    RF_RETURN_IF_ERROR(file_->SetAttribute("/", "max_n", std::to_string(o.max_n)));
-    return file_->SetAttribute(
-        "/", "tokenizer",
-        "rankflow Tokenizer: lowercased words, #hashtags, @mentions, $cashtags, emoji; URLs "
-        "dropped");
-  }
-  Status Add(const TweetFeatures& f) {
-    ids_.push_back(IdAsInt64(f.id));
-    times_.push_back(f.timestamp_ms);
-    scalars_.insert(scalars_.end(), f.scalars, f.scalars + kFeatureScalarCount);
-    ngrams_.insert(ngrams_.end(), f.ngrams.begin(), f.ngrams.end());
-    return ids_.size() >= kBatchRows ? Flush() : Status::OK();
-  }
-  Status Close() {
-    RF_RETURN_IF_ERROR(Flush());
-    return file_->Close();
-  }
+// The HDF5 part (layout in tweet_features.h), rows appended in batches of kBatchRows.
+std::unique_ptr<Hdf5PartWriter> NewFeaturePart(WritableFile* file, const FeatureOptions& o,
+                                               const std::string& spill_dir) {
+  auto w = std::make_unique<Hdf5PartWriter>(
+      file,
+      std::vector<Hdf5RowDataset>{
+          {"id", Hdf5Type::kInt64, 1},
+          {"timestamp_ms", Hdf5Type::kInt64, 1},
+          {"scalars", Hdf5Type::kFloat32, kFeatureScalarCount},
+          {"ngrams", Hdf5Type::kFloat32, static_cast<uint64_t>(o.dimension)}},
+      spill_dir, kBatchRows);
+  std::string columns;
+  for (const char* name : kFeatureScalarNames)
+    columns += (columns.empty() ? "" : ",") + std::string(name);
+  (void)w->SetAttribute("scalars", "columns", columns);
+  (void)w->SetAttribute(
+      "/", "ngram_hash",
+      "slot = FNV-1a 64 of the n-gram's UTF-8 (tokens joined by one space) mod dimension");
+  (void)w->SetAttribute("/", "dimension", std::to_string(o.dimension));
+  (void)w->SetAttribute("/", "min_n", std::to_string(o.min_n));
+  (void)w->SetAttribute("/", "max_n", std::to_string(o.max_n));
+  (void)w->SetAttribute("/", "tokenizer",
+                        "rankflow Tokenizer: lowercased words, #hashtags, @mentions, $cashtags, "
+                        "emoji; URLs dropped");
+  return w;  // a failure above is sticky: AddRow and Finish return it
+}
 
- private:
-  Status Flush() {
-    const uint64_t n = ids_.size();
-    if (n == 0) return Status::OK();
-    RF_RETURN_IF_ERROR(file_->AppendRows("id", Hdf5Type::kInt64, ids_.data(), n));
-    RF_RETURN_IF_ERROR(file_->AppendRows("timestamp_ms", Hdf5Type::kInt64, times_.data(), n));
-    RF_RETURN_IF_ERROR(file_->AppendRows("scalars", Hdf5Type::kFloat32, scalars_.data(), n));
-    RF_RETURN_IF_ERROR(file_->AppendRows("ngrams", Hdf5Type::kFloat32, ngrams_.data(), n));
-    ids_.clear();
-    times_.clear();
-    scalars_.clear();
-    ngrams_.clear();
-    return Status::OK();
-  }
-  std::unique_ptr<Hdf5File> file_;
-  uint64_t dimension_ = 0;
-  std::vector<int64_t> ids_, times_;
-  std::vector<float> scalars_, ngrams_;
-};
+Status AddFeatureRow(Hdf5PartWriter& w, const TweetFeatures& f) {
+  const int64_t id = IdAsInt64(f.id);
+  return w.AddRow({&id, &f.timestamp_ms, f.scalars, f.ngrams.data()});
+}
 
 Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
   FeatureOptions o;
@@ -103,14 +73,6 @@ Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
   o.min_n = static_cast<int>(min_n);
   o.max_n = static_cast<int>(max_n);
   return o;
-}
-
-std::string LocalTempPath() {
-  char tmpl[] = "/tmp/rankflow_tweet_features_XXXXXX";
-  const int fd = mkstemp(tmpl);
-  if (fd < 0) return "";
-  close(fd);
-  return tmpl;
 }
 
 }  // namespace
@@ -148,11 +110,12 @@ Status RunTweetFeatures(JobContext& ctx) {
     if (json_file == nullptr) local = Status::IOError(ctx.dest() + ": cannot create a part");
     if (local.ok()) json = std::make_unique<RecordWriter>(json_file, of);
   }
-  FeatureHdf5 h5;
-  const std::string h5_local = want_hdf5 ? LocalTempPath() : "";
-  if (want_hdf5 && local.ok()) {
-    local = h5_local.empty() ? Status::IOError("cannot create a local temporary file for hdf5")
-                             : h5.Open(h5_local, *options);
+  std::unique_ptr<Hdf5PartWriter> h5;
+  WritableFile* h5_file = nullptr;
+  if (want_hdf5) {
+    h5_file = ctx.output().NewPart("h5");
+    h5 = NewFeaturePart(h5_file, *options, ctx.shuffle_options().spill_dir);
+    if (local.ok()) local = h5->status();
   }
   FeatureExtractor extractor(*options);
   TweetLines lines(&ctx.metrics());
@@ -164,7 +127,7 @@ Status RunTweetFeatures(JobContext& ctx) {
       const TweetFeatures f = extractor.Compute(t);
       ++rows;
       if (json) local = json->WriteJson(FeaturesToJson(f));
-      if (local.ok() && want_hdf5) local = h5.Add(f);
+      if (local.ok() && h5) local = AddFeatureRow(*h5, f);
     });
     if (!local.ok()) lc.Fail(local);
   });
@@ -172,16 +135,10 @@ Status RunTweetFeatures(JobContext& ctx) {
     local = json->Finish();
     ctx.output().SetRecords(json_file, rows);
   }
-  if (map_status.ok() && local.ok() && want_hdf5) {
-    local = h5.Close();
-    WritableFile* file = local.ok() ? ctx.output().NewPart("h5") : nullptr;
-    if (local.ok() && file == nullptr)
-      local = Status::IOError(ctx.dest() + ": cannot create a part");
-    if (local.ok()) local = CopyLocalFileTo(h5_local, file);
-    if (local.ok()) local = file->Finish();
-    if (local.ok()) ctx.output().SetRecords(file, rows);
+  if (map_status.ok() && local.ok() && h5) {
+    local = h5->Finish();
+    ctx.output().SetRecords(h5_file, rows);
   }
-  if (!h5_local.empty()) std::remove(h5_local.c_str());
   RF_RETURN_IF_ERROR(map_status);
   ctx.metrics().Add("records_out", static_cast<int64_t>(rows));
   RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));

@@ -100,6 +100,18 @@ Result<std::unique_ptr<Hdf5File>> Hdf5File::Create(const std::string& local_path
   return std::unique_ptr<Hdf5File>(new Hdf5File(local_path, id));
 }
 
+Result<std::unique_ptr<Hdf5File>> Hdf5File::CreateScratch(const std::string& dir) {
+  Result<ScratchFile> scratch = ScratchFile::Create(dir);
+  if (!scratch.ok()) return scratch.status();
+  auto owned = std::make_unique<ScratchFile>(std::move(scratch).value());
+  Result<std::unique_ptr<Hdf5File>> file = Create(owned->name());
+  if (!file.ok()) return file.status();
+  // HDF5 keeps its own descriptor: from here on the file needs no name.
+  RF_RETURN_IF_ERROR(owned->Unlink());
+  (*file)->scratch_ = std::move(owned);
+  return file;
+}
+
 Result<std::unique_ptr<Hdf5File>> Hdf5File::Open(const std::string& local_path) {
   SilenceHdf5();
   std::ifstream probe(local_path, std::ios::binary);
@@ -120,6 +132,11 @@ Status Hdf5File::Close() {
   file_ = -1;
   if (H5Fclose(id) < 0) return Status::IOError(path_ + ": closing hdf5 file failed");
   return Status::OK();
+}
+
+Status Hdf5File::CopyTo(WritableFile* out) const {
+  if (file_ >= 0) return Status::Internal(path_ + ": CopyTo before Close");
+  return CopyLocalFileTo(scratch_ != nullptr ? scratch_->path() : path_, out);
 }
 
 std::string Hdf5File::Where(const std::string& name) const { return path_ + ":" + name; }

@@ -7,8 +7,10 @@
 // arrays of dtype float32, float64 or int64. Attributes are variable-length UTF-8 strings, which
 // h5py returns as str.
 //
-// HDF5 works on local files only. To put a file on S3 (or any FileSystem path), write it to a local
-// temporary file and copy its bytes with CopyLocalFileTo; to read one, FetchToLocalFile first.
+// HDF5 works on local files only. To put a file on S3 (or any FileSystem path), build it with
+// CreateScratch (a file in the spill folder that a kill cannot leave behind) and CopyTo the
+// destination; Hdf5PartWriter (hdf5_part_writer.h) does that for part files. To read one,
+// FetchToLocalFile first.
 //
 // Not thread-safe (Debian's serial HDF5 is built without thread safety): use from one thread.
 // Every method returns a Status naming the file and the object; HDF5's own error printing to
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "runtime/fs.h"
+#include "runtime/scratch_file.h"
 #include "runtime/status.h"
 
 namespace rankflow {
@@ -31,6 +34,11 @@ class Hdf5File {
  public:
   // A new file at a local path, replacing any file there. Read-write.
   static Result<std::unique_ptr<Hdf5File>> Create(const std::string& local_path);
+  // A new file in local folder `dir` whose name is removed as soon as HDF5 has opened it
+  // (ScratchFile, scratch_file.h): a killed process leaves nothing behind. Read it back with
+  // CopyTo after Close(); destroying the object frees the storage. IOError if `dir` is missing
+  // or not writable.
+  static Result<std::unique_ptr<Hdf5File>> CreateScratch(const std::string& dir);
   // An existing local file, read-only. NotFound if absent, Corruption if not HDF5.
   static Result<std::unique_ptr<Hdf5File>> Open(const std::string& local_path);
   // Closes the file if Close() was not called (errors are then ignored: call Close() to see them).
@@ -41,6 +49,8 @@ class Hdf5File {
   // Flushes and closes. Idempotent. Every other method fails after it.
   Status Close();
   const std::string& path() const { return path_; }
+  // After Close(): appends the whole file's bytes to `out` (does not Finish it).
+  Status CopyTo(WritableFile* out) const;
 
   // Creates a group and any missing parents; ok if it exists.
   Status CreateGroup(const std::string& name);
@@ -100,7 +110,8 @@ class Hdf5File {
   std::string Where(const std::string& name) const;
 
   std::string path_;
-  int64_t file_ = -1;  // hid_t; -1 once closed
+  int64_t file_ = -1;                     // hid_t; -1 once closed
+  std::unique_ptr<ScratchFile> scratch_;  // CreateScratch only: the storage, freed last
 };
 
 // Size in bytes of one element.

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "runtime/log.h"
+#include "runtime/scratch_file.h"
 
 namespace rankflow {
 namespace {
@@ -426,11 +427,6 @@ Status MergeSources(std::vector<std::unique_ptr<SortedSource>>& sources,
   return Status::OK();
 }
 
-std::string DefaultSpillDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  return tmp != nullptr && *tmp != '\0' ? tmp : "/tmp";
-}
-
 }  // namespace
 
 std::string EncodeU64(uint64_t v) {
@@ -460,7 +456,7 @@ class HashShuffle::Impl {
       options_.memory_bytes = 4096;
       options_.round_bytes = 64;
     }
-    if (options_.spill_dir.empty()) options_.spill_dir = DefaultSpillDir();
+    if (options_.spill_dir.empty()) options_.spill_dir = SpillDirectory("");
     options_.round_bytes = std::max<uint64_t>(options_.round_bytes, 1);
     table_budget_ = std::max<uint64_t>(options_.memory_bytes / 2, 1);
     send_runs_.resize(mpi_.size());
