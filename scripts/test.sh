@@ -2,6 +2,7 @@
 # Sets up (packages + build), starts what the tests need (moto S3/EC2 emulator, loopback sshd),
 # runs every test with ctest, stops everything. Exit 0 only if every test passed.
 # Usage: scripts/test.sh [--sanitize] [ctest args…]   e.g. scripts/test.sh -L unit
+#   RANKFLOW_LONG_TESTS=1 also runs the tests labelled "long" (minutes each; not in CI).
 #   --sanitize   build with ASan + UBSan in build-asan/ and run the tests there (slower; not in CI).
 #                Leak checking is off: Open MPI's own allocations at exit would be reported.
 set -euo pipefail
@@ -21,4 +22,7 @@ services_start
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
 cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 600 -j "$(nproc)" "$@"
+# Label "long" (e.g. the 200-trial commit kill harness) only when asked: RANKFLOW_LONG_TESTS=1.
+skip_long=(-LE long)
+[ "${RANKFLOW_LONG_TESTS:-0}" = "1" ] && skip_long=()
+ctest --output-on-failure --timeout 600 -j "$(nproc)" "${skip_long[@]}" "$@"
