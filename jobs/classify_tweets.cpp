@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -106,7 +105,9 @@ Status ExtractLocal(const MpiContext& mpi, FileSystem& fs, const std::vector<Fil
   return Status::OK();
 }
 
-Status WriteSparse(const std::string& local, const std::vector<const Example*>& rows,
+// Writes one sparse data file (operators/ml/dataset.h layout) as `out`'s file `name`.
+Status WriteSparse(OutputCommitter* out, const std::string& name,
+                   const std::vector<const Example*>& rows,
                    const std::map<std::string, int>& class_index,
                    const std::vector<std::string>& class_names, int dim) {
   std::vector<int64_t> indptr{0}, indices, y;
@@ -122,7 +123,7 @@ Status WriteSparse(const std::string& local, const std::vector<const Example*>& 
     indptr.push_back(static_cast<int64_t>(indices.size()));
     y.push_back(class_index.at(e->lang));
   }
-  auto file = Hdf5File::Create(local);
+  auto file = Hdf5File::CreateScratch(SpillDirectory(""));
   if (!file.ok()) return file.status();
   RF_RETURN_IF_ERROR((*file)->WriteInt64("indptr", {indptr.size()}, indptr.data()));
   RF_RETURN_IF_ERROR((*file)->WriteInt64("indices", {indices.size()}, indices.data()));
@@ -134,18 +135,13 @@ Status WriteSparse(const std::string& local, const std::vector<const Example*>& 
   RF_RETURN_IF_ERROR((*file)->SetAttribute("/", "inputs", std::to_string(dim)));
   RF_RETURN_IF_ERROR((*file)->SetAttribute(
       "/", "features", "tweet_features hashed word 1-2-grams, log(1+count), rows L2-normalised"));
-  return (*file)->Close();
-}
-
-std::string TempDirPath() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string pattern = std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/rankflow-cls-XXXXXX";
-  return mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
+  RF_RETURN_IF_ERROR((*file)->Close());
+  return ml::WriteOutputHdf5(*out, name, **file, rows.size());
 }
 
 // Rank 0: de-duplicate, choose classes, split, write the two files into `out`.
 Status BuildFeatureFiles(const std::vector<std::string>& parts, const ClassifyTweetsOptions& o,
-                         ml::OutputFiles* out, ClassifyTweetsResult* r, std::string* notes) {
+                         OutputCommitter* out, ClassifyTweetsResult* r, std::string* notes) {
   std::vector<Example> examples;
   std::set<std::string> seen;
   for (const std::string& part : parts) {
@@ -206,14 +202,8 @@ Status BuildFeatureFiles(const std::vector<std::string>& parts, const ClassifyTw
   int64_t majority = 0;
   for (const Example* e : test) majority += class_index.at(e->lang) == 0;
   r->majority_baseline = static_cast<double>(majority) / static_cast<double>(test.size());
-  const std::string dir = TempDirPath();
-  if (dir.empty()) return Status::IOError("cannot create a temporary folder under $TMPDIR");
-  Status st = WriteSparse(dir + "/train.h5", train, class_index, class_names, o.dim);
-  if (st.ok()) st = WriteSparse(dir + "/test.h5", test, class_index, class_names, o.dim);
-  if (st.ok()) st = out->AddLocalFile("train.h5", dir + "/train.h5");
-  if (st.ok()) st = out->AddLocalFile("test.h5", dir + "/test.h5");
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  Status st = WriteSparse(out, "train.h5", train, class_index, class_names, o.dim);
+  if (st.ok()) st = WriteSparse(out, "test.h5", test, class_index, class_names, o.dim);
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.4f", r->majority_baseline);
   *notes = "<h2>Data</h2><p>" + std::to_string(r->tweets_read) + " tweets read from " +
@@ -239,8 +229,9 @@ Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& o,
   RF_RETURN_IF_ERROR(OpenFileSystem(o.src, &src_fs));
   RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &dest_fs));
   const std::string features_dest = FileSystem::Join(o.dest, "features");
-  ml::OutputFiles out(mpi, *dest_fs, features_dest);
-  RF_RETURN_IF_ERROR(out.CheckDest(o.overwrite));
+  OutputCommitter out(mpi, *dest_fs, features_dest,
+                      o.overwrite ? WriteMode::kOverwrite : WriteMode::kError, {o.src});
+  RF_RETURN_IF_ERROR(out.status());
 
   std::vector<FileInfo> files;
   Status st = src_fs->List(o.src, nullptr, &files);
@@ -253,8 +244,8 @@ Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& o,
   std::vector<std::string> parts = mpi.GatherToRoot(wire);
   std::string notes;
   if (mpi.is_root()) st = BuildFeatureFiles(parts, o, &out, result, &notes);
-  const std::string manifest = "\"job\":\"classify_tweets\",\"src\":\"" + ml::JsonEscape(o.src) +
-                               "\",\"ranks\":" + std::to_string(mpi.size());
+  const std::string manifest = "\"job\":\"classify_tweets\",\"src\":" + ml::JsonQuoted(o.src) +
+                               ",\"ranks\":" + std::to_string(mpi.size());
   Status commit = out.Commit(st.ok(), manifest);
   if (!st.ok()) return st;
   if (!commit.ok()) return commit;
@@ -265,8 +256,11 @@ Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& o,
             " held out), " + std::to_string(result->class_counts.size()) + " languages");
   }
   TrainMlpOptions t = o.train;
-  t.train = FileSystem::Join(features_dest, "train.h5");
-  t.test = FileSystem::Join(features_dest, "test.h5");
+  // train_mlp finds the two files through features/_SUCCESS.
+  t.train = features_dest;
+  t.train_name = "train.h5";
+  t.test = features_dest;
+  t.test_name = "test.h5";
   t.dest = FileSystem::Join(o.dest, "model");
   t.overwrite = o.overwrite;
   t.grid = 0;

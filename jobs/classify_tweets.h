@@ -9,10 +9,11 @@
 //      code (two letters; "und", "qst", … are not), pools languages with fewer than --min-class
 //      tweets into the class "other", and splits
 //      them by a hash of the id: one in five held out. Features are log(1 + count), each row scaled
-//      to unit L2 norm, stored sparse (CSR). Output: dest/features/{train.h5,test.h5,_SUCCESS}.
-//   3. train_mlp (jobs/train_mlp.h) trains the --hidden sweep on those files into dest/model/
-//      (metrics.csv, models/, report.html with held-out accuracy and the majority-class baseline,
-//      selection.json, _SUCCESS).
+//      to unit L2 norm, stored sparse (CSR). Output: dest/features/, committed through
+//      runtime's OutputCommitter: _SUCCESS lists train.h5 and test.h5 (stored under attempt names).
+//   3. train_mlp (jobs/train_mlp.h) trains the --hidden sweep on those two files, found through
+//      features/_SUCCESS, into dest/model/ (metrics.csv, model-hidden-<h>.h5, report.html with
+//      held-out accuracy and the majority-class baseline, selection.json, _SUCCESS).
 #pragma once
 
 #include <cstdint>

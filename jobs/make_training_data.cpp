@@ -1,9 +1,6 @@
 #include "jobs/make_training_data.h"
 
-#include <unistd.h>
-
 #include <cstdio>
-#include <ctime>
 
 #include "operators/ml/output_files.h"
 #include "operators/ml/xo_data.h"
@@ -13,15 +10,10 @@
 namespace rankflow {
 namespace {
 
-std::string TempPath(const std::string& stem) {
-  const char* dir = std::getenv("TMPDIR");
-  return std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/rankflow-" + stem + "-" +
-         std::to_string(getpid()) + "-" + std::to_string(std::time(nullptr)) + ".h5";
-}
-
-Status WriteHdf5(const std::string& local, const MakeTrainingDataOptions& o,
+// data.h5, built in a scratch file (gone even if the process is killed) and copied to `out`.
+Status WriteHdf5(OutputCommitter& out, const MakeTrainingDataOptions& o,
                  const std::vector<float>& xy, const std::vector<int32_t>& labels) {
-  auto file = Hdf5File::Create(local);
+  auto file = Hdf5File::CreateScratch(SpillDirectory(""));
   if (!file.ok()) return file.status();
   const uint64_t n = labels.size();
   std::vector<int64_t> y(labels.begin(), labels.end());
@@ -32,7 +24,8 @@ Status WriteHdf5(const std::string& local, const MakeTrainingDataOptions& o,
   RF_RETURN_IF_ERROR((*file)->SetAttribute("/", "seed", std::to_string(o.seed)));
   RF_RETURN_IF_ERROR((*file)->SetAttribute("/", "noise", std::to_string(o.noise)));
   RF_RETURN_IF_ERROR((*file)->SetAttribute("/", "rows", std::to_string(n)));
-  return (*file)->Close();
+  RF_RETURN_IF_ERROR((*file)->Close());
+  return ml::WriteOutputHdf5(out, "data.h5", **file, n);
 }
 
 std::string Csv(const std::vector<float>& xy, const std::vector<int32_t>& labels) {
@@ -58,8 +51,8 @@ Status MakeTrainingData(const MpiContext& mpi, const MakeTrainingDataOptions& o,
   if (o.dest.empty()) return Status::InvalidArgument("--dest is required");
   std::unique_ptr<FileSystem> fs;
   RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &fs));
-  ml::OutputFiles out(mpi, *fs, o.dest);
-  RF_RETURN_IF_ERROR(out.CheckDest(o.overwrite));
+  OutputCommitter out(mpi, *fs, o.dest, o.overwrite ? WriteMode::kOverwrite : WriteMode::kError);
+  RF_RETURN_IF_ERROR(out.status());
   Status st;
   std::vector<float> xy;
   std::vector<int32_t> labels;
@@ -71,15 +64,14 @@ Status MakeTrainingData(const MpiContext& mpi, const MakeTrainingDataOptions& o,
             std::to_string(result->class_counts[0]) + ", x " +
             std::to_string(result->class_counts[1]) + ", o " +
             std::to_string(result->class_counts[2]) + ")");
-    const std::string local = TempPath("xo");
-    st = WriteHdf5(local, o, xy, labels);
-    if (st.ok()) st = out.AddLocalFile("data.h5", local);
-    std::remove(local.c_str());
-    if (st.ok() && o.csv) st = out.AddBytes("data.csv", Csv(xy, labels));
+    st = WriteHdf5(out, o, xy, labels);
+    if (st.ok() && o.csv) {
+      st = ml::WriteOutputFile(out, "data.csv", Csv(xy, labels), labels.size());
+    }
   }
   const std::string manifest =
-      "\"job\":\"make_training_data\",\"arguments\":\"" + ml::JsonEscape(o.command_line) +
-      "\",\"rows\":" + std::to_string(o.rows) + ",\"seed\":" + std::to_string(o.seed) +
+      "\"job\":\"make_training_data\",\"arguments\":" + ml::JsonQuoted(o.command_line) +
+      ",\"rows\":" + std::to_string(o.rows) + ",\"seed\":" + std::to_string(o.seed) +
       ",\"noise\":" + std::to_string(o.noise) + ",\"ranks\":" + std::to_string(mpi.size());
   Status commit = out.Commit(st.ok(), manifest);
   if (!st.ok()) return st;

@@ -2,11 +2,14 @@
 
 #include <mpi.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -51,16 +54,20 @@ class ScratchDir {
   std::string path_;
 };
 
-// The local path of a data file: the file itself, or a local copy of a remote one.
-Result<std::string> LocalDataFile(const std::string& path, const ScratchDir& scratch,
-                                  const std::string& name) {
+// The local path of a data file: `path` itself if it names a .h5 file, else the file with logical
+// name `logical` in the committed folder `path` (found through its _SUCCESS); a local copy of a
+// remote one.
+Result<std::string> LocalDataFile(const std::string& path, const std::string& logical,
+                                  const ScratchDir& scratch, const std::string& name) {
+  std::unique_ptr<FileSystem> fs;
+  RF_RETURN_IF_ERROR(OpenFileSystem(path, &fs));
   std::string file = path;
   if (file.size() < 3 || file.substr(file.size() - 3) != ".h5") {
-    file = FileSystem::Join(path, "data.h5");
+    Result<std::string> committed = ml::FindCommittedFile(*fs, path, logical);
+    if (!committed.ok()) return committed.status();
+    file = *committed;
   }
   if (!IsS3Path(file)) return file;
-  std::unique_ptr<FileSystem> fs;
-  RF_RETURN_IF_ERROR(OpenFileSystem(file, &fs));
   const std::string local = scratch.Join(name);
   RF_RETURN_IF_ERROR(FetchToLocalFile(*fs, file, local));
   return local;
@@ -73,13 +80,13 @@ struct DataPlan {
 };
 
 Status PlanData(const TrainMlpOptions& o, const ScratchDir& scratch, DataPlan* plan) {
-  auto train = LocalDataFile(o.train, scratch, "train.h5");
+  auto train = LocalDataFile(o.train, o.train_name, scratch, "train.h5");
   if (!train.ok()) return train.status();
   plan->train_file = *train;
   auto rows = ml::CountDatasetRows(plan->train_file);
   if (!rows.ok()) return rows.status();
   if (!o.test.empty()) {
-    auto test = LocalDataFile(o.test, scratch, "test.h5");
+    auto test = LocalDataFile(o.test, o.test_name, scratch, "test.h5");
     if (!test.ok()) return test.status();
     plan->test_file = *test;
     auto test_rows = ml::CountDatasetRows(plan->test_file);
@@ -132,6 +139,37 @@ std::vector<int> AssignModels(const std::vector<MlpSpec>& specs, int groups) {
 }
 
 void CheckMpiRc(int rc, const char* what) { CheckMpi(rc, what); }
+
+// Logical names of a model's committed files (the committer wants base names: no folders).
+std::string ModelFileName(const MlpSpec& spec) {
+  return "model-hidden-" + spec.HiddenName() + ".h5";
+}
+std::string SurfaceFileName(const MlpSpec& spec) {
+  return "surface-hidden-" + spec.HiddenName() + ".h5";
+}
+
+// Checkpoints live in dest/_checkpoints/ (hidden from listings and from the commit, which never
+// touches "_" names) so that --resume finds them after a kill, on any machine, local or S3.
+std::string CheckpointDir(const std::string& dest) {
+  return FileSystem::Join(dest, "_checkpoints");
+}
+std::string CheckpointPath(const std::string& dest, const MlpSpec& spec) {
+  return FileSystem::Join(CheckpointDir(dest), "hidden-" + spec.HiddenName() + ".ckpt.h5");
+}
+
+// After a commit: every model's checkpoint, the writers' temporaries and (local) the folders go,
+// so the committed folder holds _SUCCESS and its files only. Failures are only logged: the output
+// is committed.
+void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vector<MlpSpec>& specs) {
+  std::vector<std::string> paths;
+  for (const MlpSpec& spec : specs) paths.push_back(CheckpointPath(dest, spec));
+  Status s = fs.Delete(paths);
+  if (s.ok()) s = fs.RemoveTemporaries(CheckpointDir(dest), {});
+  if (s.ok() && !IsS3Path(dest) && ::rmdir(CheckpointDir(dest).c_str()) != 0 && errno != ENOENT) {
+    s = Status::IOError(CheckpointDir(dest) + ": cannot remove: " + std::strerror(errno));
+  }
+  if (!s.ok()) LogWarning("train_mlp: could not remove checkpoints: " + s.message());
+}
 
 // Group root loads a checkpoint; everyone in the group gets the same state. Returns epochs done
 // (0 if there is no checkpoint).
@@ -187,6 +225,8 @@ Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::str
     if (st.ok()) st = f->Finish();
     if (st.ok()) st = f->Publish();
     if (!st.ok() && f) f->Abort();
+    // Local: the writer's empty _temporary/ folder goes too (harmless if this fails).
+    if (st.ok()) (void)fs.RemoveTemporaries(path.substr(0, path.find_last_of('/')), {});
   }
   int ok = st.ok() ? 1 : 0;
   CheckMpiRc(MPI_Bcast(&ok, 1, MPI_INT, 0, group), "MPI_Bcast(publish)");
@@ -216,8 +256,8 @@ Bounds DataBounds(MPI_Comm group, const Dataset& d) {
   return b;
 }
 
-// Writes the decision surface file and returns its PNG.
-Status WriteSurface(Mlp& model, const Bounds& b, int g, const std::string& local,
+// Writes the decision surface file into `out` and returns its PNG.
+Status WriteSurface(Mlp& model, const Bounds& b, int g, OutputCommitter* out, const MlpSpec& spec,
                     std::string* png) {
   std::vector<float> xs(g), ys(g), grid(static_cast<size_t>(2) * g * g);
   for (int i = 0; i < g; ++i) {
@@ -243,7 +283,7 @@ Status WriteSurface(Mlp& model, const Bounds& b, int g, const std::string& local
     labels[i] = std::max_element(p, p + k) - p;
     conf[i] = p[labels[i]];
   }
-  auto file = Hdf5File::Create(local);
+  auto file = Hdf5File::CreateScratch(SpillDirectory(""));
   if (!file.ok()) return file.status();
   const uint64_t gg = static_cast<uint64_t>(g);
   RF_RETURN_IF_ERROR((*file)->WriteFloat32("x", {gg}, xs.data()));
@@ -254,6 +294,7 @@ Status WriteSurface(Mlp& model, const Bounds& b, int g, const std::string& local
   RF_RETURN_IF_ERROR(
       (*file)->SetAttribute("/", "layout", "probs[i, j] and labels[i, j] at (x[j], y[i])"));
   RF_RETURN_IF_ERROR((*file)->Close());
+  RF_RETURN_IF_ERROR(ml::WriteOutputHdf5(*out, SurfaceFileName(spec), **file));
   // The image has y growing upwards: row 0 of the image is the last grid row.
   std::vector<int64_t> flipped(labels.size());
   std::vector<float> flipped_conf(conf.size());
@@ -364,9 +405,9 @@ struct GroupContext {
 // Trains one model in the group and stages its files (group root). Collective over the group.
 Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
                 const ScratchDir& scratch, const Dataset& train, const Dataset& test,
-                const MlpSpec& spec, ml::OutputFiles* out, std::string* serialized) {
+                const MlpSpec& spec, OutputCommitter* out, std::string* serialized) {
   const std::string name = "hidden-" + spec.HiddenName();
-  const std::string ckpt = FileSystem::Join(o.dest, "_checkpoints/_" + name + ".ckpt.h5");
+  const std::string ckpt = CheckpointPath(o.dest, spec);
   Mlp model(spec);
   model.Initialize(o.seed);
   ml::TrainOptions to;
@@ -425,9 +466,8 @@ Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
   if (surface) bounds = DataBounds(g.comm, train);
   if (!g.root()) return Status::OK();
   std::string png;
-  const std::string local_model = scratch.Join(name + ".h5");
   {
-    auto file = Hdf5File::Create(local_model);
+    auto file = Hdf5File::CreateScratch(SpillDirectory(""));
     if (!file.ok()) return file.status();
     ml::Attributes attrs = {{"train_accuracy", Fixed(m.train_accuracy, 6)},
                             {"test_accuracy", Fixed(m.test_accuracy, 6)},
@@ -438,13 +478,9 @@ Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
                             {"seed", std::to_string(o.seed)}};
     RF_RETURN_IF_ERROR(ml::WriteModel(model, train.class_names, attrs, file->get()));
     RF_RETURN_IF_ERROR((*file)->Close());
+    RF_RETURN_IF_ERROR(ml::WriteOutputHdf5(*out, ModelFileName(spec), **file));
   }
-  RF_RETURN_IF_ERROR(out->AddLocalFile("models/" + name + ".h5", local_model));
-  if (surface) {
-    const std::string local_surface = scratch.Join(name + "-surface.h5");
-    RF_RETURN_IF_ERROR(WriteSurface(model, bounds, o.grid, local_surface, &png));
-    RF_RETURN_IF_ERROR(out->AddLocalFile("surfaces/" + name + ".h5", local_surface));
-  }
+  if (surface) RF_RETURN_IF_ERROR(WriteSurface(model, bounds, o.grid, out, spec, &png));
   *serialized += Serialize(m, png);
   LogInfo("train_mlp: " + name + ": train accuracy " + Fixed(m.train_accuracy, 4) +
           ", held-out accuracy " + Fixed(m.test_accuracy, 4) + ", " + Fixed(m.seconds, 2) + " s");
@@ -495,8 +531,9 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
   if (!activation.ok()) return activation.status();
   std::unique_ptr<FileSystem> fs;
   RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &fs));
-  ml::OutputFiles out(mpi, *fs, o.dest);
-  RF_RETURN_IF_ERROR(out.CheckDest(o.overwrite));
+  OutputCommitter out(mpi, *fs, o.dest, o.overwrite ? WriteMode::kOverwrite : WriteMode::kError,
+                      {o.train, o.test});
+  RF_RETURN_IF_ERROR(out.status());
 
   ScratchDir scratch;
   DataPlan plan;
@@ -585,36 +622,26 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
                   {"ranks / groups", std::to_string(mpi.size()) + " / " + std::to_string(groups)}};
     page.notes_html = o.notes_html;
     const TrainMlpModelResult& c = result->models[result->chosen];
-    local = out.AddBytes("metrics.csv", MetricsCsv(*result));
-    if (local.ok()) local = out.AddBytes("report.html", ml::RenderReportHtml(page));
+    local = ml::WriteOutputFile(out, "metrics.csv", MetricsCsv(*result), result->models.size());
+    if (local.ok()) local = ml::WriteOutputFile(out, "report.html", ml::RenderReportHtml(page));
     if (local.ok()) {
-      local = out.AddBytes("selection.json",
-                           "{\"chosen_hidden\":\"" + c.hidden +
-                               "\",\"parameters\":" + std::to_string(c.parameters) +
-                               ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
-                               ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
-                               ",\"criterion\":\"highest held-out accuracy, ties to fewer "
-                               "parameters\"}\n");
+      local = ml::WriteOutputFile(out, "selection.json",
+                                  "{\"chosen_hidden\":\"" + c.hidden +
+                                      "\",\"parameters\":" + std::to_string(c.parameters) +
+                                      ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
+                                      ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
+                                      ",\"criterion\":\"highest held-out accuracy, ties to fewer "
+                                      "parameters\"}\n");
     }
   }
   const std::string manifest =
-      "\"job\":\"train_mlp\",\"arguments\":\"" + ml::JsonEscape(o.command_line) +
-      "\",\"ranks\":" + std::to_string(mpi.size()) + ",\"groups\":" + std::to_string(groups) +
+      "\"job\":\"train_mlp\",\"arguments\":" + ml::JsonQuoted(o.command_line) +
+      ",\"ranks\":" + std::to_string(mpi.size()) + ",\"groups\":" + std::to_string(groups) +
       ",\"train_rows\":" + std::to_string(plan.train_rows) +
       ",\"test_rows\":" + std::to_string(plan.test_rows);
   Status commit = out.Commit(all_ok && local.ok(), manifest);
-  if (commit.ok() && g.root()) {
-    // Checkpoints are for interrupted runs only.
-    std::vector<std::string> stale;
-    for (int i = 0; i < models; ++i) {
-      if (assignment[i] == color) {
-        stale.push_back(
-            FileSystem::Join(o.dest, "_checkpoints/_hidden-" + specs[i].HiddenName() + ".ckpt.h5"));
-      }
-    }
-    Status del = fs->Delete(stale);
-    if (!del.ok()) LogWarning("train_mlp: could not delete checkpoints: " + del.message());
-  }
+  // Checkpoints are for interrupted runs only: a committed folder holds _SUCCESS and its files.
+  if (commit.ok() && mpi.is_root()) RemoveCheckpoints(*fs, o.dest, specs);
   MPI_Comm_free(&g.comm);
   if (!st.ok()) return st;
   if (!local.ok()) return local;

@@ -1,23 +1,27 @@
 // train_mlp: trains one MLP or a sweep of hidden sizes on an HDF5 data set (operators/ml/dataset.h
-// layout, e.g. make_training_data's data.h5), data-parallel over MPI, and writes:
+// layout, e.g. make_training_data's data.h5), data-parallel over MPI, and commits into dest
+// through runtime's OutputCommitter (runtime/commit.h) the files below. Each is stored under a
+// name unique to the attempt (metrics.csv as metrics-rf<12 hex>.csv); dest/_SUCCESS lists them
+// by these logical names, and readers find them there (ml::FindCommittedFile):
 //
-//   dest/metrics.csv                 hidden,layers,parameters,train_accuracy,test_accuracy,
-//                                    train_loss,test_loss,epochs,seconds,seconds_per_epoch,chosen
-//   dest/models/hidden-<h>.h5        weights (operators/ml/model_io.h layout) + metric attributes
-//   dest/surfaces/hidden-<h>.h5      decision surface on a grid (2-input data only):
-//                                    /x float32 [G], /y float32 [G] (grid coordinates, ascending),
-//                                    /probs float32 [G, G, classes] (probs[i, j] at (x[j], y[i])),
-//                                    /labels int64 [G, G] (arg-max class)
-//   dest/report.html                 self-contained: setup, accuracy-vs-size SVG, table, surfaces
-//   dest/selection.json              the chosen hidden size: highest held-out accuracy, ties to
-//                                    fewer parameters
-//   dest/_SUCCESS                    manifest, written last
+//   metrics.csv                  hidden,layers,parameters,train_accuracy,test_accuracy,
+//                                train_loss,test_loss,epochs,seconds,seconds_per_epoch,chosen
+//   model-hidden-<h>.h5          weights (operators/ml/model_io.h layout) + metric attributes
+//   surface-hidden-<h>.h5        decision surface on a grid (2-input data only):
+//                                /x float32 [G], /y float32 [G] (grid coordinates, ascending),
+//                                /probs float32 [G, G, classes] (probs[i, j] at (x[j], y[i])),
+//                                /labels int64 [G, G] (arg-max class)
+//   report.html                  self-contained: setup, accuracy-vs-size SVG, table, surfaces
+//   selection.json               the chosen hidden size: highest held-out accuracy, ties to
+//                                fewer parameters
+//   _SUCCESS                     the manifest, the commit point
 //
 // A sweep splits the ranks into groups (MPI_Comm_split, --groups; default one group per model up
 // to the rank count); each group trains its share of the models (largest first, to the least
 // loaded group), data-parallel over its ranks. Each model is checkpointed after every epoch to
-// dest/_checkpoints/_hidden-<h>.ckpt.h5; --resume continues from there. Checkpoints are deleted
-// after a successful commit.
+// dest/_checkpoints/hidden-<h>.ckpt.h5 (a "_" folder: never listed, never part of an output);
+// --resume continues from there. After a successful commit the checkpoints and their folder are
+// removed, so the folder holds _SUCCESS and what it lists, nothing else.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +35,12 @@
 namespace rankflow {
 
 struct TrainMlpOptions {
-  std::string train;  // .h5 file, or a folder holding data.h5
-  std::string test;   // optional held-out file; else the last test_fraction of train
+  // A .h5 file, or a committed folder (its _SUCCESS lists a file named train_name).
+  std::string train;
+  std::string train_name = "data.h5";
+  // Optional held-out data, the same way; else the last test_fraction of train.
+  std::string test;
+  std::string test_name = "data.h5";
   double test_fraction = 0.2;
   std::vector<std::vector<int64_t>> models;  // hidden widths of each model
   std::string activation = "relu";

@@ -23,10 +23,13 @@ int main(int argc, char** argv) {
   using rankflow::FlagSet;
   rankflow::ml::EnsureSingleThreadedBlas(argv);  // one core per rank; before MPI starts
   rankflow::MpiContext mpi(&argc, &argv);
-  FlagSet flags("train_mlp",
-                "trains MLP classifiers (one or a sweep of hidden sizes) data-parallel over MPI; "
-                "writes metrics.csv, models/, surfaces/, report.html, selection.json");
-  flags.AddString("train", "", "training data: .h5 file or folder with data.h5 (local or s3://)",
+  FlagSet flags(
+      "train_mlp",
+      "trains MLP classifiers (one or a sweep of hidden sizes) data-parallel over MPI; "
+      "commits metrics.csv, model-hidden-H.h5, surface-hidden-H.h5, report.html, selection.json");
+  flags.AddString("train", "",
+                  "training data: .h5 file, or a committed folder whose _SUCCESS lists data.h5 "
+                  "(local or s3://)",
                   FlagSet::kRequired);
   flags.AddString("test", "", "held-out data (.h5 or folder); default: --test-fraction of --train");
   flags.AddDouble("test-fraction", 0.2, "share of --train rows (the last ones) held out");

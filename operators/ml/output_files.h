@@ -1,61 +1,43 @@
-// OutputFiles: the all-or-nothing output of the learning jobs (make_training_data, train_mlp,
-// classify_tweets), which write a few named files (not part-RRRRR files) into one folder, local
-// or S3, following the commit protocol of shared/DESIGN.md:
+// The learning jobs' named files (make_training_data, train_mlp, classify_tweets) on the one
+// commit protocol of every job: runtime's OutputCommitter (runtime/commit.h). This header only
+// adapts: it has no protocol of its own.
 //
-//   OutputFiles out(mpi, fs, dest);              // no I/O
-//   out.CheckDest(overwrite);                    // collective: AlreadyExists unless overwrite
-//   out.AddBytes("metrics.csv", text);           // any rank: an invisible file under dest/
-//   out.AddLocalFile("model.h5", "/tmp/x.h5");   // any rank: bytes of a local file
-//   out.Commit(local_ok, manifest_members);      // collective: all ok -> publish, then _SUCCESS
+//   OutputCommitter out(mpi, fs, dest, mode, {inputs});    // collective: checks dest
+//   WriteOutputFile(out, "metrics.csv", csv, rows);         // any rank: NewFile, invisible
+//   WriteOutputHdf5(out, "model-hidden-8.h5", *h5);         // a closed Hdf5File's bytes
+//   out.Commit(local_ok, members);                          // collective: _SUCCESS lists them
 //
-// Until Commit nothing is visible; if any rank passes local_ok = false or any Add failed, every
-// rank aborts its files and no _SUCCESS appears. With overwrite, the old _SUCCESS is removed
-// first and files of the old output that the new one does not have are deleted before the new
-// _SUCCESS is written. Not thread-safe.
+// Committed files are named for the attempt ("metrics-rf0123456789ab.csv"); a reader finds them
+// by logical name through the folder's _SUCCESS (FindCommittedFile), never by a fixed name.
 #pragma once
 
-#include <memory>
+#include <cstdint>
 #include <string>
-#include <vector>
+#include <string_view>
 
+#include "runtime/commit.h"
 #include "runtime/fs.h"
-#include "runtime/mpi_context.h"
+#include "runtime/hdf5_file.h"
 #include "runtime/status.h"
 
 namespace rankflow::ml {
 
-class OutputFiles {
- public:
-  OutputFiles(const MpiContext& mpi, FileSystem& fs, std::string dest);
-  ~OutputFiles();  // aborts files not committed
+// Writes `bytes` as the committer's file with logical name `name` (a base name): NewFile, Append,
+// Finish, SetRecords(records). The error also makes the commit fail.
+Status WriteOutputFile(OutputCommitter& out, const std::string& name, std::string_view bytes,
+                       uint64_t records = 0);
+// The same with the bytes of `h5`, which must be closed (e.g. made by Hdf5File::CreateScratch).
+Status WriteOutputHdf5(OutputCommitter& out, const std::string& name, const Hdf5File& h5,
+                       uint64_t records = 0);
 
-  // Collective. AlreadyExists (on every rank) if dest/_SUCCESS or any visible file exists there
-  // and overwrite is false.
-  Status CheckDest(bool overwrite);
-  // This rank writes dest/<name> (name may contain '/'). Errors are remembered for Commit too.
-  Status AddBytes(const std::string& name, const std::string& bytes);
-  Status AddLocalFile(const std::string& name, const std::string& local_path);
-  // Collective. manifest_members: JSON object members without braces ("\"job\":\"x\",…"); rank 0
-  // adds "files": [{"path", "bytes"}] of every rank. Ok on every rank iff committed.
-  Status Commit(bool local_ok, const std::string& manifest_members);
+// The path (local or s3://) of the file with logical name `name` in the committed folder `dir`,
+// as dir/_SUCCESS lists it (runtime/manifest.h). NotFound "<dir>/_SUCCESS: …" if the folder has
+// no manifest (not a committed output) or it lists no such file; InvalidArgument if _SUCCESS is
+// not a rankflow manifest. Reads one small file; call it on one rank and broadcast if needed.
+Result<std::string> FindCommittedFile(FileSystem& fs, const std::string& dir,
+                                      const std::string& name);
 
-  const std::string& dest() const { return dest_; }
-  // Names (relative to dest) of every committed file, on rank 0 after Commit.
-  const std::vector<std::string>& committed() const { return committed_; }
-
- private:
-  const MpiContext& mpi_;
-  FileSystem& fs_;
-  std::string dest_;
-  bool overwrite_ = false;
-  Status first_error_;
-  std::vector<std::unique_ptr<WritableFile>> files_;
-  std::vector<std::string> names_;
-  std::vector<std::string> committed_;
-};
-
-// Escapes a string for a JSON string literal (without the quotes); runtime/metrics.h's
-// AppendJsonString does the work, so invalid UTF-8 becomes U+FFFD.
-std::string JsonEscape(const std::string& s);
+// `text` as a JSON string literal, quotes included (runtime's AppendJsonString).
+std::string JsonQuoted(const std::string& text);
 
 }  // namespace rankflow::ml

@@ -68,12 +68,21 @@ TEST(ClassifyTweetsTest, SeparatesASyntheticThreeLanguageCorpus) {
             std::string::npos)
       << r.output;
   EXPECT_GE(HeldOutAccuracyOfChosen(r.output), 0.97) << r.output;
-  for (const char* f : {"features/_SUCCESS", "features/train.h5", "features/test.h5",
-                        "model/_SUCCESS", "model/metrics.csv", "model/report.html",
-                        "model/models/hidden-0.h5", "model/models/hidden-8.h5"}) {
-    EXPECT_EQ(RunCommand("test -s " + dest + "/" + f).exit_code, 0) << f;
+  // Two committed folders, each holding _SUCCESS and what it lists, nothing else.
+  EXPECT_EQ(testing::TreeEntries(dest).size(),
+            2 + testing::CommittedTree(dest + "/features").size() +
+                testing::CommittedTree(dest + "/model").size());
+  EXPECT_EQ(testing::CommittedNames(dest + "/features"),
+            (std::vector<std::string>{"test.h5", "train.h5"}));
+  EXPECT_EQ(testing::CommittedNames(dest + "/model"),
+            (std::vector<std::string>{"metrics.csv", "model-hidden-0.h5", "model-hidden-8.h5",
+                                      "report.html", "selection.json"}));
+  for (const std::string& name : testing::CommittedNames(dest + "/model")) {
+    EXPECT_EQ(RunCommand("test -s " + testing::CommittedFile(dest + "/model", name)).exit_code, 0)
+        << name;
   }
-  const std::string html = testing::ReadFile(dest + "/model/report.html");
+  const std::string html =
+      testing::ReadFile(testing::CommittedFile(dest + "/model", "report.html"));
   EXPECT_NE(html.find("Majority-class baseline"), std::string::npos);
   // The held-out rows are sparse CSR rows with unit L2 norm.
   auto py = RunCommand(
@@ -81,7 +90,7 @@ TEST(ClassifyTweetsTest, SeparatesASyntheticThreeLanguageCorpus) {
       "p=f['indptr'][...]; v=f['values'][...]; "
       "n=[np.sqrt((v[p[i]:p[i+1]]**2).sum()) for i in range(len(p)-1)]; "
       "print(f.attrs['classes'], len(p)-1 == len(f['y']), bool(np.allclose(n, 1, atol=1e-5)))\" " +
-      dest + "/features/test.h5");
+      testing::CommittedFile(dest + "/features", "test.h5"));
   ASSERT_EQ(py.exit_code, 0) << py.output;
   EXPECT_EQ(py.output, "de,en,es True True\n") << py.output;
 }

@@ -105,12 +105,20 @@ TEST(TweetJobsS3Test, LoadTweetsAndProfanityIndexThroughS3) {
   const std::string local_parts = LocalParts(tmp.Join("tweets"), ".jsonl");
   EXPECT_FALSE(local_parts.empty());
   EXPECT_EQ(s3_parts, local_parts);
-  EXPECT_EQ(got["index/part-00000.csv"], ReadFile(tmp.Join("index/part-00000.csv")));
-  EXPECT_NE(got["index/part-00000.csv"].find(",Robot,"), std::string::npos);
-  EXPECT_TRUE(got.count("index/report-00000.html"));
-  // HDF5 parts are written locally and copied to S3: the bytes must be an HDF5 file.
-  ASSERT_TRUE(got.count("features/part-00000.h5"));
-  EXPECT_EQ(got["features/part-00000.h5"].substr(0, 8), std::string("\x89HDF\r\n\x1a\n", 8));
+  // Committed files are found through each folder's _SUCCESS, by logical name.
+  auto committed = [&](const std::string& folder, const std::string& name) -> std::string {
+    const std::string key =
+        folder + "/" + testing::CommittedFileName(got[folder + "/_SUCCESS"], name);
+    EXPECT_TRUE(got.count(key)) << key;
+    return got[key];
+  };
+  const std::string s3_index = committed("index", "part-00000.csv");
+  EXPECT_EQ(s3_index, ReadFile(testing::CommittedFile(tmp.Join("index"), "part-00000.csv")));
+  EXPECT_NE(s3_index.find(",Robot,"), std::string::npos);
+  EXPECT_FALSE(committed("index", "report-00000.html").empty());
+  // HDF5 parts are built locally and copied to S3: the bytes must be an HDF5 file.
+  EXPECT_EQ(committed("features", "part-00000.h5").substr(0, 8),
+            std::string("\x89HDF\r\n\x1a\n", 8));
   EXPECT_TRUE(got.count("features/_SUCCESS"));
   for (const auto& [key, body] : got) {
     EXPECT_EQ(body.find("rankflowtestsecret"), std::string::npos) << "secret in " << key;

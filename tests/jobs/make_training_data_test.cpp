@@ -11,6 +11,7 @@ namespace rankflow {
 namespace {
 
 using testing::BinPath;
+using testing::CommittedFile;
 using testing::MpirunPrefix;
 using testing::RunCommand;
 using testing::TempDir;
@@ -27,9 +28,10 @@ TEST(MakeTrainingDataTest, WritesHdf5AndCsvThatAgreeWithTheGeometry) {
   EXPECT_NE(r.output.find("wrote 3000 points"), std::string::npos) << r.output;
   const std::string manifest = testing::ReadFile(dest + "/_SUCCESS");
   EXPECT_NE(manifest.find("\"job\":\"make_training_data\""), std::string::npos);
-  EXPECT_NE(manifest.find("data.h5"), std::string::npos);
+  EXPECT_EQ(testing::CommittedNames(dest), (std::vector<std::string>{"data.csv", "data.h5"}));
+  EXPECT_EQ(testing::TreeEntries(dest), testing::CommittedTree(dest));
 
-  auto f = Hdf5File::Open(dest + "/data.h5");
+  auto f = Hdf5File::Open(CommittedFile(dest, "data.h5"));
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   std::vector<float> x;
   std::vector<int64_t> y;
@@ -46,7 +48,7 @@ TEST(MakeTrainingDataTest, WritesHdf5AndCsvThatAgreeWithTheGeometry) {
   EXPECT_GT(counts[1], 200);
   EXPECT_GT(counts[2], 600);
 
-  auto lines = testing::SplitLines(testing::ReadFile(dest + "/data.csv"));
+  auto lines = testing::SplitLines(testing::ReadFile(CommittedFile(dest, "data.csv")));
   ASSERT_GE(lines.size(), 3001u);
   EXPECT_EQ(lines[0], "x,y,label,class");
   for (int i : {0, 1, 1234, 2999}) {
@@ -70,11 +72,12 @@ TEST(MakeTrainingDataTest, RefusesExistingOutputUnlessOverwrite) {
   EXPECT_NE(again.output.find("use --mode overwrite"), std::string::npos) << again.output;
   auto over = RunCommand(Job(2, "--n 200 --csv=false --mode overwrite --dest " + dest));
   ASSERT_EQ(over.exit_code, 0) << over.output;
-  auto f = Hdf5File::Open(dest + "/data.h5");
+  auto f = Hdf5File::Open(CommittedFile(dest, "data.h5"));
   ASSERT_TRUE(f.ok());
   EXPECT_EQ((*f)->Dims("y").value(), (std::vector<uint64_t>{200}));
-  // The old data.csv is not part of the new output and is gone.
-  EXPECT_EQ(RunCommand("test -e " + dest + "/data.csv").exit_code, 1);
+  // The old files (data.csv included, which the new output lacks) are gone.
+  EXPECT_EQ(testing::CommittedNames(dest), (std::vector<std::string>{"data.h5"}));
+  EXPECT_EQ(testing::TreeEntries(dest), testing::CommittedTree(dest));
 }
 
 TEST(MakeTrainingDataTest, NoiseFlipsTheRequestedShareAndSeedsRepeat) {
@@ -86,8 +89,8 @@ TEST(MakeTrainingDataTest, NoiseFlipsTheRequestedShareAndSeedsRepeat) {
             0);
   std::vector<int64_t> a, b;
   std::vector<float> xa, xb;
-  auto fa = Hdf5File::Open(dir.Join("a/data.h5"));
-  auto fb = Hdf5File::Open(dir.Join("b/data.h5"));
+  auto fa = Hdf5File::Open(CommittedFile(dir.Join("a"), "data.h5"));
+  auto fb = Hdf5File::Open(CommittedFile(dir.Join("b"), "data.h5"));
   ASSERT_TRUE(fa.ok() && fb.ok());
   ASSERT_TRUE((*fa)->ReadInt64("y", &a).ok() && (*fb)->ReadInt64("y", &b).ok());
   ASSERT_TRUE((*fa)->ReadFloat32("x", &xa).ok() && (*fb)->ReadFloat32("x", &xb).ok());

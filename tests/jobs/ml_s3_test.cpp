@@ -42,14 +42,23 @@ TEST(MlS3Test, TrainingDataAndSweepThroughS3) {
   ASSERT_TRUE(client->ListObjects(bucket, "", &objects).ok());
   std::set<std::string> keys;
   for (const auto& o : objects) keys.insert(o.key);
-  for (const char* k :
-       {"xo/_SUCCESS", "xo/data.h5", "xo/data.csv", "sweep/_SUCCESS", "sweep/metrics.csv",
-        "sweep/report.html", "sweep/selection.json", "sweep/models/hidden-8.h5",
-        "sweep/models/hidden-32.h5", "sweep/surfaces/hidden-32.h5"}) {
-    EXPECT_TRUE(keys.count(k)) << k;
-  }
-  for (const std::string& k : keys) {
-    EXPECT_EQ(k.find("_checkpoints/"), std::string::npos) << "checkpoint left behind: " << k;
+  // Each folder holds exactly _SUCCESS and the files it lists (no checkpoint left behind).
+  for (const auto& [folder, names] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"xo", {"data.csv", "data.h5"}},
+           {"sweep",
+            {"metrics.csv", "model-hidden-32.h5", "model-hidden-8.h5", "report.html",
+             "selection.json", "surface-hidden-32.h5", "surface-hidden-8.h5"}}}) {
+    std::string manifest;
+    ASSERT_TRUE(client->GetObjectRange(bucket, folder + "/_SUCCESS", 0, 1 << 20, &manifest).ok());
+    std::set<std::string> expected = {folder + "/_SUCCESS"};
+    for (const std::string& name : names) {
+      expected.insert(folder + "/" + testing::CommittedFileName(manifest, name));
+    }
+    std::set<std::string> found;
+    for (const std::string& k : keys) {
+      if (k.rfind(folder + "/", 0) == 0) found.insert(k);
+    }
+    EXPECT_EQ(found, expected) << folder;
   }
   // A failed run (existing output, --mode error) changes nothing.
   auto again = RunCommand(S3Env() + MpirunPrefix(2) + " " + BinPath("train_mlp") + " --train " +

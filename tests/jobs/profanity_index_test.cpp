@@ -68,8 +68,10 @@ TEST(ProfanityIndexTest, CountsByHourAndTargetAtEveryRankCount) {
         RunCommand(MpirunPrefix(ranks) + " " + BinPath("profanity_index") + " --src " + in +
                    " --dest " + dest + " --targets " + tmp.Join("targets.txt"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(ReadFile(dest + "/part-00000.csv"), expected);
-    const std::string html = ReadFile(dest + "/report-00000.html");
+    EXPECT_EQ(testing::CommittedNames(dest),
+              (std::vector<std::string>{"part-00000.csv", "report-00000.html"}));
+    EXPECT_EQ(ReadFile(testing::CommittedFile(dest, "part-00000.csv")), expected);
+    const std::string html = ReadFile(testing::CommittedFile(dest, "report-00000.html"));
     EXPECT_NE(html.find("<svg"), std::string::npos);
     EXPECT_EQ(html.find("<script"), std::string::npos);  // self-contained, no scripts
     EXPECT_NE(html.find("<td>2017-07-18T10:00:00Z</td><td>Alpha</td><td>3</td><td>2</td>"),

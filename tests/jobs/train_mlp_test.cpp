@@ -13,6 +13,7 @@ namespace rankflow {
 namespace {
 
 using testing::BinPath;
+using testing::CommittedFile;
 using testing::MpirunPrefix;
 using testing::RunCommand;
 using testing::TempDir;
@@ -55,12 +56,17 @@ TEST_F(TrainMlpTest, SweepOnTwoGroupsCommitsEverythingAndChoosesByHeldOutAccurac
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("on 2 group(s)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("<- chosen"), std::string::npos) << r.output;
-  for (const char* f :
-       {"_SUCCESS", "metrics.csv", "report.html", "selection.json", "models/hidden-4.h5",
-        "models/hidden-48.h5", "surfaces/hidden-4.h5", "surfaces/hidden-48.h5"}) {
-    EXPECT_EQ(RunCommand("test -s " + dest + "/" + f).exit_code, 0) << f;
+  EXPECT_EQ(testing::CommittedNames(dest),
+            (std::vector<std::string>{"metrics.csv", "model-hidden-4.h5", "model-hidden-48.h5",
+                                      "report.html", "selection.json", "surface-hidden-4.h5",
+                                      "surface-hidden-48.h5"}));
+  for (const std::string& name : testing::CommittedNames(dest)) {
+    EXPECT_EQ(RunCommand("test -s " + CommittedFile(dest, name)).exit_code, 0) << name;
   }
-  auto lines = testing::SplitLines(testing::ReadFile(dest + "/metrics.csv"));
+  // Regression (issue 9): a successful run left empty _temporary/ and _checkpoints/_temporary/.
+  EXPECT_EQ(testing::TreeEntries(dest), testing::CommittedTree(dest))
+      << "a committed folder holds _SUCCESS and what it lists, nothing else";
+  auto lines = testing::SplitLines(testing::ReadFile(CommittedFile(dest, "metrics.csv")));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(lines[0].rfind("hidden,layers,parameters,train_accuracy,test_accuracy", 0), 0u);
   // Rows by size; the 48-wide model fits the XO far better than the 4-wide one and is chosen.
@@ -74,9 +80,10 @@ TEST_F(TrainMlpTest, SweepOnTwoGroupsCommitsEverythingAndChoosesByHeldOutAccurac
   EXPECT_GE(field(lines[2], 4), 0.90) << lines[2];
   EXPECT_GT(field(lines[2], 4), field(lines[1], 4));
   EXPECT_EQ(lines[2].substr(lines[2].size() - 1), "1");
-  EXPECT_NE(testing::ReadFile(dest + "/selection.json").find("\"chosen_hidden\":\"48\""),
-            std::string::npos);
-  const std::string html = testing::ReadFile(dest + "/report.html");
+  EXPECT_NE(
+      testing::ReadFile(CommittedFile(dest, "selection.json")).find("\"chosen_hidden\":\"48\""),
+      std::string::npos);
+  const std::string html = testing::ReadFile(CommittedFile(dest, "report.html"));
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("src=\"http"), std::string::npos);  // self-contained
   size_t images = 0;
@@ -85,13 +92,12 @@ TEST_F(TrainMlpTest, SweepOnTwoGroupsCommitsEverythingAndChoosesByHeldOutAccurac
     ++images;
   }
   EXPECT_EQ(images, 2u);
-  EXPECT_EQ(RunCommand("ls " + dest + "/_checkpoints/*.h5").exit_code, 2)
-      << "checkpoints are removed after a committed run";
 
   // h5py + NumPy reproduce the surface probabilities and the held-out accuracy.
   auto py = RunCommand("/usr/bin/python3 " + testing::SourcePath("tests/ml/predict_with_numpy.py") +
-                       " " + dest + "/models/hidden-48.h5 " + dest + "/surfaces/hidden-48.h5 " +
-                       DataDir() + "/data.h5 0.2");
+                       " " + CommittedFile(dest, "model-hidden-48.h5") + " " +
+                       CommittedFile(dest, "surface-hidden-48.h5") + " " +
+                       CommittedFile(DataDir(), "data.h5") + " 0.2");
   EXPECT_EQ(py.exit_code, 0) << py.output;
   EXPECT_EQ(py.output.rfind("ok ", 0), 0u) << py.output;
 }
@@ -107,16 +113,19 @@ TEST_F(TrainMlpTest, ResumeAfterInterruptionEqualsAnUninterruptedRun) {
   auto stopped = RunCommand(Train(2, args + dest + " --stop-after-epochs 2"), 240);
   EXPECT_EQ(stopped.exit_code, 1) << stopped.output;
   EXPECT_NE(stopped.output.find("stopped after epoch 2"), std::string::npos) << stopped.output;
-  EXPECT_EQ(RunCommand("test -e " + dest + "/_SUCCESS").exit_code, 1);
-  EXPECT_EQ(RunCommand("test -e " + dest + "/metrics.csv").exit_code, 1);
-  EXPECT_EQ(RunCommand("test -s " + dest + "/_checkpoints/_hidden-24.ckpt.h5").exit_code, 0);
+  // Nothing was committed; only the checkpoint (and its folder) stays, for --resume.
+  EXPECT_EQ(testing::TreeEntries(dest),
+            (std::vector<std::string>{"_checkpoints/", "_checkpoints/hidden-24.ckpt.h5"}));
+  EXPECT_EQ(RunCommand("test -s " + dest + "/_checkpoints/hidden-24.ckpt.h5").exit_code, 0);
 
   auto resumed = RunCommand(Train(2, args + dest + " --resume"), 240);
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming after epoch 2"), std::string::npos) << resumed.output;
   EXPECT_EQ(resumed.output.find("epoch 1/4"), std::string::npos) << resumed.output;
-  const std::vector<float> a = Weights(out.Join("straight/models/hidden-24.h5"));
-  const std::vector<float> b = Weights(dest + "/models/hidden-24.h5");
+  const std::vector<float> a = Weights(CommittedFile(out.Join("straight"), "model-hidden-24.h5"));
+  const std::vector<float> b = Weights(CommittedFile(dest, "model-hidden-24.h5"));
+  EXPECT_EQ(testing::TreeEntries(dest), testing::CommittedTree(dest))
+      << "the checkpoints are gone once the resumed run committed";
   ASSERT_FALSE(a.empty());
   EXPECT_EQ(a, b);
 }

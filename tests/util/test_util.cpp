@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "runtime/manifest.h"
 
 namespace rankflow::testing {
 
@@ -147,6 +150,60 @@ std::vector<std::string> SplitLines(const std::string& text) {
     lines.push_back(line);
   }
   return lines;
+}
+
+namespace {
+
+Manifest ParseOrThrow(const std::string& dir, const std::string& json) {
+  Manifest manifest;
+  const Status s = ParseManifest(dir, json, &manifest);
+  if (!s.ok()) throw std::runtime_error(s.message());
+  return manifest;
+}
+
+Manifest ReadManifest(const std::string& dir) {
+  return ParseOrThrow(dir, ReadFile(dir + "/" + kManifestName));
+}
+
+std::string FileNamed(const Manifest& manifest, const std::string& dir, const std::string& name) {
+  const ManifestFile* f = manifest.Find(name);
+  if (f == nullptr) throw std::runtime_error(dir + "/_SUCCESS lists no file named " + name);
+  return f->file;
+}
+
+}  // namespace
+
+std::string CommittedFile(const std::string& dir, const std::string& name) {
+  return dir + "/" + FileNamed(ReadManifest(dir), dir, name);
+}
+
+std::string CommittedFileName(const std::string& manifest_json, const std::string& name) {
+  return FileNamed(ParseOrThrow("(manifest)", manifest_json), "(manifest)", name);
+}
+
+std::vector<std::string> TreeEntries(const std::string& dir) {
+  std::vector<std::string> entries;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    std::string rel = std::filesystem::relative(e.path(), dir).string();
+    if (e.is_directory()) rel += "/";
+    entries.push_back(rel);
+  }
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+std::vector<std::string> CommittedTree(const std::string& dir) {
+  std::vector<std::string> tree = {kManifestName};
+  for (const ManifestFile& f : ReadManifest(dir).files) tree.push_back(f.file);
+  std::sort(tree.begin(), tree.end());
+  return tree;
+}
+
+std::vector<std::string> CommittedNames(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const ManifestFile& f : ReadManifest(dir).files) names.push_back(f.name);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 }  // namespace rankflow::testing

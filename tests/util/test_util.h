@@ -48,4 +48,21 @@ void WriteGzipFile(const std::string& path, const std::string& contents);
 std::string ReadMaybeGzipFile(const std::string& path);
 std::vector<std::string> SplitLines(const std::string& text);
 
+// The local path of the file with logical name `name` ("part-00000.csv", "model.h5") in the
+// committed folder `dir`, found through dir/_SUCCESS (runtime/manifest.h ParseManifest): committed
+// files carry an attempt id in their names, so tests never guess them. Throws std::runtime_error
+// naming the folder if there is no manifest, it does not parse, or it lists no such file.
+std::string CommittedFile(const std::string& dir, const std::string& name);
+// The same from a manifest's text (e.g. an S3 _SUCCESS read by the test): the listed file's name
+// relative to its folder ("part-00000-rf0123456789ab.csv"). Throws like CommittedFile.
+std::string CommittedFileName(const std::string& manifest_json, const std::string& name);
+// The logical names of every file dir/_SUCCESS lists, sorted. Throws like CommittedFile.
+std::vector<std::string> CommittedNames(const std::string& dir);
+// Every file and folder below `dir`, hidden ones included, as sorted paths relative to it
+// (folders end in '/'): for "a committed folder holds _SUCCESS and what it lists, nothing else".
+std::vector<std::string> TreeEntries(const std::string& dir);
+// The same tree as a committed folder should look: "_SUCCESS" and each listed file's name in the
+// folder (its attempt name), sorted. Throws like CommittedFile.
+std::vector<std::string> CommittedTree(const std::string& dir);
+
 }  // namespace rankflow::testing
