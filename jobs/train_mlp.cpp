@@ -2,17 +2,15 @@
 
 #include <mpi.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <sstream>
 
+#include "jobs/train_mlp_checkpoint.h"
 #include "operators/ml/dataset.h"
 #include "operators/ml/model_io.h"
 #include "operators/ml/output_files.h"
@@ -146,92 +144,6 @@ std::string ModelFileName(const MlpSpec& spec) {
 }
 std::string SurfaceFileName(const MlpSpec& spec) {
   return "surface-hidden-" + spec.HiddenName() + ".h5";
-}
-
-// Checkpoints live in dest/_checkpoints/ (hidden from listings and from the commit, which never
-// touches "_" names) so that --resume finds them after a kill, on any machine, local or S3.
-std::string CheckpointDir(const std::string& dest) {
-  return FileSystem::Join(dest, "_checkpoints");
-}
-std::string CheckpointPath(const std::string& dest, const MlpSpec& spec) {
-  return FileSystem::Join(CheckpointDir(dest), "hidden-" + spec.HiddenName() + ".ckpt.h5");
-}
-
-// After a commit: every model's checkpoint, the writers' temporaries and (local) the folders go,
-// so the committed folder holds _SUCCESS and its files only. Failures are only logged: the output
-// is committed.
-void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vector<MlpSpec>& specs) {
-  std::vector<std::string> paths;
-  for (const MlpSpec& spec : specs) paths.push_back(CheckpointPath(dest, spec));
-  Status s = fs.Delete(paths);
-  if (s.ok()) s = fs.RemoveTemporaries(CheckpointDir(dest), {});
-  if (s.ok() && !IsS3Path(dest) && ::rmdir(CheckpointDir(dest).c_str()) != 0 && errno != ENOENT) {
-    s = Status::IOError(CheckpointDir(dest) + ": cannot remove: " + std::strerror(errno));
-  }
-  if (!s.ok()) LogWarning("train_mlp: could not remove checkpoints: " + s.message());
-}
-
-// Group root loads a checkpoint; everyone in the group gets the same state. Returns epochs done
-// (0 if there is no checkpoint).
-Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, const std::string& ckpt,
-                                 const ScratchDir& scratch, Mlp* model, ml::Optimizer* opt) {
-  int64_t header[3] = {0, 0, 0};  // status (0 ok, 1 error), epochs done, steps
-  std::string error;
-  if (root) {
-    auto exists = fs.Exists(ckpt);
-    if (!exists.ok()) {
-      header[0] = 1;
-      error = exists.status().message();
-    } else if (*exists) {
-      const std::string local = scratch.Join("resume.h5");
-      Status st = FetchToLocalFile(fs, ckpt, local);
-      Result<int> done = st.ok() ? ml::LoadCheckpoint(local, model, opt) : Result<int>(st);
-      if (done.ok()) {
-        header[1] = *done;
-        header[2] = opt->steps();
-      } else {
-        header[0] = 1;
-        error = done.status().message();
-      }
-    }
-  }
-  CheckMpiRc(MPI_Bcast(header, 3, MPI_INT64_T, 0, group), "MPI_Bcast(checkpoint)");
-  if (header[0] != 0) return Status::InvalidArgument(root ? error : ckpt + ": cannot resume");
-  if (header[1] == 0) return 0;
-  CheckMpiRc(MPI_Bcast(model->params().data(), static_cast<int>(model->params().size()), MPI_FLOAT,
-                       0, group),
-             "MPI_Bcast(params)");
-  CheckMpiRc(
-      MPI_Bcast(opt->first().data(), static_cast<int>(opt->first().size()), MPI_FLOAT, 0, group),
-      "MPI_Bcast(optimizer)");
-  if (!opt->second().empty()) {
-    CheckMpiRc(MPI_Bcast(opt->second().data(), static_cast<int>(opt->second().size()), MPI_FLOAT, 0,
-                         group),
-               "MPI_Bcast(optimizer)");
-  }
-  opt->set_steps(header[2]);
-  return static_cast<int>(header[1]);
-}
-
-// Group root writes `local` to `path` and publishes it; the group agrees on the outcome.
-Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::string& local,
-                       const std::string& path, const std::function<Status()>& make_local) {
-  Status st;
-  if (root) {
-    st = make_local();
-    std::unique_ptr<WritableFile> f;
-    if (st.ok()) st = fs.NewWritableFile(path, &f);
-    if (st.ok()) st = CopyLocalFileTo(local, f.get());
-    if (st.ok()) st = f->Finish();
-    if (st.ok()) st = f->Publish();
-    if (!st.ok() && f) f->Abort();
-    // Local: the writer's empty _temporary/ folder goes too (harmless if this fails).
-    if (st.ok()) (void)fs.RemoveTemporaries(path.substr(0, path.find_last_of('/')), {});
-  }
-  int ok = st.ok() ? 1 : 0;
-  CheckMpiRc(MPI_Bcast(&ok, 1, MPI_INT, 0, group), "MPI_Bcast(publish)");
-  if (ok) return Status::OK();
-  return root ? st : Status::IOError(path + ": writing failed on the group's first rank");
 }
 
 struct Bounds {
@@ -418,8 +330,8 @@ Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
   ml::Trainer trainer(g.comm, &model, to);
   int start = 0;
   if (o.resume) {
-    auto done =
-        ResumeFromCheckpoint(g.comm, g.root(), fs, ckpt, scratch, &model, &trainer.optimizer());
+    auto done = ResumeFromCheckpoint(g.comm, g.root(), fs, ckpt, scratch.Join("resume.h5"), &model,
+                                     &trainer.optimizer());
     if (!done.ok()) return done.status();
     start = std::min(*done, o.epochs);
     if (start > 0 && g.root()) {

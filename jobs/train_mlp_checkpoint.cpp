@@ -1,0 +1,99 @@
+#include "jobs/train_mlp_checkpoint.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "operators/ml/model_io.h"
+#include "runtime/hdf5_file.h"
+#include "runtime/log.h"
+#include "runtime/mpi_context.h"
+
+namespace rankflow {
+
+using ml::Mlp;
+using ml::MlpSpec;
+
+namespace {
+
+std::string CheckpointDir(const std::string& dest) {
+  return FileSystem::Join(dest, "_checkpoints");
+}
+}  // namespace
+
+std::string CheckpointPath(const std::string& dest, const MlpSpec& spec) {
+  return FileSystem::Join(CheckpointDir(dest), "hidden-" + spec.HiddenName() + ".ckpt.h5");
+}
+
+void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vector<MlpSpec>& specs) {
+  std::vector<std::string> paths;
+  for (const MlpSpec& spec : specs) paths.push_back(CheckpointPath(dest, spec));
+  Status s = fs.Delete(paths);
+  if (s.ok()) s = fs.RemoveTemporaries(CheckpointDir(dest), {});
+  if (s.ok() && !IsS3Path(dest) && ::rmdir(CheckpointDir(dest).c_str()) != 0 && errno != ENOENT) {
+    s = Status::IOError(CheckpointDir(dest) + ": cannot remove: " + std::strerror(errno));
+  }
+  if (!s.ok()) LogWarning("train_mlp: could not remove checkpoints: " + s.message());
+}
+
+Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, const std::string& ckpt,
+                                 const std::string& local, Mlp* model, ml::Optimizer* opt) {
+  int64_t header[3] = {0, 0, 0};  // status (0 ok, 1 error), epochs done, steps
+  std::string error;
+  if (root) {
+    auto exists = fs.Exists(ckpt);
+    if (!exists.ok()) {
+      header[0] = 1;
+      error = exists.status().message();
+    } else if (*exists) {
+      Status st = FetchToLocalFile(fs, ckpt, local);
+      Result<int> done = st.ok() ? ml::LoadCheckpoint(local, model, opt) : Result<int>(st);
+      if (done.ok()) {
+        header[1] = *done;
+        header[2] = opt->steps();
+      } else {
+        header[0] = 1;
+        error = done.status().message();
+      }
+    }
+  }
+  CheckMpi(MPI_Bcast(header, 3, MPI_INT64_T, 0, group), "MPI_Bcast(checkpoint)");
+  if (header[0] != 0) return Status::InvalidArgument(root ? error : ckpt + ": cannot resume");
+  if (header[1] == 0) return 0;
+  CheckMpi(MPI_Bcast(model->params().data(), static_cast<int>(model->params().size()), MPI_FLOAT, 0,
+                     group),
+           "MPI_Bcast(params)");
+  CheckMpi(
+      MPI_Bcast(opt->first().data(), static_cast<int>(opt->first().size()), MPI_FLOAT, 0, group),
+      "MPI_Bcast(optimizer)");
+  if (!opt->second().empty()) {
+    CheckMpi(MPI_Bcast(opt->second().data(), static_cast<int>(opt->second().size()), MPI_FLOAT, 0,
+                       group),
+             "MPI_Bcast(optimizer)");
+  }
+  opt->set_steps(header[2]);
+  return static_cast<int>(header[1]);
+}
+
+Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::string& local,
+                       const std::string& path, const std::function<Status()>& make_local) {
+  Status st;
+  if (root) {
+    st = make_local();
+    std::unique_ptr<WritableFile> f;
+    if (st.ok()) st = fs.NewWritableFile(path, &f);
+    if (st.ok()) st = CopyLocalFileTo(local, f.get());
+    if (st.ok()) st = f->Finish();
+    if (st.ok()) st = f->Publish();
+    if (!st.ok() && f) f->Abort();
+    // Local: the writer's empty _temporary/ folder goes too (harmless if this fails).
+    if (st.ok()) (void)fs.RemoveTemporaries(path.substr(0, path.find_last_of('/')), {});
+  }
+  int ok = st.ok() ? 1 : 0;
+  CheckMpi(MPI_Bcast(&ok, 1, MPI_INT, 0, group), "MPI_Bcast(publish)");
+  if (ok) return Status::OK();
+  return root ? st : Status::IOError(path + ": writing failed on the group's first rank");
+}
+
+}  // namespace rankflow

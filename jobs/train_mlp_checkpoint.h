@@ -1,0 +1,44 @@
+// train_mlp's checkpoints: one HDF5 file per model (operators/ml/model_io.h SaveCheckpoint),
+// dest/_checkpoints/hidden-<h>.ckpt.h5, written by the model group's first rank after every epoch.
+//
+// Decision (issue 9): checkpoints are not part of an output. They live in a "_" folder of dest,
+// which listings skip and the commit never touches, so that --resume finds them after a kill on
+// any machine, local or S3; they are private state with fixed names, not files a reader looks
+// up. After a successful commit RemoveCheckpoints deletes them, their writers' temporaries and
+// (local) the folder, so the committed folder holds _SUCCESS and what it lists, nothing else.
+#pragma once
+
+#include <mpi.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "operators/ml/mlp.h"
+#include "operators/ml/optimizer.h"
+#include "runtime/fs.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+// dest/_checkpoints/hidden-<h>.ckpt.h5
+std::string CheckpointPath(const std::string& dest, const ml::MlpSpec& spec);
+
+// Collective over `group`: its first rank (root) reads the checkpoint at `ckpt` (fetched to the
+// local file `local`) if there is one; every rank gets the same weights and optimizer state.
+// Returns the epochs done (0 without a checkpoint); InvalidArgument if it cannot be read.
+Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, const std::string& ckpt,
+                                 const std::string& local, ml::Mlp* model, ml::Optimizer* opt);
+
+// Collective over `group`: the root runs make_local (which writes the local file `local`), copies
+// it to `path` and publishes it (local: its empty _temporary/ goes too); the group agrees on the
+// outcome.
+Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::string& local,
+                       const std::string& path, const std::function<Status()>& make_local);
+
+// Local (one rank): deletes every model's checkpoint, the writers' temporaries and, for a local
+// dest, the _checkpoints folder. Failures are logged only: the output is already committed.
+void RemoveCheckpoints(FileSystem& fs, const std::string& dest,
+                       const std::vector<ml::MlpSpec>& specs);
+
+}  // namespace rankflow
