@@ -44,8 +44,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/mlp-bench-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 PY=/usr/bin/python3
 
-# Column n of the chosen (only) model's row of metrics.csv.
-metric() { awk -F, -v c="$2" 'NR == 2 { print $c }' "$1/metrics.csv"; }
+source scripts/lib/manifest.sh
+# Column n of the chosen (only) model's row of metrics.csv (found through the folder's _SUCCESS).
+metric() { awk -F, -v c="$2" 'NR == 2 { print $c }' "$(committed_file "$1" metrics.csv)"; }
 
 # rankflow at N ranks: prints "s_per_epoch test_accuracy".
 rankflow() {
@@ -60,9 +61,10 @@ rankflow() {
 
 MACHINE="$(getconf _NPROCESSORS_ONLN) cores, $(lscpu | sed -n 's/^Model name: *//p')"
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-read -r sk_spe sk_acc < <($PY bench/mlp_baselines.py sklearn "$WORK/small/data.h5" 0.2 600 "$EPOCHS" 200 0.001 |
+SMALL_H5=$(committed_file "$WORK/small" data.h5)
+read -r sk_spe sk_acc < <($PY bench/mlp_baselines.py sklearn "$SMALL_H5" 0.2 600 "$EPOCHS" 200 0.001 |
   $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["seconds_per_epoch"], d["test_accuracy"])')
-read -r pt_spe pt_acc < <($PY bench/mlp_baselines.py torch "$WORK/small/data.h5" 0.2 600 "$EPOCHS" 200 0.001 |
+read -r pt_spe pt_acc < <($PY bench/mlp_baselines.py torch "$SMALL_H5" 0.2 600 "$EPOCHS" 200 0.001 |
   $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["seconds_per_epoch"], d["test_accuracy"])')
 read -r r1_spe r1_acc < <(rankflow 1 "$WORK/small" "$EPOCHS")
 read -r r2_spe r2_acc < <(rankflow 2 "$WORK/small" "$EPOCHS")

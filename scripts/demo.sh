@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+source scripts/lib/manifest.sh
 scripts/setup.sh
 
 BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
@@ -30,9 +31,10 @@ echo "demo: mpirun -n 2 $BUILD_DIR/bin/top_terms --src $ARCHIVE --dest $DEST --t
 mpirun -n 2 --oversubscribe "$BIN/top_terms" --src "$ARCHIVE" --dest "$DEST" --mode overwrite \
   --top 15
 echo
-echo "demo: output in $DEST"
-ls -l "$DEST"
-echo "demo: the counts, most frequent first: $DEST/part-00000.csv (then part-00001.csv);"
+echo "demo: output in $DEST; the files its manifest lists (name, file, bytes, records):"
+manifest_files "$DEST"
+echo "demo: the counts, most frequent first: part-00000.csv, then part-00001.csv (stored as"
+echo "demo: part-00000-<attempt>.csv: read them through the manifest, e.g. $(committed_file "$DEST" part-00000.csv));"
 echo "demo: the manifest (inputs, records in/out, bad lines with samples): $DEST/_SUCCESS"
 
 TWEETS="$WORK/tweets"
@@ -40,4 +42,4 @@ echo
 echo "demo: mpirun -n 2 $BUILD_DIR/bin/load_tweets --src $ARCHIVE --dest $TWEETS"
 mpirun -n 2 --oversubscribe "$BIN/load_tweets" --src "$ARCHIVE" --dest "$TWEETS" --mode overwrite
 echo "demo: normalized tweets (duplicates dropped) in $TWEETS; the first one:"
-{ zcat "$TWEETS/part-00000.jsonl.gz" || true; } | head -n 1
+{ zcat "$(committed_file "$TWEETS" part-00000.jsonl.gz)" || true; } | head -n 1
