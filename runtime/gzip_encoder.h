@@ -3,8 +3,9 @@
 // stays bounded whatever the size.
 //
 //   kZlib: zlib deflate level 6 — the default; the smallest output.
-//   kIsal: ISA-L igzip level 1 — about 10x zlib -6's speed on normalized tweets for ~15% more
-//          bytes; used by load_tweets, where zlib -6 alone cost as much CPU as reading the input.
+//   kIsal: ISA-L igzip level 1 — on tweetgen's normalized tweets (15 MB, one core) 9.8x zlib -6's
+//          speed (0.066 s vs 0.645 s) for 17% more bytes; used by load_tweets, where zlib -6
+//          alone cost as much CPU as reading the input.
 // Both produce plain RFC 1952 gzip that any reader takes. Not thread-safe.
 #pragma once
 
