@@ -14,6 +14,7 @@
 #include "operators/ml/report.h"
 #include "operators/tweet_parser.h"
 #include "runtime/hdf5_file.h"
+#include "runtime/input.h"
 #include "runtime/line_reader.h"
 #include "runtime/log.h"
 
@@ -234,7 +235,8 @@ Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& o,
   RF_RETURN_IF_ERROR(out.status());
 
   std::vector<FileInfo> files;
-  Status st = src_fs->List(o.src, nullptr, &files);
+  // Collective; in a committed folder only the files its _SUCCESS lists (no leftovers).
+  Status st = ListInputs(mpi, *src_fs, o.src, "", &files);
   if (st.ok() && files.empty()) st = Status::NotFound(o.src + ": no input files");
   std::string wire;
   int64_t tweets_read = 0;

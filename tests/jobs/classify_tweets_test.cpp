@@ -108,6 +108,22 @@ TEST(ClassifyTweetsTest, BeatsTheMajorityBaselineOnRealTweetSamples) {
   EXPECT_GT(HeldOutAccuracyOfChosen(r.output), baseline) << r.output;
 }
 
+// A --src that is a committed output is read through its _SUCCESS: files it does not list (a
+// killed attempt's leftover, here part-2) are not inputs.
+TEST(ClassifyTweetsTest, ReadsACommittedSrcThroughItsManifest) {
+  TempDir dir;
+  WriteCorpus(dir.Join("src"));
+  testing::WriteFile(dir.Join("src/_SUCCESS"),
+                     "{\"job\":\"load_tweets\",\"attempt\":\"rf000000000001\",\"files\":["
+                     "{\"name\":\"part-0.jsonl\",\"file\":\"part-0.jsonl\"},"
+                     "{\"name\":\"part-1.jsonl\",\"file\":\"part-1.jsonl\"}]}\n");
+  auto r = RunCommand(Classify(2, "--src " + dir.Join("src") + " --dest " + dir.Join("out") +
+                                      " --hidden 0 --epochs 2 --min-class 5"),
+                      240);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("240 tweets read, 240 distinct"), std::string::npos) << r.output;
+}
+
 TEST(ClassifyTweetsTest, TooFewClassesIsAClearError) {
   TempDir dir;
   testing::WriteFile(dir.Join("src/a.jsonl"),
