@@ -18,11 +18,13 @@
 // not depend on the rank count or the input order. At one rank the records are deduplicated in
 // memory without the shuffle while they fit in --memory-mb (then moved into it, which spills), so
 // the manifest has shuffle.* counters only when the shuffle ran.
-// Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default),
-// .jsonl, .csv (header = the normalized keys, lists joined by ' ', coordinates as lon/lat
-// columns) or .h5 (numeric columns only, see WriteHdf5Part in load_tweets.cpp and
-// jobs/README.md). Manifest counters: records_in (lines), tweets_in, tweets_out, duplicates,
-// notices.*, bad_lines.*, bad_entries.*.
+// Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default,
+// ISA-L level 1: GzipCodec::kIsal), .jsonl, .csv (header = the normalized keys, lists joined by
+// ' ', coordinates as lon/lat columns) or .h5 (numeric columns only, see NewHdf5Part in
+// load_tweets.cpp and jobs/README.md; built by runtime's Hdf5PartWriter in a scratch file of
+// --spill-dir that a killed rank cannot leave behind). These are logical names: on disk each
+// carries the commit attempt (part-00000-rf….jsonl.gz) and _SUCCESS lists them. Manifest counters:
+// records_in (lines), tweets_in, tweets_out, duplicates, notices.*, bad_lines.*, bad_entries.*.
 #pragma once
 
 #include "runtime/cli.h"

@@ -5,7 +5,10 @@
 //   mpirun -n 4 build/bin/tweet_features --src DIR --dest DIR [--format hdf5|jsonl|jsonl.gz]
 //       [--dimension 256] [--min-n 1] [--max-n 2]
 //
-// Output per rank (--format empty: both): part-RRRRR.h5 and part-RRRRR.jsonl.gz.
+// Output per rank (--format empty: both): part-RRRRR.h5 and part-RRRRR.jsonl.gz (logical names:
+// on disk each carries the commit attempt, part-00000-rf….h5, and _SUCCESS lists them). The HDF5
+// part is built by runtime's Hdf5PartWriter in a scratch file of --spill-dir (else $TMPDIR, else
+// /tmp) that a killed rank cannot leave behind.
 // HDF5 datasets (row i of each is the same tweet, in input order of this rank):
 //   /id            int64   [n, 1]     tweet id
 //   /timestamp_ms  int64   [n, 1]
