@@ -42,7 +42,7 @@ aws::AwsServiceClient S3Objects::ClientFor(const std::string& bucket,
     ep.host = bucket + "." + ep.host;
     path_prefix->clear();
   }
-  return aws::AwsServiceClient(ep, "s3", credentials_, http_);
+  return aws::AwsServiceClient(ep, "s3", credentials_, http_, retry_);
 }
 
 Status S3Objects::Put(const S3Location& where, std::string_view data) {

@@ -39,6 +39,7 @@ class S3Objects {
   aws::ServiceEndpoint endpoint_;
   std::shared_ptr<aws::CredentialsProvider> credentials_;
   std::shared_ptr<aws::HttpClient> http_;
+  aws::RetryPolicy retry_ = aws::RetryPolicy::FromEnv();  // one retry quota for every call
 };
 
 }  // namespace rankflow::provision

@@ -220,15 +220,8 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
       return sink(data, n);
     };
     HttpResponse resp;
-    Status t = client.SendOnce(req, &resp);
-    if (!t.ok()) {
-      if (t.code() == StatusCode::kUnavailable) {
-        std::string m = t.message();
-        size_t sep = m.find(": ");
-        return AttemptOutcome::Transient(sep == std::string::npos ? m : m.substr(sep + 2));
-      }
-      return AttemptOutcome::Final(t.WithPrefix(where + ": GetObject"));
-    }
+    AttemptOutcome sent = client.Attempt(req, where + ": GetObject", &resp);
+    if (!sent.status.ok()) return sent;
     if (resp.status == 416 && (object_size != nullptr || (from > 0 && length == kToEnd))) {
       // Nothing at or past the end; "bytes */SIZE" tells the size.
       if (object_size != nullptr) *object_size = SizeFromContentRange(resp.Header("content-range"));

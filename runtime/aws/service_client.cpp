@@ -31,9 +31,23 @@ AwsServiceClient::AwsServiceClient(ServiceEndpoint endpoint, std::string service
       http_(std::move(http)),
       retry_(retry) {}
 
-Status AwsServiceClient::SendOnce(const AwsRequest& request, HttpResponse* response) {
+AttemptOutcome AwsServiceClient::Attempt(const AwsRequest& request, const std::string& operation,
+                                         HttpResponse* response) {
+  if (request.reset) request.reset();
+  // A credentials failure is final whatever its code: a missing or broken configuration does not
+  // heal, and the IMDS provider already retries its own network calls.
   Result<Credentials> creds = credentials_->Get();
-  if (!creds.ok()) return creds.status();
+  if (!creds.ok()) return AttemptOutcome::Final(creds.status().WithPrefix(operation));
+  Status t = SendSigned(request, *creds, response);
+  if (t.ok()) return AttemptOutcome::Ok();
+  if (t.code() == StatusCode::kUnavailable) {
+    return AttemptOutcome::Transient(TransportSummary(t), TransientKind::kTransport);
+  }
+  return AttemptOutcome::Final(t.WithPrefix(operation));
+}
+
+Status AwsServiceClient::SendSigned(const AwsRequest& request, const Credentials& creds,
+                                    HttpResponse* response) {
   SignableRequest sr;
   sr.method = request.method;
   sr.host = endpoint_.HostHeader();
@@ -48,7 +62,7 @@ Status AwsServiceClient::SendOnce(const AwsRequest& request, HttpResponse* respo
                              ? SigningParams::ForS3(endpoint_.region, now, payload_hash)
                              : SigningParams::ForService(service_, endpoint_.region, now);
   if (service_ != "s3") params.payload_sha256 = payload_hash;
-  SignedRequest signed_req = SignHeaders(sr, *creds, params);
+  SignedRequest signed_req = SignHeaders(sr, creds, params);
 
   HttpRequest http;
   http.method = request.method;
@@ -65,15 +79,9 @@ Status AwsServiceClient::SendOnce(const AwsRequest& request, HttpResponse* respo
 
 Status AwsServiceClient::Send(const AwsRequest& request, const std::string& operation,
                               HttpResponse* response) {
-  Status final_status;
-  Status s = RunWithRetries(retry_, operation, [&](int) {
-    if (request.reset) request.reset();
-    Status t = SendOnce(request, response);
-    if (!t.ok()) {
-      if (t.code() == StatusCode::kUnavailable)
-        return AttemptOutcome::Transient(TransportSummary(t));
-      return AttemptOutcome::Final(t.WithPrefix(operation));
-    }
+  return RunWithRetries(retry_, operation, [&](int) {
+    AttemptOutcome sent = Attempt(request, operation, response);
+    if (!sent.status.ok()) return sent;
     if (response->status >= 200 && response->status < 300) return AttemptOutcome::Ok();
     if (IsRetryableHttpStatus(response->status) ||
         IsRetryableErrorCode(ErrorCodeFromBody(response->body))) {
@@ -81,7 +89,6 @@ Status AwsServiceClient::Send(const AwsRequest& request, const std::string& oper
     }
     return AttemptOutcome::Ok();  // a definitive answer (404, 403 …): the caller maps it
   });
-  return s;
 }
 
 std::string AwsServiceClient::PresignGetUrl(const std::string& path, int64_t expires_s) {

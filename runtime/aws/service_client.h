@@ -42,22 +42,31 @@ class AwsServiceClient {
                    std::shared_ptr<CredentialsProvider> credentials,
                    std::shared_ptr<HttpClient> http, RetryPolicy retry = RetryPolicy::FromEnv());
 
-  // Signs and sends with retries. Returns ok with the response when the service answered 2xx or a
-  // non-retryable status (the caller maps 404 etc.); kUnavailable "<operation> failed after N
-  // attempts: 503 SlowDown" when every attempt failed transiently; other codes for credentials
-  // failures. Thread-safe.
+  // Signs and sends with retries (retry.h: standard mode, the policy's quota shared by every copy
+  // of it). Returns ok with the response when the service answered 2xx or a non-retryable status
+  // (the caller maps 404 etc.); kUnavailable "<operation> failed after N attempts: 503 SlowDown"
+  // when every attempt failed transiently or the quota ran out; the provider's code, prefixed with
+  // the operation, when credentials cannot be had (never retried). Thread-safe.
   Status Send(const AwsRequest& request, const std::string& operation, HttpResponse* response);
-  // One signed attempt, no retries (the building block of Send).
-  Status SendOnce(const AwsRequest& request, HttpResponse* response);
+  // One signed attempt, no retries, classified for RunWithRetries (the building block of Send):
+  // Ok when the service answered (any HTTP status is in *response; the caller judges it);
+  // Transient(kTransport) for a transport failure (refused, reset, timeout, short body); Final,
+  // prefixed with `operation`, when credentials cannot be had or the request cannot be sent.
+  // Runs request.reset first when set.
+  AttemptOutcome Attempt(const AwsRequest& request, const std::string& operation,
+                         HttpResponse* response);
   // A presigned GET URL for `path` (decoded, from the endpoint's root; S3 path style:
   // "/bucket/key") valid for expires_s seconds (UNSIGNED-PAYLOAD for S3). It carries the session
   // token, never the secret. "" if no credentials can be had.
   std::string PresignGetUrl(const std::string& path, int64_t expires_s);
+  const RetryPolicy& retry_policy() const { return retry_; }
 
   const ServiceEndpoint& endpoint() const { return endpoint_; }
   const std::string& service() const { return service_; }
 
  private:
+  Status SendSigned(const AwsRequest& request, const Credentials& creds, HttpResponse* response);
+
   ServiceEndpoint endpoint_;
   std::string service_;
   std::shared_ptr<CredentialsProvider> credentials_;

@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <memory>
 
 #include "runtime/aws/config.h"
 #include "runtime/aws/retry.h"
@@ -42,17 +44,107 @@ TEST(Xml, MalformedDocumentsAreCorruption) {
   EXPECT_EQ(XmlEscape("a&b<c>\"'"), "a&amp;b&lt;c&gt;&quot;&apos;");
 }
 
-TEST(Retry, BackoffIsFullJitterWithinTheCap) {
+TEST(Retry, BackoffIsEqualJitterBetweenHalfTheCapAndTheCap) {
   RetryPolicy p;
   p.base_delay_ms = 100;
   p.max_delay_ms = 1000;
   for (uint64_t r : {0ull, 1ull, 99ull, 12345678901ull, ~0ull}) {
+    EXPECT_GE(BackoffDelay(p, 1, r).count(), 50);
     EXPECT_LE(BackoffDelay(p, 1, r).count(), 100);
+    EXPECT_GE(BackoffDelay(p, 3, r).count(), 200);
     EXPECT_LE(BackoffDelay(p, 3, r).count(), 400);
+    EXPECT_GE(BackoffDelay(p, 10, r).count(), 500);
     EXPECT_LE(BackoffDelay(p, 10, r).count(), 1000);
+    EXPECT_LE(BackoffDelay(p, 1000, r).count(), 1000);  // no overflow for huge retry numbers
   }
-  EXPECT_EQ(BackoffDelay(p, 3, 400).count(), 400);
-  EXPECT_EQ(BackoffDelay(p, 3, 401).count(), 0);
+  EXPECT_EQ(BackoffDelay(p, 3, 0).count(), 200);
+  EXPECT_EQ(BackoffDelay(p, 3, 200).count(), 400);
+  EXPECT_EQ(BackoffDelay(p, 3, 201).count(), 200);
+  p.base_delay_ms = 0;
+  EXPECT_EQ(BackoffDelay(p, 5, 77).count(), 0);
+}
+
+TEST(Retry, DefaultsRideOutFiveSlowDownsAndOneSecondOutagesWithinTheStandardCap) {
+  const RetryPolicy p;
+  EXPECT_GE(p.max_attempts, 6);  // five failures and then the success
+  EXPECT_EQ(p.max_delay_ms, 20000);
+  ASSERT_NE(p.quota, nullptr);
+  EXPECT_EQ(p.quota->available(), 500);
+  // The least the first five retries can wait, whatever the jitter draws.
+  int64_t least_ms = 0;
+  for (int retry = 1; retry <= 5; ++retry) least_ms += BackoffDelay(p, retry, 0).count();
+  EXPECT_GT(least_ms, 1000);
+}
+
+TEST(Retry, EnvironmentOverridesAttemptsDelayAndQuota) {
+  const char* names[] = {"RANKFLOW_AWS_MAX_ATTEMPTS", "AWS_MAX_ATTEMPTS",
+                         "RANKFLOW_AWS_RETRY_BASE_MS", "RANKFLOW_AWS_RETRY_QUOTA"};
+  for (const char* n : names) unsetenv(n);
+  EXPECT_EQ(RetryPolicy::FromEnv().max_attempts, RetryPolicy::kDefaultMaxAttempts);
+  setenv("AWS_MAX_ATTEMPTS", "4", 1);
+  EXPECT_EQ(RetryPolicy::FromEnv().max_attempts, 4);
+  setenv("RANKFLOW_AWS_MAX_ATTEMPTS", "7", 1);  // rankflow's own name wins
+  EXPECT_EQ(RetryPolicy::FromEnv().max_attempts, 7);
+  setenv("RANKFLOW_AWS_MAX_ATTEMPTS", "seven", 1);  // malformed: ignored
+  EXPECT_EQ(RetryPolicy::FromEnv().max_attempts, 4);
+  setenv("RANKFLOW_AWS_RETRY_BASE_MS", "3", 1);
+  EXPECT_EQ(RetryPolicy::FromEnv().base_delay_ms, 3);
+  setenv("RANKFLOW_AWS_RETRY_QUOTA", "20", 1);
+  EXPECT_EQ(RetryPolicy::FromEnv().quota->available(), 20);
+  setenv("RANKFLOW_AWS_RETRY_QUOTA", "0", 1);
+  EXPECT_EQ(RetryPolicy::FromEnv().quota, nullptr);
+  for (const char* n : names) unsetenv(n);
+}
+
+TEST(Retry, QuotaChargesRetriesRefundsSuccessesAndStopsWhenEmpty) {
+  RetryPolicy p;
+  p.max_attempts = 10;
+  p.base_delay_ms = 0;
+  p.quota = std::make_shared<RetryQuota>(27);
+  // Two retries after error answers (5 each), then success: the last retry's 5 come back.
+  int calls = 0;
+  Status s = RunWithRetries(p, "op", [&](int attempt) {
+    ++calls;
+    return attempt < 3 ? AttemptOutcome::Transient("503 SlowDown") : AttemptOutcome::Ok();
+  });
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(p.quota->available(), 27 - 10 + 5);
+  // Transport failures cost 10: 22 tokens pay for two, the third retry is refused.
+  calls = 0;
+  s = RunWithRetries(p, "s3://b/k: HeadObject", [&](int) {
+    ++calls;
+    return AttemptOutcome::Transient("couldn't connect to server", TransientKind::kTransport);
+  });
+  EXPECT_EQ(calls, 3);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(),
+            "s3://b/k: HeadObject failed after 3 attempts (retry quota exhausted): "
+            "couldn't connect to server");
+  EXPECT_EQ(p.quota->available(), 2);
+  // A copy of the policy shares the empty quota: one attempt, no retry.
+  const RetryPolicy copy = p;
+  calls = 0;
+  s = RunWithRetries(copy, "op", [&](int) {
+    ++calls;
+    return AttemptOutcome::Transient("500 InternalError");
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_FALSE(s.ok());
+  // First-try successes refill one token each, up to the capacity.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(RunWithRetries(copy, "op", [](int) { return AttemptOutcome::Ok(); }).ok());
+  }
+  EXPECT_EQ(p.quota->available(), 27);
+  // No quota at all: every attempt is made.
+  p.quota = nullptr;
+  calls = 0;
+  s = RunWithRetries(p, "op", [&](int) {
+    ++calls;
+    return AttemptOutcome::Transient("reset", TransientKind::kTransport);
+  });
+  EXPECT_EQ(calls, 10);
+  EXPECT_EQ(s.message(), "op failed after 10 attempts: reset");
 }
 
 TEST(Retry, RetriesTransientStopsOnFinalAndNamesTheLastFailure) {
@@ -88,6 +180,8 @@ TEST(Retry, RetriesTransientStopsOnFinalAndNamesTheLastFailure) {
   EXPECT_TRUE(IsRetryableErrorCode("SlowDown"));
   EXPECT_TRUE(IsRetryableErrorCode("RequestTimeout"));
   EXPECT_FALSE(IsRetryableErrorCode("NoSuchKey"));
+  EXPECT_FALSE(IsRetryableErrorCode("ExpiredToken"));  // a credential error: retrying cannot help
+  EXPECT_FALSE(IsRetryableErrorCode("InvalidAccessKeyId"));
 }
 
 TEST(Config, IniSectionsCommentsAndTrimming) {

@@ -11,27 +11,34 @@ Actions:
   reset       close the connection with a TCP RST
   cut         forward, send the upstream status and headers (full Content-Length) but only half
               of the body, then close
-"ACTIONxN" repeats an action N times. The log gets one line per request:
+  expired     answer 400 with an ExpiredToken error body (a credential error)
+  downMS      an endpoint restart: close this and every open connection, stop listening for MS
+              milliseconds (connections are refused), then listen on the same port again
+"ACTIONxN" repeats an action N times. The log gets one line per request that reached the proxy:
 "ACTION METHOD PATH CLIENT_PORT" (the port shows whether connections are reused).
 """
 import argparse
 import http.client
 import http.server
+import os
 import socket
 import struct
 import threading
 import time
 import urllib.parse
 
-ERRORS = {500: ("InternalError", "We encountered an internal error."),
-          503: ("SlowDown", "Please reduce your request rate.")}
+ERRORS = {"500": (500, "InternalError", "We encountered an internal error."),
+          "503": (503, "SlowDown", "Please reduce your request rate."),
+          "expired": (400, "ExpiredToken", "The provided token has expired.")}
 
 
 def expand(schedule):
     out = []
     for item in filter(None, schedule.split(",")):
-        name, _, count = item.partition("x")
-        out.extend([name] * (int(count) if count else 1))
+        name, sep, count = item.rpartition("x")
+        if not (sep and name and count.isdigit()):
+            name, count = item, "1"
+        out.extend([name] * int(count))
     return out
 
 
@@ -47,12 +54,45 @@ def main():
     actions = expand(args.schedule)
     lock = threading.Lock()
     log = open(args.log, "a", buffering=1) if args.log else None
+    open_connections = set()
+    state = {"server": None, "down_ms": 0}
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
         def log_message(self, *a):
             pass
+
+        def setup(self):
+            super().setup()
+            with lock:
+                open_connections.add(self.connection)
+
+        def finish(self):
+            with lock:
+                open_connections.discard(self.connection)
+            try:
+                super().finish()
+            except OSError:
+                pass
+
+        def go_down(self, ms):
+            # Like a restarting server: every connection ends and the port refuses new ones until
+            # the main loop listens again.
+            with lock:
+                state["down_ms"] = ms
+                conns = list(open_connections)
+            try:
+                state["server"].socket.shutdown(socket.SHUT_RDWR)  # refuse from now on
+            except OSError:
+                pass
+            for c in conns:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.close_connection = True
+            threading.Thread(target=state["server"].shutdown, daemon=True).start()
 
         def handle_any(self):
             length = int(self.headers.get("Content-Length") or 0)
@@ -64,6 +104,9 @@ def main():
                 if log:
                     log.write("%s %s %s %d\n" % (action, self.command, self.path,
                                                   self.client_address[1]))
+            if action.startswith("down"):
+                self.go_down(int(action[4:]))
+                return
             if action in ("drop", "reset"):
                 if action == "reset":
                     self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
@@ -71,15 +114,16 @@ def main():
                 self.close_connection = True
                 self.connection.close()
                 return
-            if action in ("500", "503"):
-                code, msg = ERRORS[int(action)]
+            if action in ERRORS:
+                status, code, msg = ERRORS[action]
                 payload = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>%s</Code>"
                            "<Message>%s</Message></Error>" % (code, msg)).encode()
-                self.send_response(int(action))
+                self.send_response(status)
                 self.send_header("Content-Type", "application/xml")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
                 return
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
             headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
@@ -105,13 +149,19 @@ def main():
 
         do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with open(args.port_file + ".tmp", "w") as f:
-        f.write(str(server.server_address[1]))
-    import os
-    os.rename(args.port_file + ".tmp", args.port_file)
-    server.serve_forever()
+    port = 0
+    while True:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server.daemon_threads = True
+        state["server"] = server
+        if port == 0:
+            port = server.server_address[1]
+            with open(args.port_file + ".tmp", "w") as f:
+                f.write(str(port))
+            os.rename(args.port_file + ".tmp", args.port_file)
+        server.serve_forever()  # returns after a "down" action
+        server.server_close()
+        time.sleep(state["down_ms"] / 1000.0)
 
 
 if __name__ == "__main__":

@@ -109,17 +109,25 @@ std::string UniqueBucket(const std::string& stem) {
 
 std::shared_ptr<aws::S3Client> TestS3Client(const std::string& endpoint, aws::S3Options options,
                                             int max_attempts) {
-  Result<aws::ServiceEndpoint> ep = aws::ParseEndpointUrl(endpoint);
-  ep->custom = true;
-  ep->path_style = true;
-  ep->region = "us-east-1";
-  aws::Credentials creds{"rankflowtestkeyid", "rankflowtestsecret", "", std::nullopt, "test"};
   aws::RetryPolicy retry;
   retry.max_attempts = max_attempts;
   retry.base_delay_ms = 5;
   retry.max_delay_ms = 50;
-  return std::make_shared<aws::S3Client>(std::move(ep).value(),
-                                         std::make_shared<aws::StaticCredentialsProvider>(creds),
+  return TestS3ClientWithRetry(endpoint, retry, nullptr, options);
+}
+
+std::shared_ptr<aws::S3Client> TestS3ClientWithRetry(
+    const std::string& endpoint, const aws::RetryPolicy& retry,
+    std::shared_ptr<aws::CredentialsProvider> credentials, aws::S3Options options) {
+  Result<aws::ServiceEndpoint> ep = aws::ParseEndpointUrl(endpoint);
+  ep->custom = true;
+  ep->path_style = true;
+  ep->region = "us-east-1";
+  if (credentials == nullptr) {
+    credentials = std::make_shared<aws::StaticCredentialsProvider>(
+        aws::Credentials{"rankflowtestkeyid", "rankflowtestsecret", "", std::nullopt, "test"});
+  }
+  return std::make_shared<aws::S3Client>(std::move(ep).value(), std::move(credentials),
                                          std::make_shared<aws::HttpClient>(), retry, options);
 }
 

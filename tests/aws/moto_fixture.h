@@ -53,5 +53,9 @@ std::string UniqueBucket(const std::string& stem);
 // A client on `endpoint` (path style, us-east-1, fake static credentials, fast retries).
 std::shared_ptr<aws::S3Client> TestS3Client(const std::string& endpoint,
                                             aws::S3Options options = {}, int max_attempts = 5);
+// The same with the given retry policy and credentials (the fake static ones when null).
+std::shared_ptr<aws::S3Client> TestS3ClientWithRetry(
+    const std::string& endpoint, const aws::RetryPolicy& retry,
+    std::shared_ptr<aws::CredentialsProvider> credentials = nullptr, aws::S3Options options = {});
 
 }  // namespace rankflow::testing

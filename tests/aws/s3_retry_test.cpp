@@ -1,15 +1,20 @@
 // Retries against a fault-injecting proxy (tests/aws/fault_proxy.py) in front of moto: dropped
 // and reset connections, 500/503 answers and cut bodies are retried (a cut download resumes where
 // it stopped); after the last attempt one error names the operation, the object and the status;
-// definitive answers (404) are not retried; no error carries the secret key.
+// definitive answers (404) are not retried; no error carries the secret key. The default policy
+// (the AWS standard mode) rides out five 503 SlowDown answers and a one-second endpoint restart;
+// the client's retry quota stops retrying once spent; credential errors are attempted once.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "runtime/aws/config.h"
+#include "runtime/aws/credentials.h"
 #include "runtime/aws/s3_client.h"
 #include "tests/aws/moto_fixture.h"
 #include "tests/util/test_util.h"
@@ -22,6 +27,7 @@ using testing::SharedMoto;
 using testing::SourcePath;
 using testing::TempDir;
 using testing::TestS3Client;
+using testing::TestS3ClientWithRetry;
 using testing::UniqueBucket;
 
 class FaultProxy {
@@ -152,6 +158,158 @@ TEST_F(S3RetryTest, NotFoundIsNotRetried) {
 
 namespace rankflow {
 namespace {
+
+// Counts the requests of each action in the proxy log ("503 GET /b/k 4242" -> "503").
+size_t CountAction(const std::vector<std::string>& log, const std::string& action) {
+  size_t n = 0;
+  for (const std::string& line : log) n += line.rfind(action + " ", 0) == 0 ? 1 : 0;
+  return n;
+}
+
+TEST_F(S3RetryTest, DefaultPolicySurvivesFiveSlowDownsInARow) {
+  FaultProxy proxy(SharedMoto().endpoint(), "503x5");
+  ASSERT_FALSE(proxy.endpoint().empty());
+  auto client = TestS3ClientWithRetry(proxy.endpoint(), aws::RetryPolicy());
+  Status s = client->PutObject(bucket_, "out/_SUCCESS", "{}");
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  std::vector<std::string> log = proxy.Requests();
+  EXPECT_EQ(log.size(), 6u);
+  EXPECT_EQ(CountAction(log, "503"), 5u);
+  EXPECT_EQ(log.back().rfind("pass PUT", 0), 0u);
+  std::string back;
+  ASSERT_TRUE(direct_->GetObjectRange(bucket_, "out/_SUCCESS", 0, 100, &back).ok());
+  EXPECT_EQ(back, "{}");
+}
+
+TEST_F(S3RetryTest, DefaultPolicySurvivesAOneSecondEndpointRestart) {
+  // The second request makes the proxy close every connection (the first one's, kept alive, too)
+  // and refuse connections for a second; the retries in that second never reach it.
+  FaultProxy proxy(SharedMoto().endpoint(), "pass,down1000");
+  ASSERT_FALSE(proxy.endpoint().empty());
+  auto client = TestS3ClientWithRetry(proxy.endpoint(), aws::RetryPolicy());
+  ASSERT_TRUE(client->HeadObject(bucket_, "in/big.bin").ok());
+  std::string got;
+  Status s = client->GetObjectRange(bucket_, "in/big.bin", 1000, 5000, &got);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(got == data_.substr(1000, 5000));
+  std::vector<std::string> log = proxy.Requests();
+  ASSERT_EQ(log.size(), 3u);
+  EXPECT_EQ(log[1].rfind("down1000 GET", 0), 0u);
+  EXPECT_EQ(log[2].rfind("pass GET", 0), 0u);
+}
+
+TEST_F(S3RetryTest, AnEmptyRetryQuotaStopsRetryingForTheWholeClient) {
+  FaultProxy proxy(SharedMoto().endpoint(), "503x4");
+  ASSERT_FALSE(proxy.endpoint().empty());
+  aws::RetryPolicy retry;
+  retry.base_delay_ms = 1;
+  retry.quota = std::make_shared<aws::RetryQuota>(12);  // two retries after error answers
+  auto client = TestS3ClientWithRetry(proxy.endpoint(), retry);
+  std::string got;
+  Status s = client->GetObjectRange(bucket_, "in/big.bin", 0, 10, &got);
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_EQ(s.message(), "s3://" + bucket_ +
+                             "/in/big.bin: GetObject failed after 3 attempts (retry quota "
+                             "exhausted): 503 SlowDown");
+  EXPECT_EQ(proxy.Requests().size(), 3u);
+  EXPECT_EQ(retry.quota->available(), 2);
+  // Another operation (another per-request service client) of the same client: one attempt.
+  Result<aws::S3ObjectInfo> head = client->HeadObject(bucket_, "in/big.bin");
+  EXPECT_FALSE(head.ok());
+  EXPECT_EQ(proxy.Requests().size(), 4u);
+  // Successes refill the bucket.
+  ASSERT_TRUE(client->HeadObject(bucket_, "in/big.bin").ok());
+  EXPECT_EQ(retry.quota->available(), 3);
+}
+
+TEST_F(S3RetryTest, AnExpiredTokenAnswerIsAttemptedOnce) {
+  FaultProxy proxy(SharedMoto().endpoint(), "expiredx5");
+  ASSERT_FALSE(proxy.endpoint().empty());
+  aws::RetryPolicy retry;
+  retry.base_delay_ms = 1;
+  auto client = TestS3ClientWithRetry(proxy.endpoint(), retry);
+  std::string got;
+  Status s = client->GetObjectRange(bucket_, "in/big.bin", 0, 10, &got);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_EQ(s.message(), "s3://" + bucket_ + "/in/big.bin: GetObject: 400 ExpiredToken");
+  EXPECT_EQ(proxy.Requests().size(), 1u);
+}
+
+// Delegates to another provider and counts the calls.
+class CountingProvider : public aws::CredentialsProvider {
+ public:
+  explicit CountingProvider(std::shared_ptr<aws::CredentialsProvider> inner)
+      : inner_(std::move(inner)) {}
+  Result<aws::Credentials> Get() override {
+    ++calls;
+    return inner_->Get();
+  }
+  std::atomic<int> calls{0};
+
+ private:
+  std::shared_ptr<aws::CredentialsProvider> inner_;
+};
+
+class FailingProvider : public aws::CredentialsProvider {
+ public:
+  explicit FailingProvider(Status s) : status_(std::move(s)) {}
+  Result<aws::Credentials> Get() override { return status_; }
+
+ private:
+  Status status_;
+};
+
+TEST_F(S3RetryTest, CredentialConfigurationErrorsAreAttemptedOnce) {
+  TempDir dir;
+  {
+    std::ofstream(dir.Join("credentials")) << "[default]\naws_access_key_id = AKIAONLYID\n"
+                                           << "[dev]\naws_access_key_id = AKIADEV\n"
+                                           << "aws_secret_access_key = devsecret\n";
+    std::ofstream(dir.Join("config")) << "[default]\nregion = us-east-1\n";
+  }
+  auto chain = [&](const std::string& profile) {
+    return std::make_shared<aws::DefaultCredentialsChain>(
+        aws::MapEnv({{"AWS_PROFILE", profile},
+                     {"AWS_SHARED_CREDENTIALS_FILE", dir.Join("credentials")},
+                     {"AWS_CONFIG_FILE", dir.Join("config")},
+                     {"AWS_EC2_METADATA_DISABLED", "true"},
+                     {"HOME", dir.path()}}));
+  };
+  struct Case {
+    const char* what;
+    std::shared_ptr<aws::CredentialsProvider> provider;
+    StatusCode code;
+  };
+  const Case cases[] = {
+      {"a profile that does not exist", chain("nosuchprofile"), StatusCode::kNotFound},
+      {"a profile with a key id and no secret", chain("default"), StatusCode::kInvalidArgument},
+      {"a provider failing with a transient-looking code",
+       std::make_shared<FailingProvider>(
+           Status::Unavailable("instance metadata credentials: not a json object")),
+       StatusCode::kUnavailable},
+  };
+  FaultProxy proxy(SharedMoto().endpoint(), "");
+  ASSERT_FALSE(proxy.endpoint().empty());
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    auto counting = std::make_shared<CountingProvider>(c.provider);
+    aws::RetryPolicy retry;
+    retry.base_delay_ms = 1;
+    auto client = TestS3ClientWithRetry(proxy.endpoint(), retry, counting);
+    std::string got;
+    Status s = client->GetObjectRange(bucket_, "in/big.bin", 0, 10, &got);
+    EXPECT_EQ(s.code(), c.code) << s.ToString();
+    EXPECT_EQ(s.message().rfind("s3://" + bucket_ + "/in/big.bin: GetObject: ", 0), 0u)
+        << s.message();
+    EXPECT_EQ(counting->calls.load(), 1);
+    EXPECT_EQ(retry.quota->available(), aws::RetryQuota::kDefaultTokens);
+  }
+  EXPECT_EQ(proxy.Requests().size(), 0u);  // nothing was ever sent
+  // The same chain with a good profile does reach the service.
+  auto client = TestS3ClientWithRetry(proxy.endpoint(), aws::RetryPolicy(), chain("dev"));
+  EXPECT_TRUE(client->HeadObject(bucket_, "in/big.bin").ok());
+  EXPECT_EQ(proxy.Requests().size(), 1u);
+}
 
 TEST_F(S3RetryTest, ConnectionsAreReused) {
   FaultProxy proxy(SharedMoto().endpoint(), "");
