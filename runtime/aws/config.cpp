@@ -118,15 +118,30 @@ std::string ServiceEndpoint::HostHeader() const {
 
 std::string ServiceEndpoint::Origin() const { return scheme + "://" + HostHeader(); }
 
+std::string RedactUrl(std::string_view url) {
+  url = url.substr(0, url.find_first_of("?#"));
+  const size_t sep = url.find("://");
+  const size_t authority = sep == std::string_view::npos ? 0 : sep + 3;
+  const size_t at = url.rfind('@');
+  if (at == std::string_view::npos || at < authority) return std::string(url);
+  return std::string(url.substr(0, authority)) + "***" + std::string(url.substr(at));
+}
+
 Result<ServiceEndpoint> ParseEndpointUrl(const std::string& url) {
   ServiceEndpoint ep;
+  const std::string shown = RedactUrl(url);
+  if (url.find('@') != std::string::npos) {
+    return Status::InvalidArgument("endpoint url '" + shown +
+                                   "': must not carry user info (credentials come from the aws "
+                                   "credential chain)");
+  }
   size_t sep = url.find("://");
   if (sep == std::string::npos) {
-    return Status::InvalidArgument("endpoint url '" + url + "': expected http(s)://host[:port]");
+    return Status::InvalidArgument("endpoint url '" + shown + "': expected http(s)://host[:port]");
   }
   ep.scheme = url.substr(0, sep);
   if (ep.scheme != "http" && ep.scheme != "https") {
-    return Status::InvalidArgument("endpoint url '" + url + "': scheme must be http or https");
+    return Status::InvalidArgument("endpoint url '" + shown + "': scheme must be http or https");
   }
   std::string rest = url.substr(sep + 3);
   size_t slash = rest.find('/');
@@ -135,23 +150,20 @@ Result<ServiceEndpoint> ParseEndpointUrl(const std::string& url) {
     ep.base_path = rest.substr(slash);
     while (!ep.base_path.empty() && ep.base_path.back() == '/') ep.base_path.pop_back();
   }
-  if (authority.find('@') != std::string::npos) {
-    return Status::InvalidArgument("endpoint url must not carry user info");
-  }
   size_t colon = authority.rfind(':');
   if (colon != std::string::npos && authority.find(']', colon) == std::string::npos) {
     std::string port = authority.substr(colon + 1);
     char* end = nullptr;
     long p = std::strtol(port.c_str(), &end, 10);
     if (port.empty() || *end != '\0' || p <= 0 || p > 65535) {
-      return Status::InvalidArgument("endpoint url '" + url + "': bad port '" + port + "'");
+      return Status::InvalidArgument("endpoint url '" + shown + "': bad port '" + port + "'");
     }
     // A default port is left out: curl omits it from the Host header, the signature must too.
     const bool is_default = (ep.scheme == "http" && p == 80) || (ep.scheme == "https" && p == 443);
     ep.port = is_default ? 0 : static_cast<int>(p);
     authority = authority.substr(0, colon);
   }
-  if (authority.empty()) return Status::InvalidArgument("endpoint url '" + url + "': no host");
+  if (authority.empty()) return Status::InvalidArgument("endpoint url '" + shown + "': no host");
   ep.host = authority;
   return ep;
 }

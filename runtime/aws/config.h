@@ -55,8 +55,16 @@ struct ServiceEndpoint {
   std::string Origin() const;
 };
 
-// Splits "http://127.0.0.1:5000/base" into its parts. InvalidArgument naming the url if malformed.
+// Splits "http://127.0.0.1:5000/base" into its parts. InvalidArgument naming the url (as RedactUrl
+// shows it) if malformed or if it carries user info ("http://user:password@host").
 Result<ServiceEndpoint> ParseEndpointUrl(const std::string& url);
+
+// A url as every message and log line shows it: without its query and fragment (presigned
+// queries hold signatures) and without user info: everything from the start of the authority
+// (after "://", or from the start when there is no scheme) to the last '@' before the query
+// becomes "***", so "http://user:pw@host:9000/p?X-Amz-Signature=…" reads "http://***@host:9000/p"
+// however malformed the url is. Pure.
+std::string RedactUrl(std::string_view url);
 
 // Endpoint of a service ("s3", "ec2"): AWS_ENDPOINT_URL_<SERVICE> (upper case), AWS_ENDPOINT_URL,
 // else https://<service>.<region>.amazonaws.com. InvalidArgument if an override is malformed.

@@ -182,7 +182,8 @@ Result<Credentials> ImdsCredentialsProvider::Fetch() {
   token_req.headers = {{kTokenTtlHeader, "21600"}, {"Content-Type", "text/plain"}};
   Status s = call("token", token_req, &resp);
   if (!s.ok())
-    return Status::NotFound("no instance metadata service at " + endpoint_ + ": " + s.message());
+    return Status::NotFound("no instance metadata service at " + RedactUrl(endpoint_) + ": " +
+                            s.message());
   const std::string token = resp.body;
 
   HttpRequest role_req;

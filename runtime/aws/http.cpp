@@ -6,6 +6,8 @@
 #include <cctype>
 #include <mutex>
 
+#include "runtime/aws/config.h"
+
 namespace rankflow::aws {
 namespace {
 
@@ -197,11 +199,6 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
   for (char& ch : what) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   if (IsTransient(rc)) return Status::Unavailable(where + ": " + what);
   return Status::IOError(where + ": " + what);
-}
-
-std::string RedactUrl(std::string_view url) {
-  size_t q = url.find('?');
-  return std::string(url.substr(0, q));
 }
 
 }  // namespace rankflow::aws

@@ -3,8 +3,8 @@
 //
 // Perform() reports transport failures (connection refused/reset, timeouts, a body shorter than
 // its Content-Length) as a non-ok Status with code kUnavailable; any HTTP status (200, 404, 503 …)
-// is a successful exchange and lands in HttpResponse::status. Messages name the method and URL
-// without its query (presigned URLs carry signatures).
+// is a successful exchange and lands in HttpResponse::status. Messages name the method and the URL
+// as RedactUrl (config.h) shows it: no query (presigned URLs carry signatures), no user info.
 #pragma once
 
 #include <cstdint>
@@ -71,8 +71,5 @@ class HttpClient {
   std::mutex mu_;
   std::vector<std::unique_ptr<Handle>> idle_;
 };
-
-// The URL without its query string (for messages: presigned queries hold signatures).
-std::string RedactUrl(std::string_view url);
 
 }  // namespace rankflow::aws

@@ -50,6 +50,19 @@ std::string EmbeddedError(const HttpResponse& r) {
   return code.empty() ? "error" : code;
 }
 
+// True if a '/'-separated segment of `path` is "." or "..".
+bool HasDotSegment(std::string_view path) {
+  size_t begin = 0;
+  while (begin <= path.size()) {
+    size_t end = path.find('/', begin);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view segment = path.substr(begin, end - begin);
+    if (segment == "." || segment == "..") return true;
+    begin = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
 
 S3Options S3Options::FromEnv() {
@@ -77,6 +90,11 @@ Result<S3Url> ParseS3Url(const std::string& url) {
   out.bucket = rest.substr(0, slash);
   if (slash != std::string::npos) out.key = rest.substr(slash + 1);
   if (out.bucket.empty()) return Status::InvalidArgument(url + ": no bucket name");
+  if (HasDotSegment(rest)) {
+    return Status::InvalidArgument(url +
+                                   ": '.' and '..' path segments are not allowed in s3 urls (http "
+                                   "clients remove them, so another key would be written)");
+  }
   return out;
 }
 

@@ -191,6 +191,37 @@ TEST(Config, IniSectionsCommentsAndTrimming) {
   EXPECT_EQ(ini.size(), 2u);
 }
 
+TEST(Config, RedactUrlDropsQueryAndUserInfo) {
+  EXPECT_EQ(RedactUrl("http://user:pw@host:9000/p?X-Amz-Signature=abc"), "http://***@host:9000/p");
+  EXPECT_EQ(RedactUrl("https://s3.amazonaws.com/b/k%40x?uploads="),
+            "https://s3.amazonaws.com/b/k%40x");
+  EXPECT_EQ(RedactUrl("http://u:p/w@host/x#frag"), "http://***@host/x");
+  EXPECT_EQ(RedactUrl("u:pw@host:5000"), "***@host:5000");
+  EXPECT_EQ(RedactUrl("http://host/a?x=u:pw@y"), "http://host/a");
+  EXPECT_EQ(RedactUrl("http://127.0.0.1:5000"), "http://127.0.0.1:5000");
+}
+
+TEST(Config, EndpointErrorsNeverShowAPassword) {
+  // Regression: AWS_ENDPOINT_URL=http://user:secret@host:port was echoed in an error.
+  const std::string secret = "s3cr3tPw";
+  for (const std::string& url :
+       {"http://user:" + secret + "@127.0.0.1:5000", "ftp://user:" + secret + "@host",
+        "user:" + secret + "@host:5000", "http://user:" + secret + "/x@host:5000",
+        "http://user:" + secret + "@host:99999", "https://:" + secret + "@",
+        "http://" + secret + "@h"}) {
+    Result<ServiceEndpoint> ep = ParseEndpointUrl(url);
+    ASSERT_FALSE(ep.ok()) << "accepted an endpoint with user info";
+    EXPECT_EQ(ep.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(ep.status().message().find(secret), std::string::npos) << ep.status().message();
+    EXPECT_NE(ep.status().message().find("***@"), std::string::npos) << ep.status().message();
+    for (const char* var : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}) {
+      Result<ServiceEndpoint> r = ResolveServiceEndpoint("s3", MapEnv({{var, url}}));
+      ASSERT_FALSE(r.ok());
+      EXPECT_EQ(r.status().message().find(secret), std::string::npos) << r.status().message();
+    }
+  }
+}
+
 TEST(S3Urls, SchemesBucketsAndKeys) {
   Result<S3Url> u = ParseS3Url("s3a://bucket/a/b c/");
   ASSERT_TRUE(u.ok());
@@ -201,6 +232,23 @@ TEST(S3Urls, SchemesBucketsAndKeys) {
   EXPECT_EQ(u->key, "");
   EXPECT_EQ(ParseS3Url("s3:///key").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseS3Url("/local/path").status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(S3Urls, DotSegmentsAreRefusedNamingTheUrl) {
+  // Regression: --dest s3://b/o3/../q was written to q/ (curl resolves "..") but recorded as
+  // o3/../q/ in the manifest.
+  for (const char* bad : {"s3://b/o3/../q", "s3://b/o3/..", "s3://b/./q", "s3a://b/a/./",
+                          "s3://b/..", "s3://../q", "s3://b/a//../q"}) {
+    Result<S3Url> u = ParseS3Url(bad);
+    ASSERT_FALSE(u.ok()) << bad;
+    EXPECT_EQ(u.status().code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_EQ(u.status().message().rfind(std::string(bad) + ": ", 0), 0u) << u.status().message();
+    EXPECT_NE(u.status().message().find("'..'"), std::string::npos) << u.status().message();
+  }
+  // Dots inside a segment are ordinary characters.
+  for (const char* ok : {"s3://b/a.b/..c/c..", "s3://b/.hidden/x", "s3://b/.../x", "s3://b.c/k."}) {
+    EXPECT_TRUE(ParseS3Url(ok).ok()) << ok;
+  }
 }
 
 }  // namespace

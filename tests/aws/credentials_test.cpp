@@ -226,6 +226,27 @@ TEST(Credentials, FailedSignedCallsNeverPrintSecrets) {
   EXPECT_EQ(url.find(kSecret), std::string::npos);
 }
 
+TEST(Credentials, EndpointPasswordsNeverAppearInTransportOrMetadataErrors) {
+  const std::string secret = "s3cr3tPw";
+  const std::string closed =
+      "http://user:" + secret + "@127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  HttpClient http;
+  HttpRequest req;
+  req.url = closed + "/b/k?X-Amz-Signature=" + kSecret;
+  HttpResponse resp;
+  Status s = http.Perform(req, &resp);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().find(secret), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().find(kSecret), std::string::npos) << s.message();
+  EXPECT_EQ(s.message().rfind("GET http://***@127.0.0.1:", 0), 0u) << s.message();
+  // The metadata endpoint is used as given (no parsing): its errors are redacted too.
+  ImdsCredentialsProvider imds(MapEnv({{"AWS_EC2_METADATA_SERVICE_ENDPOINT", closed}}));
+  Result<Credentials> c = imds.Get();
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().message().find(secret), std::string::npos) << c.status().message();
+  EXPECT_NE(c.status().message().find("***@127.0.0.1"), std::string::npos) << c.status().message();
+}
+
 TEST(Endpoints, OverridesPathStyleAndRegion) {
   auto env = MapEnv({{"AWS_ENDPOINT_URL", "http://127.0.0.1:5000"},
                      {"AWS_ENDPOINT_URL_S3", "http://localhost:9000/base/"},

@@ -234,5 +234,32 @@ TEST_F(S3JobTest, SecretsNeverInHelpOrFailedJobOutput) {
   EXPECT_FALSE(*marker);
 }
 
+TEST_F(S3JobTest, EndpointPasswordsAndDotSegmentsAreRefusedUpFront) {
+  // Regressions: an endpoint url with a password was echoed in the job's error; --dest
+  // s3://b/o3/../q was written to q/ but recorded as o3/../q/.
+  const std::string creds =
+      " AWS_ACCESS_KEY_ID=AKIAJOBTEST AWS_SECRET_ACCESS_KEY=JobSecret/xyz+123 "
+      "AWS_REGION=us-east-1 ";
+  const std::string with_password =
+      "AWS_ENDPOINT_URL=http://user:EndpointPw9@" + SharedMoto().endpoint().substr(7) + creds;
+  auto r = RunCommand(with_password + MpirunPrefix(1) + " " + BinPath("top_terms") + " --src " +
+                          Url("in") + " --dest " + Url("pw"),
+                      120);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.find("EndpointPw9"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("***@127.0.0.1"), std::string::npos) << r.output;
+  const std::string env = "AWS_ENDPOINT_URL=" + SharedMoto().endpoint() + creds;
+  r = RunCommand(env + MpirunPrefix(1) + " " + BinPath("top_terms") + " --src " + Url("in") +
+                     " --dest " + Url("o3/../q"),
+                 120);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find(Url("o3/../q") + ": '.' and '..'"), std::string::npos) << r.output;
+  std::vector<aws::S3ObjectInfo> written;
+  ASSERT_TRUE(client_->ListObjects(bucket_, "q/", &written).ok());
+  EXPECT_TRUE(written.empty());
+  ASSERT_TRUE(client_->ListObjects(bucket_, "o3/", &written).ok());
+  EXPECT_TRUE(written.empty());
+}
+
 }  // namespace
 }  // namespace rankflow
