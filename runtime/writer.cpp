@@ -29,16 +29,37 @@ const char* OutputFormatExtension(OutputFormat format) {
   return "jsonl";
 }
 
+namespace {
+
+// NUL ends strings in C tools and is not text: it becomes U+FFFD (a visible "something was here";
+// the JSON decoder gave it to us from "\u0000").
+constexpr std::string_view kCsvSpecial(",\"\r\n\0", 5);
+constexpr std::string_view kNulReplacement = "\xEF\xBF\xBD";
+
+void AppendCsvField(std::string_view field, std::string* out) {
+  if (field.find_first_of(kCsvSpecial) == std::string_view::npos) {
+    out->append(field);
+    return;
+  }
+  const bool quote = field.find_first_of(kCsvSpecial.substr(0, 4)) != std::string_view::npos;
+  if (quote) out->push_back('"');
+  for (char c : field) {
+    if (c == '\0') {
+      out->append(kNulReplacement);
+      continue;
+    }
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  if (quote) out->push_back('"');
+}
+
+}  // namespace
+
 std::string CsvQuote(std::string_view field) {
-  if (field.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(field);
   std::string out;
   out.reserve(field.size() + 2);
-  out.push_back('"');
-  for (char c : field) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  out.push_back('"');
+  AppendCsvField(field, &out);
   return out;
 }
 
@@ -92,11 +113,7 @@ Status RecordWriter::WriteCsvRow(const std::vector<std::string>& fields) {
   }
   for (size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) buffer_.push_back(',');
-    if (fields[i].find_first_of(",\"\r\n") == std::string::npos) {
-      buffer_ += fields[i];
-    } else {
-      buffer_ += CsvQuote(fields[i]);
-    }
+    AppendCsvField(fields[i], &buffer_);
   }
   buffer_.push_back('\n');
   ++records_;

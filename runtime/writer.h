@@ -45,7 +45,8 @@ class RecordWriter {
   // holds a raw newline would break the framing: InvalidArgument (not written, writer still
   // usable).
   Status WriteJson(std::string_view json);
-  // kCsv: one row of fields, quoted per RFC 4180 as needed; the writer adds "\n".
+  // kCsv: one row of fields, quoted per RFC 4180 as needed (CsvQuote: NUL becomes U+FFFD); the
+  // writer adds "\n".
   Status WriteCsvRow(const std::vector<std::string>& fields);
   // Flushes compressed data and calls WritableFile::Finish().
   Status Finish();
@@ -68,7 +69,8 @@ class RecordWriter {
   bool finished_ = false;
 };
 
-// Quotes one CSV field per RFC 4180 when it holds ',', '"', '\r' or '\n'.
+// Quotes one CSV field per RFC 4180 when it holds ',', '"', '\r' or '\n'; a NUL byte becomes
+// U+FFFD (EF BF BD), so no CSV file ever holds a NUL.
 std::string CsvQuote(std::string_view field);
 
 }  // namespace rankflow

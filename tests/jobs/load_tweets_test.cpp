@@ -275,6 +275,30 @@ TEST(LoadTweetsTest, CsvAndHdf5Formats) {
   EXPECT_EQ(py.output, std::to_string(ref.by_id.size()) + " True\n");
 }
 
+TEST(LoadTweetsTest, EscapedNulInTextNeverReachesCsvAsARawByte) {
+  // Regression: "\u0000" in tweet text reached the CSV part as a NUL byte. It is written as
+  // U+FFFD (runtime/README.md, writers).
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  fs::create_directories(in);
+  WriteFile(
+      in + "/nul.jsonl",
+      R"({"id_str":"9","created_at":"Tue Jul 18 23:25:04 +0000 2017",)"
+      R"("text":"nul\u0000here, \"quoted\u0000\"","user":{"id_str":"7","screen_name":"u\u0000v"}})"
+      "\n");
+  const std::string dest = tmp.Join("csv");
+  CommandResult r = RunCommand(RunJobCmd(1, "--format csv --src " + in + " --dest " + dest));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::string all;
+  for (const auto& entry : fs::directory_iterator(dest)) {
+    if (entry.path().extension() == ".csv") all += ReadFile(entry.path().string());
+  }
+  EXPECT_EQ(all.find('\0'), std::string::npos) << "a NUL byte in the csv output";
+  EXPECT_NE(all.find("\"nul\xEF\xBF\xBDhere, \"\"quoted\xEF\xBF\xBD\"\"\""), std::string::npos)
+      << all;
+  EXPECT_NE(all.find(",u\xEF\xBF\xBDv,"), std::string::npos) << all;
+}
+
 TEST(LoadTweetsTest, RegexSelectsInputFilesByName) {
   TempDir tmp;
   const std::string in = tmp.Join("in");

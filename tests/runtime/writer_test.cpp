@@ -128,6 +128,28 @@ TEST(WriterTest, CsvHasAHeaderAndQuotedFields) {
             "term,\"count, total\"\n#rust,12\n\"say \"\"hi\"\"\",3\n\"multi\nline\",\n");
 }
 
+TEST(WriterTest, NulNeverReachesACsvFile) {
+  // Regression: "\u0000" in tweet text reached CSV output as a raw NUL byte.
+  const std::string nul(1, '\0');
+  EXPECT_EQ(CsvQuote("a" + nul + "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(CsvQuote(nul + "," + nul), "\"\xEF\xBF\xBD,\xEF\xBF\xBD\"");
+  EXPECT_EQ(CsvQuote(nul), "\xEF\xBF\xBD");
+  TempDir dir;
+  auto fs = NewLocalFileSystem();
+  auto w = NewWriter(*fs, dir.Join("n.csv"), OutputFormat::kCsv, {"te" + nul + "xt", "n"});
+  ASSERT_TRUE(w->WriteCsvRow({"hello" + nul + "world", "1"}).ok());
+  ASSERT_TRUE(w->WriteCsvRow({"say \"" + nul + "\"", nul}).ok());
+  ASSERT_TRUE(w->Finish().ok());
+  ASSERT_TRUE(w->file().Publish().ok());
+  const std::string text = ReadFile(dir.Join("n.csv"));
+  EXPECT_EQ(text.find('\0'), std::string::npos);
+  EXPECT_EQ(
+      text,
+      "te\xEF\xBF\xBDxt,n\nhello\xEF\xBF\xBDworld,1\n\"say \"\"\xEF\xBF\xBD\"\"\",\xEF\xBF\xBD\n");
+}
+
 TEST(WriterTest, BorrowedFileStaysWithItsOwner) {
   TempDir dir;
   auto fs = NewLocalFileSystem();
