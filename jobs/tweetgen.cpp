@@ -706,7 +706,10 @@ Status WriteOneFile(const TweetgenOptions& o, int index, uint64_t target_bytes,
 
 Status GenerateArchive(const TweetgenOptions& options, std::vector<TweetgenFileStats>* stats) {
   if (options.files <= 0) return Status::InvalidArgument("--files must be at least 1");
-  if (options.total_mb <= 0) return Status::InvalidArgument("--mb must be positive");
+  // Bounded so that the byte count (total_mb * 10^6) fits a uint64 with room to spare.
+  if (!(options.total_mb > 0 && options.total_mb <= 1e9)) {
+    return Status::InvalidArgument("--mb must be positive and at most 1000000000");
+  }
   if (options.bad_share < 0 || options.dup_share < 0 || options.notice_share < 0 ||
       options.bad_share + options.dup_share + options.notice_share > 1) {
     return Status::InvalidArgument("--bad-share, --dup-share and notices must be shares in [0, 1]");

@@ -9,7 +9,7 @@ int main(int argc, char** argv) {
   using rankflow::FlagSet;
   FlagSet flags("tweetgen", "writes a deterministic synthetic archive of v1.1 tweets as .jsonl.gz");
   flags.AddString("dest", "", "output folder (created if missing)", FlagSet::kRequired);
-  flags.AddInt("files", 4, "number of .jsonl.gz files");
+  flags.AddInt("files", 4, 1, 1'000'000, "number of .jsonl.gz files");
   flags.AddDouble("mb", 16, "uncompressed megabytes (10^6 bytes) over all files");
   flags.AddInt("seed", 1, "random seed; the same seed gives byte-identical files");
   flags.AddDouble("bad-share", 0, "share of malformed lines");

@@ -8,12 +8,19 @@
 namespace rankflow {
 namespace {
 
-bool ParseInt64(const std::string& text, int64_t* out) {
+// False when `text` is not a whole decimal integer; *overflow (if given) tells an integer too big
+// for int64 apart from text that is no integer at all.
+bool ParseInt64(const std::string& text, int64_t* out, bool* overflow = nullptr) {
+  if (overflow != nullptr) *overflow = false;
   if (text.empty()) return false;
   errno = 0;
   char* end = nullptr;
   long long v = std::strtoll(text.c_str(), &end, 10);
-  if (errno != 0 || end != text.c_str() + text.size()) return false;
+  if (end != text.c_str() + text.size()) return false;
+  if (errno != 0) {
+    if (overflow != nullptr) *overflow = errno == ERANGE;
+    return false;
+  }
   *out = v;
   return true;
 }
@@ -81,6 +88,17 @@ void FlagSet::AddInt(const std::string& name, int64_t default_value, const std::
   Declare(Flag{name, Type::kInt, std::to_string(default_value), "", help, attributes, false});
 }
 
+void FlagSet::AddInt(const std::string& name, int64_t default_value, int64_t min_value,
+                     int64_t max_value, const std::string& help, unsigned attributes) {
+  RF_CHECK_MSG(min_value <= default_value && default_value <= max_value,
+               "default of --" + name + " outside its range");
+  Flag flag{name, Type::kInt, std::to_string(default_value), "", help, attributes, false};
+  flag.min_int = min_value;
+  flag.max_int = max_value;
+  flag.ranged = true;
+  Declare(std::move(flag));
+}
+
 void FlagSet::AddDouble(const std::string& name, double default_value, const std::string& help,
                         unsigned attributes) {
   Declare(Flag{name, Type::kDouble, FormatDouble(default_value), "", help, attributes, false});
@@ -88,6 +106,10 @@ void FlagSet::AddDouble(const std::string& name, double default_value, const std
 
 void FlagSet::AddBool(const std::string& name, bool default_value, const std::string& help) {
   Declare(Flag{name, Type::kBool, default_value ? "true" : "false", "", help, kNone, false});
+}
+
+std::string FlagSet::RangeText(const Flag& flag) {
+  return std::to_string(flag.min_int) + " to " + std::to_string(flag.max_int);
 }
 
 Status FlagSet::Error(const std::string& message) const {
@@ -101,7 +123,14 @@ Status FlagSet::SetValue(Flag* flag, const std::string& text) {
       break;
     case Type::kInt: {
       int64_t v = 0;
-      if (!ParseInt64(text, &v)) return Error("--" + flag->name + ": not an integer: " + text);
+      bool overflow = false;
+      if (!ParseInt64(text, &v, &overflow) && !overflow) {
+        return Error("--" + flag->name + ": not an integer: " + text);
+      }
+      if (overflow || v < flag->min_int || v > flag->max_int) {
+        return Error("--" + flag->name + ": out of range: " + text + " (expected " +
+                     RangeText(*flag) + ")");
+      }
       flag->value = std::to_string(v);
       break;
     }
@@ -186,7 +215,9 @@ std::string FlagSet::Help() const {
     if (flag.attributes & kRequired) {
       out += " (required)";
     } else if (!flag.default_text.empty() && !(flag.attributes & kSecret)) {
-      out += " (default: " + flag.default_text + ")";
+      out += " (default: " + flag.default_text;
+      if (flag.ranged) out += "; " + RangeText(flag);
+      out += ")";
     }
     out += "\n";
   }

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <utility>
@@ -36,18 +37,24 @@ class FlagSet {
                  unsigned attributes = kNone);
   void AddInt(const std::string& name, int64_t default_value, const std::string& help,
               unsigned attributes = kNone);
+  // An int flag whose value must lie in [min_value, max_value]: anything else, an integer too big
+  // for int64 included, is a parse error "prog: --memory-mb: out of range: 0 (expected 1 to
+  // 1048576)". Size flags use it so that a later conversion (MB to bytes) cannot wrap.
+  void AddInt(const std::string& name, int64_t default_value, int64_t min_value, int64_t max_value,
+              const std::string& help, unsigned attributes = kNone);
   void AddDouble(const std::string& name, double default_value, const std::string& help,
                  unsigned attributes = kNone);
   void AddBool(const std::string& name, bool default_value, const std::string& help);
 
   // Parses argv[1..argc). "--help"/"-h" sets help_requested() and skips the required-flag check.
-  // InvalidArgument on an unknown flag, a missing value, a value of the wrong type, a positional
-  // argument, or a missing required flag.
+  // InvalidArgument on an unknown flag, a missing value, a value of the wrong type or out of its
+  // range, a positional argument, or a missing required flag.
   Status Parse(int argc, const char* const* argv);
   Status Parse(const std::vector<std::string>& args);
 
   bool help_requested() const { return help_requested_; }
-  // "usage: <program> [flags]", the summary, then one line per flag with type, default and help.
+  // "usage: <program> [flags]", the summary, then one line per flag with type, default (and range)
+  // and help.
   std::string Help() const;
 
   std::string GetString(const std::string& name) const;
@@ -71,7 +78,11 @@ class FlagSet {
     std::string help;
     unsigned attributes = kNone;
     bool set = false;
+    bool ranged = false;  // kInt with a declared range
+    int64_t min_int = std::numeric_limits<int64_t>::min();
+    int64_t max_int = std::numeric_limits<int64_t>::max();
   };
+  static std::string RangeText(const Flag& flag);
   void Declare(Flag flag);
   const Flag& Find(const std::string& name, Type type) const;
   Status SetValue(Flag* flag, const std::string& text);

@@ -338,5 +338,23 @@ TEST(LoadTweetsTest, StrictAndBadFlagsFailWithoutOutput) {
   EXPECT_NE(r.exit_code, 0);
 }
 
+TEST(LoadTweetsTest, SizeFlagsThatWouldWrapAreRefused) {
+  // Regression: --memory-mb 17592186044416 (2^44) became 0 bytes after "<< 20".
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInput(in);
+  for (const char* flag_value :
+       {"--memory-mb 17592186044416", "--memory-mb 0", "--memory-mb 99999999999999999999",
+        "--split-mb 1048577", "--split-mb -1"}) {
+    const std::string arg = flag_value;
+    CommandResult r = RunCommand(RunJobCmd(1, arg + " --src " + in + " --dest " + tmp.Join("out")));
+    EXPECT_EQ(r.exit_code, 2) << arg << ": " << r.output;
+    const std::string flag = arg.substr(0, arg.find(' '));
+    EXPECT_NE(r.output.find("load_tweets: " + flag + ": out of range: "), std::string::npos)
+        << r.output;
+    EXPECT_FALSE(fs::exists(tmp.Join("out")));
+  }
+}
+
 }  // namespace
 }  // namespace rankflow

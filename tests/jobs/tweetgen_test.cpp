@@ -92,6 +92,15 @@ TEST(TweetgenTest, RejectsBadOptions) {
   o.bad_share = 0.7;
   o.dup_share = 0.5;
   EXPECT_EQ(GenerateArchive(o, &stats).code(), StatusCode::kInvalidArgument);
+  // Sizes whose byte count would not fit a uint64 (the cast wrapped) are refused.
+  o.bad_share = 0;
+  o.dup_share = 0;
+  for (double mb : {1e20, 1e300, 0.0, -1.0}) {
+    o.total_mb = mb;
+    Status s = GenerateArchive(o, &stats);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << mb;
+    EXPECT_NE(s.message().find("--mb"), std::string::npos) << s.message();
+  }
 }
 
 }  // namespace

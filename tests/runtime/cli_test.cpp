@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
 namespace rankflow {
 namespace {
 
@@ -64,6 +67,40 @@ TEST(FlagSetTest, TypeErrorsNameFlagAndValue) {
   FlagSet f4 = MakeFlags();
   EXPECT_EQ(f4.Parse({"--src", "x", "stray"}).message(),
             "top_terms: unexpected argument stray (see --help)");
+}
+
+TEST(FlagSetTest, RangedIntsRefuseValuesOutsideTheirRangeAndInt64Overflow) {
+  auto make = [] {
+    FlagSet flags("top_terms", "counts terms");
+    flags.AddInt("memory-mb", 256, 1, 1048576, "memory budget");
+    return flags;
+  };
+  for (const char* good : {"1", "256", "1048576"}) {
+    FlagSet flags = make();
+    ASSERT_TRUE(flags.Parse({"--memory-mb", good}).ok()) << good;
+    EXPECT_EQ(flags.GetInt("memory-mb"), std::stoll(good));
+  }
+  const std::pair<const char*, const char*> bad[] = {
+      {"0", "top_terms: --memory-mb: out of range: 0 (expected 1 to 1048576)"},
+      {"-5", "top_terms: --memory-mb: out of range: -5 (expected 1 to 1048576)"},
+      {"17592186044416",
+       "top_terms: --memory-mb: out of range: 17592186044416 (expected 1 to 1048576)"},
+      {"99999999999999999999",
+       "top_terms: --memory-mb: out of range: 99999999999999999999 (expected 1 to 1048576)"},
+      {"12MB", "top_terms: --memory-mb: not an integer: 12MB"},
+  };
+  for (const auto& [value, message] : bad) {
+    FlagSet flags = make();
+    Status s = flags.Parse({"--memory-mb=" + std::string(value)});
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+    EXPECT_EQ(s.message(), message);
+  }
+  EXPECT_NE(make().Help().find("(default: 256; 1 to 1048576)"), std::string::npos);
+  // Unranged ints still say when a value does not fit in 64 bits.
+  FlagSet flags = MakeFlags();
+  EXPECT_EQ(flags.Parse({"--src", "x", "--top", "-99999999999999999999"}).message(),
+            "top_terms: --top: out of range: -99999999999999999999 (expected "
+            "-9223372036854775808 to 9223372036854775807)");
 }
 
 TEST(FlagSetTest, MissingRequiredFlag) {
