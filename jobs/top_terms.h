@@ -13,13 +13,15 @@
 //     extended_tweet.full_text, else full_text, else text (rules in top_terms_text.h). Notices: an
 //     object with a stream-control key (delete, limit, scrub_geo, status_withheld, user_withheld,
 //     disconnect, warning, event, friends). Lines it calls not_a_tweet go to the full parser.
-//   - V1EntityReader (top_terms.cpp), for hashtags/mentions/urls with --by and mentions/urls
-//     without: plain v1.1 statuses with the full parser's semantics; declines anything else.
+//   - V1EntityReader (operators/v1_entity_reader.h), for hashtags/mentions/urls with --by and
+//     mentions/urls without: plain v1.1 statuses, fully valid JSON, with the full parser's
+//     semantics; declines anything else, so every line gets the parser's answer.
 //   - full parser (operators/tweet_parser.h) for everything else (and all lines with
 //     --full-parser): normalized-tweet semantics (retweets count the retweeted tweet's entities
 //     and author).
 //   Terms are lowercased (#Python == #python); hashtags and mentions have no sigil.
-//   Bad lines: "invalid_json" and "not_a_tweet". Counted and sampled, or fatal with --strict.
+//   Bad lines: "invalid_json" and "not_a_tweet", and "line_too_long" from the map phase (a line
+//   over --memory-mb / 16, runtime/job.h). Counted and sampled, or fatal with --strict.
 // Global order: a first shuffle sums counts per key ([bucket start, 8 bytes] + term; hash
 // partitioned); a second one re-keys each as ([bucket] + ~count big-endian + term) and
 // range-partitions on sampled splitters, so every part is sorted and the parts in rank order are

@@ -1,20 +1,29 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target (clang++, ASan + UBSan + libFuzzer) and runs it for SECONDS.
-#   tests/operators/fuzz/run_fuzz.sh SECONDS [WORKDIR]
-# Seeds: every line of tests/data/tweets plus the regression inputs in regressions/. A finding
-# (crash, leak, sanitizer report or failed property) exits non-zero and leaves crash-* in WORKDIR;
-# copy it into regressions/ so tweet_parser_test replays it from then on.
+# Builds a libFuzzer target (clang++, ASan + UBSan + libFuzzer) and runs it for SECONDS.
+#   tests/operators/fuzz/run_fuzz.sh SECONDS [WORKDIR] [TARGET]
+# TARGET: tweet_fuzz (default; the parser's own properties) or v1_entity_fuzz (the fast v1.1
+# entity reader against the parser). Seeds: every line of tests/data/tweets plus the target's
+# regression inputs (regressions/ or v1_entity_regressions/). A finding (crash, leak, sanitizer
+# report or failed property) exits non-zero and leaves crash-* in WORKDIR/TARGET; copy it into the
+# regression folder so tweet_parser_test / v1_entity_reader_test replay it from then on.
 set -euo pipefail
 SECONDS_TO_RUN=${1:-60}
 ROOT="$(cd "$(dirname "$0")/../../.." && pwd)"
 WORK=${2:-$(mktemp -d /tmp/rankflow_fuzz.XXXXXX)}
-mkdir -p "$WORK/corpus" "$WORK/obj"
+TARGET=${3:-tweet_fuzz}
+case "$TARGET" in
+  tweet_fuzz) REGRESSIONS="$ROOT/tests/operators/fuzz/regressions" ;;
+  v1_entity_fuzz) REGRESSIONS="$ROOT/tests/operators/fuzz/v1_entity_regressions" ;;
+  *) echo "run_fuzz: unknown target $TARGET" >&2; exit 2 ;;
+esac
+RUN="$WORK/$TARGET"
+mkdir -p "$RUN/corpus" "$WORK/obj"
 CXX=${CLANGXX:-clang++}
 command -v "$CXX" >/dev/null || { echo "run_fuzz: $CXX not found" >&2; exit 1; }
 
 FLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=undefined -I"$ROOT" -DOMPI_SKIP_MPICXX=1)
-SRCS=(tweet tweet_parser tweet_assemble entities tokenizer embedded_data)
+SRCS=(tweet tweet_parser tweet_assemble entities tokenizer embedded_data v1_entity_reader)
 objs=()
 for s in "${SRCS[@]}"; do
   obj="$WORK/obj/$s.o"
@@ -26,21 +35,21 @@ for s in "${SRCS[@]}"; do
 done
 "$CXX" "${FLAGS[@]}" -c "$ROOT/runtime/status.cpp" -o "$WORK/obj/status.o"
 "$CXX" "${FLAGS[@]}" -c "$ROOT/runtime/log.cpp" -o "$WORK/obj/log.o"
-"$CXX" "${FLAGS[@]/fuzzer-no-link/fuzzer}" "$ROOT/tests/operators/fuzz/tweet_fuzz.cpp" \
+"$CXX" "${FLAGS[@]/fuzzer-no-link/fuzzer}" "$ROOT/tests/operators/fuzz/$TARGET.cpp" \
   "${objs[@]}" "$WORK/obj/status.o" "$WORK/obj/log.o" -lsimdjson -licui18n -licuuc -licudata \
-  -o "$WORK/tweet_fuzz"
+  -o "$RUN/$TARGET"
 
 # Seed corpus: one file per input line / document.
 i=0
 while IFS= read -r -d '' f; do
-  case "$f" in *.json) cp "$f" "$WORK/corpus/doc_$i"; i=$((i + 1)); continue ;; esac
+  case "$f" in *.json) cp "$f" "$RUN/corpus/doc_$i"; i=$((i + 1)); continue ;; esac
   while IFS= read -r line; do
-    printf '%s' "$line" > "$WORK/corpus/line_$i"; i=$((i + 1))
+    printf '%s' "$line" > "$RUN/corpus/line_$i"; i=$((i + 1))
   done < "$f"
 done < <(find "$ROOT/tests/data/tweets" -name '*.json*' -print0)
-cp "$ROOT"/tests/operators/fuzz/regressions/* "$WORK/corpus/" 2>/dev/null || true
+cp "$REGRESSIONS"/* "$RUN/corpus/" 2>/dev/null || true
 
-cd "$WORK"
+cd "$RUN"
 ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-  ./tweet_fuzz -max_total_time="$SECONDS_TO_RUN" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+  "./$TARGET" -max_total_time="$SECONDS_TO_RUN" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
   -print_final_stats=1 corpus
