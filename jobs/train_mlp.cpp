@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 #include <sstream>
 
 #include "jobs/train_mlp_checkpoint.h"
@@ -32,31 +31,11 @@ std::string Fixed(double v, int digits) {
   return buf;
 }
 
-// A per-rank scratch folder for HDF5 files on their way to or from the FileSystem.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp ? tmp : "/tmp") + "/rankflow-train-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  bool ok() const { return !path_.empty(); }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 // The local path of a data file: `path` itself if it names a .h5 file, else the file with logical
 // name `logical` in the committed folder `path` (found through its _SUCCESS); a local copy of a
 // remote one.
 Result<std::string> LocalDataFile(const std::string& path, const std::string& logical,
-                                  const ScratchDir& scratch, const std::string& name) {
+                                  const ScratchFolder& scratch, const std::string& name) {
   std::unique_ptr<FileSystem> fs;
   RF_RETURN_IF_ERROR(OpenFileSystem(path, &fs));
   std::string file = path;
@@ -77,7 +56,7 @@ struct DataPlan {
   int64_t test_offset = 0;  // first row of the held-out rows in test_file
 };
 
-Status PlanData(const TrainMlpOptions& o, const ScratchDir& scratch, DataPlan* plan) {
+Status PlanData(const TrainMlpOptions& o, const ScratchFolder& scratch, DataPlan* plan) {
   auto train = LocalDataFile(o.train, o.train_name, scratch, "train.h5");
   if (!train.ok()) return train.status();
   plan->train_file = *train;
@@ -316,7 +295,7 @@ struct GroupContext {
 
 // Trains one model in the group and stages its files (group root). Collective over the group.
 Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
-                const ScratchDir& scratch, const Dataset& train, const Dataset& test,
+                const ScratchFolder& scratch, const Dataset& train, const Dataset& test,
                 const MlpSpec& spec, OutputCommitter* out, std::string* serialized) {
   const std::string name = "hidden-" + spec.HiddenName();
   const std::string ckpt = CheckpointPath(o.dest, spec);
@@ -447,10 +426,10 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
                       {o.train, o.test});
   RF_RETURN_IF_ERROR(out.status());
 
-  ScratchDir scratch;
+  // Per rank: local copies of remote data and checkpoints on their way out.
+  Result<ScratchFolder> scratch = ScratchFolder::Create(SpillDirectory(""));
   DataPlan plan;
-  Status st = scratch.ok() ? PlanData(o, scratch, &plan)
-                           : Status::IOError("cannot create a temporary folder under $TMPDIR");
+  Status st = scratch.ok() ? PlanData(o, *scratch, &plan) : scratch.status();
   if (!mpi.AllOk(st.ok()))
     return st.ok() ? Status::Aborted("another rank failed to read data") : st;
 
@@ -482,7 +461,7 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
   std::string serialized;
   for (int i = 0; i < models && st.ok(); ++i) {
     if (assignment[i] != color) continue;
-    st = TrainOne(o, g, *fs, scratch, train, test, specs[i], &out, &serialized);
+    st = TrainOne(o, g, *fs, *scratch, train, test, specs[i], &out, &serialized);
     // Staging is done by the group's first rank alone: the group agrees before its next model.
     int ok = st.ok() ? 1 : 0;
     CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, g.comm), "MPI_Allreduce");

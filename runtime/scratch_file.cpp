@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace rankflow {
 namespace {
@@ -49,7 +50,8 @@ int SweepStaleScratchFiles(const std::string& dir) {
   while (const dirent* e = ::readdir(d)) {
     const pid_t pid = ScratchOwner(e->d_name);
     if (pid == 0 || pid == ::getpid() || !ProcessGone(pid)) continue;
-    if (::unlinkat(::dirfd(d), e->d_name, 0) == 0) ++removed;
+    std::error_code ec;
+    if (std::filesystem::remove_all(dir + "/" + e->d_name, ec) > 0 && !ec) ++removed;
   }
   ::closedir(d);
   return removed;
@@ -61,6 +63,24 @@ Result<ScratchFile> ScratchFile::Create(const std::string& dir) {
   const int fd = ::mkostemp(name.data(), O_CLOEXEC);
   if (fd < 0) return Status::IOError(dir + ": cannot create a scratch file: " + Reason(errno));
   return ScratchFile(fd, std::move(name));
+}
+
+Result<ScratchFolder> ScratchFolder::Create(const std::string& dir) {
+  SweepStaleScratchFiles(dir);
+  std::string name = dir + "/" + kPrefix + std::to_string(::getpid()) + "-XXXXXX";
+  if (::mkdtemp(name.data()) == nullptr) {
+    return Status::IOError(dir + ": cannot create a scratch folder: " + Reason(errno));
+  }
+  return ScratchFolder(std::move(name));
+}
+
+ScratchFolder::ScratchFolder(ScratchFolder&& other) noexcept : path_(std::move(other.path_)) {
+  other.path_.clear();
+}
+
+ScratchFolder::~ScratchFolder() {
+  std::error_code ec;
+  if (!path_.empty()) std::filesystem::remove_all(path_, ec);
 }
 
 ScratchFile::ScratchFile(int fd, std::string name)

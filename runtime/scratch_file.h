@@ -57,8 +57,31 @@ class ScratchFile {
   bool named_ = false;
 };
 
-// Removes "<dir>/rankflow-scratch-<pid>-*" files whose pid is not a live process on this host.
-// Returns how many it removed. Errors (unreadable folder) count as none removed. Create calls it.
+// A private folder "<dir>/rankflow-scratch-<pid>-XXXXXX" (mode 0700) for files that must keep a
+// name while a library reopens them (HDF5 inputs fetched from S3, checkpoints on their way out).
+// Removed with everything in it on destruction; if the process is killed, the next ScratchFile or
+// ScratchFolder created in `dir` on this host removes it. Not thread-safe.
+class ScratchFolder {
+ public:
+  // IOError "<dir>: cannot create a scratch folder: <reason>". Sweeps like ScratchFile::Create.
+  static Result<ScratchFolder> Create(const std::string& dir);
+  ScratchFolder(ScratchFolder&& other) noexcept;
+  ScratchFolder& operator=(ScratchFolder&& other) = delete;
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  ~ScratchFolder();
+
+  const std::string& path() const { return path_; }
+  std::string Join(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  explicit ScratchFolder(std::string path) : path_(std::move(path)) {}
+  std::string path_;
+};
+
+// Removes "<dir>/rankflow-scratch-<pid>-*" files and folders whose pid is not a live process on
+// this host. Returns how many it removed. Errors (unreadable folder) count as none removed.
+// ScratchFile::Create and ScratchFolder::Create call it.
 int SweepStaleScratchFiles(const std::string& dir);
 
 }  // namespace rankflow

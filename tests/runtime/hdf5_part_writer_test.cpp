@@ -152,10 +152,31 @@ TEST(ScratchFileTest, NameGoesOnUnlinkAndStaleFilesOfDeadProcessesAreSwept) {
   const std::string live = spill.Join("rankflow-scratch-" + std::to_string(getppid()) + "-XyZ789");
   const std::string foreign = spill.Join("rankflow-scratch-notapid");
   for (const std::string& p : {stale, live, foreign}) testing::WriteFile(p, "x");
-  EXPECT_EQ(SweepStaleScratchFiles(spill.path()), 1);
+  const std::string stale_folder = spill.Join("rankflow-scratch-" + std::to_string(dead) + "-Dir1");
+  testing::WriteFile(stale_folder + "/train.h5", "x");
+  EXPECT_EQ(SweepStaleScratchFiles(spill.path()), 2);
   EXPECT_FALSE(fs::exists(stale));
+  EXPECT_FALSE(fs::exists(stale_folder));
   EXPECT_TRUE(fs::exists(live));
   EXPECT_TRUE(fs::exists(foreign));
+}
+
+TEST(ScratchFileTest, ScratchFolderIsRemovedWithItsFiles) {
+  testing::TempDir spill;
+  std::string path;
+  {
+    Result<ScratchFolder> folder = ScratchFolder::Create(spill.path());
+    ASSERT_TRUE(folder.ok()) << folder.status().ToString();
+    path = folder->path();
+    EXPECT_EQ(fs::path(path).filename().string().rfind(
+                  "rankflow-scratch-" + std::to_string(getpid()) + "-", 0),
+              0u)
+        << path;
+    testing::WriteFile(folder->Join("data.h5"), "x");
+    EXPECT_TRUE(fs::exists(folder->Join("data.h5")));
+  }
+  EXPECT_FALSE(fs::exists(path));
+  EXPECT_EQ(ScratchFolder::Create(spill.Join("missing")).status().code(), StatusCode::kIOError);
 }
 
 }  // namespace
