@@ -180,10 +180,8 @@ Result<WriteMode> ParseWriteMode(const std::string& name) {
   return Status::InvalidArgument("unknown write mode '" + name + "' (expected error or overwrite)");
 }
 
-bool LocationsOverlap(const std::string& a, const std::string& b) {
-  const std::string ca = CanonicalLocation(a);
-  const std::string cb = CanonicalLocation(b);
-  return IsInside(ca, cb) || IsInside(cb, ca);
+bool LocationInside(const std::string& inner, const std::string& outer) {
+  return IsInside(CanonicalLocation(inner), CanonicalLocation(outer));
 }
 
 // What dest held when the job started (rank 0 only). The final write is conditional on
@@ -301,9 +299,9 @@ OutputCommitter::OutputCommitter(const MpiContext& mpi, FileSystem& fs, std::str
     previous_ = std::make_unique<Previous>();
     Status s;
     for (const std::string& src : sources) {
-      if (s.ok() && !src.empty() && LocationsOverlap(src, dest_)) {
-        s = Status::InvalidArgument(dest_ + ": overlaps the input " + src +
-                                    "; a job never writes where it reads");
+      if (s.ok() && !src.empty() && LocationInside(src, dest_)) {
+        s = Status::InvalidArgument(dest_ + ": holds the input " + src +
+                                    "; a job never replaces what it reads (choose another --dest)");
       }
     }
     if (s.ok()) {

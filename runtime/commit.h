@@ -13,7 +13,7 @@
 //   one S3 PUT with If-None-Match / If-Match), and the old version's files are deleted only after.
 // - Only files an earlier rankflow commit wrote are ever deleted: those its _SUCCESS lists, and
 //   leftovers of crashed attempts (recognisable by name, see manifest.h). A dest holding anything
-//   else is refused, as is a dest that overlaps a folder the job reads.
+//   else is refused, as is a dest that is or holds a folder the job reads.
 // - Of several jobs committing to one dest at once, exactly one wins; the others fail with
 //   AlreadyExists ("another job committed … while this one ran") and remove their own files.
 // - A rerun of the same command always works: leftovers of a killed attempt do not make a dest
@@ -46,7 +46,7 @@ class OutputCommitter {
  public:
   // Collective. Rank 0 reads dest/_SUCCESS (its version is the condition of the final write) and
   // lists dest. Fails on every rank (status()) with
-  //   InvalidArgument  dest overlaps one of `sources` (folders or files the job reads), or
+  //   InvalidArgument  dest is or holds one of `sources` (folders or files the job reads), or
   //                    dest/_SUCCESS is not a rankflow manifest while dest holds files;
   //   AlreadyExists    kError and dest/_SUCCESS exists, or dest holds files rankflow did not write
   //                    (any mode: overwrite never deletes foreign files).
@@ -103,8 +103,8 @@ class OutputCommitter {
   bool commit_called_ = false;
 };
 
-// True if two locations overlap: equal, or one inside the other (local paths made absolute and
-// canonical where they exist; s3a:// counts as s3://).
-bool LocationsOverlap(const std::string& a, const std::string& b);
+// True if `inner` is `outer` or lies inside it (local paths made absolute and canonical where they
+// exist; s3a:// counts as s3://). The committer refuses a dest that holds one of the job's sources.
+bool LocationInside(const std::string& inner, const std::string& outer);
 
 }  // namespace rankflow

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "runtime/manifest.h"
 #include "runtime/s3_fs.h"
 #include "tests/aws/moto_fixture.h"
 #include "tests/util/test_util.h"
@@ -78,25 +79,28 @@ TEST_F(S3JobTest, TopTermsFromMotoToMotoEqualsLocalRunAndCliSeesIt) {
   ASSERT_EQ(s3.exit_code, 0) << s3.output;
   EXPECT_EQ(s3.output.find("rankflowtestsecret"), std::string::npos);
 
+  // The same files by logical name (attempt names differ), the same bytes, found through each
+  // folder's manifest.
   auto fs = NewS3FileSystemWithClient(client_);
   std::vector<FileInfo> remote;
   ASSERT_TRUE(fs->List(Url("out"), nullptr, &remote).ok());
-  std::vector<std::string> local_parts;
-  for (const auto& e : fs::directory_iterator(dir_.Join("out"))) {
-    if (e.path().filename().string()[0] != '_') local_parts.push_back(e.path().filename().string());
-  }
-  std::sort(local_parts.begin(), local_parts.end());
-  ASSERT_EQ(remote.size(), local_parts.size());
-  ASSERT_GE(remote.size(), 2u);
-  for (size_t i = 0; i < remote.size(); ++i) {
-    EXPECT_EQ(remote[i].path, Url("out/" + local_parts[i]));
-    std::string bytes;
-    ASSERT_TRUE(fs->ReadSmallFile(remote[i].path, &bytes).ok());
-    EXPECT_EQ(bytes, ReadFile(dir_.Join("out/" + local_parts[i]))) << local_parts[i];
-  }
   std::string manifest;
   ASSERT_TRUE(fs->ReadSmallFile(Url("out/_SUCCESS"), &manifest).ok());
-  EXPECT_NE(manifest.find(Url("out/" + local_parts[0])), std::string::npos) << manifest;
+  Manifest remote_manifest;
+  ASSERT_TRUE(ParseManifest(Url("out"), manifest, &remote_manifest).ok()) << manifest;
+  const std::vector<std::string> names = testing::CommittedNames(dir_.Join("out"));
+  ASSERT_EQ(remote.size(), names.size());
+  ASSERT_GE(remote.size(), 2u);
+  std::vector<std::string> local_parts;
+  for (const std::string& name : names) {
+    const ManifestFile* f = remote_manifest.Find(name);
+    ASSERT_NE(f, nullptr) << name << " missing from " << manifest;
+    std::string bytes;
+    ASSERT_TRUE(fs->ReadSmallFile(Url("out/" + f->file), &bytes).ok());
+    EXPECT_EQ(bytes, ReadFile(testing::CommittedFile(dir_.Join("out"), name))) << name;
+    EXPECT_NE(manifest.find(Url("out/" + f->file)), std::string::npos) << manifest;
+    local_parts.push_back(f->file);
+  }
   EXPECT_EQ(manifest.find("rankflowtestsecret"), std::string::npos);
 
   // The aws CLI against the same endpoint sees and downloads what the job wrote.
@@ -109,7 +113,8 @@ TEST_F(S3JobTest, TopTermsFromMotoToMotoEqualsLocalRunAndCliSeesIt) {
   auto cp =
       RunCommand(cli + "cp " + Url("out/" + local_parts[0]) + " " + dir_.Join("cli.out"), 120);
   ASSERT_EQ(cp.exit_code, 0) << cp.output;
-  EXPECT_EQ(ReadFile(dir_.Join("cli.out")), ReadFile(dir_.Join("out/" + local_parts[0])));
+  EXPECT_EQ(ReadFile(dir_.Join("cli.out")),
+            ReadFile(testing::CommittedFile(dir_.Join("out"), remote_manifest.files[0].name)));
 
   // --mode error refuses the existing output; --mode overwrite replaces it.
   auto again =
@@ -124,7 +129,21 @@ TEST_F(S3JobTest, TopTermsFromMotoToMotoEqualsLocalRunAndCliSeesIt) {
   ASSERT_EQ(over.exit_code, 0) << over.output;
   std::vector<FileInfo> after;
   ASSERT_TRUE(fs->List(Url("out"), nullptr, &after).ok());
-  EXPECT_EQ(after.size(), remote.size());
+  EXPECT_EQ(after.size(), remote.size()) << "the old version's files are gone";
+
+  // Overwrite never replaces what it reads or a foreign object: an input prefix as dest, or a dest
+  // naming an existing object, is refused and nothing is deleted.
+  for (const std::string& dest : {Url("in"), Url("in/tweets-00000.jsonl.gz"), Url("")}) {
+    auto refused =
+        RunCommand(S3Env(SharedMoto().endpoint()) + MpirunPrefix(2) + " " + BinPath("top_terms") +
+                       " --src " + Url("in") + " --dest " + dest + args + " --mode overwrite",
+                   120);
+    EXPECT_EQ(refused.exit_code, 1) << refused.output;
+    EXPECT_NE(refused.output.find("top_terms: error: "), std::string::npos) << refused.output;
+  }
+  std::vector<FileInfo> inputs;
+  ASSERT_TRUE(fs->List(Url("in"), nullptr, &inputs).ok());
+  EXPECT_EQ(inputs.size(), 4u);
 }
 
 // Children of a process (Linux /proc).
@@ -253,7 +272,8 @@ TEST_F(S3JobTest, EndpointPasswordsAndDotSegmentsAreRefusedUpFront) {
                      " --dest " + Url("o3/../q"),
                  120);
   EXPECT_NE(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find(Url("o3/../q") + ": '.' and '..'"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("top_terms: error: " + Url("o3/../q")), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("'.' and '..'"), std::string::npos) << r.output;
   std::vector<aws::S3ObjectInfo> written;
   ASSERT_TRUE(client_->ListObjects(bucket_, "q/", &written).ok());
   EXPECT_TRUE(written.empty());

@@ -526,7 +526,7 @@ TEST(CommitTest, OfTwoCommittersOnOneDestExactlyOneWins) {
   }
 }
 
-TEST(CommitTest, ADestThatOverlapsTheInputIsRefused) {
+TEST(CommitTest, ADestThatHoldsTheInputIsRefused) {
   SharedDir dir;
   auto fs = NewLocalFileSystem();
   if (testing::TestMpi().is_root()) {
@@ -538,7 +538,7 @@ TEST(CommitTest, ADestThatOverlapsTheInputIsRefused) {
     std::string src, dest;
   } cases[] = {{dir.Join("D/archive/2020"), dir.Join("D")},
                {dir.Join("D/archive/2020"), dir.Join("D/archive/2020")},
-               {dir.Join("D/archive/2020/"), dir.Join("D/archive/2020/../2020/out")},
+               {dir.Join("D/archive/2020/"), dir.Join("D/archive/../archive/2020")},
                {dir.Join("D/archive/2020/a.jsonl"), dir.Join("D/archive")}};
   for (const Case& c : cases) {
     for (WriteMode mode : {WriteMode::kError, WriteMode::kOverwrite}) {
@@ -547,13 +547,19 @@ TEST(CommitTest, ADestThatOverlapsTheInputIsRefused) {
       EXPECT_FALSE(committer.Commit(true, "").ok());
     }
   }
+  // An output inside the input folder replaces nothing it reads.
+  OutputCommitter inside(testing::TestMpi(), *fs, dir.Join("D/archive/2020/out"), WriteMode::kError,
+                         {dir.Join("D/archive/2020")});
+  EXPECT_TRUE(inside.status().ok()) << inside.status().ToString();
+  EXPECT_TRUE(inside.Commit(true, "").ok());
   testing::TestMpi().Barrier();
   if (testing::TestMpi().is_root()) {
     EXPECT_EQ(ReadFile(dir.Join("D/archive/2020/a.jsonl")), "{}\n");
   }
-  EXPECT_FALSE(LocationsOverlap("s3a://b/in", "s3://b/input"));
-  EXPECT_TRUE(LocationsOverlap("s3a://b/in/", "s3://b/in/x"));
-  EXPECT_FALSE(LocationsOverlap(dir.Join("D/a"), dir.Join("D/ab")));
+  EXPECT_TRUE(LocationInside("s3a://b/in/x", "s3://b/in/"));
+  EXPECT_FALSE(LocationInside("s3a://b/input", "s3://b/in"));
+  EXPECT_FALSE(LocationInside(dir.Join("D/ab"), dir.Join("D/a")));
+  EXPECT_FALSE(LocationInside(dir.Join("D"), dir.Join("D/a")));
 }
 
 TEST(CommitTest, NoPartsStillWritesAManifest) {
