@@ -98,9 +98,17 @@ def rank_pids(mpirun_pid):
     return [int(p) for p in out.stdout.split()]
 
 
+class Failures(list):
+    """A list of failure lines that also prints each one as it is added (long runs)."""
+
+    def append(self, line):
+        print("FAIL:", line, flush=True)
+        super().append(line)
+
+
 def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
     """Returns (trials run, kills that landed, list of failures)."""
-    failures, landed, outcomes = [], 0, {}
+    failures, landed, outcomes = Failures(), 0, {}
     shim_env = {"LD_PRELOAD": shim, "RANKFLOW_SHIM_RENAME_DELAY_MS": "60"}
     # How long a slowed run takes, to spread the kills over it.
     dest = os.path.join(work, f"calibrate-{mode}")
@@ -171,7 +179,7 @@ def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
 
 
 def concurrent_rounds(jobs, rounds, mode, bin_dir, shim, work, corpus, refs):
-    failures, winners_per_round = [], []
+    failures, winners_per_round = Failures(), []
     whats = ["hashtags", "mentions", "words"][:jobs]
     env = {"LD_PRELOAD": shim, "RANKFLOW_SHIM_RENAME_DELAY_MS": "40"}
     for r in range(rounds):
@@ -241,8 +249,6 @@ def main():
                 print(f"{jobs} concurrent jobs, --mode {mode}: {a.rounds} rounds, jobs that "
                       f"committed per round {won}, {len(f)} failures")
                 failures += f
-        for f in failures:
-            print("FAIL:", f)
         print(f"seed {a.seed}: {'FAILED' if failures else 'ok'}")
         sys.exit(1 if failures else 0)
     finally:

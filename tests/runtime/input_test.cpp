@@ -68,6 +68,52 @@ TEST(InputTest, EveryRankGetsTheSameSortedListing) {
   EXPECT_EQ(files.size(), 4u);
 }
 
+// A committed rankflow output is read through its manifest: leftovers of killed attempts and
+// stray files beside the listed ones are not inputs, a listed file that is gone is Corruption, and
+// a _SUCCESS that is not a rankflow manifest (Spark's empty one) changes nothing.
+TEST(InputTest, CommittedOutputsAreReadThroughTheirManifest) {
+  SharedDir dir;
+  if (testing::TestMpi().is_root()) {
+    std::filesystem::create_directories(dir.Join("out/day=1"));
+    WriteFile(dir.Join("out/part-00000-rf0123456789ab.jsonl"), "{}\n");
+    WriteFile(dir.Join("out/day=1/part-00001-rf0123456789ab.jsonl"), "{}\n{}\n");
+    WriteFile(dir.Join("out/part-00000-rfffffffffffff.jsonl"), "{\"killed\":1}\n");
+    WriteFile(dir.Join("out/stray.jsonl"), "{}\n");
+    WriteFile(dir.Join("out/_SUCCESS"),
+              "{\"attempt\":\"rf0123456789ab\",\"files\":["
+              "{\"name\":\"part-00000.jsonl\",\"file\":\"part-00000-rf0123456789ab.jsonl\"},"
+              "{\"name\":\"day=1/part-00001.jsonl\","
+              "\"file\":\"day=1/part-00001-rf0123456789ab.jsonl\"}]}");
+    std::filesystem::create_directories(dir.Join("spark"));
+    WriteFile(dir.Join("spark/_SUCCESS"), "");
+    WriteFile(dir.Join("spark/part-00000-0a1b.json"), "{}\n");
+    WriteFile(dir.Join("loose.jsonl"), "{}\n");
+  }
+  testing::TestMpi().Barrier();
+  auto fs = NewLocalFileSystem();
+  std::vector<FileInfo> files;
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.path(), "", &files).ok());
+  EXPECT_EQ(Describe(files), dir.Join("loose.jsonl") + "=3;" +
+                                 dir.Join("out/day=1/part-00001-rf0123456789ab.jsonl") + "=6;" +
+                                 dir.Join("out/part-00000-rf0123456789ab.jsonl") + "=3;" +
+                                 dir.Join("spark/part-00000-0a1b.json") + "=3;");
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.Join("out"), "", &files).ok());
+  EXPECT_EQ(files.size(), 2u) << Describe(files);
+  // The regex still applies, and a listed file it leaves out need not exist.
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dir.Join("out"), "^part-00000", &files).ok());
+  EXPECT_EQ(Describe(files), dir.Join("out/part-00000-rf0123456789ab.jsonl") + "=3;");
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    std::filesystem::remove(dir.Join("out/day=1/part-00001-rf0123456789ab.jsonl"));
+  }
+  testing::TestMpi().Barrier();
+  Status s = ListInputs(testing::TestMpi(), *fs, dir.Join("out"), "", &files);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption) << s.ToString();
+  EXPECT_NE(s.message().find("day=1/part-00001-rf0123456789ab.jsonl, which is missing"),
+            std::string::npos)
+      << s.message();
+}
+
 TEST(InputTest, ManyFilesSurviveTheCompactBroadcast) {
   SharedDir dir;
   if (testing::TestMpi().is_root()) {
