@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <thread>
 
 #include "runtime/aws/http.h"
@@ -96,6 +97,27 @@ MotoServer::MotoServer() {
     error_ = "moto_server did not start on port " + std::to_string(port) + " (see " + log + ")";
   }
 }
+
+FaultProxy::FaultProxy(const std::string& upstream, const std::string& schedule,
+                       const std::vector<std::string>& extra_args)
+    : log_(dir_.Join("requests.log")) {
+  const std::string port_file = dir_.Join("port");
+  std::vector<std::string> argv = {"python3",     SourcePath("tests/aws/fault_proxy.py"),
+                                   "--upstream",  upstream,
+                                   "--schedule",  schedule,
+                                   "--port-file", port_file,
+                                   "--log",       log_};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  child_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, dir_.Join("proxy.out"));
+  for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
+    std::ifstream in(port_file);
+    int port = 0;
+    if (in >> port && port > 0) endpoint_ = "http://127.0.0.1:" + std::to_string(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::vector<std::string> FaultProxy::Requests() const { return SplitLines(ReadFile(log_)); }
 
 MotoServer& SharedMoto() {
   static MotoServer moto;  // its moto_server (if ours) is stopped at exit

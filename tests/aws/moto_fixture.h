@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/aws/s3_client.h"
+#include "tests/util/test_util.h"
 
 namespace rankflow::testing {
 
@@ -42,6 +43,25 @@ class MotoServer {
   std::string endpoint_;
   std::string error_;
   std::unique_ptr<ChildProcess> own_;
+};
+
+// tests/aws/fault_proxy.py in front of `upstream` on a free loopback port, misbehaving per
+// `schedule` (one action per request, in order: "503x5", "drop", "down1000" …; see the script),
+// with `extra_args` passed on ("--delay-ms", "5000"). Stopped on destruction. endpoint() is empty
+// if the proxy did not start within 10 s.
+class FaultProxy {
+ public:
+  FaultProxy(const std::string& upstream, const std::string& schedule,
+             const std::vector<std::string>& extra_args = {});
+  const std::string& endpoint() const { return endpoint_; }  // "http://127.0.0.1:PORT"
+  // One line per request that reached the proxy: "ACTION METHOD PATH CLIENT_PORT".
+  std::vector<std::string> Requests() const;
+
+ private:
+  TempDir dir_;
+  std::string log_;
+  std::string endpoint_;
+  std::unique_ptr<ChildProcess> child_;
 };
 
 // The process-wide moto for this test binary (started on first use).

@@ -253,6 +253,30 @@ TEST_F(S3JobTest, SecretsNeverInHelpOrFailedJobOutput) {
   EXPECT_FALSE(*marker);
 }
 
+TEST_F(S3JobTest, DefaultRetriesRideOutFiveSlowDownsAndAOneSecondRestart) {
+  // Regression: five 503 SlowDowns (0.34 s of retries) or a 1 s endpoint restart failed a job.
+  // Nothing in the environment shortens the retries: the defaults are what is tested.
+  MakeInput(2, 1, 5);
+  testing::FaultProxy proxy(SharedMoto().endpoint(), "503x5,passx4,down1000");
+  ASSERT_FALSE(proxy.endpoint().empty());
+  auto r = RunCommand(S3Env(proxy.endpoint()) + MpirunPrefix(2) + " " + BinPath("top_terms") +
+                          " --src " + Url("in") + " --dest " + Url("retried") +
+                          " --what hashtags --top 5",
+                      180);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  size_t slow_downs = 0;
+  size_t restarts = 0;
+  for (const std::string& line : proxy.Requests()) {
+    slow_downs += line.rfind("503 ", 0) == 0 ? 1 : 0;
+    restarts += line.rfind("down1000 ", 0) == 0 ? 1 : 0;
+  }
+  EXPECT_EQ(slow_downs, 5u);
+  EXPECT_EQ(restarts, 1u);
+  Result<bool> marker = NewS3FileSystemWithClient(client_)->Exists(Url("retried/_SUCCESS"));
+  ASSERT_TRUE(marker.ok());
+  EXPECT_TRUE(*marker);
+}
+
 TEST_F(S3JobTest, EndpointPasswordsAndDotSegmentsAreRefusedUpFront) {
   // Regressions: an endpoint url with a password was echoed in the job's error; --dest
   // s3://b/o3/../q was written to q/ but recorded as o3/../q/.

@@ -23,39 +23,13 @@ namespace rankflow {
 namespace {
 
 using testing::ChildProcess;
+using testing::FaultProxy;
 using testing::SharedMoto;
 using testing::SourcePath;
 using testing::TempDir;
 using testing::TestS3Client;
 using testing::TestS3ClientWithRetry;
 using testing::UniqueBucket;
-
-class FaultProxy {
- public:
-  FaultProxy(const std::string& upstream, const std::string& schedule) {
-    const std::string port_file = dir_.Join("port");
-    log_ = dir_.Join("requests.log");
-    child_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{"python3", SourcePath("tests/aws/fault_proxy.py"), "--upstream",
-                                 upstream, "--schedule", schedule, "--port-file", port_file,
-                                 "--log", log_},
-        std::vector<std::string>{}, dir_.Join("proxy.out"));
-    for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
-      std::ifstream in(port_file);
-      int port = 0;
-      if (in >> port && port > 0) endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-  const std::string& endpoint() const { return endpoint_; }
-  std::vector<std::string> Requests() const { return testing::SplitLines(testing::ReadFile(log_)); }
-
- private:
-  TempDir dir_;
-  std::string log_;
-  std::string endpoint_;
-  std::unique_ptr<ChildProcess> child_;
-};
 
 std::string RandomBytes(size_t n, uint64_t seed) {
   std::mt19937_64 rng(seed);
@@ -324,26 +298,14 @@ TEST_F(S3RetryTest, ConnectionsAreReused) {
 
 TEST(HttpClientTest, LowSpeedTimeoutEndsAStalledRequest) {
   ASSERT_TRUE(SharedMoto().ok());
-  TempDir dir;
-  const std::string port_file = dir.Join("port");
-  ChildProcess slow(
-      {"python3", SourcePath("tests/aws/fault_proxy.py"), "--upstream", SharedMoto().endpoint(),
-       "--port-file", port_file, "--delay-ms", "5000"},  // stalls
-      {}, dir.Join("out"));
-  std::string endpoint;
-  for (int i = 0; i < 200 && endpoint.empty(); ++i) {
-    std::ifstream in(port_file);
-    int port = 0;
-    if (in >> port && port > 0) endpoint = "http://127.0.0.1:" + std::to_string(port);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ASSERT_FALSE(endpoint.empty());
+  FaultProxy slow(SharedMoto().endpoint(), "", {"--delay-ms", "5000"});  // stalls
+  ASSERT_FALSE(slow.endpoint().empty());
   aws::HttpOptions opts;
   opts.low_speed_bytes_per_s = 1;
   opts.low_speed_time_s = 1;
   aws::HttpClient http(opts);
   aws::HttpRequest req;
-  req.url = endpoint + "/moto-api/";
+  req.url = slow.endpoint() + "/moto-api/";
   aws::HttpResponse resp;
   const auto start = std::chrono::steady_clock::now();
   Status s = http.Perform(req, &resp);
