@@ -19,9 +19,10 @@
 // message of the lowest failing rank, naming the file. No rank hangs: ranks that did not fail
 // finish their units first (they would block in the agreement otherwise).
 //
-// Metrics kept: records_in (lines handed to the callback), bytes_in (their bytes plus one newline
-// each; empty lines and the '\r' of CRLF are not counted), stored_bytes_in (the units' byte
-// ranges), units_in, files_in (whole files and first units of split files).
+// Metrics kept: records_in (lines handed to the callback, and lines too long for it), bytes_in
+// (their full bytes plus one newline each; empty lines, the '\r' of CRLF and a leading BOM are not
+// counted), stored_bytes_in (the units' byte ranges), units_in, files_in (whole files and first
+// units of split files).
 // Not thread-safe; the callback runs on the calling thread.
 #pragma once
 
