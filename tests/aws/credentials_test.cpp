@@ -5,9 +5,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <thread>
-
 #include "runtime/aws/service_client.h"
 #include "tests/aws/moto_fixture.h"
 #include "tests/util/test_util.h"
@@ -32,12 +29,7 @@ class FakeImds {
                                      port_file};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     child_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, dir_.Join("out"));
-    for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
-      std::ifstream in(port_file);
-      int port = 0;
-      if (in >> port && port > 0) endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    endpoint_ = rankflow::testing::WaitForPortFile(port_file);
   }
   const std::string& endpoint() const { return endpoint_; }
 

@@ -98,6 +98,16 @@ MotoServer::MotoServer() {
   }
 }
 
+std::string WaitForPortFile(const std::string& port_file) {
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in(port_file);
+    int port = 0;
+    if (in >> port && port > 0) return "http://127.0.0.1:" + std::to_string(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return "";
+}
+
 FaultProxy::FaultProxy(const std::string& upstream, const std::string& schedule,
                        const std::vector<std::string>& extra_args)
     : log_(dir_.Join("requests.log")) {
@@ -109,12 +119,7 @@ FaultProxy::FaultProxy(const std::string& upstream, const std::string& schedule,
                                    "--log",       log_};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   child_ = std::make_unique<ChildProcess>(argv, std::vector<std::string>{}, dir_.Join("proxy.out"));
-  for (int i = 0; i < 200 && endpoint_.empty(); ++i) {
-    std::ifstream in(port_file);
-    int port = 0;
-    if (in >> port && port > 0) endpoint_ = "http://127.0.0.1:" + std::to_string(port);
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  endpoint_ = WaitForPortFile(port_file);
 }
 
 std::vector<std::string> FaultProxy::Requests() const { return SplitLines(ReadFile(log_)); }

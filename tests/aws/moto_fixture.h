@@ -45,6 +45,10 @@ class MotoServer {
   std::unique_ptr<ChildProcess> own_;
 };
 
+// Waits up to 10 s for a helper script to write its port into `port_file`; returns
+// "http://127.0.0.1:PORT", or "" if it never did.
+std::string WaitForPortFile(const std::string& port_file);
+
 // tests/aws/fault_proxy.py in front of `upstream` on a free loopback port, misbehaving per
 // `schedule` (one action per request, in order: "503x5", "drop", "down1000" …; see the script),
 // with `extra_args` passed on ("--delay-ms", "5000"). Stopped on destruction. endpoint() is empty
