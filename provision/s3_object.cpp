@@ -1,21 +1,16 @@
 #include "provision/s3_object.h"
 
+#include "runtime/aws/s3_client.h"
+
 namespace rankflow::provision {
 
 Result<S3Location> ParseS3Location(const std::string& url) {
-  std::string rest;
-  if (url.rfind("s3://", 0) == 0) {
-    rest = url.substr(5);
-  } else if (url.rfind("s3a://", 0) == 0) {
-    rest = url.substr(6);
-  } else {
-    return Status::InvalidArgument("not an s3:// url: " + url);
-  }
-  size_t slash = rest.find('/');
-  if (slash == 0 || slash == std::string::npos || slash + 1 == rest.size()) {
+  Result<aws::S3Url> parsed = aws::ParseS3Url(url);
+  if (!parsed.ok()) return parsed.status();
+  if (parsed->key.empty()) {
     return Status::InvalidArgument("s3 url needs a bucket and a key: " + url);
   }
-  return S3Location{rest.substr(0, slash), rest.substr(slash + 1)};
+  return S3Location{parsed->bucket, parsed->key};
 }
 
 Result<std::unique_ptr<S3Objects>> S3Objects::FromEnvironment(const std::string& region) {

@@ -19,7 +19,8 @@ struct S3Location {
   std::string key;
 };
 
-// "s3://bucket/key" (also s3a://). InvalidArgument naming the url otherwise.
+// "s3://bucket/key" (also s3a://), by aws::ParseS3Url (so '.' and '..' segments are refused too)
+// plus a non-empty key. InvalidArgument naming the url otherwise.
 Result<S3Location> ParseS3Location(const std::string& url);
 
 class S3Objects {

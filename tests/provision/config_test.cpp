@@ -130,6 +130,7 @@ TEST(S3LocationTest, ParsesBucketAndKey) {
   EXPECT_FALSE(ParseS3Location("s3://bucket").ok());
   EXPECT_FALSE(ParseS3Location("s3://bucket/").ok());
   EXPECT_FALSE(ParseS3Location("http://x/y").ok());
+  EXPECT_FALSE(ParseS3Location("s3://bucket/bin/../logs/x").ok());  // curl would resolve ".."
 }
 
 }  // namespace
