@@ -241,6 +241,8 @@ Status ExamineDestOnRoot(FileSystem& fs, const std::string& dest, WriteMode mode
                          std::string* version, std::vector<std::string>* old_files,
                          std::vector<std::string>* leftovers,
                          std::vector<std::string>* temporaries) {
+  if (fs.Size(dest).ok())
+    return Status::AlreadyExists(dest + ": is an existing file, not a folder");
   const std::string marker = FileSystem::Join(dest, kManifestName);
   std::string json;
   Status r = fs.ReadSmallFileVersion(marker, &json, version);

@@ -5,6 +5,7 @@
 // Also: two committers racing on one prefix (If-None-Match / If-Match on _SUCCESS).
 // Runs under mpirun at 1 and 2 ranks.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -58,6 +59,13 @@ class Proxy {
 class S3CommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // One moto for all ranks: rank 0's (scripts/test.sh's, or one it starts), then the others'.
+    std::string endpoint;
+    if (TestMpi().is_root()) endpoint = testing::SharedMoto().endpoint();
+    TestMpi().Broadcast(&endpoint);
+    if (!TestMpi().is_root() && !endpoint.empty()) {
+      setenv("RANKFLOW_TEST_MOTO_ENDPOINT", endpoint.c_str(), 1);
+    }
     ASSERT_TRUE(testing::SharedMoto().ok()) << testing::SharedMoto().error();
     if (TestMpi().is_root()) bucket_ = testing::UniqueBucket("rf-commit");
     TestMpi().Broadcast(&bucket_);
