@@ -138,6 +138,21 @@ TEST_F(TrainMlpTest, FailuresLeaveNoOutput) {
   EXPECT_NE(missing.output.find("nope.h5"), std::string::npos) << missing.output;
   EXPECT_EQ(RunCommand("test -e " + out.Join("d1/_SUCCESS")).exit_code, 1);
 
+  // A folder is read through its _SUCCESS: without one it is not a data set.
+  testing::WriteFile(out.Join("raw/data.h5"), "not read");
+  auto uncommitted =
+      RunCommand(Train(1, "--train " + out.Join("raw") + " --hidden 4 --dest " + out.Join("d4")));
+  EXPECT_EQ(uncommitted.exit_code, 1) << uncommitted.output;
+  EXPECT_NE(uncommitted.output.find("is not a committed rankflow output"), std::string::npos)
+      << uncommitted.output;
+  // The one committer refuses a dest that holds the data it reads, even with overwrite (which
+  // would have deleted it), and deletes nothing there.
+  auto over_input = RunCommand(Train(2, "--train " + CommittedFile(DataDir(), "data.h5") +
+                                            " --hidden 4 --mode overwrite --dest " + DataDir()));
+  EXPECT_EQ(over_input.exit_code, 1) << over_input.output;
+  EXPECT_NE(over_input.output.find("holds the input"), std::string::npos) << over_input.output;
+  EXPECT_EQ(testing::TreeEntries(DataDir()), testing::CommittedTree(DataDir()));
+
   auto bad_hidden =
       RunCommand(Train(1, "--train " + DataDir() + " --hidden 4,x --dest " + out.Join("d2")));
   EXPECT_EQ(bad_hidden.exit_code, 2) << bad_hidden.output;
