@@ -14,6 +14,8 @@
 // the same folder on the same host removes such files of processes that no longer exist. After
 // Unlink a kill -9 leaves nothing: the kernel closes a dead process's descriptors and frees the
 // inode. Linux only (/proc/self/fd). Not thread-safe per object; Create may run concurrently.
+// The sweep trusts pids: processes sharing a spill folder must share a pid namespace (containers
+// with their own pid namespace want their own --spill-dir).
 #pragma once
 
 #include <string>
