@@ -90,6 +90,21 @@ def tree_digest(path):
     return h.hexdigest()
 
 
+def describe_session(sid):
+    """ps lines (state, kernel wait channel) and kernel stacks of a session's processes."""
+    ps = subprocess.run(["ps", "-s", str(sid), "-o", "pid,ppid,stat,wchan:32,etime,args"],
+                        capture_output=True, text=True).stdout
+    stacks = []
+    for line in ps.splitlines()[1:]:
+        pid = line.split()[0]
+        try:
+            with open(f"/proc/{pid}/stack") as f:
+                stacks.append(f"[{pid}] " + " < ".join(l.split()[-1] for l in f.readlines()[:6]))
+        except OSError:
+            pass
+    return ps + "\n".join(stacks)
+
+
 def rank_pids(mpirun_pid):
     try:
         out = subprocess.run(["pgrep", "-P", str(mpirun_pid)], capture_output=True, text=True)
@@ -136,9 +151,10 @@ def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
         try:
             p.communicate(timeout=60)
         except subprocess.TimeoutExpired:
+            failures.append(f"{mode} trial {trial}: the job did not end within 60 s of the kill "
+                            f"at {delay:.2f}s:\n{describe_session(p.pid)}")
             os.killpg(p.pid, signal.SIGKILL)
-            failures.append(f"{mode} trial {trial}: mpirun hung after the kill")
-            continue
+            p.communicate()
         killed = victim is not None and p.returncode != 0
         landed += killed
         where = f"{mode} trial {trial} (kill at {delay:.2f}s of {span:.2f}s, rc {p.returncode})"
@@ -176,6 +192,33 @@ def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
             failures.append(f"{where}: after the rerun dest also holds {extra}")
         shutil.rmtree(dest, ignore_errors=True)
     return landed, outcomes, failures
+
+
+def failed_renames(bin_dir, shim, work, corpus, refs):
+    """The last steps failing instead of a kill: rename(2) of _SUCCESS fails on rank 0, or the
+    rename of one part fails on rank 1. The old output stays whole and nothing is left behind."""
+    failures = Failures()
+    for target, rank in (("_SUCCESS", "0"), ("part-00001", "1")):
+        for mode in ("overwrite", "error"):
+            dest = os.path.join(work, f"failed-rename-{target}-{mode}")
+            if mode == "overwrite":
+                shutil.copytree(refs["old_dir"], dest)
+            env = {"LD_PRELOAD": shim, "RANKFLOW_SHIM_RENAME_FAIL": target,
+                   "RANKFLOW_SHIM_RANK": rank}
+            p = mpirun(job_args(corpus, dest, NEW_WHAT, mode), bin_dir, env)
+            _, err = p.communicate(timeout=120)
+            where = f"rename of {target} failing on rank {rank}, --mode {mode}"
+            if p.returncode == 0 or "input/output error" not in err:
+                failures.append(f"{where}: rc {p.returncode}: {err.strip()}")
+            if mode == "overwrite":
+                data, _ = committed_data(dest)
+                ok, extra = exact_listing(dest)
+                if data != refs["old"] or not ok:
+                    failures.append(f"{where}: the old output is not whole ({extra})")
+            elif os.path.exists(dest) and os.listdir(dest):
+                failures.append(f"{where}: left {sorted(os.listdir(dest))}")
+            shutil.rmtree(dest, ignore_errors=True)
+    return failures
 
 
 def concurrent_rounds(jobs, rounds, mode, bin_dir, shim, work, corpus, refs):
@@ -242,6 +285,9 @@ def main():
             print(f"kill trials, --mode {mode}: {a.trials} trials, {landed} kills landed "
                   f"before the job ended; dest after the kill: {outcomes}; {len(f)} failures")
             failures += f
+        f = failed_renames(a.bin, a.shim, work, corpus, refs)
+        print(f"failing renames of _SUCCESS and of a part: {len(f)} failures")
+        failures += f
         for jobs in (2, 3):
             for mode in ("error", "overwrite"):
                 won, f = concurrent_rounds(jobs, a.rounds, mode, a.bin, a.shim, work, corpus,
