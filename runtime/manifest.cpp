@@ -58,7 +58,8 @@ Status ParseManifest(const std::string& dir, std::string_view json, Manifest* ou
     return Status::InvalidArgument(where + ": not a rankflow manifest (" + why + ")");
   };
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  // Iterative: a foreign _SUCCESS nested a million levels deep must not overflow the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError() || !doc.IsObject()) return refuse("not a JSON object");
   auto files = doc.FindMember("files");
   if (files == doc.MemberEnd() || !files->value.IsArray()) return refuse("no \"files\" array");

@@ -658,6 +658,21 @@ TEST_F(TopTermsTest, HugeBracketLineIsCountedBadWithinTheMemoryBudget) {
       << r.output;
 }
 
+// Issue 9 (depth limits of the rapidjson readers): a foreign _SUCCESS in --dest nested two million
+// levels deep made the manifest reader recurse until the stack overflowed (exit 139).
+TEST_F(TopTermsTest, DeeplyNestedForeignManifestInDestIsNotACrash) {
+  const std::string dest = dir_->Join("deep_manifest");
+  fs::create_directories(dest);
+  WriteFile(dest + "/_SUCCESS", std::string(2'000'000, '['));
+  const std::string src =
+      testing::SourcePath("tests/data/tweets/v1.1-stream/python-twitter_streaming_lines.jsonl");
+  for (const char* mode : {"overwrite", "error"}) {
+    CommandResult r = Run(1, "--src " + src + " --dest " + dest + " --mode " + mode);
+    EXPECT_TRUE(r.exit_code == 0 || r.exit_code == 1) << mode << ": " << r.exit_code << "\n"
+                                                      << r.output;
+  }
+}
+
 // Issue 9: a UTF-8 byte order mark at the start of a line dropped the tweet (invalid_json). Every
 // line of a real v1.1 sample with a BOM in front gives the same counts as without.
 TEST_F(TopTermsTest, ByteOrderMarkAtLineStartKeepsTheTweet) {
