@@ -141,7 +141,15 @@ def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
         p = mpirun(job_args(corpus, dest, NEW_WHAT, mode), bin_dir, shim_env)
         delay = rng.uniform(0.05, span * 1.1)
         time.sleep(delay)
+        # Kill only once both ranks exist: Open MPI 4.1's mpirun can hang for good (futex wait,
+        # one zombie child) when a rank dies while it is still launching the other — 3 of 600
+        # kills at 0.05–0.1 s did that here. Launch is not a phase of the job under test.
         pids = rank_pids(p.pid)
+        for _ in range(500):
+            if len(pids) >= 2 or p.poll() is not None:
+                break
+            time.sleep(0.01)
+            pids = rank_pids(p.pid)
         victim = rng.choice(pids) if pids else None
         if victim is not None:
             try:
