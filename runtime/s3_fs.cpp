@@ -31,6 +31,13 @@ bool HasHiddenComponent(std::string_view rel) {
   return false;
 }
 
+// A folder's url: its key, unless empty (the bucket's root), ends in '/'.
+Result<S3Url> ParseFolderUrl(const std::string& path) {
+  Result<S3Url> url = aws::ParseS3Url(path);
+  if (url.ok() && !url->key.empty() && url->key.back() != '/') url->key.push_back('/');
+  return url;
+}
+
 class S3InputStream : public InputStream {
  public:
   S3InputStream(std::shared_ptr<S3Client> c, const S3Url& url, uint64_t begin, uint64_t end)
@@ -102,10 +109,9 @@ class S3FileSystem : public FileSystem {
 
   Status ListManifests(const std::string& root, std::vector<std::string>* out) override {
     out->clear();
-    Result<S3Url> url = aws::ParseS3Url(root);
+    Result<S3Url> url = ParseFolderUrl(root);
     if (!url.ok()) return url.status();
-    std::string prefix = url->key;
-    if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+    const std::string& prefix = url->key;
     std::vector<aws::S3ObjectInfo> objects;
     RF_RETURN_IF_ERROR(client_->ListObjects(url->bucket, prefix, &objects));
     for (const auto& o : objects) {
@@ -188,10 +194,9 @@ class S3FileSystem : public FileSystem {
 
   Status ListTemporaries(const std::string& dir, std::vector<std::string>* ids) override {
     ids->clear();
-    Result<S3Url> url = aws::ParseS3Url(dir);
+    Result<S3Url> url = ParseFolderUrl(dir);
     if (!url.ok()) return url.status();
-    std::string prefix = url->key;
-    if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+    const std::string& prefix = url->key;
     std::vector<aws::S3UploadInfo> uploads;
     RF_RETURN_IF_ERROR(client_->ListMultipartUploads(url->bucket, prefix, &uploads));
     for (const auto& u : uploads) {
@@ -239,10 +244,9 @@ class S3FileSystem : public FileSystem {
   }
 
   Status CleanupTemporaries(const std::string& dir) override {
-    Result<S3Url> url = aws::ParseS3Url(dir);
+    Result<S3Url> url = ParseFolderUrl(dir);
     if (!url.ok()) return url.status();
-    std::string prefix = url->key;
-    if (!prefix.empty() && prefix.back() != '/') prefix.push_back('/');
+    const std::string& prefix = url->key;
     std::vector<aws::S3UploadInfo> uploads;
     RF_RETURN_IF_ERROR(client_->ListMultipartUploads(url->bucket, prefix, &uploads));
     for (const auto& u : uploads) {
