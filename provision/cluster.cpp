@@ -132,6 +132,7 @@ std::string Cluster::CostEstimate() const {
 }
 
 Result<UpResult> Cluster::Up() {
+  if (Status launchable = ValidateSpecForUp(spec_); !launchable.ok()) return launchable;
   Launch launch;
   launch.deadline = launch.start + std::chrono::seconds(spec_.boot_deadline_s);
   report_(CostEstimate());

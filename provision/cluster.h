@@ -37,7 +37,8 @@ struct UpResult {
 
 class Cluster {
  public:
-  // `ec2` must outlive the Cluster. `spec` must have passed ValidateSpec.
+  // `ec2` must outlive the Cluster. `spec` must have passed ValidateSpec (Up also checks
+  // ValidateSpecForUp).
   Cluster(ClusterSpec spec, Ec2Client* ec2, PriceTable prices, Reporter report);
 
   // Launches the cluster (see provision/README.md for each step). On any failure, including a
@@ -69,7 +70,9 @@ class Cluster {
   // The estimate `up` prints before launching.
   std::string CostEstimate() const;
 
-  // Names of every cluster that has any tagged resource left (orphans included).
+  // Names of every cluster that has any tagged resource left (orphans included): instances,
+  // security groups, placement groups (skipped when EC2 cannot list them), key pairs named
+  // rankflow-*.
   static Result<std::vector<std::string>> ListClusters(Ec2Client* ec2);
 
   const ClusterSpec& spec() const { return spec_; }
@@ -89,6 +92,7 @@ class Cluster {
   std::string RemoteDir(const Node& node, const std::string& home) const;
   std::vector<Ec2Filter> TagFilter() const;
   Status RemoveLocalAuthorizedKeys();
+  void DeletePlacementGroups(std::string* errors);
   int SlotsFor(const std::string& type) const;
   Node MakeNode(const Instance& instance) const;
 

@@ -151,13 +151,9 @@ Status Cluster::Down(int deadline_s) {
       std::this_thread::sleep_for(std::chrono::seconds(spec_.local ? 1 : 5));
     }
   }
-  // 4. Placement group (only asked for when the spec wants one; absent is fine).
-  if (spec_.placement_group) {
-    Status s = ec2_->DeletePlacementGroup(ResourceName(spec_));
-    if (!s.ok() && s.code() != StatusCode::kNotFound) {
-      report_("warning: placement group " + ResourceName(spec_) + " not deleted: " + s.message());
-    }
-  }
+  // 4. Placement groups, found by name and tag like the security groups, so that `down --name`
+  //    and `down --all` (which know no spec) remove them too.
+  DeletePlacementGroups(&errors);
   // 5. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
   if (spec_.local) {
     auto subnets = ec2_->DescribeSubnets(TagFilter());
@@ -185,6 +181,40 @@ Status Cluster::Down(int deadline_s) {
   report_("cluster " + spec_.name + " is down; nothing tagged rankflow:cluster=" + spec_.name +
           " is left");
   return Status::OK();
+}
+
+void Cluster::DeletePlacementGroups(std::string* errors) {
+  std::set<std::string> names;
+  Status listing;
+  for (const auto& filters :
+       {std::vector<Ec2Filter>{{"group-name", {ResourceName(spec_)}}}, TagFilter()}) {
+    auto found = ec2_->DescribePlacementGroups(filters);
+    if (!found.ok()) {
+      listing = found.status();
+      break;
+    }
+    for (const auto& pg : *found) {
+      auto tag = pg.tags.find(kClusterTag);
+      bool ours = tag != pg.tags.end() && tag->second == spec_.name;
+      if (ours && pg.state != "deleted" && pg.state != "deleting") names.insert(pg.name);
+    }
+  }
+  if (!listing.ok()) {
+    // Cannot list (moto does not implement placement groups): delete the one of our name blind
+    // when the spec asked for one, as before; otherwise only say so.
+    report_("warning: placement groups not listed (" + listing.message() + ")");
+    if (!spec_.placement_group) return;
+    Status s = ec2_->DeletePlacementGroup(ResourceName(spec_));
+    if (!s.ok() && !HasEc2Code(s, "InvalidPlacementGroup.Unknown")) {
+      report_("warning: placement group " + ResourceName(spec_) + " not deleted: " + s.message());
+    }
+    return;
+  }
+  for (const auto& name : names) {
+    Status s = ec2_->DeletePlacementGroup(name);
+    if (s.ok()) report_("deleted placement group " + name);
+    if (!HasEc2Code(s, "InvalidPlacementGroup.Unknown")) AddErr(errors, s);
+  }
 }
 
 Status Cluster::RemoveLocalAuthorizedKeys() {
@@ -303,6 +333,12 @@ Result<std::vector<std::string>> Cluster::ListClusters(Ec2Client* ec2) {
   auto groups = ec2->DescribeSecurityGroups(any);
   if (!groups.ok()) return groups.status();
   for (const auto& g : *groups) add(g.tags);
+  auto pgs = ec2->DescribePlacementGroups(any);
+  if (pgs.ok()) {
+    for (const auto& pg : *pgs) {
+      if (pg.state != "deleted") add(pg.tags);
+    }
+  }
   auto keys = ec2->DescribeKeyPairs({});
   if (keys.ok()) {
     for (const auto& k : *keys) {

@@ -160,10 +160,6 @@ Status ValidateSpec(ClusterSpec* spec) {
                                    std::to_string(spec->ttl_minutes));
   }
   if (spec->boot_deadline_s < 1) return Status::InvalidArgument("boot-deadline-s must be > 0");
-  if (!spec->local && spec->ssh_cidr.empty()) {
-    return Status::InvalidArgument(
-        "ssh-cidr is required: the addresses allowed to SSH in, e.g. your IP with /32");
-  }
   if (!spec->artifacts.empty() && spec->artifacts.rfind("s3://", 0) != 0) {
     return Status::InvalidArgument("artifacts must be an s3://bucket/key url: " + spec->artifacts);
   }
@@ -177,6 +173,14 @@ Status ValidateSpec(ClusterSpec* spec) {
       return Status::InvalidArgument("HOME is not set; give --key-dir");
     }
     spec->key_dir = std::string(home) + "/.rankflow/" + spec->name;
+  }
+  return Status::OK();
+}
+
+Status ValidateSpecForUp(const ClusterSpec& spec) {
+  if (!spec.local && spec.ssh_cidr.empty()) {
+    return Status::InvalidArgument(
+        "ssh-cidr is required: the addresses allowed to SSH in, e.g. your IP with /32");
   }
   return Status::OK();
 }

@@ -18,11 +18,11 @@ struct ClusterSpec {
   int workers = 1;  // worker nodes besides the head (0 … 100)
   std::string ami;  // empty: newest official Debian 12 amd64 image
   bool spot = false;
-  std::string spot_max_price;      // USD per hour; empty: up to the on-demand price
-  std::string subnet_id;           // empty: the default VPC's default subnet
-  std::string vpc_id;              // for the security group; empty: the default VPC
-  std::string ssh_cidr;            // who may SSH in, e.g. "203.0.113.7/32"; required unless local
-  int ttl_minutes = 120;           // dead-man timer: nodes power off (terminate) after this
+  std::string spot_max_price;  // USD per hour; empty: up to the on-demand price
+  std::string subnet_id;       // empty: the default VPC's default subnet
+  std::string vpc_id;          // for the security group; empty: the default VPC
+  std::string ssh_cidr;        // who may SSH in, e.g. "203.0.113.7/32"; required by up unless local
+  int ttl_minutes = 120;       // dead-man timer: nodes power off (terminate) after this
   std::string ssh_user = "admin";  // Debian's cloud images
   std::string instance_profile;    // IAM instance profile name (S3 access on the nodes)
   std::string artifacts;           // s3://bucket/key.tar.gz of build/bin to install; optional
@@ -45,8 +45,12 @@ Result<ClusterSpec> ParseClusterSpec(const std::string& json, const std::string&
 // Sets one key from text ("workers", "3"); key may use '-' or '_'. InvalidArgument naming the
 // flag if the key is unknown or the value does not parse.
 Status ApplyOverride(ClusterSpec* spec, const std::string& key, const std::string& value);
-// Checks ranges and required fields; fills key_dir when empty (from $HOME).
+// Checks ranges and required fields; fills key_dir when empty (from $HOME). What only a launch
+// needs is checked by ValidateSpecForUp: status, run, ssh and down work from a name alone
+// (`provision down --name X`, `down --all` for orphans).
 Status ValidateSpec(ClusterSpec* spec);
+// What `up` needs beyond ValidateSpec: ssh_cidr unless local. InvalidArgument naming the flag.
+Status ValidateSpecForUp(const ClusterSpec& spec);
 // Every key ApplyOverride accepts, for --help.
 std::vector<std::string> SpecKeys();
 

@@ -1,5 +1,7 @@
 #include "provision/ec2_client.h"
 
+#include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "provision/ssh_key.h"
@@ -125,6 +127,38 @@ Status ParseEc2Error(const std::string& operation, long http_status, const std::
   return Status(aws::StatusCodeForHttp(http_status), text);
 }
 
+bool HasEc2Code(const Status& status, std::string_view code) {
+  // ParseEc2Error writes "<operation>: <http status> <code>[: <message>]".
+  const std::string& m = status.message();
+  for (size_t at = m.find(code); at != std::string::npos; at = m.find(code, at + 1)) {
+    const size_t end = at + code.size();
+    if (at > 0 && m[at - 1] == ' ' && (end == m.size() || m[end] == ':')) return !status.ok();
+  }
+  return false;
+}
+
+bool IsCapacityError(std::string_view code) {
+  static constexpr std::string_view kCodes[] = {"InsufficientInstanceCapacity",
+                                                "InsufficientHostCapacity",
+                                                "InsufficientReservedInstanceCapacity",
+                                                "InsufficientCapacity",
+                                                "InsufficientAddressCapacity",
+                                                "InstanceLimitExceeded",
+                                                "VcpuLimitExceeded",
+                                                "MaxSpotInstanceCountExceeded",
+                                                "SpotMaxPriceTooLow"};
+  return std::find(std::begin(kCodes), std::end(kCodes), code) != std::end(kCodes);
+}
+
+std::vector<PlacementGroup> ParsePlacementGroups(const XmlElement& root) {
+  std::vector<PlacementGroup> out;
+  for (const XmlElement* g : root.Items("placementGroupSet")) {
+    out.push_back(
+        {g->ChildText("groupName"), g->ChildText("groupId"), g->ChildText("state"), ParseTags(*g)});
+  }
+  return out;
+}
+
 Ec2Client::Ec2Client(std::shared_ptr<aws::AwsServiceClient> client) : client_(std::move(client)) {}
 
 Result<std::unique_ptr<Ec2Client>> Ec2Client::FromEnvironment(const std::string& region) {
@@ -151,7 +185,18 @@ Result<XmlElement> Ec2Client::Call(const std::string& action, const Params& para
   aws::AwsRequest req = aws::AwsRequest::Form(all, &body);
   aws::HttpResponse resp;
   std::string op = "ec2 " + action;
-  Status s = client_->Send(req, op, &resp);
+  // AwsServiceClient::Send's classification, except that capacity answers are final.
+  Status s = aws::RunWithRetries(client_->retry_policy(), op, [&](int) {
+    aws::AttemptOutcome sent = client_->Attempt(req, op, &resp);
+    if (!sent.status.ok()) return sent;
+    if (resp.status >= 200 && resp.status < 300) return aws::AttemptOutcome::Ok();
+    std::string code = aws::ErrorCodeFromBody(resp.body);
+    if (IsCapacityError(code)) return aws::AttemptOutcome::Ok();  // answered below
+    if (aws::IsRetryableHttpStatus(resp.status) || aws::IsRetryableErrorCode(code)) {
+      return aws::AttemptOutcome::Transient(aws::DescribeHttpFailure(resp));
+    }
+    return aws::AttemptOutcome::Ok();
+  });
   if (!s.ok()) return s;
   if (resp.status < 200 || resp.status >= 300) return ParseEc2Error(op, resp.status, resp.body);
   auto doc = ParseXml(resp.body);
@@ -300,6 +345,15 @@ Status Ec2Client::CreatePlacementGroup(const std::string& name, const std::strin
   Params p = {{"GroupName", name}, {"Strategy", strategy}};
   AddTagSpecification(&p, 1, "placement-group", tags);
   return Ignore(Call("CreatePlacementGroup", p));
+}
+
+Result<std::vector<PlacementGroup>> Ec2Client::DescribePlacementGroups(
+    const std::vector<Ec2Filter>& filters) {
+  Params p;
+  AddFilters(&p, filters);
+  auto doc = Call("DescribePlacementGroups", p);
+  if (!doc.ok()) return doc.status();
+  return ParsePlacementGroups(*doc);
 }
 
 Status Ec2Client::DeletePlacementGroup(const std::string& name) {

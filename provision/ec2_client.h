@@ -2,14 +2,28 @@
 // chain, retries with backoff (throttling and 5xx), endpoint override (AWS_ENDPOINT_URL_EC2,
 // AWS_ENDPOINT_URL). Only the calls provisioning needs. Every call is blocking and thread-safe.
 //
-// Errors: kNotFound for EC2's "*.NotFound" codes, kUnavailable for throttling/5xx after retries
-// and for DependencyViolation (a resource still in use: try again later), other codes as the HTTP
-// status says. Messages read "ec2 TerminateInstances: 400 InvalidParameterValue: <message>".
+// Retries: runtime/aws/retry.h's standard mode (10 attempts, 22.75–45.5 s of backoff in all, a
+// token bucket shared by every call of the client) for throttling (RequestLimitExceeded …), 5xx
+// and transport failures. Capacity answers (InsufficientInstanceCapacity and the other codes of
+// IsCapacityError) are not retried even though EC2 sends them as 500: the same request will not
+// find capacity seconds later; the caller decides (another type or zone, later, give up).
+//
+// Errors: kNotFound for EC2's "*.NotFound" codes, kUnavailable for throttling/5xx after retries,
+// for capacity answers and for DependencyViolation (a resource still in use: try again later),
+// other codes as the HTTP status says. Messages read
+// "ec2 TerminateInstances: 400 InvalidParameterValue: <message>"; HasEc2Code finds the code.
+//
+// Eventual consistency: EC2 may answer InvalidInstanceID.NotFound / InvalidGroup.NotFound for an
+// id it returned a moment ago, and tag filters may not list new resources yet. Calls are not
+// retried on NotFound by themselves (NotFound is also a true answer: `down` of a deleted group);
+// callers that hold a fresh id wrap the call in UntilVisible.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/aws/service_client.h"
@@ -103,6 +117,20 @@ std::vector<KeyPairInfo> ParseKeyPairs(const XmlElement& root);
 std::vector<Image> ParseImages(const XmlElement& root);
 // The Status for an error response body (<Response><Errors><Error><Code>…).
 Status ParseEc2Error(const std::string& operation, long http_status, const std::string& body);
+// True when `status` is an EC2 error answer with this code ("InvalidGroup.NotFound").
+bool HasEc2Code(const Status& status, std::string_view code);
+// Codes that say EC2 has no capacity (or quota) for the request: InsufficientInstanceCapacity,
+// InsufficientHostCapacity, InsufficientCapacity, InstanceLimitExceeded, VcpuLimitExceeded,
+// MaxSpotInstanceCountExceeded, SpotMaxPriceTooLow …
+bool IsCapacityError(std::string_view code);
+
+struct PlacementGroup {
+  std::string name;
+  std::string id;
+  std::string state;  // pending, available, deleting, deleted
+  std::map<std::string, std::string> tags;
+};
+std::vector<PlacementGroup> ParsePlacementGroups(const XmlElement& root);
 
 class Ec2Client {
  public:
@@ -135,6 +163,8 @@ class Ec2Client {
 
   Status CreatePlacementGroup(const std::string& name, const std::string& strategy,
                               const Tags& tags);
+  Result<std::vector<PlacementGroup>> DescribePlacementGroups(
+      const std::vector<Ec2Filter>& filters);
   Status DeletePlacementGroup(const std::string& name);
 
   Result<std::string> CreateVpc(const std::string& cidr, const Tags& tags);
@@ -149,12 +179,24 @@ class Ec2Client {
   // Page size of DescribeInstances (MaxResults, 5 … 1000); tests use small pages.
   void set_page_size(int n) { page_size_ = n; }
 
+  // Runs `call` until it returns anything but an EC2 error with code `not_found_code`
+  // ("InvalidInstanceID.NotFound"), or until consistency_window_s() has passed: for a call naming
+  // a resource this process created moments ago (EC2 is eventually consistent). Backoff as
+  // retry.h's BackoffDelay with this client's base delay, each wait capped at 2 s; no retry
+  // quota (the inner calls still use it). Returns call's last status, with "(not visible after N
+  // s)" appended when the window ran out. Blocking; thread-safe if `call` is.
+  Status UntilVisible(const std::string& not_found_code, const std::function<Status()>& call);
+  // How long UntilVisible waits (default 120 s; AWS documents "a few seconds", more under load).
+  void set_consistency_window_s(int s) { consistency_window_s_ = s; }
+  int consistency_window_s() const { return consistency_window_s_; }
+
   // One call: Action=<action>, Version, the params; returns the parsed 2xx body.
   Result<XmlElement> Call(const std::string& action, const Params& params);
 
  private:
   std::shared_ptr<aws::AwsServiceClient> client_;
   int page_size_ = 1000;
+  int consistency_window_s_ = 120;
 };
 
 }  // namespace rankflow::provision

@@ -257,6 +257,10 @@ int Main(int argc, char** argv) {
     std::cerr << "provision: " << spec.status().message() << "\n";
     return 2;
   }
+  if (Status launchable = ValidateSpecForUp(*spec); a.command == "up" && !launchable.ok()) {
+    std::cerr << "provision: " << launchable.message() << "\n";
+    return 2;
+  }
   auto ec2 = Ec2Client::FromEnvironment(spec->region);
   if (!ec2.ok()) {
     std::cerr << "provision: " << ec2.status().message() << "\n";

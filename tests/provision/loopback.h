@@ -4,10 +4,16 @@
 //   PrivateMoto:  a moto_server of our own on a free port. Provision tests never share the moto
 //                 that test.sh starts: other tests POST /moto-api/reset on it, which would wipe our
 //                 instances in the middle of a test run in parallel.
+//   Ec2Front:     tests/provision/ec2_front.py in front of a moto: EC2's eventual consistency,
+//                 throttling, capacity errors, lost answers, ClientToken idempotency and placement
+//                 groups (see the script's docstring), with a log of every request it saw.
 #pragma once
 
+#include <map>
 #include <string>
+#include <vector>
 
+#include "provision/ec2_client.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow::testing {
@@ -45,8 +51,47 @@ class PrivateMoto {
   std::string error_;
 };
 
+// One request the front saw.
+struct FrontRequest {
+  std::string action;   // "RunInstances"
+  std::string outcome;  // forwarded, hidden, throttled, capacity, dropped, replayed, emulated
+  std::map<std::string, std::string> params;  // the form, without UserData
+};
+
+class Ec2Front {
+ public:
+  // Starts the front on a free port in front of `upstream` with ec2_front.py's `flags`
+  // ("--hide-s 3 --capacity-error t3.nano"). Stopped on destruction.
+  Ec2Front(const std::string& upstream, const std::string& flags);
+  ~Ec2Front();
+  Ec2Front(const Ec2Front&) = delete;
+  Ec2Front& operator=(const Ec2Front&) = delete;
+  bool ok() const { return pid_ > 0; }
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& error() const { return error_; }
+  // Every request so far, in order; with `action` set, only those of that action.
+  std::vector<FrontRequest> Requests(const std::string& action = "") const;
+
+ private:
+  TempDir tmp_;
+  int pid_ = -1;
+  std::string endpoint_;
+  std::string error_;
+};
+
 // The fake credentials the provision tests use; a test greps for them where they must not be.
 inline constexpr char kTestAccessKeyId[] = "AKIARANKFLOWTESTKEY1";
 inline constexpr char kTestSecretKey[] = "rankflowTESTsecret/never+leaks0123456789";
+
+// The environment of a provision test and of the programs it runs: every AWS endpoint at
+// `moto_endpoint`, the fake credentials, us-east-1, 1 ms retry base, the loopback sshd; unsets
+// what would send requests elsewhere or change retries. Not thread-safe (setenv).
+void SetProvisionTestEnv(const std::string& moto_endpoint, const LoopbackSshd& sshd);
+
+// Everything tagged rankflow:cluster=<name> that still exists, one readable line each: live
+// instances, security groups, VPCs, subnets (asked of `ec2`), the key pair rankflow-<name>, and
+// the cluster's lines in `authorized_keys` when that is not empty. A failed Describe is a line.
+std::vector<std::string> ClusterLeftovers(provision::Ec2Client& ec2, const std::string& name,
+                                          const std::string& authorized_keys);
 
 }  // namespace rankflow::testing

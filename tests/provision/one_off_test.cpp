@@ -29,14 +29,7 @@ class OneOffTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(moto_->ok()) << moto_->error();
     ASSERT_TRUE(sshd_->ok()) << sshd_->error();
-    setenv("AWS_ENDPOINT_URL", moto_->endpoint().c_str(), 1);
-    setenv("AWS_ACCESS_KEY_ID", rankflow::testing::kTestAccessKeyId, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", rankflow::testing::kTestSecretKey, 1);
-    setenv("AWS_REGION", "us-east-1", 1);
-    setenv("RANKFLOW_AWS_RETRY_BASE_MS", "1", 1);
-    setenv("RANKFLOW_TEST_SSHD_PORT", std::to_string(sshd_->port()).c_str(), 1);
-    setenv("RANKFLOW_TEST_SSHD_DIR", sshd_->dir().c_str(), 1);
-    unsetenv("RANKFLOW_TEST_MOTO_ENDPOINT");
+    rankflow::testing::SetProvisionTestEnv(moto_->endpoint(), *sshd_);
     config_ = dir_.Join("cluster.json");
     rankflow::testing::WriteFile(
         config_,

@@ -48,17 +48,7 @@ class ProvisionE2eTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(moto_->ok()) << moto_->error();
     ASSERT_TRUE(sshd_->ok()) << sshd_->error();
-    setenv("AWS_ENDPOINT_URL", moto_->endpoint().c_str(), 1);
-    setenv("AWS_ACCESS_KEY_ID", kTestAccessKeyId, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", kTestSecretKey, 1);
-    setenv("AWS_REGION", "us-east-1", 1);
-    setenv("RANKFLOW_AWS_RETRY_BASE_MS", "1", 1);
-    setenv("RANKFLOW_TEST_SSHD_PORT", std::to_string(sshd_->port()).c_str(), 1);
-    setenv("RANKFLOW_TEST_SSHD_DIR", sshd_->dir().c_str(), 1);
-    for (const char* v : {"AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE",
-                          "AWS_SESSION_TOKEN", "AWS_DEFAULT_REGION"}) {
-      unsetenv(v);
-    }
+    rankflow::testing::SetProvisionTestEnv(moto_->endpoint(), *sshd_);
     auto c = Ec2Client::FromEnvironment("");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     ec2_ = std::move(*c);
@@ -76,40 +66,7 @@ class ProvisionE2eTest : public ::testing::Test {
 
   // Everything tagged with the cluster that still exists, as readable lines.
   std::vector<std::string> Leftovers(const std::string& name) {
-    std::vector<std::string> left;
-    std::vector<Ec2Filter> tag = {{"tag:rankflow:cluster", {name}}};
-    auto live = tag;
-    live.push_back(
-        {"instance-state-name", {"pending", "running", "stopping", "stopped", "shutting-down"}});
-    auto instances = ec2_->DescribeInstances(live);
-    EXPECT_TRUE(instances.ok()) << instances.status().ToString();
-    if (instances.ok()) {
-      for (const auto& i : *instances) left.push_back("instance " + i.id + " " + i.state);
-    }
-    auto groups = ec2_->DescribeSecurityGroups(tag);
-    if (groups.ok()) {
-      for (const auto& g : *groups) left.push_back("security group " + g.id);
-    }
-    auto keys = ec2_->DescribeKeyPairs({});
-    if (keys.ok()) {
-      for (const auto& k : *keys) {
-        if (k.name == "rankflow-" + name) left.push_back("key pair " + k.name);
-      }
-    }
-    auto vpcs = ec2_->DescribeVpcs(tag);
-    if (vpcs.ok()) {
-      for (const auto& v : *vpcs) left.push_back("vpc " + v);
-    }
-    auto subnets = ec2_->DescribeSubnets(tag);
-    if (subnets.ok()) {
-      for (const auto& s : *subnets) left.push_back("subnet " + s);
-    }
-    std::string auth = ReadFile(sshd_->authorized_keys());
-    if (auth.find("rankflow-" + name + "\n") != std::string::npos ||
-        auth.find("rankflow-" + name + "-intra\n") != std::string::npos) {
-      left.push_back("authorized_keys line");
-    }
-    return left;
+    return rankflow::testing::ClusterLeftovers(*ec2_, name, sshd_->authorized_keys());
   }
 
   std::string UserDataOf(const std::string& instance_id) {

@@ -1,0 +1,153 @@
+// build/bin/provision against an EC2 as unkind as AWS (labels: ec2, ssh, e2e): a private moto
+// behind tests/provision/ec2_front.py, which hides new instances and security groups for a few
+// seconds (eventual consistency), throttles, refuses capacity, loses answers, honours ClientToken
+// and keeps placement groups (moto has none). After every test nothing tagged is left: checked
+// on moto directly, past the front, so hidden resources count too.
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <set>
+
+#include "provision/cluster_spec.h"
+#include "provision/ec2_client.h"
+#include "provision/ssh_key.h"
+#include "tests/provision/loopback.h"
+
+namespace rankflow::provision {
+namespace {
+
+using rankflow::testing::BinPath;
+using rankflow::testing::CommandResult;
+using rankflow::testing::Ec2Front;
+using rankflow::testing::FrontRequest;
+using rankflow::testing::kTestAccessKeyId;
+using rankflow::testing::kTestSecretKey;
+using rankflow::testing::LoopbackSshd;
+using rankflow::testing::PrivateMoto;
+using rankflow::testing::ReadFile;
+using rankflow::testing::RunCommand;
+using rankflow::testing::TempDir;
+
+class Ec2FaultsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    moto_ = new PrivateMoto();
+    sshd_ = new LoopbackSshd();
+  }
+  static void TearDownTestSuite() {
+    delete sshd_;
+    delete moto_;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(moto_->ok()) << moto_->error();
+    ASSERT_TRUE(sshd_->ok()) << sshd_->error();
+    rankflow::testing::SetProvisionTestEnv(moto_->endpoint(), *sshd_);
+    auto c = Ec2Client::FromEnvironment("");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    moto_ec2_ = std::move(*c);
+  }
+  void TearDown() override { unsetenv("AWS_ENDPOINT_URL_EC2"); }
+
+  // Starts a front with `flags`; provision commands (and front_ec2_) then talk EC2 through it.
+  void StartFront(const std::string& flags) {
+    front_ = std::make_unique<Ec2Front>(moto_->endpoint(), flags);
+    ASSERT_TRUE(front_->ok()) << front_->error();
+    setenv("AWS_ENDPOINT_URL_EC2", front_->endpoint().c_str(), 1);
+    auto c = Ec2Client::FromEnvironment("");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    front_ec2_ = std::move(*c);
+  }
+
+  // build/bin/provision CMD with HOME in a temporary folder (key_dir defaults below it).
+  CommandResult Provision(const std::string& args, int timeout_s = 120) {
+    return RunCommand("HOME=" + home_.path() + " " + BinPath("provision") + " " + args, timeout_s);
+  }
+  std::string LocalFlags(const std::string& name) {
+    return " --local --name " + name + " --key-dir " + home_.Join(name) + " ";
+  }
+
+  // Everything tagged with the cluster that still exists: asked of moto directly (past the
+  // front, so hidden resources count), placement groups (only the front keeps them) of the front.
+  std::vector<std::string> Leftovers(const std::string& name) {
+    std::vector<std::string> left =
+        rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
+    if (front_ec2_) {
+      auto pgs = front_ec2_->DescribePlacementGroups({{"tag:rankflow:cluster", {name}}});
+      EXPECT_TRUE(pgs.ok()) << pgs.status().ToString();
+      for (const auto& pg : pgs.ok() ? *pgs : std::vector<PlacementGroup>{}) {
+        left.push_back("placement group " + pg.name);
+      }
+    }
+    return left;
+  }
+
+  // Tagged resources of a cluster whose `up` was killed: an instance, a placement group, and
+  // (with_group_and_key) a security group and key pair. Made through the front.
+  void MakeOrphan(const std::string& name, bool with_group_and_key) {
+    Tags tags = {{kClusterTag, name}};
+    RunRequest r;
+    r.image_id = "ami-0123456789abcdef0";
+    r.instance_type = "t2.micro";
+    r.tags = {{kClusterTag, name}, {kRoleTag, "head"}};
+    ASSERT_TRUE(front_ec2_->RunInstances(r).ok());
+    ASSERT_TRUE(front_ec2_->CreatePlacementGroup("rankflow-" + name, "cluster", tags).ok());
+    if (!with_group_and_key) return;
+    ASSERT_TRUE(front_ec2_->CreateSecurityGroup("rankflow-" + name, "orphan", "", tags).ok());
+    auto key = GenerateEd25519Key("rankflow-" + name);
+    ASSERT_TRUE(key.ok());
+    ASSERT_TRUE(front_ec2_->ImportKeyPair("rankflow-" + name, key->public_line, tags).ok());
+  }
+
+  static PrivateMoto* moto_;
+  static LoopbackSshd* sshd_;
+  std::unique_ptr<Ec2Client> moto_ec2_;
+  std::unique_ptr<Ec2Front> front_;
+  std::unique_ptr<Ec2Client> front_ec2_;
+  TempDir home_;
+};
+
+PrivateMoto* Ec2FaultsTest::moto_ = nullptr;
+LoopbackSshd* Ec2FaultsTest::sshd_ = nullptr;
+
+// Issue 14, defect 5: the orphan path the README and `up`'s errors send users to failed with
+// "ssh-cidr is required" (no --local, no config), and only removed a placement group when the
+// spec asked for one.
+TEST_F(Ec2FaultsTest, DownAllStatusAllAndDownByNameNeedNoSpecAndRemovePlacementGroups) {
+  StartFront("");
+  MakeOrphan("orphan-a", true);
+  MakeOrphan("orphan-b", false);
+  ASSERT_EQ(Leftovers("orphan-a").size(), 4u);
+  ASSERT_EQ(Leftovers("orphan-b").size(), 2u);
+
+  auto status = Provision("status --all");
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("cluster orphan-a: 1 node(s)"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("cluster orphan-b: 1 node(s)"), std::string::npos) << status.output;
+
+  auto down_a = Provision("down --name orphan-a");
+  EXPECT_EQ(down_a.exit_code, 0) << down_a.output;
+  EXPECT_NE(down_a.output.find("deleted placement group rankflow-orphan-a"), std::string::npos)
+      << down_a.output;
+  auto left_a = Leftovers("orphan-a");
+  EXPECT_TRUE(left_a.empty()) << left_a.front();
+  EXPECT_EQ(Leftovers("orphan-b").size(), 2u) << "down --name touched another cluster";
+
+  auto down_all = Provision("down --all");
+  EXPECT_EQ(down_all.exit_code, 0) << down_all.output;
+  auto left_b = Leftovers("orphan-b");
+  EXPECT_TRUE(left_b.empty()) << left_b.front();
+  auto none = Provision("status --all");
+  EXPECT_EQ(none.exit_code, 0) << none.output;
+  EXPECT_NE(none.output.find("no rankflow clusters"), std::string::npos) << none.output;
+
+  // `up` still insists on ssh-cidr outside local mode, before touching EC2.
+  const size_t requests = front_->Requests().size();
+  auto up = Provision("up --name needs-cidr");
+  EXPECT_EQ(up.exit_code, 2) << up.output;
+  EXPECT_NE(up.output.find("ssh-cidr is required"), std::string::npos) << up.output;
+  EXPECT_EQ(front_->Requests().size(), requests);
+}
+
+}  // namespace
+}  // namespace rankflow::provision
