@@ -105,6 +105,20 @@ def describe_session(sid):
     return ps + "\n".join(stacks)
 
 
+def has_open_file_under(pid, folder):
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}").startswith(folder + "/"):
+                return True
+        except OSError:
+            pass
+    return False
+
+
 def rank_pids(mpirun_pid):
     try:
         out = subprocess.run(["pgrep", "-P", str(mpirun_pid)], capture_output=True, text=True)
@@ -140,16 +154,18 @@ def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
         old_data = refs["old"] if mode == "overwrite" else None
         p = mpirun(job_args(corpus, dest, NEW_WHAT, mode), bin_dir, shim_env)
         delay = rng.uniform(0.05, span * 1.1)
-        time.sleep(delay)
-        # Kill only once both ranks exist: Open MPI 4.1's mpirun can hang for good (futex wait,
-        # one zombie child) when a rank dies while it is still launching the other — 3 of 600
-        # kills at 0.05–0.1 s did that here. Launch is not a phase of the job under test.
-        pids = rank_pids(p.pid)
-        for _ in range(500):
-            if len(pids) >= 2 or p.poll() is not None:
+        # Kill only once the job is past MPI start-up (a rank has opened an input file): Open MPI
+        # 4.1's mpirun can hang for good (futex wait, one zombie child) when a rank dies inside
+        # MPI_Init — 4 of 800 kills at 0.08-0.15 s did that here. Start-up is not a phase of the
+        # job under test; map, shuffle and commit are.
+        deadline, started = time.monotonic() + delay, False
+        while (time.monotonic() < deadline or not started) and p.poll() is None:
+            started = started or any(has_open_file_under(pid, corpus)
+                                     for pid in rank_pids(p.pid))
+            time.sleep(0.005)
+            if time.monotonic() > deadline + 10:
                 break
-            time.sleep(0.01)
-            pids = rank_pids(p.pid)
+        pids = rank_pids(p.pid)
         victim = rng.choice(pids) if pids else None
         if victim is not None:
             try:
