@@ -74,6 +74,7 @@ struct Cluster::Launch {
   std::string vpc_id;
   std::string subnet_id;
   std::string group_id;
+  bool created_group = false;  // group_id was created by this launch (not reused)
   std::string key_name;
   std::string image_id;
   std::string placement_group;
@@ -154,7 +155,11 @@ Result<UpResult> Cluster::Up() {
   report_("up failed: " + s.message());
   report_("cleaning up everything cluster " + spec_.name + " created");
   launch.sessions.clear();
-  Status cleanup = Down(std::max(120, spec_.boot_deadline_s));
+  // What this launch holds by id goes first: EC2's tag filters may not list new instances yet.
+  Known known;
+  for (const Node& n : launch.nodes) known.instance_ids.push_back(n.instance.id);
+  if (launch.created_group) known.group_id = launch.group_id;
+  Status cleanup = TearDown(known, std::max(120, spec_.boot_deadline_s));
   if (!cleanup.ok()) return s.WithPrefix("cleanup also failed (" + cleanup.message() + ")");
   return s;
 }
@@ -241,13 +246,17 @@ Status Cluster::EnsureSecurityGroup(Launch* launch) {
                                       {{kClusterTag, spec_.name}});
   if (!id.ok()) return id.status();
   launch->group_id = *id;
+  launch->created_group = true;
   IngressRule inside;  // all traffic between members: MPI picks ports at random
   inside.source_group_id = *id;
   IngressRule ssh;
   ssh.protocol = "tcp";
   ssh.from_port = ssh.to_port = spec_.ssh_port;
   ssh.cidr = spec_.ssh_cidr;
-  RF_RETURN_IF_ERROR(ec2_->AuthorizeIngress(*id, {inside, ssh}));
+  // A group created a moment ago may still be unknown to EC2 (InvalidGroup.NotFound).
+  RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidGroup.NotFound", [&] {
+    return ec2_->AuthorizeIngress(*id, {inside, ssh});
+  }));
   report_("security group " + *id + ": all traffic inside the group, ssh from " + spec_.ssh_cidr);
   return Status::OK();
 }
@@ -297,8 +306,11 @@ Status Cluster::LaunchNodes(Launch* launch) {
     r.spot_max_price = spec_.spot_max_price;
     r.iam_instance_profile = spec_.instance_profile;
     r.placement_group = launch->placement_group;
-    auto instances = ec2_->RunInstances(r);
-    if (!instances.ok()) return instances.status();
+    Result<std::vector<Instance>> instances = Status::Internal("RunInstances not sent");
+    RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidGroup.NotFound", [&] {
+      instances = ec2_->RunInstances(r);
+      return instances.status();
+    }));
     for (const Instance& i : *instances) {
       Node n = MakeNode(i);
       n.role = role;
@@ -315,8 +327,12 @@ Status Cluster::WaitRunning(Launch* launch) {
   for (const Node& n : launch->nodes) ids.push_back(n.instance.id);
   auto delay = std::chrono::milliseconds(100);
   while (true) {
-    auto described = ec2_->DescribeInstances({}, ids);
-    if (!described.ok()) return described.status();
+    // Instances launched a moment ago may still be unknown (InvalidInstanceID.NotFound).
+    Result<std::vector<Instance>> described = Status::Internal("DescribeInstances not sent");
+    RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidInstanceID.NotFound", [&] {
+      described = ec2_->DescribeInstances({}, ids);
+      return described.status();
+    }));
     int running = 0;
     for (const Instance& i : *described) {
       for (Node& n : launch->nodes) {

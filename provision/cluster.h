@@ -6,6 +6,7 @@
 // the user go to the Reporter (the CLI prints them to stderr); the library prints nothing.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -43,7 +44,10 @@ class Cluster {
 
   // Launches the cluster (see provision/README.md for each step). On any failure, including a
   // node that does not come up before boot_deadline_s (named with its state and console output),
-  // everything already created is torn down again and the error is returned.
+  // everything already created is torn down again and the error is returned: first the
+  // instances and security group it holds by id (EC2's tag filters may not list them yet), then
+  // what the tag search finds. New instances and groups that EC2 does not know yet (eventual
+  // consistency) are waited for (Ec2Client::UntilVisible), not failed on.
   // AlreadyExists when live instances already carry this cluster's tag.
   Result<UpResult> Up();
 
@@ -80,6 +84,17 @@ class Cluster {
 
  private:
   struct Launch;
+  // Resources a failed Up holds by id: torn down even while EC2 does not list them yet.
+  struct Known {
+    std::vector<std::string> instance_ids;
+    std::string group_id;  // created by that Up; empty when none or reused
+  };
+  // Down, plus `known` first: terminates known.instance_ids (waiting out InvalidInstanceID.
+  // NotFound, see Ec2Client::UntilVisible), then what the tag search finds; deletes
+  // known.group_id along with the groups found by name and tag.
+  Status TearDown(const Known& known, int deadline_s);
+  Status TerminateAndWait(const std::vector<std::string>& ids, bool fresh,
+                          std::chrono::steady_clock::time_point deadline);
   Status DoUp(Launch* launch, UpResult* result);
   Status EnsureNetwork(Launch* launch);
   Status EnsureKeyPair(Launch* launch);

@@ -8,6 +8,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -77,34 +78,53 @@ Result<std::string> Cluster::StatusText() {
   return out.str();
 }
 
-Status Cluster::Down(int deadline_s) {
+Status Cluster::Down(int deadline_s) { return TearDown(Known{}, deadline_s); }
+
+Status Cluster::TerminateAndWait(const std::vector<std::string>& ids, bool fresh,
+                                 Clock::time_point deadline) {
+  if (ids.empty()) return Status::OK();
+  // Fresh ids (launched by this process moments ago) may be unknown to EC2 for a while: wait
+  // that out. For ids found by a search, NotFound is a true answer.
+  auto visible = [&](const std::function<Status()>& call) {
+    return fresh ? ec2_->UntilVisible("InvalidInstanceID.NotFound", call) : call();
+  };
+  report_("terminating " + std::to_string(ids.size()) + " instance(s)");
+  RF_RETURN_IF_ERROR(visible([&] { return ec2_->TerminateInstances(ids); }));
+  auto delay = std::chrono::milliseconds(100);
+  while (true) {
+    Result<std::vector<Instance>> left = Status::Internal("DescribeInstances not sent");
+    RF_RETURN_IF_ERROR(visible([&] {
+      left = ec2_->DescribeInstances({}, ids);
+      return left.status();
+    }));
+    bool all = std::all_of(left->begin(), left->end(),
+                           [](const Instance& i) { return i.state == "terminated"; });
+    if (all) return Status::OK();
+    if (Clock::now() + delay > deadline) {
+      return Status::Unavailable("down " + spec_.name +
+                                 ": instances not terminated before the deadline");
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(spec_.local ? 500 : 5000));
+  }
+}
+
+Status Cluster::TearDown(const Known& known, int deadline_s) {
   auto deadline = Clock::now() + std::chrono::seconds(deadline_s);
   std::string errors;
   // 1. Instances: terminate, then wait until EC2 says terminated (the security group cannot be
-  //    deleted while they exist).
+  //    deleted while they exist). The ones held by id first, then what the tag finds.
+  RF_RETURN_IF_ERROR(TerminateAndWait(known.instance_ids, true, deadline));
   auto nodes = Nodes();
   if (!nodes.ok()) return nodes.status();
   std::vector<std::string> ids;
-  for (const Node& n : *nodes) ids.push_back(n.instance.id);
-  if (!ids.empty()) {
-    report_("terminating " + std::to_string(ids.size()) + " instance(s)");
-    Status t = ec2_->TerminateInstances(ids);
-    if (!t.ok()) return t;
-    auto delay = std::chrono::milliseconds(100);
-    while (true) {
-      auto left = ec2_->DescribeInstances({}, ids);
-      if (!left.ok()) return left.status();
-      bool all = std::all_of(left->begin(), left->end(),
-                             [](const Instance& i) { return i.state == "terminated"; });
-      if (all) break;
-      if (Clock::now() + delay > deadline) {
-        return Status::Unavailable("down " + spec_.name +
-                                   ": instances not terminated before the deadline");
-      }
-      std::this_thread::sleep_for(delay);
-      delay = std::min(delay * 2, std::chrono::milliseconds(spec_.local ? 500 : 5000));
+  for (const Node& n : *nodes) {
+    const auto& held = known.instance_ids;
+    if (std::find(held.begin(), held.end(), n.instance.id) == held.end()) {
+      ids.push_back(n.instance.id);
     }
   }
+  RF_RETURN_IF_ERROR(TerminateAndWait(ids, false, deadline));
   // 2. Key pairs: by name and by tag (an orphan may carry either).
   std::set<std::string> keys;
   for (const auto& filters :
@@ -123,6 +143,7 @@ Status Cluster::Down(int deadline_s) {
   }
   // 3. Security groups; EC2 needs a little while after termination (DependencyViolation).
   std::set<std::string> groups;
+  if (!known.group_id.empty()) groups.insert(known.group_id);
   for (const auto& filters :
        {std::vector<Ec2Filter>{{"group-name", {ResourceName(spec_)}}}, TagFilter()}) {
     auto found = ec2_->DescribeSecurityGroups(filters);
@@ -138,7 +159,10 @@ Status Cluster::Down(int deadline_s) {
   }
   for (const auto& g : groups) {
     while (true) {
-      Status s = ec2_->DeleteSecurityGroup(g);
+      auto remove = [&] { return ec2_->DeleteSecurityGroup(g); };
+      // The group a failed up just created may still be unknown to EC2: NotFound is not "gone".
+      Status s =
+          g == known.group_id ? ec2_->UntilVisible("InvalidGroup.NotFound", remove) : remove();
       if (s.ok()) {
         report_("deleted security group " + g);
         break;

@@ -176,6 +176,29 @@ Result<std::unique_ptr<Ec2Client>> Ec2Client::FromEnvironment(const std::string&
   return std::make_unique<Ec2Client>(client);
 }
 
+Status Ec2Client::UntilVisible(const std::string& not_found_code,
+                               const std::function<Status()>& call) {
+  aws::RetryPolicy policy;
+  policy.base_delay_ms = std::max<int64_t>(1, client_->retry_policy().base_delay_ms);
+  policy.max_delay_ms = 2000;
+  policy.max_attempts = 1000;  // the window ends it long before
+  policy.quota = nullptr;      // the calls inside still draw on the client's quota
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(consistency_window_s_);
+  Status s = aws::RunWithRetries(policy, "ec2 " + not_found_code, [&](int) {
+    Status last = call();
+    if (HasEc2Code(last, not_found_code) && std::chrono::steady_clock::now() < deadline) {
+      return aws::AttemptOutcome::Transient(last.message());
+    }
+    return aws::AttemptOutcome::Final(std::move(last));
+  });
+  if (HasEc2Code(s, not_found_code)) {
+    return Status(s.code(), s.message() + " (not visible after " +
+                                std::to_string(consistency_window_s_) + " s)");
+  }
+  return s;
+}
+
 Result<XmlElement> Ec2Client::Call(const std::string& action, const Params& params) {
   Params all;
   all.emplace_back("Action", action);

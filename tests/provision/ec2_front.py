@@ -3,7 +3,7 @@
 form POSTs) that behaves the way real EC2 does where moto is kinder, and misbehaves on demand.
 
 Usage: ec2_front.py --upstream http://127.0.0.1:PORT --port-file FILE --log FILE
-                    [--hide-s S] [--throttle N] [--capacity-error TYPE] [--drop-answer ACTION:N]
+                    [--hide-s S [--hide-what all|instances|groups]] [--throttle N] [--capacity-error TYPE] [--drop-answer ACTION:N]
 
 Always on (EC2 behaviour moto lacks):
   ClientToken     RunInstances is idempotent per ClientToken (moto 5.2.1 stores the token but
@@ -16,7 +16,7 @@ Faults:
   --hide-s S      eventual consistency: for S seconds after RunInstances / CreateSecurityGroup
                   returned them, new instances and security groups are unknown to every call that
                   names them (400 InvalidInstanceID.NotFound / InvalidGroup.NotFound) and missing
-                  from filtered Describe* answers.
+                  from filtered Describe* answers. --hide-what limits it to one kind.
   --throttle N    the first N requests are answered 503 RequestLimitExceeded.
   --capacity-error TYPE  RunInstances of instance type TYPE is answered 500
                   InsufficientInstanceCapacity (what EC2 sends when a type has no capacity).
@@ -93,8 +93,8 @@ class State:
         t = self.hidden.get(ident)
         return t is not None and time.monotonic() < t
 
-    def hide(self, ids):
-        if self.args.hide_s > 0:
+    def hide(self, kind, ids):
+        if self.args.hide_s > 0 and self.args.hide_what in ("all", kind):
             until = time.monotonic() + self.args.hide_s
             for i in ids:
                 self.hidden[i] = until
@@ -196,6 +196,7 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
     ap.add_argument("--hide-s", type=float, default=0)
+    ap.add_argument("--hide-what", choices=["all", "instances", "groups"], default="all")
     ap.add_argument("--throttle", type=int, default=0)
     ap.add_argument("--capacity-error", default="")
     ap.add_argument("--drop-answer", default="")
@@ -271,12 +272,12 @@ def main():
             status, data, ctype = self.forward(body)
             with state.lock:
                 if status == 200 and action == "RunInstances":
-                    state.hide([i.decode() for i in
+                    state.hide("instances", [i.decode() for i in
                                 re.findall(rb"<instanceId>(i-[0-9a-f]+)</instanceId>", data)])
                     if token:
                         state.tokens[token] = (digest, status, data)
                 if status == 200 and action == "CreateSecurityGroup":
-                    state.hide([g.decode() for g in
+                    state.hide("groups", [g.decode() for g in
                                 re.findall(rb"<groupId>(sg-[0-9a-f]+)</groupId>", data)])
                 outcome = "dropped" if drop else "forwarded"
                 if status == 200 and action in ("DescribeInstances", "DescribeSecurityGroups"):
