@@ -1,6 +1,8 @@
 // Cluster::Up and its steps. Down, status and run live in cluster_ops.cpp.
 #include "provision/cluster.h"
 
+#include <openssl/rand.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -8,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -32,6 +35,24 @@ std::string Money(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "$%.2f", usd);
   return buf;
+}
+
+// An idempotency token for one RunInstances (EC2 allows 64 ASCII characters): "<role>-" and 32
+// random hex digits. The same token on a retried request returns the first request's instances
+// instead of launching a second batch.
+std::string ClientToken(const std::string& role) {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) {
+    std::random_device rd;  // OpenSSL's generator failing is unheard of; still unique enough
+    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rd());
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token = role + "-";
+  for (unsigned char b : bytes) {
+    token += kHex[b >> 4];
+    token += kHex[b & 15];
+  }
+  return token;
 }
 
 std::string LastLines(const std::string& text, int n) {
@@ -306,6 +327,10 @@ Status Cluster::LaunchNodes(Launch* launch) {
     r.spot_max_price = spec_.spot_max_price;
     r.iam_instance_profile = spec_.instance_profile;
     r.placement_group = launch->placement_group;
+    // One token per group per launch: every retry of this request below (transport failures,
+    // throttling, InvalidGroup.NotFound) sends the same one, so a request that reached EC2 but
+    // whose answer was lost cannot launch a second, unseen batch.
+    r.client_token = ClientToken(role);
     Result<std::vector<Instance>> instances = Status::Internal("RunInstances not sent");
     RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidGroup.NotFound", [&] {
       instances = ec2_->RunInstances(r);
