@@ -1,5 +1,10 @@
-// Cluster spec parsing and overrides, price table, user-data, S3 urls: pure functions.
+// Cluster spec parsing and overrides, price table, user-data, S3 urls: pure functions; the
+// launcher policy in provision/README.md against the EC2 calls provision makes.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <regex>
+#include <set>
 
 #include "provision/cluster_spec.h"
 #include "provision/prices.h"
@@ -134,6 +139,81 @@ TEST(S3LocationTest, ParsesBucketAndKey) {
   EXPECT_FALSE(ParseS3Location("s3://bucket/").ok());
   EXPECT_FALSE(ParseS3Location("http://x/y").ok());
   EXPECT_FALSE(ParseS3Location("s3://bucket/bin/../logs/x").ok());  // curl would resolve ".."
+}
+
+// The "Launcher policy" JSON block of provision/README.md.
+rapidjson::Document LauncherPolicy() {
+  std::string readme =
+      rankflow::testing::ReadFile(rankflow::testing::SourcePath("provision/README.md"));
+  size_t at = readme.find("### Launcher policy");
+  size_t begin = readme.find("```json\n", at);
+  size_t end = readme.find("```", begin + 8);
+  rapidjson::Document doc;
+  if (at == std::string::npos || begin == std::string::npos || end == std::string::npos) {
+    return doc;
+  }
+  std::string json = readme.substr(begin + 8, end - begin - 8);
+  doc.Parse(json.c_str(), json.size());
+  return doc;
+}
+
+std::vector<std::string> Strings(const rapidjson::Value& v) {
+  if (v.IsString()) return {v.GetString()};
+  std::vector<std::string> out;
+  if (v.IsArray()) {
+    for (const auto& item : v.GetArray()) out.push_back(item.GetString());
+  }
+  return out;
+}
+
+// Issue 14, defect 9: the policy lacked iam:CreateServiceLinkedRole (first spot launch), its
+// tag-conditioned statements applied to "*" (every resource type), PassRole named no service —
+// and DescribePlacementGroups, which down now calls, was not allowed.
+TEST(LauncherPolicyTest, ReadmePolicyAllowsEveryEc2CallAndScopesItsConditions) {
+  rapidjson::Document policy = LauncherPolicy();
+  ASSERT_TRUE(policy.IsObject() && policy.HasMember("Statement")) << "no JSON policy in README";
+  std::set<std::string> allowed;
+  bool spot_role = false;
+  bool pass_role_to_ec2 = false;
+  for (const auto& st : policy["Statement"].GetArray()) {
+    std::vector<std::string> actions = Strings(st["Action"]);
+    std::vector<std::string> resources = Strings(st["Resource"]);
+    allowed.insert(actions.begin(), actions.end());
+    const bool conditioned = st.HasMember("Condition");
+    std::string sid = st.HasMember("Sid") ? st["Sid"].GetString() : "?";
+    if (conditioned && actions.front().rfind("ec2:", 0) == 0) {
+      // A tag condition means something only for the resource types it is written for.
+      for (const auto& r : resources) EXPECT_NE(r, "*") << sid;
+    }
+    if (actions == std::vector<std::string>{"iam:CreateServiceLinkedRole"}) {
+      spot_role = conditioned && st["Condition"].HasMember("StringEquals") &&
+                  st["Condition"]["StringEquals"].HasMember("iam:AWSServiceName") &&
+                  Strings(st["Condition"]["StringEquals"]["iam:AWSServiceName"]) ==
+                      std::vector<std::string>{"spot.amazonaws.com"};
+    }
+    if (actions == std::vector<std::string>{"iam:PassRole"}) {
+      pass_role_to_ec2 = conditioned && st["Condition"].HasMember("StringEquals") &&
+                         st["Condition"]["StringEquals"].HasMember("iam:PassedToService") &&
+                         Strings(st["Condition"]["StringEquals"]["iam:PassedToService"]) ==
+                             std::vector<std::string>{"ec2.amazonaws.com"};
+    }
+  }
+  EXPECT_TRUE(spot_role) << "iam:CreateServiceLinkedRole for spot.amazonaws.com";
+  EXPECT_TRUE(pass_role_to_ec2) << "iam:PassRole with iam:PassedToService ec2.amazonaws.com";
+  // Every EC2 action Ec2Client sends, except the VPC/subnet calls only local mode (moto) makes.
+  std::string source =
+      rankflow::testing::ReadFile(rankflow::testing::SourcePath("provision/ec2_client.cpp"));
+  const std::set<std::string> local_only = {"CreateVpc", "CreateSubnet", "DeleteVpc",
+                                            "DeleteSubnet"};
+  std::regex call(R"re(Call\("([A-Za-z]+)")re");
+  int checked = 0;
+  for (std::sregex_iterator it(source.begin(), source.end(), call), done; it != done; ++it) {
+    std::string action = (*it)[1].str();
+    if (local_only.count(action)) continue;
+    ++checked;
+    EXPECT_TRUE(allowed.count("ec2:" + action)) << "ec2:" << action << " is not in the policy";
+  }
+  EXPECT_GE(checked, 15);
 }
 
 }  // namespace
