@@ -14,9 +14,11 @@
 #include <sstream>
 #include <thread>
 
+#include "provision/binary_packages.h"
 #include "provision/s3_object.h"
 #include "provision/ssh_key.h"
 #include "provision/user_data.h"
+#include "runtime/aws/sigv4.h"
 #include "runtime/log.h"
 
 namespace rankflow::provision {
@@ -100,6 +102,8 @@ struct Cluster::Launch {
   std::string image_id;
   std::string placement_group;
   std::string binaries_url;
+  std::string binaries_sha256;
+  std::vector<std::string> packages;  // for the binaries' libraries (PackagesForTarball)
   std::vector<Node> nodes;
   std::vector<std::unique_ptr<SshSession>> sessions;  // parallel to nodes
   std::vector<std::string> homes;                     // remote $HOME per node
@@ -302,6 +306,16 @@ Status Cluster::LaunchNodes(Launch* launch) {
     auto url = (*s3)->PresignGet(*where, spec_.boot_deadline_s + 3600);
     if (!url.ok()) return url.status();
     launch->binaries_url = *url;
+    // What the nodes will download: its SHA-256 (checked there) and the packages its binaries
+    // need (derived here, where the build's libraries are installed). Costs one download.
+    auto tarball = (*s3)->Get(*where);
+    if (!tarball.ok()) return tarball.status();
+    launch->binaries_sha256 = aws::Sha256Hex(*tarball);
+    auto packages = PackagesForTarball(*tarball);
+    if (!packages.ok()) return packages.status().WithPrefix(spec_.artifacts);
+    launch->packages = *packages;
+    report_("binaries " + spec_.artifacts + ": sha256 " + launch->binaries_sha256 + ", " +
+            std::to_string(launch->packages.size()) + " Debian packages for their libraries");
   }
   for (const char* role : {"head", "worker"}) {
     bool head = std::string(role) == "head";
@@ -312,6 +326,8 @@ Status Cluster::LaunchNodes(Launch* launch) {
     ud.role = role;
     ud.ttl_minutes = spec_.ttl_minutes;
     ud.binaries_url = launch->binaries_url;
+    ud.binaries_sha256 = launch->binaries_sha256;
+    ud.packages = launch->packages;
     ud.extra_packages = spec_.extra_packages;
     RunRequest r;
     r.image_id = launch->image_id;

@@ -2,12 +2,19 @@
 //   1. arms the dead-man timer: a systemd timer (fallback: `shutdown -P +TTL`) powers the node off
 //      after the TTL, and InstanceInitiatedShutdownBehavior=terminate turns that into termination,
 //      so a node dies even if the machine that launched it disappears;
-//   2. installs the runtime Debian packages (Open MPI, libcurl, ISA-L, simdjson, HDF5, OpenBLAS…);
+//   2. installs the Debian packages: BasePackages() (tools), `packages` (the libraries the shipped
+//      binaries need, derived from them by PackagesForBinaries at `up`), `extra_packages`. apt
+//      waits up to dpkg_lock_timeout_s for the dpkg lock (cloud-init's own apt runs may hold it)
+//      and is tried 3 times; if it still fails the script fails;
 //   3. downloads the rankflow binaries through a presigned S3 GET url (it expires; it carries a
-//      signature and the access key *id*, never a secret key) and unpacks them to /opt/rankflow;
-//   4. writes the bootstrap marker that `provision up` waits for.
-// Everything it prints goes to /var/log/rankflow-bootstrap.log and the console (GetConsoleOutput).
-// Pure function; thread-safe.
+//      signature and the access key *id*, never a secret key), checks the tarball's SHA-256
+//      against binaries_sha256, unpacks it to /opt/rankflow and links bin/* into /usr/local/bin;
+//   4. checks that every shipped executable's shared libraries resolve (`ldd`: no "not found");
+//   5. only then writes the bootstrap marker that `provision up` waits for.
+// Any failure ends the script at once with "rankflow: bootstrap FAILED: <why>" and no marker, so
+// `up` reports the node (with this line in its console output) instead of a cluster that cannot
+// run the job. Everything it prints goes to /var/log/rankflow-bootstrap.log and the console
+// (GetConsoleOutput). Pure function; thread-safe.
 #pragma once
 
 #include <string>
@@ -19,13 +26,21 @@ struct UserDataOptions {
   std::string cluster;
   std::string role;  // "head" or "worker"
   int ttl_minutes = 120;
-  std::string binaries_url;  // presigned GET url of a .tar.gz; empty: install no binaries
+  std::string binaries_url;           // presigned GET url of a .tar.gz; empty: install no binaries
+  std::string binaries_sha256;        // lowercase hex SHA-256 of that tarball; checked on the node
+  std::vector<std::string> packages;  // libraries the binaries need (PackagesForBinaries)
   std::vector<std::string> extra_packages;
   std::string marker = "/var/lib/rankflow/bootstrap-done";
+  int dpkg_lock_timeout_s = 600;
+  // For running the script off a node (tests): prefixed to the log, tarball, /opt/rankflow and
+  // /usr/local/bin paths (the marker is used as given); and where the log's copy goes.
+  std::string root;
+  std::string console = "/dev/console";
 };
 
-// The packages every node installs (runtime libraries of what setup.sh builds against).
-std::vector<std::string> RuntimePackages();
+// Tools every node needs whatever is shipped: openmpi-bin (mpirun, orted), curl and
+// ca-certificates (the download). Libraries come from the binaries, not from this list.
+std::vector<std::string> BasePackages();
 
 std::string GenerateUserData(const UserDataOptions& options);
 

@@ -97,7 +97,7 @@ TEST(UserDataTest, ArmsDeadManTimerBeforeAnythingElseAndWritesMarker) {
   EXPECT_EQ(ud.rfind("#!/bin/bash\n", 0), 0u);
   size_t timer = ud.find("--on-active=45m /bin/systemctl poweroff");
   size_t fallback = ud.find("shutdown -P +45");
-  size_t apt = ud.find("apt-get install");
+  size_t apt = ud.find("apt-get -o DPkg::Lock::Timeout=600 -q update");
   size_t curl = ud.find("curl -fsS");
   size_t marker = ud.find("touch '/var/lib/rankflow/bootstrap-done'");
   ASSERT_NE(timer, std::string::npos);

@@ -22,8 +22,6 @@ using rankflow::testing::BinPath;
 using rankflow::testing::CommandResult;
 using rankflow::testing::Ec2Front;
 using rankflow::testing::FrontRequest;
-using rankflow::testing::kTestAccessKeyId;
-using rankflow::testing::kTestSecretKey;
 using rankflow::testing::LoopbackSshd;
 using rankflow::testing::PrivateMoto;
 using rankflow::testing::ReadFile;
@@ -84,6 +82,14 @@ class Ec2FaultsTest : public ::testing::Test {
       }
     }
     return left;
+  }
+
+  // `provision down` of a local cluster succeeds and leaves nothing of it.
+  void ExpectDownLeavesNothing(const std::string& name) {
+    auto down = Provision("down" + LocalFlags(name));
+    EXPECT_EQ(down.exit_code, 0) << down.output;
+    auto left = Leftovers(name);
+    EXPECT_TRUE(left.empty()) << left.front();
   }
 
   // Tagged resources of a cluster whose `up` was killed: an instance, a placement group, and
@@ -175,10 +181,7 @@ TEST_F(Ec2FaultsTest, UpWaitsOutNewInstancesAndGroupsThatEc2DoesNotKnowYet) {
   auto requests = front_->Requests();
   EXPECT_GE(Count(requests, "AuthorizeSecurityGroupIngress", "hidden"), 1);
   EXPECT_GE(Count(requests, "DescribeInstances", "hidden"), 1);
-  auto down = Provision("down" + LocalFlags(name));
-  EXPECT_EQ(down.exit_code, 0) << down.output;
-  auto left = Leftovers(name);
-  EXPECT_TRUE(left.empty()) << left.front();
+  ExpectDownLeavesNothing(name);
 }
 
 // Issue 14, defects 1 and 10: the worker type has no capacity while the head, launched a moment
@@ -219,10 +222,7 @@ TEST_F(Ec2FaultsTest, UpRidesOutFiveThrottledAnswersInARow) {
     EXPECT_EQ(requests[i].action, "DescribeInstances");
     EXPECT_EQ(requests[i].outcome, i < 5 ? "throttled" : "forwarded");
   }
-  auto down = Provision("down" + LocalFlags(name));
-  EXPECT_EQ(down.exit_code, 0) << down.output;
-  auto left = Leftovers(name);
-  EXPECT_TRUE(left.empty()) << left.front();
+  ExpectDownLeavesNothing(name);
 }
 
 // Issue 14, defect 2: a RunInstances that reached EC2 but whose answer was lost is retried; without
@@ -251,10 +251,7 @@ TEST_F(Ec2FaultsTest, RetriedRunInstancesCarriesTheSameClientTokenAndLaunchesOne
   auto tagged = moto_ec2_->DescribeInstances({{"tag:rankflow:cluster", {name}}});
   ASSERT_TRUE(tagged.ok()) << tagged.status().ToString();
   EXPECT_EQ(tagged->size(), 3u);
-  auto down = Provision("down" + LocalFlags(name));
-  EXPECT_EQ(down.exit_code, 0) << down.output;
-  auto left = Leftovers(name);
-  EXPECT_TRUE(left.empty()) << left.front();
+  ExpectDownLeavesNothing(name);
 }
 
 }  // namespace

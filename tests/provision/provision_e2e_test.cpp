@@ -19,6 +19,7 @@
 #include "provision/ec2_client.h"
 #include "provision/s3_object.h"
 #include "provision/ssh_key.h"
+#include "runtime/aws/sigv4.h"
 #include "tests/provision/loopback.h"
 
 namespace rankflow::provision {
@@ -138,7 +139,13 @@ TEST_F(ProvisionE2eTest, UpRunsMpiJobAcrossTwoNodesOnS3ThenDownLeavesNothing) {
   const std::string s3 = moto_->endpoint();
   ASSERT_EQ(RunCommand("curl -fs -X PUT " + s3 + "/e2e-bucket").exit_code, 0);
   TempDir work;
-  rankflow::testing::WriteFile(work.Join("bin.tar.gz"), "not really a tarball");
+  // What scripts/lib/provision_common.sh ships (bin/…), with the job this test runs.
+  std::filesystem::create_directories(work.Join("ship/bin"));
+  std::filesystem::copy_file(BinPath("top_terms"), work.Join("ship/bin/top_terms"));
+  ASSERT_EQ(RunCommand("tar -czf " + work.Join("bin.tar.gz") + " -C " + work.Join("ship") + " bin")
+                .exit_code,
+            0);
+  const std::string tarball = ReadFile(work.Join("bin.tar.gz"));
   ASSERT_EQ(RunCommand(BinPath("provision") + " put " +
                        SourcePath("tests/data/provision/streaming_lines.jsonl") +
                        " s3://e2e-bucket/in/streaming_lines.jsonl")
@@ -255,7 +262,12 @@ TEST_F(ProvisionE2eTest, UpRunsMpiJobAcrossTwoNodesOnS3ThenDownLeavesNothing) {
     ASSERT_TRUE(std::regex_search(ud, m, std::regex("'(http://[^']*X-Amz-Signature=[^']*)'")));
     auto fetched = RunCommand("curl -fs '" + m[1].str() + "'");
     EXPECT_EQ(fetched.exit_code, 0);
-    EXPECT_EQ(fetched.output, "not really a tarball");
+    EXPECT_TRUE(fetched.output == tarball) << "the presigned url fetched something else";
+    // The node checks the tarball's sha256 and installs the packages derived from top_terms'
+    // libraries: libicu72 among them, which the old hand-typed list lacked (issue 14, defect 3).
+    EXPECT_NE(ud.find("'" + aws::Sha256Hex(tarball) + "'"), std::string::npos) << ud;
+    EXPECT_NE(ud.find("'libicu72'"), std::string::npos) << ud;
+    EXPECT_NE(ud.find("'libopenmpi3'"), std::string::npos) << ud;
     EXPECT_NE(ud.find("systemd-run --unit=rankflow-deadman --on-active=30m"), std::string::npos);
     EXPECT_EQ(ud.find(kTestSecretKey), std::string::npos);
     std::string without_credential =
