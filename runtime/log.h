@@ -9,8 +9,8 @@ namespace rankflow {
 enum class LogLevel { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
 
 // Process-wide settings, set once by main() (MpiContext sets the rank). Messages below the
-// level are dropped. Defaults: rank -1 (no prefix), level kInfo; RANKFLOW_LOG=debug|info|warning|error
-// overrides the level at start-up.
+// level are dropped. Defaults: rank -1 (no prefix), level kInfo;
+// RANKFLOW_LOG=debug|info|warning|error overrides the level at start-up.
 void SetLogRank(int rank);
 int LogRank();
 void SetLogLevel(LogLevel level);

@@ -19,7 +19,7 @@ enum class StatusCode {
   kCorruption,       // truncated gzip, broken framing
   kUnavailable,      // transient remote failure: worth a retry
   kPermissionDenied,
-  kAborted,          // another rank failed; this one stopped early
+  kAborted,  // another rank failed; this one stopped early
   kInternal,
 };
 
@@ -31,13 +31,17 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
-  static Status PermissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
   static Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 
@@ -59,7 +63,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT: must not be ok
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -89,18 +93,18 @@ class JobError : public std::runtime_error {
 
 }  // namespace rankflow
 
-#define RF_CHECK(cond)                                                           \
-  do {                                                                           \
+#define RF_CHECK(cond)                                                              \
+  do {                                                                              \
     if (!(cond)) ::rankflow::CheckFailed(#cond, __FILE__, __LINE__, std::string()); \
   } while (0)
-#define RF_CHECK_MSG(cond, msg)                                      \
-  do {                                                               \
+#define RF_CHECK_MSG(cond, msg)                                             \
+  do {                                                                      \
     if (!(cond)) ::rankflow::CheckFailed(#cond, __FILE__, __LINE__, (msg)); \
   } while (0)
 
 // Early return of a non-ok Status.
-#define RF_RETURN_IF_ERROR(expr)               \
-  do {                                         \
-    ::rankflow::Status rf_status_ = (expr);    \
-    if (!rf_status_.ok()) return rf_status_;   \
+#define RF_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::rankflow::Status rf_status_ = (expr);  \
+    if (!rf_status_.ok()) return rf_status_; \
   } while (0)

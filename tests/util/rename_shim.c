@@ -20,7 +20,8 @@ static int ShimApplies(void) {
 
 int rename(const char* from, const char* to) {
   static int (*real_rename)(const char*, const char*) = NULL;
-  if (real_rename == NULL) real_rename = (int (*)(const char*, const char*))dlsym(RTLD_NEXT, "rename");
+  if (real_rename == NULL)
+    real_rename = (int (*)(const char*, const char*))dlsym(RTLD_NEXT, "rename");
   if (ShimApplies()) {
     const char* delay = getenv("RANKFLOW_SHIM_RENAME_DELAY_MS");
     if (delay != NULL && atoi(delay) > 0) {
