@@ -1,8 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages rankflow needs (only those missing; quiet when none is) and
-# configures + builds a Release tree in build/. Idempotent. Usage: scripts/setup.sh [--no-build]
+# configures + builds a Release tree in build/. Idempotent.
+# Usage: scripts/setup.sh [--no-build]   packages only with --no-build
+#        scripts/setup.sh --hooks        installs scripts/pre-commit as this clone's git pre-commit
+#                                        hook (format + layering checks), and nothing else
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ "${1:-}" = "--hooks" ]; then
+  hooks=$(git rev-parse --git-path hooks)
+  mkdir -p "$hooks"
+  ln -sf "$(pwd)/scripts/pre-commit" "$hooks/pre-commit"
+  echo "setup: $hooks/pre-commit -> scripts/pre-commit"
+  exit 0
+fi
 
 PACKAGES=(
   build-essential cmake pkg-config ccache
@@ -13,7 +24,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy curl
   libicu-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
 )
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up (packages + build), starts what the tests need (moto S3/EC2 emulator, loopback sshd),
 # runs every test with ctest, stops everything. Exit 0 only if every test passed.
+# Before building it checks the habits: scripts/check_format.sh (clang-format) and
+# scripts/check_layers.sh (include edges follow the layers); either failing fails the run.
 # Usage: scripts/test.sh [--sanitize] [ctest args…]   e.g. scripts/test.sh -L unit
 #   RANKFLOW_LONG_TESTS=1 also runs the tests labelled "long" (minutes each; not in CI).
 #   --sanitize   build with ASan + UBSan in build-asan/ and run the tests there (slower; not in CI).
@@ -12,6 +14,11 @@ if [ "${1:-}" = "--sanitize" ]; then
   export RANKFLOW_BUILD_DIR=build-asan RANKFLOW_CMAKE_ARGS="-DRANKFLOW_SANITIZE=ON"
   export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 fi
+# Packages first (clang-format among them), then the habit checks, which take seconds: a tree that
+# is not formatted or breaks the layers fails here, before a ten-minute build.
+scripts/setup.sh --no-build
+scripts/check_format.sh
+scripts/check_layers.sh
 scripts/setup.sh
 
 BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
