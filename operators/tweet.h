@@ -1,4 +1,4 @@
-// Tweet: the normalized tweet of the design (shared/DESIGN.md, "Formats"), one per output line,
+// Tweet: the normalized tweet of the design (docs/DESIGN.md, "Formats"), one per output line,
 // and the small helpers around it (time conversion, HTML entity decoding, JSON output).
 // Field meanings are documented in operators/README.md; keep them stable.
 #pragma once
