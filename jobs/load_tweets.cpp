@@ -1,9 +1,9 @@
 #include "jobs/load_tweets.h"
 
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "jobs/load_tweets_dedupe.h"
 #include "jobs/load_tweets_worker.h"
 #include "operators/tweet.h"
 #include "operators/tweet_lines.h"
@@ -27,123 +28,12 @@
 namespace rankflow {
 namespace {
 
-constexpr size_t kIdKeyWidth = 20;  // ids zero-padded to 20 digits: byte order = numeric order
-
-std::string IdKey(const std::string& id) {
-  return std::string(kIdKeyWidth - std::min(id.size(), kIdKeyWidth), '0') + id;
+// Wall milliseconds since `start`; the job's phase counters (time_ms.*) are sums over ranks.
+int64_t MsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start)
+      .count();
 }
-
-// Shuffle value: 8 bytes big-endian (timestamp_ms + 2^63, so byte order = time order), then the
-// normalized JSON.
-std::string EncodeValue(int64_t timestamp_ms, std::string_view json) {
-  uint64_t biased = static_cast<uint64_t>(timestamp_ms) ^ (uint64_t{1} << 63);
-  std::string v(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    v[static_cast<size_t>(i)] = static_cast<char>(biased & 0xff);
-    biased >>= 8;
-  }
-  v.append(json);
-  return v;
-}
-
-// Keeps the earliest record: (timestamp, JSON bytes) smallest. Associative and commutative.
-void KeepEarliest(std::string* acc, std::string_view value) {
-  if (value < std::string_view(*acc)) acc->assign(value);
-}
-
-// The records of a one-rank job, deduplicated here instead of in a HashShuffle: one copy of each
-// normalized record in an arena and a 40-byte entry per record, sorted at the end. The same
-// answer as the shuffle (key byte order, KeepEarliest among equal keys) without serializing every
-// pair into the map-side table, the exchange buffers and the receive-side table. Holds at most
-// `limit` bytes; past that the job hands everything to the shuffle (which can spill).
-class LocalTweets {
- public:
-  explicit LocalTweets(uint64_t limit) : limit_(limit) {}
-  // False (and nothing kept) once the arena and entries would pass the limit.
-  bool Add(std::string_view id, int64_t timestamp_ms, std::string_view json) {
-    if (bytes_ + json.size() + (entries_.size() + 1) * sizeof(Entry) > limit_) return false;
-    if (chunks_.empty() || chunk_used_ + json.size() > chunk_size_) {
-      chunk_size_ = std::max(kChunkBytes, json.size());
-      chunks_.push_back(NewChunk(chunk_size_));
-      chunk_used_ = 0;
-    }
-    Entry e;
-    const size_t pad = kIdKeyWidth - std::min(id.size(), kIdKeyWidth);
-    std::memset(e.key, '0', pad);
-    std::memcpy(e.key + pad, id.data(), kIdKeyWidth - pad);
-    e.timestamp_ms = timestamp_ms;
-    e.chunk = static_cast<uint32_t>(chunks_.size() - 1);
-    e.offset = static_cast<uint32_t>(chunk_used_);
-    e.size = static_cast<uint32_t>(json.size());
-    std::memcpy(chunks_.back().get() + chunk_used_, json.data(), json.size());
-    chunk_used_ += json.size();
-    bytes_ += json.size();
-    entries_.push_back(e);
-    return true;
-  }
-  // Moves every record into `shuffle` (as RunLoadTweets would have added them) and empties this.
-  // Entries are still in insertion order, so each chunk is unmapped as soon as its records are
-  // in the shuffle: records move rather than being held twice.
-  Status MoveTo(HashShuffle* shuffle) {
-    for (const Entry& e : entries_) {
-      if (e.chunk > 0 && chunks_[e.chunk - 1]) chunks_[e.chunk - 1].reset();
-      RF_RETURN_IF_ERROR(
-          shuffle->Add(std::string_view(e.key, kIdKeyWidth), EncodeValue(e.timestamp_ms, Json(e))));
-    }
-    entries_.clear();
-    entries_.shrink_to_fit();
-    chunks_.clear();
-    bytes_ = 0;
-    return Status::OK();
-  }
-  // Calls fn(json) for the earliest record of each id, in key byte order (the shuffle's order).
-  Status ForEach(const std::function<Status(std::string_view json)>& fn) {
-    std::sort(entries_.begin(), entries_.end(), [this](const Entry& a, const Entry& b) {
-      const int c = std::memcmp(a.key, b.key, kIdKeyWidth);
-      if (c != 0) return c < 0;
-      if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
-      return Json(a) < Json(b);
-    });
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      if (i > 0 && std::memcmp(entries_[i].key, entries_[i - 1].key, kIdKeyWidth) == 0) continue;
-      RF_RETURN_IF_ERROR(fn(Json(entries_[i])));
-    }
-    return Status::OK();
-  }
-
- private:
-  struct Entry {
-    char key[kIdKeyWidth];
-    uint32_t size;
-    int64_t timestamp_ms;
-    uint32_t chunk;
-    uint32_t offset;
-  };
-  static constexpr size_t kChunkBytes = 4 << 20;
-  // Chunks are mapped with MAP_POPULATE: the kernel fills all their pages in one call instead of
-  // ~1,000 page faults per chunk (~15k per 400 MB of input). Transparent huge pages were tried and
-  // were slower here (zeroing 2 MiB pages showed as 12% of the run).
-  struct Unmap {
-    size_t bytes;
-    void operator()(char* p) const { munmap(p, bytes); }
-  };
-  using Chunk = std::unique_ptr<char, Unmap>;
-  static Chunk NewChunk(size_t bytes) {
-    void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (p == MAP_FAILED) throw std::bad_alloc();
-    return Chunk(static_cast<char*>(p), Unmap{bytes});
-  }
-  std::string_view Json(const Entry& e) const {
-    return std::string_view(chunks_[e.chunk].get() + e.offset, e.size);
-  }
-  uint64_t limit_;
-  uint64_t bytes_ = 0;  // JSON bytes kept
-  std::vector<Chunk> chunks_;
-  size_t chunk_size_ = 0;
-  size_t chunk_used_ = 0;
-  std::vector<Entry> entries_;
-};
 
 enum class LoadFormat { kJsonlGz, kJsonl, kCsv, kHdf5 };
 
@@ -314,22 +204,30 @@ Status RunLoadTweets(JobContext& ctx) {
   ctx.SetInputs(map.plan());
   const ShuffleOptions shuffle_options = ctx.shuffle_options();
   HashShuffle tweets(ctx.mpi(), shuffle_options, KeepEarliest);
-  // One rank: dedupe locally, without the shuffle, while the records fit in the shuffle budget
-  // (the shuffle's tables are empty meanwhile); past it, move them into the shuffle (which spills).
-  // More ranks: the shuffle.
-  const bool single_rank = ctx.mpi().size() == 1;
-  LocalTweets local_tweets(single_rank ? shuffle_options.memory_bytes : 0);
-  bool use_local = single_rank;
+  // Records go into a TweetTable (jobs/load_tweets_dedupe.h) while they fit: at one rank the whole
+  // shuffle budget; at more ranks half of it, so that what a rank holds before the exchange plus
+  // what it owns after it fit in the budget together. Past that, every record moves into the
+  // HashShuffle, which spills (the shuffle's tables are empty meanwhile).
+  const int ranks = ctx.mpi().size();
+  const uint64_t table_limit =
+      ranks == 1 ? shuffle_options.memory_bytes : shuffle_options.memory_bytes / 2;
+  TweetTable table(ranks, table_limit);
+  bool use_table = true;
   std::string json;
   auto add = [&](Tweet& t) {
     json.clear();
     AppendTweetJson(t, &json);
-    if (use_local) {
-      if (local_tweets.Add(t.id, t.timestamp_ms, json)) return Status::OK();
-      use_local = false;
-      RF_RETURN_IF_ERROR(local_tweets.MoveTo(&tweets));
+    if (use_table) {
+      if (table.Add(t.id, t.timestamp_ms, json)) return Status::OK();
+      use_table = false;
+      RF_RETURN_IF_ERROR(table.MoveTo(&tweets));
     }
-    return tweets.Add(IdKey(t.id), EncodeValue(t.timestamp_ms, json));
+    return tweets.Add(IdKey(t.id), EncodeTweetValue(t.timestamp_ms, json));
+  };
+  auto phase_start = std::chrono::steady_clock::now();
+  auto end_phase = [&](const char* counter) {
+    ctx.metrics().Add(counter, MsSince(phase_start));
+    phase_start = std::chrono::steady_clock::now();
   };
   if (ctx.flags().GetBool("strict") || !ctx.flags().GetBool("parse-thread")) {
     // Parse on this thread (--strict: so that the first bad line stops the job where it is).
@@ -352,16 +250,43 @@ Status RunLoadTweets(JobContext& ctx) {
     RF_RETURN_IF_ERROR(run);
     RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parsed));
   }
+  end_phase("time_ms.map");
+  Status moved;
+  if (ranks > 1) {
+    // Every rank learns whether every rank kept its records in the table and whether each
+    // owner's share fits in its limit; if not, all of them take the HashShuffle. (Also where the
+    // ranks that finished their map first wait for the others.)
+    std::vector<int64_t> owned = table.BytesByOwner();
+    owned.push_back(use_table ? 0 : 1);
+    owned = ctx.mpi().AllSum(owned);
+    end_phase("time_ms.wait");
+    const bool fits =
+        owned.back() == 0 && std::all_of(owned.begin(), owned.end() - 1, [&](int64_t bytes) {
+          return static_cast<uint64_t>(bytes) <= table_limit;
+        });
+    if (!fits && use_table) {
+      use_table = false;
+      moved = table.MoveTo(&tweets);  // a spill error: this rank fails the Exchange below
+    }
+  }
   JsonSource source;
-  if (use_local) {
-    source = [&](const std::function<Status(std::string_view)>& fn) {
-      return local_tweets.ForEach(fn);
-    };
+  if (use_table) {
+    if (ranks > 1) {
+      uint64_t bytes_sent = 0;
+      RF_RETURN_IF_ERROR(table.Exchange(ctx.mpi(), true, &bytes_sent));
+      ctx.metrics().Add("shuffle.bytes_sent", static_cast<int64_t>(bytes_sent));
+      end_phase("time_ms.exchange");
+    }
+    source = [&](const std::function<Status(std::string_view)>& fn) { return table.ForEach(fn); };
   } else {
-    RF_RETURN_IF_ERROR(tweets.Exchange());
+    const Status exchanged = tweets.Exchange(moved.ok());
+    RF_RETURN_IF_ERROR(moved);
+    RF_RETURN_IF_ERROR(exchanged);
     const ShuffleStats& st = tweets.stats();
     ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
     ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
+    ctx.metrics().Add("shuffle.bytes_sent", static_cast<int64_t>(st.bytes_sent));
+    end_phase("time_ms.exchange");
     source = [&](const std::function<Status(std::string_view)>& fn) {
       return tweets.ForEach(
           [&](std::string_view, std::string_view value) { return fn(value.substr(8)); });
@@ -370,6 +295,7 @@ Status RunLoadTweets(JobContext& ctx) {
 
   uint64_t rows = 0;
   Status local = WritePart(ctx, *format, source, &rows);
+  end_phase("time_ms.write");
   const int64_t tweets_in = ctx.metrics().Get("tweets_in");
   ctx.metrics().Add("tweets_out", static_cast<int64_t>(rows));
   ctx.metrics().Add("records_out", static_cast<int64_t>(rows));

@@ -13,11 +13,18 @@
 // are counted by kind ("notices.delete", …), bad lines by kind ("bad_lines.invalid_json", …; with
 // --strict the first one fails the job), entries of a page that are not tweets under
 // "bad_entries.<kind>".
-// Dedupe: tweets are shuffled by id; of several records with one id the earliest is kept: the
-// smallest timestamp_ms, ties broken by the smallest normalized JSON (bytes), so the answer does
-// not depend on the rank count or the input order. At one rank the records are deduplicated in
-// memory without the shuffle while they fit in --memory-mb (then moved into it, which spills), so
-// the manifest has shuffle.* counters only when the shuffle ran.
+// Dedupe: each tweet id has one owner rank (HashOwner of the id, as the HashShuffle would pick);
+// of several records with one id the owner keeps the earliest: the smallest timestamp_ms, ties
+// broken by the smallest normalized JSON (bytes), so the answer does not depend on the rank count
+// or the input order. While the records fit (at one rank in --memory-mb, at more ranks in half of
+// it, before and after the exchange) they stay in a TweetTable (jobs/load_tweets_dedupe.h): each
+// record is written once into a per-owner arena, each rank sends its peers their arenas as they
+// are (one message per chunk) and the owner sorts one small entry per record. Past that, every
+// rank moves its records into a HashShuffle (which spills), with the same answer on the same
+// ranks; the manifest has shuffle.pairs_sent and shuffle.spilled_runs only when it ran.
+// shuffle.bytes_sent: bytes sent to other ranks (the HashShuffle's figure also counts a rank's
+// pairs to itself). time_ms.map, time_ms.wait (ranks waiting for the slowest map),
+// time_ms.exchange and time_ms.write: wall milliseconds of each phase, summed over ranks.
 // Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default,
 // ISA-L level 1: GzipCodec::kIsal), .jsonl, .csv (header = the normalized keys, lists joined by
 // ' ', coordinates as lon/lat columns) or .h5 (numeric columns only, see NewHdf5Part in

@@ -429,6 +429,87 @@ Status MergeSources(std::vector<std::unique_ptr<SortedSource>>& sources,
 
 }  // namespace
 
+int HashOwner(std::string_view key, int size) {
+  RF_CHECK_MSG(size > 0, "HashOwner of " + std::to_string(size) + " ranks");
+  return static_cast<int>(KeyHash(key) % static_cast<uint64_t>(size));
+}
+
+Status ExchangeBytes(const MpiContext& mpi,
+                     const std::vector<std::vector<std::string_view>>& outgoing, bool local_ok,
+                     std::vector<std::string>* incoming, uint64_t* bytes_sent) {
+  const int size = mpi.size();
+  const int me = mpi.rank();
+  RF_CHECK_MSG(static_cast<int>(outgoing.size()) == size,
+               "ExchangeBytes: outgoing has " + std::to_string(outgoing.size()) + " destinations");
+  incoming->assign(size, std::string());
+  if (bytes_sent != nullptr) *bytes_sent = 0;
+  if (!mpi.AllOk(local_ok)) {
+    if (!local_ok)
+      return Status::Aborted("shuffle: this rank reported a failure before exchanging");
+    return Status::Aborted("shuffle: stopped because another rank failed");
+  }
+  // Piece counts, then piece sizes, so that every receive is posted at its final offset.
+  std::vector<int> send_counts(size, 0), recv_counts(size, 0);
+  for (int d = 0; d < size; ++d) {
+    if (d != me) send_counts[d] = static_cast<int>(outgoing[d].size());
+  }
+  CheckMpi(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, mpi.comm()),
+           "shuffle: MPI_Alltoall");
+  std::vector<int> send_displs(size, 0), recv_displs(size, 0);
+  std::vector<uint64_t> send_sizes, recv_sizes;
+  for (int d = 0; d < size; ++d) {
+    send_displs[d] = static_cast<int>(send_sizes.size());
+    if (d == me) continue;
+    for (std::string_view piece : outgoing[d]) {
+      RF_CHECK_MSG(piece.size() < (1ull << 31), "ExchangeBytes: a piece of 2 GiB or more");
+      send_sizes.push_back(piece.size());
+    }
+  }
+  uint64_t pieces_in = 0;
+  for (int s = 0; s < size; ++s) {
+    recv_displs[s] = static_cast<int>(pieces_in);
+    pieces_in += static_cast<uint64_t>(recv_counts[s]);
+  }
+  recv_sizes.resize(pieces_in);
+  CheckMpi(MPI_Alltoallv(send_sizes.data(), send_counts.data(), send_displs.data(), MPI_UINT64_T,
+                         recv_sizes.data(), recv_counts.data(), recv_displs.data(), MPI_UINT64_T,
+                         mpi.comm()),
+           "shuffle: MPI_Alltoallv");
+  // One tag: messages between two ranks match receives in the order they were posted (MPI's
+  // non-overtaking rule), so piece i of a sender lands in the i-th receive posted for it.
+  constexpr int kTag = 7;
+  std::vector<MPI_Request> requests;
+  requests.reserve(pieces_in + send_sizes.size());
+  for (int s = 0; s < size; ++s) {
+    uint64_t total = 0;
+    for (int i = 0; i < recv_counts[s]; ++i) total += recv_sizes[recv_displs[s] + i];
+    (*incoming)[s].resize(total);
+    uint64_t offset = 0;
+    for (int i = 0; i < recv_counts[s]; ++i) {
+      const uint64_t n = recv_sizes[recv_displs[s] + i];
+      requests.emplace_back();
+      CheckMpi(MPI_Irecv((*incoming)[s].data() + offset, static_cast<int>(n), MPI_BYTE, s, kTag,
+                         mpi.comm(), &requests.back()),
+               "shuffle: MPI_Irecv");
+      offset += n;
+    }
+  }
+  // Sends start with the next rank up, so that every rank is not sending to rank 0 first.
+  for (int step = 1; step < size; ++step) {
+    const int d = (me + step) % size;
+    for (std::string_view piece : outgoing[d]) {
+      requests.emplace_back();
+      CheckMpi(MPI_Isend(piece.data(), static_cast<int>(piece.size()), MPI_BYTE, d, kTag,
+                         mpi.comm(), &requests.back()),
+               "shuffle: MPI_Isend");
+      if (bytes_sent != nullptr) *bytes_sent += piece.size();
+    }
+  }
+  CheckMpi(MPI_Waitall(static_cast<int>(requests.size()), requests.data(), MPI_STATUSES_IGNORE),
+           "shuffle: MPI_Waitall");
+  return Status::OK();
+}
+
 std::string EncodeU64(uint64_t v) {
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);

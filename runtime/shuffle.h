@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/mpi_context.h"
 #include "runtime/status.h"
@@ -25,21 +26,21 @@
 namespace rankflow {
 
 struct ShuffleOptions {
-  uint64_t memory_bytes = 256ull << 20;   // --memory-mb: budget for both tables together
-  uint64_t round_bytes = 8ull << 20;      // bytes one rank sends per Alltoallv round (all peers)
-  std::string spill_dir;                  // empty: $TMPDIR or /tmp
+  uint64_t memory_bytes = 256ull << 20;  // --memory-mb: budget for both tables together
+  uint64_t round_bytes = 8ull << 20;     // bytes one rank sends per Alltoallv round (all peers)
+  std::string spill_dir;                 // empty: $TMPDIR or /tmp
   // Optional: which rank owns a key (range partitioning for sorted output). Must return [0, size).
   std::function<int(std::string_view key)> partitioner;
 };
 
 struct ShuffleStats {
-  uint64_t pairs_added = 0;       // Add() calls
-  uint64_t pairs_sent = 0;        // after map-side combine
+  uint64_t pairs_added = 0;  // Add() calls
+  uint64_t pairs_sent = 0;   // after map-side combine
   uint64_t bytes_sent = 0;
   uint64_t rounds = 0;
   uint64_t spilled_runs = 0;
   uint64_t spilled_bytes = 0;
-  uint64_t keys_out = 0;          // distinct keys on this rank after Exchange
+  uint64_t keys_out = 0;  // distinct keys on this rank after Exchange
 };
 
 class HashShuffle {
@@ -72,6 +73,24 @@ class HashShuffle {
   std::unique_ptr<Impl> impl_;
   ShuffleStats stats_;
 };
+
+// The rank HashShuffle sends `key` to when no partitioner is given: a hash of the key bytes modulo
+// `size` (> 0). Local and cheap; jobs that partition records themselves use it so that their
+// placement matches the shuffle's.
+int HashOwner(std::string_view key, int size);
+
+// Collective: every rank calls it, in the same order. Sends rank d the bytes of outgoing[d]
+// (pieces, concatenated in order) and returns in (*incoming)[s] the bytes rank s sent to this
+// rank, for every s (resized to exactly that; (*incoming)[rank] stays empty: a rank's own pieces
+// are not copied). For records a caller already holds grouped by destination: one point-to-point
+// message per piece, straight from the callers' memory into `incoming`, with no staging buffer,
+// no hashing and no per-record work. Costs one MPI_Alltoall and one MPI_Alltoallv of the piece
+// sizes, then the messages. Pieces must be under 2 GiB each; the caller's memory must stay valid
+// until it returns. If any rank passes local_ok = false nothing is sent and every rank gets
+// Aborted. *bytes_sent (if given) is the number of bytes this rank sent to other ranks.
+Status ExchangeBytes(const MpiContext& mpi,
+                     const std::vector<std::vector<std::string_view>>& outgoing, bool local_ok,
+                     std::vector<std::string>* incoming, uint64_t* bytes_sent = nullptr);
 
 // Little helpers for the most common values: u64 counts encoded as 8 little-endian bytes.
 std::string EncodeU64(uint64_t v);

@@ -1,0 +1,96 @@
+// TweetTable: load_tweets' deduplication of normalized records by tweet id, without a hash table
+// and without re-serializing records (jobs/load_tweets.h has the job's contract).
+//
+//   TweetTable table(mpi.size(), limit_bytes);
+//   table.Add(id, timestamp_ms, json);    // during the map phase; false past limit_bytes
+//   table.Exchange(mpi, ...);             // collective, only with more than one rank
+//   table.ForEach(fn);                    // this rank's winners, in id key order
+//
+// Each record is appended once, framed ([u32 key bytes][u32 JSON bytes][i64 timestamp_ms][key]
+// [JSON]), to an arena of chunks kept per owner rank (HashOwner of the id key, the rank the
+// HashShuffle would pick). Exchange sends each peer its chunks as they are (ExchangeBytes: one
+// message per chunk, received straight into the final buffer) and keeps the chunks this rank
+// owns. ForEach then sorts one fixed-size entry per record (the key's first 20 bytes inline) and
+// keeps, for each key, the record with the smallest (timestamp_ms, JSON bytes): the same answer,
+// in the same order, on the same rank, as the HashShuffle with KeepEarliest that load_tweets
+// falls back to (MoveTo) when the records do not fit.
+//
+// Memory: the framed records (JSON + 28 bytes each) in chunks of at most 4 MiB, mapped with
+// MAP_POPULATE; after Exchange the records this rank owns, plus ForEach's entries (48 bytes
+// per record). Not thread-safe: one thread at a time (the parse worker's sink or the main thread).
+#pragma once
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/mpi_context.h"
+#include "runtime/shuffle.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+
+// Ids zero-padded to 20 digits, so that byte order is numeric order (longer ids are kept whole).
+constexpr size_t kIdKeyWidth = 20;
+std::string IdKey(std::string_view id);
+// The shuffle value of a record: 8 bytes big-endian (timestamp_ms + 2^63, so byte order is time
+// order), then the normalized JSON.
+std::string EncodeTweetValue(int64_t timestamp_ms, std::string_view json);
+// Keeps the earliest value (smallest timestamp, then JSON bytes). Associative and commutative.
+void KeepEarliest(std::string* acc, std::string_view value);
+
+class TweetTable {
+ public:
+  // `ranks` owners (the job's rank count); at most `limit_bytes` of framed records and entries.
+  TweetTable(int ranks, uint64_t limit_bytes);
+
+  // Local. Appends a record for its owner; false (and nothing kept) once it would pass the limit.
+  bool Add(std::string_view id, int64_t timestamp_ms, std::string_view json);
+  // Local. Bytes this table holds for each owner rank (index = rank): framed records plus the
+  // entries ForEach will sort, the memory each owner needs for them after Exchange.
+  const std::vector<int64_t>& BytesByOwner() const { return bytes_by_owner_; }
+
+  // Collective (ExchangeBytes): sends every other rank the records it owns and keeps this rank's
+  // own plus what arrives. local_ok = false on any rank: every rank gets Aborted.
+  Status Exchange(const MpiContext& mpi, bool local_ok, uint64_t* bytes_sent);
+
+  // Local. Adds every record to `shuffle` (key IdKey, value EncodeTweetValue) and empties this
+  // table, freeing each chunk once its records are in: records move rather than being held twice.
+  Status MoveTo(HashShuffle* shuffle);
+
+  // Local. Calls fn(json) for the earliest record of each id held here (at one rank: all; after
+  // Exchange: those this rank owns), in key byte order. Returns fn's first error.
+  Status ForEach(const std::function<Status(std::string_view json)>& fn);
+
+ private:
+  struct Unmap {
+    size_t bytes;
+    void operator()(char* p) const { munmap(p, bytes); }
+  };
+  using Chunk = std::unique_ptr<char, Unmap>;
+  struct Arena {
+    std::vector<Chunk> chunks;
+    std::vector<size_t> used;  // bytes used in each chunk
+  };
+  // The owner rank of a tweet id: HashOwner of its IdKey.
+  int Owner(std::string_view id) const;
+  // Calls fn(key, key bytes, JSON bytes, timestamp_ms) for every framed record in [data, data +
+  // size).
+  template <typename Fn>
+  static void ForEachFramed(const char* data, size_t size, Fn&& fn);
+
+  int ranks_;
+  uint64_t limit_bytes_;
+  uint64_t bytes_ = 0;  // framed bytes held plus the future entries
+  size_t chunk_bytes_;  // capacity of a new chunk
+  std::vector<Arena> by_owner_;
+  std::vector<int64_t> bytes_by_owner_;
+  std::vector<std::string> received_;  // after Exchange: what each peer sent
+};
+
+}  // namespace rankflow
