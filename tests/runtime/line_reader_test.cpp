@@ -420,34 +420,15 @@ class ChoppyFileSystem : public testing::ForwardingFileSystem {
     std::mt19937 rng_;
   };
 
-  Status List(const std::string& root, const std::regex* re, std::vector<FileInfo>* out) override {
-    return local_->List(root, re, out);
-  }
-  Result<uint64_t> Size(const std::string& path) override { return local_->Size(path); }
   Status OpenRead(const std::string& path, uint64_t offset, uint64_t length,
                   std::unique_ptr<InputStream>* out) override {
     std::unique_ptr<InputStream> in;
-    RF_RETURN_IF_ERROR(local_->OpenRead(path, offset, length, &in));
+    RF_RETURN_IF_ERROR(base().OpenRead(path, offset, length, &in));
     *out = std::make_unique<Stream>(std::move(in), static_cast<uint32_t>(offset * 31 + opens_++));
     return Status::OK();
   }
-  Status NewWritableFile(const std::string& path, std::unique_ptr<WritableFile>* out) override {
-    return local_->NewWritableFile(path, out);
-  }
-  Status WriteSmallFile(const std::string& path, std::string_view contents) override {
-    return local_->WriteSmallFile(path, contents);
-  }
-  Status ReadSmallFile(const std::string& path, std::string* contents) override {
-    return local_->ReadSmallFile(path, contents);
-  }
-  Result<bool> Exists(const std::string& path) override { return local_->Exists(path); }
-  Status Delete(const std::vector<std::string>& paths) override { return local_->Delete(paths); }
-  Status CleanupTemporaries(const std::string& dir) override {
-    return local_->CleanupTemporaries(dir);
-  }
 
  private:
-  std::unique_ptr<FileSystem> local_ = NewLocalFileSystem();
   uint32_t opens_ = 0;
 };
 
