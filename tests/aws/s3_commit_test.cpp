@@ -166,7 +166,7 @@ TEST_F(S3CommitTest, EachCallOfTheCommitFailingInTurnNeverLosesTheOldOutput) {
   calls = std::stoul(wire);
   ASSERT_GT(calls, 6u);
   int kept_old = 0, committed_new = 0;
-  for (size_t k = 0; k <= calls; ++k) {
+  for (size_t k = 0; k < calls; ++k) {
     const std::string dest = Url("turn-" + std::to_string(k));
     ASSERT_TRUE(Commit(*fs_, dest, WriteMode::kError, "old", 3).ok());
     {
