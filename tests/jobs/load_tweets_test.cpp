@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "operators/tweet_parser.h"
+#include "runtime/shuffle.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -209,6 +210,69 @@ TEST(LoadTweetsTest, OneRankLocalDedupeAndShuffleFallbackGiveTheSameAnswer) {
     if (spill) {
       EXPECT_GT(Counter(m, "shuffle.pairs_sent"), 0);
       EXPECT_GT(Counter(m, "shuffle.spilled_runs"), 0);
+    } else {
+      EXPECT_FALSE(m["counters"].HasMember("shuffle.pairs_sent"));
+    }
+  }
+}
+
+// Two files of ~330 KB of normalized records each whose ids all belong to rank 0 of 2 (HashOwner
+// of the padded id), the second repeating 20 ids of the first one second later.
+void MakeInputOwnedByRankZero(const std::string& dir) {
+  fs::create_directories(dir);
+  std::string text;
+  for (int w = 0; w < 160; ++w) text += "word" + std::to_string(w % 10) + " ";
+  std::vector<std::string> ids;
+  for (uint64_t id = 100000; ids.size() < 600; ++id) {
+    const std::string s = std::to_string(id);
+    if (HashOwner(std::string(20 - s.size(), '0') + s, 2) == 0) ids.push_back(s);
+  }
+  auto line = [&](const std::string& id, int second) {
+    return R"({"id_str":")" + id + R"(","created_at":"Tue Jul 18 23:25:0)" +
+           std::to_string(second) + R"( +0000 2017","text":")" + text +
+           R"(","user":{"id_str":"7","screen_name":"u"}})" + "\n";
+  };
+  std::string a, b;
+  for (size_t i = 0; i < 300; ++i) a += line(ids[i], 3);
+  for (size_t i = 300; i < 600; ++i) b += line(ids[i], 3);
+  for (size_t i = 0; i < 20; ++i) b += line(ids[i], 4);
+  WriteFile(dir + "/a.jsonl", a);
+  WriteFile(dir + "/b.jsonl", b);
+}
+
+// At more than one rank each rank keeps its records in its TweetTable while every owner's share
+// fits in half of --memory-mb (then peers get their records straight from the tables); when one
+// owner's share does not (here rank 0 owns ~660 KB against 512 KiB at --memory-mb 1), every rank
+// moves its records into the HashShuffle. Both give the reference answer on the owner's part;
+// the manifest tells which path ran.
+TEST(LoadTweetsTest, AnOwnerOverItsShareOfTheBudgetSendsEveryRankToTheShuffle) {
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInputOwnedByRankZero(in);
+  const Reference ref = BuildReference(in);
+  ASSERT_EQ(ref.by_id.size(), 600u);
+  ASSERT_EQ(ref.tweets_in, 620);
+  for (const bool over_budget : {false, true}) {
+    SCOPED_TRACE(over_budget ? "--memory-mb 1" : "default budget");
+    const std::string dest = tmp.Join(over_budget ? "out_shuffle" : "out_table");
+    CommandResult r =
+        RunCommand(RunJobCmd(2, std::string(over_budget ? "--memory-mb 1 " : "") +
+                                    "--format jsonl --src " + in + " --dest " + dest));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::map<std::string, std::string> got = ReadOutput(dest, ".jsonl");
+    ASSERT_EQ(got.size(), ref.by_id.size());
+    for (const auto& [id, v] : ref.by_id) EXPECT_EQ(got[id], v.second);
+    EXPECT_EQ(ReadFile(testing::CommittedFile(dest, "part-00001.jsonl")), "");
+    rapidjson::Document m;
+    m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+    ASSERT_FALSE(m.HasParseError());
+    EXPECT_EQ(Counter(m, "duplicates"), 20);
+    EXPECT_TRUE(m["counters"].HasMember("shuffle.bytes_sent"));
+    if (over_budget) {
+      // 600 ids, plus the 20 repeated ones where they were read on the other rank (no map-side
+      // combine there).
+      EXPECT_GE(Counter(m, "shuffle.pairs_sent"), 600);
+      EXPECT_LE(Counter(m, "shuffle.pairs_sent"), 620);
     } else {
       EXPECT_FALSE(m["counters"].HasMember("shuffle.pairs_sent"));
     }

@@ -222,6 +222,73 @@ TEST(HashShuffleTest, EmptyShuffle) {
   EXPECT_EQ(shuffle.stats().rounds, 1u);
 }
 
+// The bytes rank `from` sends rank `to` in piece `i` of ExchangeBytesTest: sizes vary from 0 to
+// ~3 * 64 KiB (over Open MPI's eager and pipeline limits), content names sender, receiver, piece.
+std::string ExchangePiece(int from, int to, int i) {
+  std::string piece;
+  const size_t bytes = static_cast<size_t>((from * 7 + to * 3 + i * 11) % 4) * 65000;
+  while (piece.size() < bytes) {
+    piece += std::to_string(from) + ">" + std::to_string(to) + "#" + std::to_string(i) + ";";
+  }
+  return piece;
+}
+
+TEST(ExchangeBytesTest, EveryRankGetsWhatEachPeerSentInOrder) {
+  const MpiContext& mpi = testing::TestMpi();
+  // Rank r sends rank d (d + r) % 4 pieces; some destinations get none, some pieces are empty.
+  std::vector<std::vector<std::string>> owned(mpi.size());
+  std::vector<std::vector<std::string_view>> outgoing(mpi.size());
+  for (int d = 0; d < mpi.size(); ++d) {
+    for (int i = 0; i < (d + mpi.rank()) % 4; ++i)
+      owned[d].push_back(ExchangePiece(mpi.rank(), d, i));
+    for (const std::string& piece : owned[d]) outgoing[d].emplace_back(piece);
+  }
+  std::vector<std::string> incoming;
+  uint64_t sent = 0;
+  ASSERT_TRUE(ExchangeBytes(mpi, outgoing, true, &incoming, &sent).ok());
+  ASSERT_EQ(incoming.size(), static_cast<size_t>(mpi.size()));
+  uint64_t expected_sent = 0;
+  for (int s = 0; s < mpi.size(); ++s) {
+    std::string expected;
+    if (s != mpi.rank()) {
+      for (int i = 0; i < (mpi.rank() + s) % 4; ++i) expected += ExchangePiece(s, mpi.rank(), i);
+      for (const std::string& piece : owned[s]) expected_sent += piece.size();
+    }
+    EXPECT_EQ(incoming[s], expected) << "from rank " << s;
+  }
+  EXPECT_EQ(sent, expected_sent);
+}
+
+TEST(ExchangeBytesTest, OneFailingRankAbortsEveryRankAndSendsNothing) {
+  const MpiContext& mpi = testing::TestMpi();
+  const std::string piece = "x";
+  std::vector<std::vector<std::string_view>> outgoing(mpi.size(), {piece});
+  std::vector<std::string> incoming;
+  const bool local_ok = mpi.rank() != mpi.size() - 1;
+  Status s = ExchangeBytes(mpi, outgoing, local_ok, &incoming);
+  EXPECT_EQ(s.code(), StatusCode::kAborted);
+  for (const std::string& got : incoming) EXPECT_TRUE(got.empty());
+}
+
+TEST(ExchangeBytesTest, HashOwnerIsTheShufflesPlacement) {
+  // HashShuffle puts each key on HashOwner(key, size): the ForEach output of every rank holds
+  // exactly the keys HashOwner gives it.
+  const MpiContext& mpi = testing::TestMpi();
+  HashShuffle shuffle(mpi, ShuffleOptions{}, CombineSumU64);
+  for (const auto& [k, v] : InputsOfRank(mpi.rank(), 300))
+    ASSERT_TRUE(shuffle.Add(k, EncodeU64(v)).ok());
+  ASSERT_TRUE(shuffle.Exchange().ok());
+  int keys = 0;
+  ASSERT_TRUE(shuffle
+                  .ForEach([&](std::string_view k, std::string_view) {
+                    ++keys;
+                    EXPECT_EQ(HashOwner(k, mpi.size()), mpi.rank()) << k;
+                    return Status::OK();
+                  })
+                  .ok());
+  EXPECT_GT(mpi.AllSum(keys), 0);
+}
+
 TEST(MetricsMpiTest, MergeToRootSumsEveryRank) {
   Metrics m(2);
   m.Add("records_in", testing::TestMpi().rank() + 1);
