@@ -211,7 +211,7 @@ Status RunLoadTweets(JobContext& ctx) {
   const int ranks = ctx.mpi().size();
   const uint64_t table_limit =
       ranks == 1 ? shuffle_options.memory_bytes : shuffle_options.memory_bytes / 2;
-  TweetTable table(ranks, table_limit);
+  TweetTable table(ranks, ctx.mpi().rank(), table_limit);
   bool use_table = true;
   std::string json;
   auto add = [&](Tweet& t) {

@@ -12,31 +12,22 @@ constexpr size_t kHeaderBytes = 4 + 4 + 8;  // key bytes, JSON bytes, timestamp_
 constexpr size_t kMaxChunkBytes = 4 << 20;
 constexpr size_t kMinChunkBytes = 256 << 10;
 
-// One record of ForEach's sort: the key's first 20 bytes inline (ids are padded to 20, so every
-// key has them), so that comparing two entries seldom leaves the entry array.
-struct Entry {
-  char key[kIdKeyWidth];
-  uint32_t key_size;
-  uint32_t json_size;
-  int64_t timestamp_ms;
-  const char* key_ptr;  // the whole key; the JSON follows it
-  std::string_view Key() const { return std::string_view(key_ptr, key_size); }
-  std::string_view Json() const { return std::string_view(key_ptr + key_size, json_size); }
-};
-
-bool EntryLess(const Entry& a, const Entry& b) {
-  const int c = std::memcmp(a.key, b.key, kIdKeyWidth);
-  if (c != 0) return c < 0;
-  if (a.key_size != kIdKeyWidth || b.key_size != kIdKeyWidth) {
-    const int full = a.Key().compare(b.Key());
-    if (full != 0) return full < 0;
-  }
-  if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
-  return a.Json() < b.Json();
+// A frame: [u32 key bytes][u32 JSON bytes][i64 timestamp_ms][key][JSON].
+uint32_t FrameU32(const char* frame, size_t at) {
+  uint32_t v = 0;
+  std::memcpy(&v, frame + at, 4);
+  return v;
 }
-
-bool SameKey(const Entry& a, const Entry& b) {
-  return std::memcmp(a.key, b.key, kIdKeyWidth) == 0 && a.Key() == b.Key();
+int64_t FrameTimestamp(const char* frame) {
+  int64_t v = 0;
+  std::memcpy(&v, frame + 8, 8);
+  return v;
+}
+std::string_view FrameKey(const char* frame) {
+  return std::string_view(frame + kHeaderBytes, FrameU32(frame, 0));
+}
+std::string_view FrameJson(const char* frame) {
+  return std::string_view(frame + kHeaderBytes + FrameU32(frame, 0), FrameU32(frame, 4));
 }
 
 }  // namespace
@@ -62,15 +53,38 @@ void KeepEarliest(std::string* acc, std::string_view value) {
   if (value < std::string_view(*acc)) acc->assign(value);
 }
 
-TweetTable::TweetTable(int ranks, uint64_t limit_bytes)
-    : ranks_(ranks),
+TweetTable::TweetTable(int ranks, int rank, uint64_t limit_bytes)
+    : ranks_(std::max(ranks, 1)),
+      rank_(rank),
       limit_bytes_(limit_bytes),
       // One arena per owner: smaller chunks with more ranks, so that the partly filled last
       // chunk of each arena stays a small share of the records.
-      chunk_bytes_(std::clamp(kMaxChunkBytes / static_cast<size_t>(std::max(ranks, 1)),
-                              kMinChunkBytes, kMaxChunkBytes)),
-      by_owner_(static_cast<size_t>(std::max(ranks, 1))),
+      chunk_bytes_(
+          std::clamp(kMaxChunkBytes / static_cast<size_t>(ranks_), kMinChunkBytes, kMaxChunkBytes)),
+      by_owner_(static_cast<size_t>(ranks_)),
       bytes_by_owner_(by_owner_.size(), 0) {}
+
+bool TweetTable::EntryLess(const Entry& a, const Entry& b) {
+  const int c = std::memcmp(a.key, b.key, kIdKeyWidth);
+  if (c != 0) return c < 0;
+  // Equal first 20 bytes: the same id (a duplicate) or ids longer than 20 digits.
+  const int full = FrameKey(a.framed).compare(FrameKey(b.framed));
+  if (full != 0) return full < 0;
+  if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
+  return FrameJson(a.framed) < FrameJson(b.framed);
+}
+
+bool TweetTable::SameKey(const Entry& a, const Entry& b) {
+  return std::memcmp(a.key, b.key, kIdKeyWidth) == 0 && FrameKey(a.framed) == FrameKey(b.framed);
+}
+
+void TweetTable::AddEntry(const char* framed) {
+  Entry e;
+  std::memcpy(e.key, framed + kHeaderBytes, kIdKeyWidth);
+  e.timestamp_ms = FrameTimestamp(framed);
+  e.framed = framed;
+  entries_.push_back(e);
+}
 
 bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view json) {
   const size_t pad = kIdKeyWidth - std::min(id.size(), kIdKeyWidth);
@@ -99,6 +113,7 @@ bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view
   std::memset(out + kHeaderBytes, '0', pad);
   std::memcpy(out + kHeaderBytes + pad, id.data(), id.size());
   std::memcpy(out + kHeaderBytes + key_size, json.data(), json.size());
+  if (static_cast<int>(owner) == rank_) AddEntry(out);
   arena.used.back() += framed;
   bytes_ += framed + sizeof(Entry);
   bytes_by_owner_[owner] += static_cast<int64_t>(framed + sizeof(Entry));
@@ -120,16 +135,11 @@ void TweetTable::ForEachFramed(const char* data, size_t size, Fn&& fn) {
   const char* p = data;
   const char* end = data + size;
   while (p < end) {
-    uint32_t k = 0;
-    uint32_t j = 0;
-    int64_t timestamp_ms = 0;
-    std::memcpy(&k, p, 4);
-    std::memcpy(&j, p + 4, 4);
-    std::memcpy(&timestamp_ms, p + 8, 8);
-    RF_CHECK_MSG(static_cast<size_t>(end - p) >= kHeaderBytes + k + j,
-                 "load_tweets: truncated record in the tweet table");
-    fn(p + kHeaderBytes, k, j, timestamp_ms);
-    p += kHeaderBytes + k + j;
+    RF_CHECK_MSG(static_cast<size_t>(end - p) >= kHeaderBytes, "load_tweets: truncated frame");
+    const size_t framed = kHeaderBytes + FrameU32(p, 0) + FrameU32(p, 4);
+    RF_CHECK_MSG(static_cast<size_t>(end - p) >= framed, "load_tweets: truncated frame");
+    fn(p);
+    p += framed;
   }
 }
 
@@ -147,20 +157,22 @@ Status TweetTable::Exchange(const MpiContext& mpi, bool local_ok, uint64_t* byte
   for (int d = 0; d < ranks_; ++d) {
     if (d != mpi.rank()) by_owner_[static_cast<size_t>(d)] = Arena();
   }
+  for (const std::string& bytes : received_) {
+    ForEachFramed(bytes.data(), bytes.size(), [this](const char* frame) { AddEntry(frame); });
+  }
   return Status::OK();
 }
 
 Status TweetTable::MoveTo(HashShuffle* shuffle) {
+  std::vector<Entry>().swap(entries_);
   Status status;
   for (Arena& arena : by_owner_) {
     for (size_t c = 0; c < arena.chunks.size() && status.ok(); ++c) {
-      ForEachFramed(arena.chunks[c].get(), arena.used[c],
-                    [&](const char* key, uint32_t k, uint32_t j, int64_t timestamp_ms) {
-                      if (!status.ok()) return;
-                      status = shuffle->Add(
-                          std::string_view(key, k),
-                          EncodeTweetValue(timestamp_ms, std::string_view(key + k, j)));
-                    });
+      ForEachFramed(arena.chunks[c].get(), arena.used[c], [&](const char* frame) {
+        if (!status.ok()) return;
+        status = shuffle->Add(FrameKey(frame),
+                              EncodeTweetValue(FrameTimestamp(frame), FrameJson(frame)));
+      });
       arena.chunks[c].reset();
     }
     arena = Arena();
@@ -172,27 +184,10 @@ Status TweetTable::MoveTo(HashShuffle* shuffle) {
 }
 
 Status TweetTable::ForEach(const std::function<Status(std::string_view json)>& fn) {
-  std::vector<Entry> entries;
-  entries.reserve(static_cast<size_t>(bytes_ / 512 + 16));
-  auto add_entry = [&](const char* key, uint32_t k, uint32_t j, int64_t timestamp_ms) {
-    Entry e;
-    std::memcpy(e.key, key, kIdKeyWidth);
-    e.key_size = k;
-    e.json_size = j;
-    e.timestamp_ms = timestamp_ms;
-    e.key_ptr = key;
-    entries.push_back(e);
-  };
-  for (const Arena& arena : by_owner_) {
-    for (size_t c = 0; c < arena.chunks.size(); ++c) {
-      ForEachFramed(arena.chunks[c].get(), arena.used[c], add_entry);
-    }
-  }
-  for (const std::string& bytes : received_) ForEachFramed(bytes.data(), bytes.size(), add_entry);
-  std::sort(entries.begin(), entries.end(), EntryLess);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    if (i > 0 && SameKey(entries[i], entries[i - 1])) continue;
-    RF_RETURN_IF_ERROR(fn(entries[i].Json()));
+  std::sort(entries_.begin(), entries_.end(), EntryLess);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    if (i > 0 && SameKey(entries_[i], entries_[i - 1])) continue;
+    RF_RETURN_IF_ERROR(fn(FrameJson(entries_[i].framed)));
   }
   return Status::OK();
 }

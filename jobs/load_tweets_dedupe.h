@@ -1,23 +1,24 @@
 // TweetTable: load_tweets' deduplication of normalized records by tweet id, without a hash table
 // and without re-serializing records (jobs/load_tweets.h has the job's contract).
 //
-//   TweetTable table(mpi.size(), limit_bytes);
+//   TweetTable table(mpi.size(), mpi.rank(), limit_bytes);
 //   table.Add(id, timestamp_ms, json);    // during the map phase; false past limit_bytes
 //   table.Exchange(mpi, ...);             // collective, only with more than one rank
 //   table.ForEach(fn);                    // this rank's winners, in id key order
 //
 // Each record is appended once, framed ([u32 key bytes][u32 JSON bytes][i64 timestamp_ms][key]
 // [JSON]), to an arena of chunks kept per owner rank (HashOwner of the id key, the rank the
-// HashShuffle would pick). Exchange sends each peer its chunks as they are (ExchangeBytes: one
-// message per chunk, received straight into the final buffer) and keeps the chunks this rank
-// owns. ForEach then sorts one fixed-size entry per record (the key's first 20 bytes inline) and
+// HashShuffle would pick); a record this rank owns also gets a fixed-size entry (the key's first
+// 20 bytes inline). Exchange sends each peer its chunks as they are (ExchangeBytes: one message
+// per chunk, received straight into the final buffer), keeps the chunks this rank owns and adds
+// an entry per record received. ForEach then sorts the entries and
 // keeps, for each key, the record with the smallest (timestamp_ms, JSON bytes): the same answer,
 // in the same order, on the same rank, as the HashShuffle with KeepEarliest that load_tweets
 // falls back to (MoveTo) when the records do not fit.
 //
 // Memory: the framed records (JSON + 28 bytes each) in chunks of at most 4 MiB, mapped with
-// MAP_POPULATE; after Exchange the records this rank owns, plus ForEach's entries (48 bytes
-// per record). Not thread-safe: one thread at a time (the parse worker's sink or the main thread).
+// MAP_POPULATE, and 40 bytes per entry; after Exchange the records this rank owns and their
+// entries. Not thread-safe: one thread at a time (the parse worker's sink or the main thread).
 #pragma once
 
 #include <sys/mman.h>
@@ -46,8 +47,9 @@ void KeepEarliest(std::string* acc, std::string_view value);
 
 class TweetTable {
  public:
-  // `ranks` owners (the job's rank count); at most `limit_bytes` of framed records and entries.
-  TweetTable(int ranks, uint64_t limit_bytes);
+  // `ranks` owners (the job's rank count), of which this is `rank`; at most `limit_bytes` of
+  // framed records and entries.
+  TweetTable(int ranks, int rank, uint64_t limit_bytes);
 
   // Local. Appends a record for its owner; false (and nothing kept) once it would pass the limit.
   bool Add(std::string_view id, int64_t timestamp_ms, std::string_view json);
@@ -68,6 +70,16 @@ class TweetTable {
   Status ForEach(const std::function<Status(std::string_view json)>& fn);
 
  private:
+  // One record this rank owns, as ForEach sorts it: the key's first 20 bytes inline (ids are
+  // padded to 20, so every key has them), so that comparing two entries seldom leaves the array.
+  struct Entry {
+    char key[kIdKeyWidth];
+    int64_t timestamp_ms;
+    const char* framed;  // the record's frame (header, whole key, JSON)
+  };
+  static bool EntryLess(const Entry& a, const Entry& b);
+  static bool SameKey(const Entry& a, const Entry& b);
+  void AddEntry(const char* framed);
   struct Unmap {
     size_t bytes;
     void operator()(char* p) const { munmap(p, bytes); }
@@ -79,18 +91,19 @@ class TweetTable {
   };
   // The owner rank of a tweet id: HashOwner of its IdKey.
   int Owner(std::string_view id) const;
-  // Calls fn(key, key bytes, JSON bytes, timestamp_ms) for every framed record in [data, data +
-  // size).
+  // Calls fn(frame) for every framed record in [data, data + size).
   template <typename Fn>
   static void ForEachFramed(const char* data, size_t size, Fn&& fn);
 
   int ranks_;
+  int rank_;
   uint64_t limit_bytes_;
   uint64_t bytes_ = 0;  // framed bytes held plus the future entries
   size_t chunk_bytes_;  // capacity of a new chunk
   std::vector<Arena> by_owner_;
   std::vector<int64_t> bytes_by_owner_;
   std::vector<std::string> received_;  // after Exchange: what each peer sent
+  std::vector<Entry> entries_;         // the records this rank owns
 };
 
 }  // namespace rankflow
