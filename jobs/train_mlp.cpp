@@ -1,6 +1,5 @@
 #include "jobs/train_mlp.h"
 
-#include <mpi.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -115,8 +114,6 @@ std::vector<int> AssignModels(const std::vector<MlpSpec>& specs, int groups) {
   return group;
 }
 
-void CheckMpiRc(int rc, const char* what) { CheckMpi(rc, what); }
-
 // Logical names of a model's committed files (the committer wants base names: no folders).
 std::string ModelFileName(const MlpSpec& spec) {
   return "model-hidden-" + spec.HiddenName() + ".h5";
@@ -129,7 +126,7 @@ struct Bounds {
   float lo[2] = {0, 0}, hi[2] = {1, 1};
 };
 
-Bounds DataBounds(MPI_Comm group, const Dataset& d) {
+Bounds DataBounds(const MpiContext& group, const Dataset& d) {
   float lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
   for (int64_t r = 0; r < d.rows(); ++r) {
     for (int c = 0; c < 2; ++c) {
@@ -137,8 +134,8 @@ Bounds DataBounds(MPI_Comm group, const Dataset& d) {
       hi[c] = std::max(hi[c], d.dense[2 * r + c]);
     }
   }
-  CheckMpiRc(MPI_Allreduce(MPI_IN_PLACE, lo, 2, MPI_FLOAT, MPI_MIN, group), "MPI_Allreduce");
-  CheckMpiRc(MPI_Allreduce(MPI_IN_PLACE, hi, 2, MPI_FLOAT, MPI_MAX, group), "MPI_Allreduce");
+  group.AllMin(lo);
+  group.AllMax(hi);
   Bounds b;
   for (int c = 0; c < 2; ++c) {
     b.lo[c] = std::isfinite(lo[c]) ? lo[c] : 0.f;
@@ -287,14 +284,8 @@ struct ModelJob {
   int group = 0;
 };
 
-struct GroupContext {
-  MPI_Comm comm = MPI_COMM_NULL;
-  int rank = 0, size = 1;
-  bool root() const { return rank == 0; }
-};
-
 // Trains one model in the group and stages its files (group root). Collective over the group.
-Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
+Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
                 const ScratchFolder& scratch, const Dataset& train, const Dataset& test,
                 const MlpSpec& spec, OutputCommitter* out, std::string* serialized) {
   const std::string name = "hidden-" + spec.HiddenName();
@@ -306,14 +297,14 @@ Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
   to.batch = o.batch;
   to.seed = o.seed;
   to.optimizer = o.optimizer;
-  ml::Trainer trainer(g.comm, &model, to);
+  ml::Trainer trainer(g, &model, to);
   int start = 0;
   if (o.resume) {
-    auto done = ResumeFromCheckpoint(g.comm, g.root(), fs, ckpt, scratch.Join("resume.h5"), &model,
-                                     &trainer.optimizer());
+    auto done =
+        ResumeFromCheckpoint(g, fs, ckpt, scratch.Join("resume.h5"), &model, &trainer.optimizer());
     if (!done.ok()) return done.status();
     start = std::min(*done, o.epochs);
-    if (start > 0 && g.root()) {
+    if (start > 0 && g.is_root()) {
       LogInfo("train_mlp: " + name + ": resuming after epoch " + std::to_string(start));
     }
   }
@@ -323,12 +314,12 @@ Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
   Status st = trainer.Fit(train, start, [&](const ml::EpochStats& s) -> Status {
     seconds += s.seconds;
     ++epochs_run;
-    if (g.root()) {
+    if (g.is_root()) {
       LogInfo("train_mlp: " + name + " epoch " + std::to_string(s.epoch + 1) + "/" +
               std::to_string(o.epochs) + ": loss " + Fixed(s.loss, 4) + ", accuracy " +
               Fixed(s.accuracy, 4) + ", " + Fixed(s.seconds, 3) + " s");
     }
-    RF_RETURN_IF_ERROR(PublishFromRoot(g.comm, g.root(), fs, local_ckpt, ckpt, [&] {
+    RF_RETURN_IF_ERROR(PublishFromRoot(g, fs, local_ckpt, ckpt, [&] {
       return ml::SaveCheckpoint(local_ckpt, model, train.class_names, trainer.optimizer(),
                                 s.epoch + 1, {});
     }));
@@ -354,8 +345,8 @@ Status TrainOne(const TrainMlpOptions& o, const GroupContext& g, FileSystem& fs,
   m.seconds_per_epoch = epochs_run > 0 ? seconds / epochs_run : 0;
   const bool surface = o.grid > 0 && spec.inputs == 2 && !train.sparse;
   Bounds bounds;
-  if (surface) bounds = DataBounds(g.comm, train);
-  if (!g.root()) return Status::OK();
+  if (surface) bounds = DataBounds(g, train);
+  if (!g.is_root()) return Status::OK();
   std::string png;
   {
     auto file = Hdf5File::CreateScratch(SpillDirectory(""));
@@ -435,16 +426,12 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
 
   const int models = static_cast<int>(o.models.size());
   const int groups = std::max(1, std::min(o.groups > 0 ? o.groups : models, mpi.size()));
-  GroupContext g;
   const int color = static_cast<int>(static_cast<int64_t>(mpi.rank()) * groups / mpi.size());
-  CheckMpi(MPI_Comm_split(mpi.comm(), color, mpi.rank(), &g.comm), "MPI_Comm_split");
-  MPI_Comm_rank(g.comm, &g.rank);
-  MPI_Comm_size(g.comm, &g.size);
+  const MpiContext group = mpi.Split(color);
 
   Dataset train, test;
-  st = LoadShards(plan, g.rank, g.size, &train, &test);
+  st = LoadShards(plan, group.rank(), group.size(), &train, &test);
   if (!mpi.AllOk(st.ok())) {
-    MPI_Comm_free(&g.comm);
     return st.ok() ? Status::Aborted("another rank failed to read data") : st;
   }
   std::vector<MlpSpec> specs;
@@ -461,11 +448,9 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
   std::string serialized;
   for (int i = 0; i < models && st.ok(); ++i) {
     if (assignment[i] != color) continue;
-    st = TrainOne(o, g, *fs, *scratch, train, test, specs[i], &out, &serialized);
+    st = TrainOne(o, group, *fs, *scratch, train, test, specs[i], &out, &serialized);
     // Staging is done by the group's first rank alone: the group agrees before its next model.
-    int ok = st.ok() ? 1 : 0;
-    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &ok, 1, MPI_INT, MPI_LAND, g.comm), "MPI_Allreduce");
-    if (ok == 0 && st.ok()) st = Status::Aborted("another rank of the group failed");
+    if (!group.AllOk(st.ok()) && st.ok()) st = Status::Aborted("another rank of the group failed");
   }
   // Every rank of a group saw the same status for collective failures; agree world-wide now.
   const bool all_ok = mpi.AllOk(st.ok());
@@ -533,7 +518,6 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
   Status commit = out.Commit(all_ok && local.ok(), manifest);
   // Checkpoints are for interrupted runs only: a committed folder holds _SUCCESS and its files.
   if (commit.ok() && mpi.is_root()) RemoveCheckpoints(*fs, o.dest, specs);
-  MPI_Comm_free(&g.comm);
   if (!st.ok()) return st;
   if (!local.ok()) return local;
   if (!all_ok) return Status::Aborted("another rank failed; nothing was committed");

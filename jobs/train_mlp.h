@@ -16,7 +16,7 @@
 //                                fewer parameters
 //   _SUCCESS                     the manifest, the commit point
 //
-// A sweep splits the ranks into groups (MPI_Comm_split, --groups; default one group per model up
+// A sweep splits the ranks into groups (MpiContext::Split, --groups; default one group per model up
 // to the rank count); each group trains its share of the models (largest first, to the least
 // loaded group), data-parallel over its ranks. Each model is checkpointed after every epoch to
 // dest/_checkpoints/hidden-<h>.ckpt.h5 (a "_" folder: never listed, never part of an output);

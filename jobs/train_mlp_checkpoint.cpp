@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <span>
 
 #include "operators/ml/model_io.h"
 #include "runtime/hdf5_file.h"
@@ -37,8 +38,9 @@ void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vecto
   if (!s.ok()) LogWarning("train_mlp: could not remove checkpoints: " + s.message());
 }
 
-Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, const std::string& ckpt,
+Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const std::string& ckpt,
                                  const std::string& local, Mlp* model, ml::Optimizer* opt) {
+  const bool root = group.is_root();
   int64_t header[3] = {0, 0, 0};  // status (0 ok, 1 error), epochs done, steps
   std::string error;
   if (root) {
@@ -58,26 +60,19 @@ Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, cons
       }
     }
   }
-  CheckMpi(MPI_Bcast(header, 3, MPI_INT64_T, 0, group), "MPI_Bcast(checkpoint)");
+  group.Broadcast(std::span<int64_t>(header));
   if (header[0] != 0) return Status::InvalidArgument(root ? error : ckpt + ": cannot resume");
   if (header[1] == 0) return 0;
-  CheckMpi(MPI_Bcast(model->params().data(), static_cast<int>(model->params().size()), MPI_FLOAT, 0,
-                     group),
-           "MPI_Bcast(params)");
-  CheckMpi(
-      MPI_Bcast(opt->first().data(), static_cast<int>(opt->first().size()), MPI_FLOAT, 0, group),
-      "MPI_Bcast(optimizer)");
-  if (!opt->second().empty()) {
-    CheckMpi(MPI_Bcast(opt->second().data(), static_cast<int>(opt->second().size()), MPI_FLOAT, 0,
-                       group),
-             "MPI_Bcast(optimizer)");
-  }
+  group.Broadcast(std::span<float>(model->params()));
+  group.Broadcast(std::span<float>(opt->first()));
+  if (!opt->second().empty()) group.Broadcast(std::span<float>(opt->second()));
   opt->set_steps(header[2]);
   return static_cast<int>(header[1]);
 }
 
-Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::string& local,
+Status PublishFromRoot(const MpiContext& group, FileSystem& fs, const std::string& local,
                        const std::string& path, const std::function<Status()>& make_local) {
+  const bool root = group.is_root();
   Status st;
   if (root) {
     st = make_local();
@@ -90,9 +85,9 @@ Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::str
     // Local: the writer's empty _temporary/ folder goes too (harmless if this fails).
     if (st.ok()) (void)fs.RemoveTemporaries(path.substr(0, path.find_last_of('/')), {});
   }
-  int ok = st.ok() ? 1 : 0;
-  CheckMpi(MPI_Bcast(&ok, 1, MPI_INT, 0, group), "MPI_Bcast(publish)");
-  if (ok) return Status::OK();
+  int64_t ok[1] = {st.ok() ? 1 : 0};
+  group.Broadcast(std::span<int64_t>(ok));
+  if (ok[0] != 0) return Status::OK();
   return root ? st : Status::IOError(path + ": writing failed on the group's first rank");
 }
 

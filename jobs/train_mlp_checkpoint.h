@@ -8,8 +8,6 @@
 // (local) the folder, so the committed folder holds _SUCCESS and what it lists, nothing else.
 #pragma once
 
-#include <mpi.h>
-
 #include <functional>
 #include <string>
 #include <vector>
@@ -17,6 +15,7 @@
 #include "operators/ml/mlp.h"
 #include "operators/ml/optimizer.h"
 #include "runtime/fs.h"
+#include "runtime/mpi_context.h"
 #include "runtime/status.h"
 
 namespace rankflow {
@@ -24,16 +23,17 @@ namespace rankflow {
 // dest/_checkpoints/hidden-<h>.ckpt.h5
 std::string CheckpointPath(const std::string& dest, const ml::MlpSpec& spec);
 
-// Collective over `group`: its first rank (root) reads the checkpoint at `ckpt` (fetched to the
-// local file `local`) if there is one; every rank gets the same weights and optimizer state.
-// Returns the epochs done (0 without a checkpoint); InvalidArgument if it cannot be read.
-Result<int> ResumeFromCheckpoint(MPI_Comm group, bool root, FileSystem& fs, const std::string& ckpt,
+// Collective over `group`: its first rank (rank 0 of the group) reads the checkpoint at `ckpt`
+// (fetched to the local file `local`) if there is one; every rank gets the same weights and
+// optimizer state. Returns the epochs done (0 without a checkpoint); InvalidArgument if it cannot
+// be read.
+Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const std::string& ckpt,
                                  const std::string& local, ml::Mlp* model, ml::Optimizer* opt);
 
-// Collective over `group`: the root runs make_local (which writes the local file `local`), copies
-// it to `path` and publishes it (local: its empty _temporary/ goes too); the group agrees on the
-// outcome.
-Status PublishFromRoot(MPI_Comm group, bool root, FileSystem& fs, const std::string& local,
+// Collective over `group`: its first rank runs make_local (which writes the local file `local`),
+// copies it to `path` and publishes it (local: its empty _temporary/ goes too); the group agrees
+// on the outcome.
+Status PublishFromRoot(const MpiContext& group, FileSystem& fs, const std::string& local,
                        const std::string& path, const std::function<Status()>& make_local);
 
 // Local (one rank): deletes every model's checkpoint, the writers' temporaries and, for a local

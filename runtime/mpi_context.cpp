@@ -23,7 +23,29 @@ MpiContext::MpiContext(int* argc, char*** argv) {
   SetLogRank(rank_);
 }
 
-MpiContext::~MpiContext() { MPI_Finalize(); }
+MpiContext::MpiContext(MPI_Comm comm) : comm_(comm), owns_(Owns::kCommunicator) {
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+}
+
+MpiContext::MpiContext(MpiContext&& other) noexcept
+    : comm_(other.comm_), owns_(other.owns_), rank_(other.rank_), size_(other.size_) {
+  other.comm_ = MPI_COMM_NULL;
+  other.owns_ = Owns::kNothing;
+}
+
+MpiContext::~MpiContext() {
+  if (owns_ == Owns::kCommunicator) MPI_Comm_free(&comm_);
+  if (owns_ == Owns::kWorld) MPI_Finalize();
+}
+
+MpiContext MpiContext::Split(int color) const {
+  RF_CHECK_MSG(color >= 0, "MpiContext::Split: color " + std::to_string(color) + " < 0");
+  MPI_Comm sub = MPI_COMM_NULL;
+  CheckMpi(MPI_Comm_split(comm_, color, rank_, &sub), "MPI_Comm_split");
+  return MpiContext(sub);
+}
 
 bool MpiContext::AllOk(bool local_ok) const {
   int in = local_ok ? 1 : 0;
@@ -90,6 +112,28 @@ std::vector<std::string> MpiContext::AllGather(const std::string& local) const {
   std::vector<std::string> out;
   for (int i = 0; i < size_; ++i) out.push_back(all.substr(displs[i], lens[i]));
   return out;
+}
+
+void MpiContext::AllMin(std::span<float> values) const {
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_FLOAT,
+                         MPI_MIN, comm_),
+           "MPI_Allreduce");
+}
+
+void MpiContext::AllMax(std::span<float> values) const {
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, values.data(), static_cast<int>(values.size()), MPI_FLOAT,
+                         MPI_MAX, comm_),
+           "MPI_Allreduce");
+}
+
+void MpiContext::Broadcast(std::span<float> values) const {
+  CheckMpi(MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_FLOAT, 0, comm_),
+           "MPI_Bcast");
+}
+
+void MpiContext::Broadcast(std::span<int64_t> values) const {
+  CheckMpi(MPI_Bcast(values.data(), static_cast<int>(values.size()), MPI_INT64_T, 0, comm_),
+           "MPI_Bcast");
 }
 
 void MpiContext::Broadcast(std::string* value) const {

@@ -31,13 +31,12 @@ uint64_t HashFloats(const std::vector<float>& values) {
   return h;
 }
 
-Trainer::Trainer(MPI_Comm comm, Mlp* model, TrainOptions options)
-    : comm_(comm),
+Trainer::Trainer(const MpiContext& mpi, Mlp* model, TrainOptions options)
+    : mpi_(&mpi),
+      size_(mpi.size()),
       model_(model),
       options_(options),
-      optimizer_(options.optimizer, model->params().size()) {
-  CheckMpi(MPI_Comm_size(comm_, &size_), "MPI_Comm_size");
-}
+      optimizer_(options.optimizer, model->params().size()) {}
 
 Status Trainer::Fit(const Dataset& shard, int start_epoch,
                     const std::function<Status(const EpochStats&)>& on_epoch) {
@@ -70,7 +69,7 @@ Status Trainer::Fit(const Dataset& shard, int start_epoch,
       fused[p + 1] = static_cast<float>(batch_correct);
       if (size_ > 1) {
         CheckMpi(MPI_Allreduce(MPI_IN_PLACE, fused.data(), static_cast<int>(fused.size()),
-                               MPI_FLOAT, MPI_SUM, comm_),
+                               MPI_FLOAT, MPI_SUM, mpi_->comm()),
                  "MPI_Allreduce(gradient)");
       }
       loss += fused[p];
@@ -81,7 +80,7 @@ Status Trainer::Fit(const Dataset& shard, int start_epoch,
     if (size_ > 1) ResyncIfDiverged();
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (size_ > 1) {
-      CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, comm_),
+      CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &seconds, 1, MPI_DOUBLE, MPI_MAX, mpi_->comm()),
                "MPI_Allreduce(seconds)");
     }
     EpochStats stats;
@@ -101,7 +100,7 @@ void Trainer::ResyncIfDiverged() {
   // max(h) == min(h), with min(h) = ~max(~h), iff every rank has the same hash.
   uint64_t hash[2] = {HashFloats(model_->params()), 0};
   hash[1] = ~hash[0];
-  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, hash, 2, MPI_UINT64_T, MPI_MAX, comm_),
+  CheckMpi(MPI_Allreduce(MPI_IN_PLACE, hash, 2, MPI_UINT64_T, MPI_MAX, mpi_->comm()),
            "MPI_Allreduce(weight hash)");
   if (hash[0] == ~hash[1]) return;
   ++resyncs_;
@@ -109,7 +108,7 @@ void Trainer::ResyncIfDiverged() {
   std::vector<float>* buffers[] = {&model_->params(), &optimizer_.first(), &optimizer_.second()};
   for (std::vector<float>* b : buffers) {
     if (b->empty()) continue;
-    CheckMpi(MPI_Bcast(b->data(), static_cast<int>(b->size()), MPI_FLOAT, 0, comm_),
+    CheckMpi(MPI_Bcast(b->data(), static_cast<int>(b->size()), MPI_FLOAT, 0, mpi_->comm()),
              "MPI_Bcast(weights)");
   }
 }
@@ -127,9 +126,9 @@ EvalStats Trainer::Evaluate(const Dataset& shard) {
   }
   int64_t rows = shard.rows();
   if (size_ > 1) {
-    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, comm_),
+    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, mpi_->comm()),
              "MPI_Allreduce(eval)");
-    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_INT64_T, MPI_SUM, comm_),
+    CheckMpi(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_INT64_T, MPI_SUM, mpi_->comm()),
              "MPI_Allreduce(eval rows)");
   }
   EvalStats e;

@@ -1,6 +1,6 @@
-// Trainer: data-parallel mini-batch training of an Mlp over an MPI communicator.
+// Trainer: data-parallel mini-batch training of an Mlp over the ranks of an MpiContext.
 //
-// Every rank of `comm` holds a shard of the training rows (contiguous, see ShardRange) and an
+// Every rank of the context holds a shard of the training rows (contiguous, see ShardRange) and an
 // identical copy of the model. Each epoch draws ONE global permutation of all rows from (seed,
 // epoch) — the same on every rank and for every rank count. Step s trains on the global rows
 // perm[s·B, (s+1)·B): each rank computes the gradient of its own rows of that batch, scaled by
@@ -9,11 +9,10 @@
 // optimizer step. So the weights are bitwise equal across the ranks of a run, and equal up to
 // float summation order across runs at different rank counts with the same global batch.
 //
-// Collective: every method that takes or uses the communicator is called by every rank of it, in
-// the same order. MPI failures throw JobError.
+// Collective: the constructor, Fit and Evaluate are called by every rank of the context, in the
+// same order. MPI failures throw JobError. To train different models on groups of ranks at once,
+// give each group's trainer a context from MpiContext::Split.
 #pragma once
-
-#include <mpi.h>
 
 #include <cstdint>
 #include <functional>
@@ -22,6 +21,7 @@
 #include "operators/ml/dataset.h"
 #include "operators/ml/mlp.h"
 #include "operators/ml/optimizer.h"
+#include "runtime/mpi_context.h"
 #include "runtime/status.h"
 
 namespace rankflow::ml {
@@ -49,8 +49,9 @@ struct EvalStats {
 
 class Trainer {
  public:
-  // `model` must outlive the trainer and be identical on every rank (same seed).
-  Trainer(MPI_Comm comm, Mlp* model, TrainOptions options);
+  // `mpi` and `model` are borrowed and must outlive the trainer; `model` must be identical on every
+  // rank (same seed).
+  Trainer(const MpiContext& mpi, Mlp* model, TrainOptions options);
 
   Optimizer& optimizer() { return optimizer_; }
   const TrainOptions& options() const { return options_; }
@@ -71,7 +72,7 @@ class Trainer {
  private:
   void ResyncIfDiverged();
 
-  MPI_Comm comm_;
+  const MpiContext* mpi_;
   int size_ = 1;
   Mlp* model_;
   TrainOptions options_;

@@ -41,11 +41,11 @@ TrainOptions Options(OptimizerKind kind, int epochs, int64_t batch, float lr) {
 }
 
 // Trains on every rank's shard; returns the final params.
-std::vector<float> Train(MPI_Comm comm, const Dataset& shard, const MlpSpec& spec,
+std::vector<float> Train(const MpiContext& mpi, const Dataset& shard, const MlpSpec& spec,
                          const TrainOptions& options) {
   Mlp model(spec);
   model.Initialize(5);
-  Trainer trainer(comm, &model, options);
+  Trainer trainer(mpi, &model, options);
   EXPECT_TRUE(trainer.Fit(shard, 0, nullptr).ok());
   return model.params();
 }
@@ -58,16 +58,18 @@ void ExpectWeightsBitwiseEqualAcrossRanks(const std::vector<float>& params) {
 class SameGlobalBatch : public ::testing::TestWithParam<OptimizerKind> {};
 
 // The same global batches at any rank count give the same weights as one process trained on
-// everything (MPI_COMM_SELF), up to float summation order; and every rank holds the same bits.
+// everything (a context of its own per rank, from Split), up to float summation order; and every
+// rank holds the same bits.
 TEST_P(SameGlobalBatch, WeightsMatchSingleProcessReference) {
   const int64_t rows = 3000;
   const MlpSpec spec{2, {16, 8}, 3, Activation::kTanh};
   const TrainOptions options =
       Options(GetParam(), 2, 64, GetParam() == OptimizerKind::kSgd ? 0.1f : 0.01f);
-  std::vector<float> distributed =
-      Train(testing::TestMpi().comm(), MyShard(rows, 3), spec, options);
+  std::vector<float> distributed = Train(testing::TestMpi(), MyShard(rows, 3), spec, options);
   ExpectWeightsBitwiseEqualAcrossRanks(distributed);
-  std::vector<float> reference = Train(MPI_COMM_SELF, XoShard(rows, 0, rows, 3), spec, options);
+  const MpiContext alone = testing::TestMpi().Split(testing::TestMpi().rank());
+  ASSERT_EQ(alone.size(), 1);
+  std::vector<float> reference = Train(alone, XoShard(rows, 0, rows, 3), spec, options);
   ASSERT_EQ(distributed.size(), reference.size());
   double max_diff = 0, max_abs = 0;
   for (size_t i = 0; i < reference.size(); ++i) {
@@ -88,8 +90,7 @@ TEST(TrainerTest, ConvergesOnXoAboveAccuracyFloor) {
   const MlpSpec spec{2, {128}, 3, Activation::kRelu};
   Mlp model(spec);
   model.Initialize(1);
-  Trainer trainer(testing::TestMpi().comm(), &model,
-                  Options(OptimizerKind::kAdam, 20, 100, 0.005f));
+  Trainer trainer(testing::TestMpi(), &model, Options(OptimizerKind::kAdam, 20, 100, 0.005f));
   int epochs_seen = 0;
   double first_loss = 0, last_loss = 0;
   ASSERT_TRUE(trainer
@@ -117,7 +118,7 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
   const MlpSpec spec{2, {12}, 3, Activation::kRelu};
   const TrainOptions options = Options(OptimizerKind::kAdam, 4, 50, 0.01f);
   Dataset shard = MyShard(rows, 8);
-  std::vector<float> straight = Train(testing::TestMpi().comm(), shard, spec, options);
+  std::vector<float> straight = Train(testing::TestMpi(), shard, spec, options);
 
   testing::TempDir dir;  // per rank
   const std::string ckpt = dir.Join("ckpt.h5");
@@ -125,14 +126,14 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
   first.Initialize(5);
   TrainOptions two = options;
   two.epochs = 2;
-  Trainer t1(testing::TestMpi().comm(), &first, two);
+  Trainer t1(testing::TestMpi(), &first, two);
   ASSERT_TRUE(t1.Fit(shard, 0, [&](const EpochStats& s) {
                   return SaveCheckpoint(ckpt, first, shard.class_names, t1.optimizer(), s.epoch + 1,
                                         {});
                 }).ok());
   Mlp resumed(spec);
   resumed.Initialize(123);  // overwritten by the checkpoint
-  Trainer t2(testing::TestMpi().comm(), &resumed, options);
+  Trainer t2(testing::TestMpi(), &resumed, options);
   auto done = LoadCheckpoint(ckpt, &resumed, &t2.optimizer());
   ASSERT_TRUE(done.ok()) << done.status().ToString();
   EXPECT_EQ(*done, 2);
@@ -146,7 +147,7 @@ TEST(TrainerTest, DivergedWeightsAreResyncedFromRankZeroAtEpochEnd) {
   model.Initialize(testing::TestMpi().rank() == testing::TestMpi().size() - 1
                        ? 99
                        : 5);  // the last rank differs
-  Trainer trainer(testing::TestMpi().comm(), &model, Options(OptimizerKind::kAdam, 1, 32, 0.01f));
+  Trainer trainer(testing::TestMpi(), &model, Options(OptimizerKind::kAdam, 1, 32, 0.01f));
   ASSERT_TRUE(trainer.Fit(MyShard(500, 4), 0, nullptr).ok());
   EXPECT_EQ(trainer.resyncs(), testing::TestMpi().size() > 1 ? 1 : 0);
   ExpectWeightsBitwiseEqualAcrossRanks(model.params());
