@@ -10,6 +10,8 @@
 # operators/ml are side by side; provision sees only runtime/aws and base). A job may include its
 # own headers (jobs/<job>.h, jobs/<job>_<part>.h, where <job> has a jobs/<job>_main.cpp) but not
 # another job's. tests/ and bench/ sit above everything and are not checked.
+# Jobs reach MPI only through runtime's MpiContext: no file in jobs/ includes <mpi.h> or names an
+# MPI_ identifier outside a comment.
 #
 # Reads every tracked .h/.cpp/.c file in the checked folders as it is in the working tree.
 # Prints nothing and exits 0 when every edge is allowed; otherwise prints one line per offending
@@ -119,7 +121,23 @@ while IFS= read -r -d '' file; do
 done < <(git ls-files -z -- 'runtime/*' 'operators/*' 'jobs/*' 'provision/*' |
   grep -zE '\.(h|cpp|c)$')
 
+# MPI in jobs: an <mpi.h> include or an MPI_ name in code (the part of a line before any //).
+while IFS= read -r -d '' file; do
+  while IFS=: read -r line text; do
+    code=${text%%//*}
+    if [[ "$code" =~ \#[[:space:]]*include[[:space:]]*([\<\"]mpi\.h[\>\"]) ]]; then
+      what="#include ${BASH_REMATCH[1]}"
+    elif [[ "$code" =~ (^|[^A-Za-z0-9_])(MPI_[A-Za-z_]+) ]]; then
+      what=${BASH_REMATCH[2]}
+    else
+      continue
+    fi
+    echo "$file:$line: jobs -> MPI: $what (use runtime/mpi_context.h)"
+    failures=$((failures + 1))
+  done < <(grep -nE 'MPI_|mpi\.h' "$file" || true)
+done < <(git ls-files -z -- 'jobs/*' | grep -zE '\.(h|cpp|c)$')
+
 if [ "$failures" -gt 0 ]; then
-  echo "check_layers: $failures include(s) break the layers (jobs -> operators -> runtime -> runtime/aws -> base; provision -> runtime/aws -> base; a job includes no other job)" >&2
+  echo "check_layers: $failures problem(s) (layers: jobs -> operators -> runtime -> runtime/aws -> base; provision -> runtime/aws -> base; a job includes no other job and no MPI)" >&2
   exit 1
 fi

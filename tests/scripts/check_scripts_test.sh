@@ -68,6 +68,27 @@ expect_layer_break jobs/tweetgen_main.cpp jobs/top_terms_text.h \
   'jobs/tweetgen_main.cpp:2: job tweetgen -> job top_terms: #include "jobs/top_terms_text.h"'
 if ! out=$(scripts/check_layers.sh 2>&1); then fail "restored tree refused: $out"; fi
 
+# Jobs reach MPI only through MpiContext: an MPI_ name in code or <mpi.h> is named; comments are not.
+expect_layer_break jobs/tweetgen_main.cpp mpi.h \
+  'jobs/tweetgen_main.cpp:2: jobs -> MPI: #include "mpi.h" (use runtime/mpi_context.h)'
+saved=$(cat jobs/tweetgen_main.cpp)
+printf '%s\n' '#include <mpi.h>' >>jobs/tweetgen_main.cpp
+rc=0
+out=$(scripts/check_layers.sh 2>/dev/null) || rc=$?
+[ "$rc" = 1 ] || fail "<mpi.h> in a job: exit $rc, want 1"
+grep -qxF 'jobs/tweetgen_main.cpp:2: jobs -> MPI: #include <mpi.h> (use runtime/mpi_context.h)' \
+  <<<"$out" || fail "<mpi.h> in a job not named: $out"
+printf '%s\n' "$saved" >jobs/tweetgen_main.cpp
+printf '%s\n' '// MPI_Comm_split is named in a comment only' 'int n = 0;  // MPI_Barrier' >>jobs/tweetgen_main.cpp
+if ! out=$(scripts/check_layers.sh 2>&1); then fail "MPI_ in comments refused: $out"; fi
+printf '%s\n' 'void f() { MPI_Barrier(c); }' >>jobs/tweetgen_main.cpp
+rc=0
+out=$(scripts/check_layers.sh 2>/dev/null) || rc=$?
+[ "$rc" = 1 ] || fail "MPI call in a job: exit $rc, want 1"
+grep -qxF 'jobs/tweetgen_main.cpp:4: jobs -> MPI: MPI_Barrier (use runtime/mpi_context.h)' <<<"$out" ||
+  fail "MPI call in a job not named: $out"
+printf '%s\n' "$saved" >jobs/tweetgen_main.cpp
+
 # Format: an unformatted file is named; --staged looks at the index, not the working tree.
 printf 'int  f( ) {return 1;}\n' >runtime/bad.cpp
 git add runtime/bad.cpp
