@@ -6,7 +6,9 @@
 #            written; no mpirun start-up, no MPI_Init/Finalize)
 #   wall s   the whole mpirun command
 # then speedup = time at the smallest rank count / time here (x that rank count when the smallest
-# is not 1) and parallel efficiency = speedup / ranks, both from job time and from wall time;
+# is not 1) and parallel efficiency = speedup / ranks, both from job time and from wall time,
+# plus the median over rounds of each round's own job-time speedup (a noisy round then weighs
+# on one ratio only);
 # shuffle share = the job's exchange time over its job time, where its manifest says
 # (load_tweets: time_ms.exchange, summed over ranks, / ranks); bytes shuffled per
 # input byte = shuffle.bytes_sent / bytes_in where the manifest has them ("-" where it does not).
@@ -16,7 +18,8 @@
 #
 # Needs only the built binaries (tweetgen and the jobs), Open MPI's mpirun and coreutils/awk/gzip:
 # no Python, so it runs on a bare machine from a copy of the repository with build/ carried along.
-# Rank counts above nproc are skipped (bound to cores they cannot run) unless --oversubscribe.
+# Rank counts above nproc are skipped (bound to cores they cannot run) unless --oversubscribe
+# (then they run with --bind-to none).
 #
 # Usage: bench/scaling.sh [--ranks "1 2"] [--mb 400] [--files 64] [--repeats 3]
 #          [--jobs "load_tweets top_terms tweet_features profanity_index"]
@@ -43,7 +46,8 @@ WORK=${TMPDIR:-/tmp}/rankflow-scaling
 TABLE_FILE=""
 RECORD=0
 NOTE=""
-ARGS="$*"
+ARGS=$(printf "%q " "$@")
+ARGS=${ARGS% }
 while [ $# -gt 0 ]; do
   case "$1" in
     --ranks) RANKS=$2; shift 2 ;;
@@ -132,7 +136,7 @@ answer_digest() {  # answer_digest JOB DEST
 }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-declare -A BEST_JOB BEST_WALL SHUFFLE_MS SHUFFLE_BYTES BYTES_IN DIGEST
+declare -A BEST_JOB BEST_WALL SHUFFLE_MS SHUFFLE_BYTES BYTES_IN DIGEST ROUND_JOB
 START=$(date +%s)
 for rep in $(seq "$REPEATS"); do
   for job in $JOBS; do
@@ -140,8 +144,13 @@ for rep in $(seq "$REPEATS"); do
       dest="$WORK/out-$job-$n"
       rm -rf "$dest"
       t0=$(date +%s.%N)
+      run_args="$MPIRUN_ARGS $EXTRA_MPI"
+      if [ "$n" -gt "$CORES" ]; then  # oversubscribed: more ranks than cores cannot be bound
+        # shellcheck disable=SC2001
+        run_args="$(echo "$MPIRUN_ARGS" | sed 's/--bind-to [^ ]*//g') $EXTRA_MPI --bind-to none"
+      fi
       # shellcheck disable=SC2086,SC2046
-      if ! mpirun -n "$n" $MPIRUN_ARGS $EXTRA_MPI "$BIN/$job" $(job_args "$job" "$dest") \
+      if ! mpirun -n "$n" $run_args "$BIN/$job" $(job_args "$job" "$dest") \
         >"$WORK/log-$job-$n.txt" 2>&1; then
         echo "scaling: $job at $n ranks failed:" >&2
         tail -5 "$WORK/log-$job-$n.txt" >&2
@@ -151,6 +160,7 @@ for rep in $(seq "$REPEATS"); do
       wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", b - a}')
       secs=$(manifest_number seconds "$dest/_SUCCESS")
       key="$job/$n"
+      ROUND_JOB[$key/$rep]=$secs
       if [ "$rep" = 1 ]; then
         DIGEST[$key]=$(answer_digest "$job" "$dest")
         if [ "${DIGEST[$key]}" != "${DIGEST[$job/$FIRST]}" ]; then
@@ -186,26 +196,32 @@ STORED=$(cat "$CORPUS"/*.gz | wc -c)
   echo
   echo "Machine: $CORES cores (nproc), $MODEL; load average $LOAD_BEFORE before, $LOAD_AFTER after"
   echo "($ELAPSED s for the whole run). Commit $COMMIT. Command: \`bench/scaling.sh $ARGS\`"
-  echo "(mpirun $MPIRUN_ARGS $EXTRA_MPI). Corpus: tweetgen --files $FILES --mb $MB --seed 42"
+  echo "(mpirun $MPIRUN_ARGS${EXTRA_MPI:+ $EXTRA_MPI}). Corpus: tweetgen --files $FILES --mb $MB --seed 42"
   echo "--dup-share 0.01 --notice-share 0.02 ($UNCOMPRESSED bytes uncompressed, $STORED stored)."
-  echo "Best of $REPEATS interleaved runs; speedup and efficiency against $FIRST rank(s)."
+  echo "Best of $REPEATS interleaved runs; speedup and efficiency against $FIRST rank(s), best against"
+  echo "best; the median column pairs each round's runs (robust to a noisy round)."
   [ -n "$NOTE" ] && echo "$NOTE"
   echo
-  echo "| job | ranks | job s | wall s | speedup (job) | efficiency (job) | speedup (wall) | shuffle share of job time | bytes shuffled / input byte |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "| job | ranks | job s | wall s | speedup (job) | speedup (job), median of rounds | efficiency (job) | speedup (wall) | shuffle share of job time | bytes shuffled / input byte |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for job in $JOBS; do
     base_job=${BEST_JOB[$job/$FIRST]}
     base_wall=${BEST_WALL[$job/$FIRST]}
     for n in $RUN_RANKS; do
       key="$job/$n"
+      # Speedup of each round (the same round's smallest rank count over this one), median.
+      median=$(for rep in $(seq "$REPEATS"); do
+        awk -v a="${ROUND_JOB[$job/$FIRST/$rep]}" -v b="${ROUND_JOB[$key/$rep]}" -v f="$FIRST" \
+          'BEGIN{printf "%.4f\n", a / b * f}'
+      done | sort -g | awk '{v[NR] = $1} END{print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}')
       awk -v job="$job" -v n="$n" -v first="$FIRST" -v bj="$base_job" -v bw="$base_wall" \
         -v j="${BEST_JOB[$key]}" -v w="${BEST_WALL[$key]}" -v ms="${SHUFFLE_MS[$key]}" \
-        -v sb="${SHUFFLE_BYTES[$key]}" -v bin="${BYTES_IN[$key]}" 'BEGIN {
+        -v sb="${SHUFFLE_BYTES[$key]}" -v bin="${BYTES_IN[$key]}" -v med="$median" 'BEGIN {
           sj = bj / j * first; sw = bw / w * first
           share = (ms == "" || j <= 0) ? "-" : sprintf("%.1f%%", 100 * ms / n / 1000 / j)
           bytes = (sb == "" || bin == "" || bin == 0) ? "-" : sprintf("%.3f", sb / bin)
-          printf "| %s | %d | %.3f | %.3f | %.2fx | %.0f%% | %.2fx | %s | %s |\n",
-            job, n, j, w, sj, 100 * sj / n, sw, share, bytes
+          printf "| %s | %d | %.3f | %.3f | %.2fx | %.2fx | %.0f%% | %.2fx | %s | %s |\n",
+            job, n, j, w, sj, med, 100 * sj / n, sw, share, bytes
         }'
     done
   done
