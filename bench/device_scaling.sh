@@ -6,7 +6,8 @@
 # table there by hand, or rerun scaling.sh with --record).
 #
 # Assumes a copy of the repository with build/ (Release: tweetgen and the jobs in build/bin) and
-# Open MPI installed; nothing else (no Python, no network). Exits 2 if mpirun is missing.
+# Open MPI installed; nothing else (no Python, no network). Exits 2 if mpirun is missing or a
+# binary or one of its shared libraries is (ldd).
 # Expected time: ~3 minutes on 16 cores (tweet_features and profanity_index dominate: ~10 s and
 # ~5 s at one rank on the 2-core machine); the whole run is capped at 7.5 minutes (timeout).
 #
@@ -18,6 +19,16 @@ OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 if ! command -v mpirun >/dev/null; then
   echo "device_scaling: mpirun not found: install Open MPI first" | tee "$OUT/scaling.log" >&2
+  exit 2
+fi
+# The binaries need their shared libraries (Open MPI, ISA-L, simdjson, HDF5, …) on this machine.
+BIN="${RANKFLOW_BUILD_DIR:-build}/bin"
+MISSING=$(for b in tweetgen load_tweets top_terms tweet_features profanity_index; do
+  [ -x "$BIN/$b" ] || echo "$BIN/$b: missing"
+  [ -x "$BIN/$b" ] && ldd "$BIN/$b" 2>&1 | grep 'not found' | sed "s|^|$BIN/$b: |"
+done)
+if [ -n "$MISSING" ]; then
+  { echo "device_scaling: cannot run the binaries here:"; echo "$MISSING"; } | tee "$OUT/scaling.log" >&2
   exit 2
 fi
 {
