@@ -1,5 +1,7 @@
 #include "jobs/load_tweets_dedupe.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cstring>
 #include <new>
@@ -77,6 +79,8 @@ bool TweetTable::EntryLess(const Entry& a, const Entry& b) {
 bool TweetTable::SameKey(const Entry& a, const Entry& b) {
   return std::memcmp(a.key, b.key, kIdKeyWidth) == 0 && FrameKey(a.framed) == FrameKey(b.framed);
 }
+
+void TweetTable::Unmap::operator()(char* p) const { munmap(p, bytes); }
 
 void TweetTable::AddEntry(const char* framed) {
   Entry e;

@@ -11,17 +11,16 @@
 // HashShuffle would pick); a record this rank owns also gets a fixed-size entry (the key's first
 // 20 bytes inline). Exchange sends each peer its chunks as they are (ExchangeBytes: one message
 // per chunk, received straight into the final buffer), keeps the chunks this rank owns and adds
-// an entry per record received. ForEach then sorts the entries and
-// keeps, for each key, the record with the smallest (timestamp_ms, JSON bytes): the same answer,
-// in the same order, on the same rank, as the HashShuffle with KeepEarliest that load_tweets
-// falls back to (MoveTo) when the records do not fit.
+// an entry per record received. ForEach then sorts the entries and keeps, for each key, the record
+// with the smallest (timestamp_ms, JSON bytes): the same answer, in the same order, on the same
+// rank, as the HashShuffle with KeepEarliest that load_tweets falls back to (MoveTo) when the
+// records do not fit.
 //
-// Memory: the framed records (JSON + 28 bytes each) in chunks of at most 4 MiB, mapped with
-// MAP_POPULATE, and 40 bytes per entry; after Exchange the records this rank owns and their
-// entries. Not thread-safe: one thread at a time (the parse worker's sink or the main thread).
+// Memory: the framed records (JSON + 36 bytes each: header and key) in chunks of 256 KiB to 4 MiB
+// (4 MiB / ranks), mapped with MAP_POPULATE, and 40 bytes per entry; after Exchange the records
+// this rank owns and their entries. Not thread-safe: one thread at a time (the parse worker's
+// sink or the main thread).
 #pragma once
-
-#include <sys/mman.h>
 
 #include <cstdint>
 #include <functional>
@@ -82,7 +81,7 @@ class TweetTable {
   void AddEntry(const char* framed);
   struct Unmap {
     size_t bytes;
-    void operator()(char* p) const { munmap(p, bytes); }
+    void operator()(char* p) const;  // munmap
   };
   using Chunk = std::unique_ptr<char, Unmap>;
   struct Arena {
