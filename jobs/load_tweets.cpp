@@ -186,6 +186,56 @@ Status WritePart(JobContext& ctx, LoadFormat format, const JsonSource& tweets, u
   return Status::OK();
 }
 
+// Collective. After the map phase: every rank learns whether every rank kept its records in the
+// table and whether each owner's share fits in `table_limit` (this is also where the ranks that
+// finished their map first wait for the others); if so, the tables exchange, else every rank
+// moves its records into the HashShuffle and exchanges there. *source then yields this rank's
+// deduplicated records in id key order.
+Status ExchangeTweets(JobContext& ctx, uint64_t table_limit, bool use_table, TweetTable* table,
+                      HashShuffle* tweets, const std::function<void(const char*)>& end_phase,
+                      JsonSource* source) {
+  Status moved;
+  if (ctx.mpi().size() > 1) {
+    std::vector<int64_t> owned = table->BytesByOwner();
+    owned.push_back(use_table ? 0 : 1);
+    owned = ctx.mpi().AllSum(owned);
+    end_phase("time_ms.wait");
+    const bool fits =
+        owned.back() == 0 && std::all_of(owned.begin(), owned.end() - 1, [&](int64_t bytes) {
+          return static_cast<uint64_t>(bytes) <= table_limit;
+        });
+    if (!fits && use_table) {
+      use_table = false;
+      moved = table->MoveTo(tweets);  // a spill error: this rank fails the Exchange below
+    }
+  }
+  if (use_table) {
+    if (ctx.mpi().size() > 1) {
+      uint64_t bytes_sent = 0;
+      RF_RETURN_IF_ERROR(table->Exchange(ctx.mpi(), true, &bytes_sent));
+      ctx.metrics().Add("shuffle.bytes_sent", static_cast<int64_t>(bytes_sent));
+      end_phase("time_ms.exchange");
+    }
+    *source = [table](const std::function<Status(std::string_view)>& fn) {
+      return table->ForEach(fn);
+    };
+    return Status::OK();
+  }
+  const Status exchanged = tweets->Exchange(moved.ok());
+  RF_RETURN_IF_ERROR(moved);
+  RF_RETURN_IF_ERROR(exchanged);
+  const ShuffleStats& st = tweets->stats();
+  ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
+  ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
+  ctx.metrics().Add("shuffle.bytes_sent", static_cast<int64_t>(st.bytes_sent));
+  end_phase("time_ms.exchange");
+  *source = [tweets](const std::function<Status(std::string_view)>& fn) {
+    return tweets->ForEach(
+        [&](std::string_view, std::string_view value) { return fn(value.substr(8)); });
+  };
+  return Status::OK();
+}
+
 }  // namespace
 
 void AddLoadTweetsFlags(FlagSet* flags) {
@@ -251,47 +301,9 @@ Status RunLoadTweets(JobContext& ctx) {
     RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parsed));
   }
   end_phase("time_ms.map");
-  Status moved;
-  if (ranks > 1) {
-    // Every rank learns whether every rank kept its records in the table and whether each
-    // owner's share fits in its limit; if not, all of them take the HashShuffle. (Also where the
-    // ranks that finished their map first wait for the others.)
-    std::vector<int64_t> owned = table.BytesByOwner();
-    owned.push_back(use_table ? 0 : 1);
-    owned = ctx.mpi().AllSum(owned);
-    end_phase("time_ms.wait");
-    const bool fits =
-        owned.back() == 0 && std::all_of(owned.begin(), owned.end() - 1, [&](int64_t bytes) {
-          return static_cast<uint64_t>(bytes) <= table_limit;
-        });
-    if (!fits && use_table) {
-      use_table = false;
-      moved = table.MoveTo(&tweets);  // a spill error: this rank fails the Exchange below
-    }
-  }
   JsonSource source;
-  if (use_table) {
-    if (ranks > 1) {
-      uint64_t bytes_sent = 0;
-      RF_RETURN_IF_ERROR(table.Exchange(ctx.mpi(), true, &bytes_sent));
-      ctx.metrics().Add("shuffle.bytes_sent", static_cast<int64_t>(bytes_sent));
-      end_phase("time_ms.exchange");
-    }
-    source = [&](const std::function<Status(std::string_view)>& fn) { return table.ForEach(fn); };
-  } else {
-    const Status exchanged = tweets.Exchange(moved.ok());
-    RF_RETURN_IF_ERROR(moved);
-    RF_RETURN_IF_ERROR(exchanged);
-    const ShuffleStats& st = tweets.stats();
-    ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));
-    ctx.metrics().Add("shuffle.spilled_runs", static_cast<int64_t>(st.spilled_runs));
-    ctx.metrics().Add("shuffle.bytes_sent", static_cast<int64_t>(st.bytes_sent));
-    end_phase("time_ms.exchange");
-    source = [&](const std::function<Status(std::string_view)>& fn) {
-      return tweets.ForEach(
-          [&](std::string_view, std::string_view value) { return fn(value.substr(8)); });
-    };
-  }
+  RF_RETURN_IF_ERROR(
+      ExchangeTweets(ctx, table_limit, use_table, &table, &tweets, end_phase, &source));
 
   uint64_t rows = 0;
   Status local = WritePart(ctx, *format, source, &rows);
