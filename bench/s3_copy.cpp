@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "runtime/aws/s3_client.h"
+#include "runtime/aws/s3_multipart_writer.h"
+#include "runtime/aws/s3_range_reader.h"
 
 namespace {
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 
+#include "runtime/aws/s3_multipart_writer.h"
+#include "runtime/aws/s3_range_reader.h"
+
 namespace rankflow {
 namespace {
 

@@ -1,7 +1,7 @@
 // S3 client on the signed service client: listing with paging, head, ranged and streamed GETs,
 // puts, multipart uploads with parallel parts, batch deletes, and listing of incomplete uploads.
-// Also S3Url (s3:// and s3a:// parsing), a prefetching ranged reader and a multipart writer, the
-// pieces runtime/s3_fs.cpp builds the FileSystem from.
+// Also S3Url (s3:// and s3a:// parsing). The prefetching ranged reader (s3_range_reader.h) and the
+// multipart writer (s3_multipart_writer.h) build on it; runtime/s3_fs.cpp makes the FileSystem.
 //
 // Errors name the object and the operation: "s3://b/k: GetObject failed after 5 attempts: 503
 // SlowDown", "s3://b/k: HeadObject: 404 not found". Credentials never appear in them.
@@ -135,73 +135,6 @@ class S3Client {
   std::shared_ptr<HttpClient> http_;
   RetryPolicy retry_;
   S3Options options_;
-};
-
-// Reads bytes [begin, end) of an object as a stream, keeping up to read_parallelism ranged GETs
-// of read_chunk_bytes in flight ahead of the consumer (parallel download + prefetch). Not
-// thread-safe (one consumer); the fetches run on background threads.
-class S3RangeReader {
- public:
-  // end = S3Client::kToEnd reads to the end of the object without a HeadObject: the first ranged
-  // GET tells the size (Content-Range), then the other fetches start.
-  S3RangeReader(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
-                uint64_t begin, uint64_t end);
-  ~S3RangeReader();  // waits for fetches in flight
-  // Waits for the first chunk; returns its error (NotFound for a missing object) if it failed.
-  Status WaitFirst();
-  // Up to n bytes; *got == 0 with ok at the end.
-  Status Read(char* buf, size_t n, size_t* got);
-
- private:
-  struct Chunk {
-    std::string data;
-    uint64_t object_size = 0;
-  };
-  void Launch();
-  Status NextChunk();
-  std::shared_ptr<S3Client> client_;
-  std::string bucket_, key_;
-  uint64_t begin_;
-  uint64_t next_fetch_;  // offset of the next chunk to request
-  uint64_t end_;         // kToEnd until the first chunk has told the object's size
-  std::deque<std::future<Result<Chunk>>> inflight_;
-  std::optional<Result<Chunk>> first_;  // set by WaitFirst
-  std::string current_;
-  size_t current_pos_ = 0;
-  Status error_;
-};
-
-// A multipart upload fed sequentially: full parts go up on background threads (at most
-// upload_parallelism in flight), Finish() uploads the rest, Complete() makes the object visible,
-// Abort() (or destruction before Complete) aborts the upload. Not thread-safe (one producer).
-class S3MultipartWriter {
- public:
-  S3MultipartWriter(std::shared_ptr<S3Client> client, std::string bucket, std::string key,
-                    std::string content_type = "application/octet-stream");
-  ~S3MultipartWriter();
-  Status Append(std::string_view data);
-  Status Finish();
-  Status Complete();
-  void Abort();
-  uint64_t bytes() const { return bytes_; }
-  const std::string& upload_id() const { return upload_id_; }
-
- private:
-  Status EnsureUpload();
-  Status StartPart();
-  Status WaitOldest();
-  std::shared_ptr<S3Client> client_;
-  std::string bucket_, key_, content_type_;
-  std::string upload_id_;
-  std::string buffer_;
-  int next_part_ = 1;
-  uint64_t bytes_ = 0;
-  std::deque<std::pair<int, std::future<Result<std::string>>>> inflight_;
-  std::vector<std::pair<int, std::string>> done_;
-  Status error_;
-  bool finished_ = false;
-  bool completed_ = false;
-  bool aborted_ = false;
 };
 
 }  // namespace rankflow::aws
