@@ -10,15 +10,10 @@
 #include <ctime>
 #include <filesystem>
 
+#include "runtime/sys.h"
+
 namespace rankflow {
 namespace {
-
-// strerror, lowercased: messages are lowercase.
-std::string ErrnoText(int err) {
-  std::string text = std::strerror(err);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 // splitmix64: fully specified, so the same seed gives the same archive everywhere.
 class Rng {

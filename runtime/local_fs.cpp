@@ -14,12 +14,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "runtime/sys.h"
+
 namespace rankflow {
 
 Status ErrnoStatus(const std::string& path, int errnum) {
-  std::string reason = std::strerror(errnum);
-  if (!reason.empty()) reason[0] = static_cast<char>(std::tolower(reason[0]));
-  std::string message = path + ": " + reason;
+  std::string message = path + ": " + ErrnoText(errnum);
   switch (errnum) {
     case ENOENT:
       return Status::NotFound(message);

@@ -11,16 +11,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "runtime/sys.h"
+
 namespace rankflow {
 namespace {
 
 constexpr char kPrefix[] = "rankflow-scratch-";
-
-std::string Reason(int err) {
-  std::string text = std::strerror(err);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 // The pid in "rankflow-scratch-<pid>-XXXXXX", or 0 if the name is not one of ours.
 pid_t ScratchOwner(const char* base) {
@@ -61,7 +57,7 @@ Result<ScratchFile> ScratchFile::Create(const std::string& dir) {
   SweepStaleScratchFiles(dir);
   std::string name = dir + "/" + kPrefix + std::to_string(::getpid()) + "-XXXXXX";
   const int fd = ::mkostemp(name.data(), O_CLOEXEC);
-  if (fd < 0) return Status::IOError(dir + ": cannot create a scratch file: " + Reason(errno));
+  if (fd < 0) return Status::IOError(dir + ": cannot create a scratch file: " + ErrnoText(errno));
   return ScratchFile(fd, std::move(name));
 }
 
@@ -69,7 +65,7 @@ Result<ScratchFolder> ScratchFolder::Create(const std::string& dir) {
   SweepStaleScratchFiles(dir);
   std::string name = dir + "/" + kPrefix + std::to_string(::getpid()) + "-XXXXXX";
   if (::mkdtemp(name.data()) == nullptr) {
-    return Status::IOError(dir + ": cannot create a scratch folder: " + Reason(errno));
+    return Status::IOError(dir + ": cannot create a scratch folder: " + ErrnoText(errno));
   }
   return ScratchFolder(std::move(name));
 }
@@ -119,7 +115,7 @@ Status ScratchFile::Unlink() {
   if (!named_) return Status::OK();
   named_ = false;
   if (::unlink(name_.c_str()) != 0 && errno != ENOENT) {
-    return Status::IOError(name_ + ": cannot remove: " + Reason(errno));
+    return Status::IOError(name_ + ": cannot remove: " + ErrnoText(errno));
   }
   return Status::OK();
 }

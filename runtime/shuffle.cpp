@@ -25,16 +25,10 @@
 
 #include "runtime/log.h"
 #include "runtime/scratch_file.h"
+#include "runtime/sys.h"
 
 namespace rankflow {
 namespace {
-
-// strerror, lowercased: messages are lowercase.
-std::string ErrnoText(int err) {
-  std::string text = std::strerror(err);
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
 
 constexpr size_t kMaxFanIn = 64;
 constexpr size_t kReaderBufferBytes = 64 << 10;

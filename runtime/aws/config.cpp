@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "runtime/sys.h"
+
 namespace rankflow::aws {
 namespace {
 
@@ -19,15 +21,6 @@ std::string Trim(std::string_view s) {
 std::string HomeDir(const EnvLookup& env) {
   auto home = env("HOME");
   return home ? *home : std::string("/root");
-}
-
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
 }
 
 std::string Upper(std::string s) {

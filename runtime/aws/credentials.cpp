@@ -9,6 +9,7 @@
 
 #include "runtime/aws/http.h"
 #include "runtime/aws/retry.h"
+#include "runtime/sys.h"
 
 namespace rankflow::aws {
 namespace {
@@ -17,15 +18,6 @@ constexpr char kImdsDefault[] = "http://169.254.169.254";
 constexpr char kTokenTtlHeader[] = "X-aws-ec2-metadata-token-ttl-seconds";
 constexpr char kTokenHeader[] = "X-aws-ec2-metadata-token";
 constexpr char kRolePath[] = "/latest/meta-data/iam/security-credentials/";
-
-bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 std::string Get(const std::map<std::string, std::string>& m, const std::string& key) {
   auto it = m.find(key);

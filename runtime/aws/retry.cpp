@@ -9,20 +9,10 @@
 #include <thread>
 
 #include "runtime/log.h"
+#include "runtime/sys.h"
 
 namespace rankflow::aws {
 namespace {
-
-// A non-negative integer from the environment; nullopt when unset, empty or malformed.
-std::optional<int64_t> EnvInt(const char* name) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return std::nullopt;
-  char* end = nullptr;
-  errno = 0;
-  long long x = std::strtoll(v, &end, 10);
-  if (*end != '\0' || errno != 0 || x < 0) return std::nullopt;
-  return x;
-}
 
 uint64_t RandomSeed() {
   thread_local std::mt19937_64 rng{std::random_device{}()};

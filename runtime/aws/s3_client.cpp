@@ -6,18 +6,17 @@
 #include <cstdlib>
 
 #include "runtime/aws/xml.h"
+#include "runtime/sys.h"
 
 namespace rankflow::aws {
 namespace {
 
 constexpr size_t kDeleteBatch = 1000;
 
-int64_t EnvInt(const char* name, int64_t fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0') return fallback;
-  char* end = nullptr;
-  long long x = std::strtoll(v, &end, 10);
-  return (*end != '\0' || x <= 0) ? fallback : x;
+// A positive integer from the environment, else fallback.
+int64_t PositiveEnvInt(const char* name, int64_t fallback) {
+  std::optional<int64_t> v = EnvInt(name);
+  return v && *v > 0 ? *v : fallback;
 }
 
 std::string Md5Base64(std::string_view data) {
@@ -67,12 +66,14 @@ bool HasDotSegment(std::string_view path) {
 
 S3Options S3Options::FromEnv() {
   S3Options o;
-  o.part_size_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_PART_MB", 8)) << 20;
+  o.part_size_bytes = static_cast<uint64_t>(PositiveEnvInt("RANKFLOW_S3_PART_MB", 8)) << 20;
   o.upload_parallelism =
-      static_cast<int>(EnvInt("RANKFLOW_S3_UPLOAD_THREADS", o.upload_parallelism));
-  o.read_chunk_bytes = static_cast<uint64_t>(EnvInt("RANKFLOW_S3_READ_CHUNK_MB", 16)) << 20;
-  o.read_parallelism = static_cast<int>(EnvInt("RANKFLOW_S3_READ_THREADS", o.read_parallelism));
-  o.list_page_size = static_cast<int>(EnvInt("RANKFLOW_S3_LIST_PAGE_SIZE", o.list_page_size));
+      static_cast<int>(PositiveEnvInt("RANKFLOW_S3_UPLOAD_THREADS", o.upload_parallelism));
+  o.read_chunk_bytes = static_cast<uint64_t>(PositiveEnvInt("RANKFLOW_S3_READ_CHUNK_MB", 16)) << 20;
+  o.read_parallelism =
+      static_cast<int>(PositiveEnvInt("RANKFLOW_S3_READ_THREADS", o.read_parallelism));
+  o.list_page_size =
+      static_cast<int>(PositiveEnvInt("RANKFLOW_S3_LIST_PAGE_SIZE", o.list_page_size));
   return o;
 }
 
