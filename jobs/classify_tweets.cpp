@@ -208,7 +208,7 @@ Status BuildFeatureFiles(const std::vector<std::string>& parts, const ClassifyTw
   char buf[64];
   std::snprintf(buf, sizeof(buf), "%.4f", r->majority_baseline);
   *notes = "<h2>Data</h2><p>" + std::to_string(r->tweets_read) + " tweets read from " +
-           HtmlEscape(o.src) + ", " + std::to_string(r->unique_tweets) + " distinct ids; " +
+           EscapeMarkup(o.src) + ", " + std::to_string(r->unique_tweets) + " distinct ids; " +
            std::to_string(r->examples) + " kept (languages with at least " +
            std::to_string(o.min_class) + " tweets): " + std::to_string(r->train_rows) + " train, " +
            std::to_string(r->test_rows) + " held out (one in five by id hash).</p>" + "<p>Classes:";

@@ -9,7 +9,7 @@
 #include "operators/targets.h"
 #include "operators/terms.h"
 #include "operators/tweet_lines.h"
-#include "runtime/html.h"
+#include "runtime/markup.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
 #include "runtime/writer.h"
@@ -111,11 +111,11 @@ std::string RenderProfanityReport(const std::vector<ProfanityRow>& rows,
   }
   if (!buckets.empty()) {
     svg += "<text x=\"" + std::to_string(static_cast<int>(left)) + "\" y=\"" +
-           std::to_string(static_cast<int>(h - bottom + 18)) + "\">" + HtmlEscape(buckets.front()) +
-           "</text>\n";
+           std::to_string(static_cast<int>(h - bottom + 18)) + "\">" +
+           EscapeMarkup(buckets.front()) + "</text>\n";
     svg += "<text x=\"" + std::to_string(static_cast<int>(left + pw)) + "\" y=\"" +
            std::to_string(static_cast<int>(h - bottom + 18)) + "\" text-anchor=\"end\">" +
-           HtmlEscape(buckets.back()) + "</text>\n";
+           EscapeMarkup(buckets.back()) + "</text>\n";
   }
   svg += "<text x=\"" + std::to_string(static_cast<int>(left + pw / 2)) + "\" y=\"" +
          std::to_string(static_cast<int>(h - 8)) +
@@ -141,24 +141,24 @@ std::string RenderProfanityReport(const std::vector<ProfanityRow>& rows,
     svg += buf;
     std::snprintf(buf, sizeof(buf), "<text x=\"%.0f\" y=\"%.0f\">", w - right + 32,
                   top + 18.0 * t + 10);
-    svg += buf + HtmlEscape(targets[t]) + "</text>\n";
+    svg += buf + EscapeMarkup(targets[t]) + "</text>\n";
   }
   svg += "</svg>\n";
   std::string page = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" +
-                     HtmlEscape(title) +
+                     EscapeMarkup(title) +
                      "</title>\n<style>body{font-family:sans-serif;margin:2em}table{border-"
                      "collapse:collapse}td,th{border:1px solid #ccc;padding:2px 8px;text-align:"
                      "right}</style></head><body>\n<h1>" +
-                     HtmlEscape(title) +
+                     EscapeMarkup(title) +
                      "</h1>\n<p>Share of tweets mentioning each target that "
                      "contain profanity (LDNOOBW en list), per time bucket.</p>\n" +
                      svg +
                      "<table><tr><th>bucket</th><th>target</th><th>tweets</th><th>profane</th>"
                      "<th>rate</th></tr>\n";
   for (const ProfanityRow& r : rows) {
-    page += "<tr><td>" + HtmlEscape(r.bucket) + "</td><td>" + HtmlEscape(r.target) + "</td><td>" +
-            std::to_string(r.tweets) + "</td><td>" + std::to_string(r.profane) + "</td><td>" +
-            Rate(r.profane, r.tweets) + "</td></tr>\n";
+    page += "<tr><td>" + EscapeMarkup(r.bucket) + "</td><td>" + EscapeMarkup(r.target) +
+            "</td><td>" + std::to_string(r.tweets) + "</td><td>" + std::to_string(r.profane) +
+            "</td><td>" + Rate(r.profane, r.tweets) + "</td></tr>\n";
   }
   page += "</table>\n</body></html>\n";
   return page;

@@ -4,8 +4,8 @@
 #   jobs -> operators, operators/ml -> runtime -> runtime/aws -> base
 #   provision -> runtime/aws -> base
 #
-# where "base" is rankflow_base (runtime/status.h, runtime/log.h, runtime/sys.h, runtime/utf8.h:
-# the files of that CMake library, which live in runtime/ but sit below runtime/aws). A folder may include its
+# where "base" is rankflow_base (runtime/status.h, log.h, markup.h, sys.h, utf8.h: the files
+# of that CMake library, which live in runtime/ but sit below runtime/aws). A folder may include its
 # own headers and those of any layer below it, never one above or beside it (operators and
 # operators/ml are side by side; provision sees only runtime/aws and base). A job may include its
 # own headers (jobs/<job>.h, jobs/<job>_<part>.h, where <job> has a jobs/<job>_main.cpp) but not
@@ -31,8 +31,9 @@ KNOWN=(
 # The layer a repository file belongs to; empty for files outside the checked folders.
 layer_of() {
   case "$1" in
-    runtime/status.h | runtime/status.cpp | runtime/log.h | runtime/log.cpp | runtime/sys.h | \
-      runtime/sys.cpp | runtime/utf8.h | runtime/utf8.cpp) echo base ;;
+    runtime/status.h | runtime/status.cpp | runtime/log.h | runtime/log.cpp | runtime/markup.h | \
+      runtime/markup.cpp | runtime/sys.h | runtime/sys.cpp | runtime/utf8.h | runtime/utf8.cpp)
+      echo base ;;
     runtime/aws/*) echo runtime/aws ;;
     runtime/*) echo runtime ;;
     operators/ml/*) echo operators/ml ;;

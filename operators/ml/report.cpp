@@ -110,7 +110,7 @@ std::string SvgLinePlot(const std::string& title, const std::vector<std::string>
                   "\" height=\"" + Fmt("%.0f", h) +
                   "\" font-family=\"sans-serif\" font-size=\"11\">";
   s += "<text x=\"" + Fmt("%.0f", w / 2) + "\" y=\"18\" text-anchor=\"middle\" font-size=\"13\">" +
-       HtmlEscape(title) + "</text>";
+       EscapeMarkup(title) + "</text>";
   s += "<rect x=\"" + Fmt("%.1f", left) + "\" y=\"" + Fmt("%.1f", top) + "\" width=\"" +
        Fmt("%.1f", pw) + "\" height=\"" + Fmt("%.1f", ph) + "\" fill=\"none\" stroke=\"#888\"/>";
   for (int t = 0; t <= 5; ++t) {
@@ -122,7 +122,7 @@ std::string SvgLinePlot(const std::string& title, const std::vector<std::string>
   }
   for (size_t i = 0; i < n; ++i) {
     s += "<text x=\"" + Fmt("%.1f", px(i)) + "\" y=\"" + Fmt("%.1f", top + ph + 15) +
-         "\" text-anchor=\"middle\">" + HtmlEscape(x_labels[i]) + "</text>";
+         "\" text-anchor=\"middle\">" + EscapeMarkup(x_labels[i]) + "</text>";
   }
   if (highlight >= 0 && static_cast<size_t>(highlight) < n) {
     s += "<line x1=\"" + Fmt("%.1f", px(highlight)) + "\" x2=\"" + Fmt("%.1f", px(highlight)) +
@@ -130,9 +130,9 @@ std::string SvgLinePlot(const std::string& title, const std::vector<std::string>
          "\" stroke=\"#2ca02c\" stroke-dasharray=\"4 3\"/>";
   }
   s += "<text x=\"" + Fmt("%.1f", left + pw / 2) + "\" y=\"" + Fmt("%.1f", h - 12) +
-       "\" text-anchor=\"middle\">" + HtmlEscape(x_title) + "</text>";
+       "\" text-anchor=\"middle\">" + EscapeMarkup(x_title) + "</text>";
   s += "<text transform=\"translate(14," + Fmt("%.1f", top + ph / 2) +
-       ") rotate(-90)\" text-anchor=\"middle\">" + HtmlEscape(y_title) + "</text>";
+       ") rotate(-90)\" text-anchor=\"middle\">" + EscapeMarkup(y_title) + "</text>";
   for (size_t k = 0; k < series.size(); ++k) {
     const PlotSeries& ser = series[k];
     std::string pts;
@@ -149,7 +149,7 @@ std::string SvgLinePlot(const std::string& title, const std::vector<std::string>
     s += "<line x1=\"" + Fmt("%.1f", left + pw + 10) + "\" x2=\"" + Fmt("%.1f", left + pw + 30) +
          "\" y1=\"" + Fmt("%.1f", ly) + "\" y2=\"" + Fmt("%.1f", ly) + "\" stroke=\"" + ser.color +
          "\" stroke-width=\"2\"/><text x=\"" + Fmt("%.1f", left + pw + 34) + "\" y=\"" +
-         Fmt("%.1f", ly + 4) + "\">" + HtmlEscape(ser.name) + "</text>";
+         Fmt("%.1f", ly + 4) + "\">" + EscapeMarkup(ser.name) + "</text>";
   }
   s += "</svg>";
   return s;
@@ -157,23 +157,23 @@ std::string SvgLinePlot(const std::string& title, const std::vector<std::string>
 
 std::string RenderReportHtml(const ReportPage& page) {
   std::string h =
-      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + HtmlEscape(page.title) +
+      "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + EscapeMarkup(page.title) +
       "</title><style>body{font-family:sans-serif;margin:2em;color:#222}"
       "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
       "text-align:right}th{background:#f4f4f4}td.k{text-align:left}tr.chosen td{background:#e8f5e9}"
       ".surf{display:inline-block;margin:6px;text-align:center;font-size:12px}"
       ".surf img{width:200px;height:200px;image-rendering:pixelated;border:1px solid #aaa}"
       "</style></head><body>\n<h1>" +
-      HtmlEscape(page.title) + "</h1>\n<table>";
+      EscapeMarkup(page.title) + "</h1>\n<table>";
   for (const auto& [k, v] : page.setup) {
-    h += "<tr><td class=\"k\">" + HtmlEscape(k) + "</td><td class=\"k\">" + HtmlEscape(v) +
+    h += "<tr><td class=\"k\">" + EscapeMarkup(k) + "</td><td class=\"k\">" + EscapeMarkup(v) +
          "</td></tr>";
   }
   h += "</table>\n";
   if (page.chosen >= 0) {
     const ReportModel& c = page.models[page.chosen];
-    h += "<p><b>Chosen hidden size: " + HtmlEscape(c.hidden) + "</b> (held-out accuracy " +
-         Fmt("%.4f", c.test_accuracy) + "; " + HtmlEscape(page.chosen_reason) + ")</p>\n";
+    h += "<p><b>Chosen hidden size: " + EscapeMarkup(c.hidden) + "</b> (held-out accuracy " +
+         Fmt("%.4f", c.test_accuracy) + "; " + EscapeMarkup(page.chosen_reason) + ")</p>\n";
   }
   std::vector<std::string> labels;
   PlotSeries train{"train", "#1f77b4", {}}, test{"held-out", "#d62728", {}};
@@ -193,11 +193,11 @@ std::string RenderReportHtml(const ReportPage& page) {
   for (size_t i = 0; i < page.models.size(); ++i) {
     const ReportModel& m = page.models[i];
     h += std::string("<tr") + (static_cast<int>(i) == page.chosen ? " class=\"chosen\"" : "") +
-         "><td>" + HtmlEscape(m.hidden) + "</td><td>" + std::to_string(m.parameters) + "</td><td>" +
-         Fmt("%.4f", m.train_accuracy) + "</td><td>" + Fmt("%.4f", m.test_accuracy) + "</td><td>" +
-         Fmt("%.4f", m.train_loss) + "</td><td>" + Fmt("%.4f", m.test_loss) + "</td><td>" +
-         std::to_string(m.epochs) + "</td><td>" + Fmt("%.2f", m.seconds) + "</td><td>" +
-         Fmt("%.3f", m.seconds_per_epoch) + "</td></tr>\n";
+         "><td>" + EscapeMarkup(m.hidden) + "</td><td>" + std::to_string(m.parameters) +
+         "</td><td>" + Fmt("%.4f", m.train_accuracy) + "</td><td>" + Fmt("%.4f", m.test_accuracy) +
+         "</td><td>" + Fmt("%.4f", m.train_loss) + "</td><td>" + Fmt("%.4f", m.test_loss) +
+         "</td><td>" + std::to_string(m.epochs) + "</td><td>" + Fmt("%.2f", m.seconds) +
+         "</td><td>" + Fmt("%.3f", m.seconds_per_epoch) + "</td></tr>\n";
   }
   h += "</table>\n";
   bool any_surface = false;
@@ -207,9 +207,9 @@ std::string RenderReportHtml(const ReportPage& page) {
          "orange o), paler where the model is less sure.</p>\n";
     for (const ReportModel& m : page.models) {
       if (m.surface_png.empty()) continue;
-      h += "<div class=\"surf\"><img alt=\"decision surface, hidden " + HtmlEscape(m.hidden) +
+      h += "<div class=\"surf\"><img alt=\"decision surface, hidden " + EscapeMarkup(m.hidden) +
            "\" src=\"data:image/png;base64," + Base64(m.surface_png) + "\"><br>hidden " +
-           HtmlEscape(m.hidden) + " — " + Fmt("%.4f", m.test_accuracy) + "</div>\n";
+           EscapeMarkup(m.hidden) + " — " + Fmt("%.4f", m.test_accuracy) + "</div>\n";
     }
   }
   h += page.notes_html;

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/html.h"  // HtmlEscape, used with these pieces
+#include "runtime/markup.h"  // EscapeMarkup, used with these pieces
 
 namespace rankflow::ml {
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "runtime/aws/xml.h"
+#include "runtime/markup.h"
 #include "runtime/sys.h"
 
 namespace rankflow::aws {
@@ -358,7 +359,7 @@ Status S3Client::CompleteMultipartUpload(const std::string& bucket, const std::s
                                          const std::vector<std::pair<int, std::string>>& parts) {
   std::string body = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
   for (const auto& [n, etag] : parts) {
-    body += "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>" + XmlEscape(etag) +
+    body += "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>" + EscapeMarkup(etag) +
             "</ETag></Part>";
   }
   body += "</CompleteMultipartUpload>";
@@ -390,7 +391,7 @@ Status S3Client::DeleteObjects(const std::string& bucket, const std::vector<std:
     std::string body =
         "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>";
     for (size_t i = start; i < end; ++i)
-      body += "<Object><Key>" + XmlEscape(keys[i]) + "</Key></Object>";
+      body += "<Object><Key>" + EscapeMarkup(keys[i]) + "</Key></Object>";
     body += "</Delete>";
     AwsRequest req;
     req.method = "POST";

@@ -33,7 +33,4 @@ struct XmlElement {
 // Parses a document with one root element. Corruption naming the byte offset when malformed.
 Result<XmlElement> ParseXml(std::string_view document);
 
-// Escapes & < > " ' for element text.
-std::string XmlEscape(std::string_view text);
-
 }  // namespace rankflow::aws

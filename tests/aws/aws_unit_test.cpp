@@ -9,6 +9,7 @@
 #include "runtime/aws/retry.h"
 #include "runtime/aws/s3_client.h"
 #include "runtime/aws/xml.h"
+#include "runtime/markup.h"
 
 namespace rankflow::aws {
 namespace {
@@ -41,7 +42,7 @@ TEST(Xml, MalformedDocumentsAreCorruption) {
       EXPECT_EQ(doc.status().code(), StatusCode::kCorruption) << bad;
     }
   }
-  EXPECT_EQ(XmlEscape("a&b<c>\"'"), "a&amp;b&lt;c&gt;&quot;&apos;");
+  EXPECT_EQ(EscapeMarkup("a&b<c>\"'"), "a&amp;b&lt;c&gt;&quot;&#39;");
 }
 
 TEST(Retry, BackoffIsEqualJitterBetweenHalfTheCapAndTheCap) {

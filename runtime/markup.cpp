@@ -1,8 +1,8 @@
-#include "runtime/html.h"
+#include "runtime/markup.h"
 
 namespace rankflow {
 
-std::string HtmlEscape(std::string_view text) {
+std::string EscapeMarkup(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
