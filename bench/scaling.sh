@@ -46,20 +46,25 @@ WORK=${TMPDIR:-/tmp}/rankflow-scaling
 TABLE_FILE=""
 RECORD=0
 NOTE=""
-ARGS=$(printf "%q " "$@")
-ARGS=${ARGS% }
+ARGS=""  # the command line as recorded (without --note, which is printed as its own line)
+shown() {
+  local a
+  for a in "$@"; do
+    case "$a" in *" "*) ARGS="$ARGS \"$a\"" ;; *) ARGS="$ARGS $a" ;; esac
+  done
+}
 while [ $# -gt 0 ]; do
   case "$1" in
-    --ranks) RANKS=$2; shift 2 ;;
-    --mb) MB=$2; shift 2 ;;
-    --files) FILES=$2; shift 2 ;;
-    --repeats) REPEATS=$2; shift 2 ;;
-    --jobs) JOBS=$2; shift 2 ;;
-    --mpirun-args) MPIRUN_ARGS=$2; shift 2 ;;
-    --oversubscribe) OVERSUBSCRIBE=1; shift ;;
-    --work) WORK=$2; shift 2 ;;
-    --table) TABLE_FILE=$2; shift 2 ;;
-    --record) RECORD=1; shift ;;
+    --ranks) RANKS=$2; shown "$1" "$2"; shift 2 ;;
+    --mb) MB=$2; shown "$1" "$2"; shift 2 ;;
+    --files) FILES=$2; shown "$1" "$2"; shift 2 ;;
+    --repeats) REPEATS=$2; shown "$1" "$2"; shift 2 ;;
+    --jobs) JOBS=$2; shown "$1" "$2"; shift 2 ;;
+    --mpirun-args) MPIRUN_ARGS=$2; shown "$1" "$2"; shift 2 ;;
+    --oversubscribe) OVERSUBSCRIBE=1; shown "$1"; shift ;;
+    --work) WORK=$2; shown "$1" "$2"; shift 2 ;;
+    --table) TABLE_FILE=$2; shown "$1" "$2"; shift 2 ;;
+    --record) RECORD=1; shown "$1"; shift ;;
     --note) NOTE=$2; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "scaling: unknown argument $1 (see --help)" >&2; exit 2 ;;
@@ -195,7 +200,7 @@ STORED=$(cat "$CORPUS"/*.gz | wc -c)
   echo "## scaling.sh — $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "Machine: $CORES cores (nproc), $MODEL; load average $LOAD_BEFORE before, $LOAD_AFTER after"
-  echo "($ELAPSED s for the whole run). Commit $COMMIT. Command: \`bench/scaling.sh $ARGS\`"
+  echo "($ELAPSED s for the whole run). Commit $COMMIT. Command: \`bench/scaling.sh$ARGS\`"
   echo "(mpirun $MPIRUN_ARGS${EXTRA_MPI:+ $EXTRA_MPI}). Corpus: tweetgen --files $FILES --mb $MB --seed 42"
   echo "--dup-share 0.01 --notice-share 0.02 ($UNCOMPRESSED bytes uncompressed, $STORED stored)."
   echo "Best of $REPEATS interleaved runs; speedup and efficiency against $FIRST rank(s), best against"
