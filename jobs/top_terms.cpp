@@ -11,6 +11,7 @@
 #include "operators/tweet.h"
 #include "operators/tweet_parser.h"
 #include "operators/v1_entity_reader.h"
+#include "runtime/json_string.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
 #include "runtime/writer.h"

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "runtime/json_string.h"
+
 namespace rankflow {
 
 FeatureExtractor::FeatureExtractor(FeatureOptions options)
@@ -37,7 +39,7 @@ TweetFeatures FeatureExtractor::Compute(const Tweet& tweet) {
 
 std::string FeaturesToJson(const TweetFeatures& f) {
   std::string out = "{\"id\":";
-  AppendJsonString(f.id, &out);
+  AppendValidUtf8JsonString(&out, f.id);
   out += ",\"timestamp_ms\":" + std::to_string(f.timestamp_ms);
   char buf[32];
   for (int i = 0; i < kFeatureScalarCount; ++i) {

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "runtime/json_string.h"
+
 namespace rankflow {
 namespace {
 
@@ -84,56 +86,6 @@ bool IsDecimalId(std::string_view s) {
   return true;
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  static const char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the current run of bytes copied as they are
-  for (size_t i = 0; i < s.size(); ++i) {
-    // Skip 8 plain bytes at a time: no byte < 0x20, no '"', no '\\' (most text has none).
-    while (i + 8 <= s.size()) {
-      uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-      const uint64_t quote = w ^ (kOnes * '"'), slash = w ^ (kOnes * '\\');
-      // Non-zero iff some byte of w is < 0x20, '"' or '\\' (the classic "has less than" and
-      // "has zero byte" tests; each is exact about whether any byte matches).
-      const uint64_t special =
-          (((w - kOnes * 0x20) & ~w) | ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash)) &
-          kHigh;
-      if (special != 0) break;
-      i += 8;
-    }
-    if (i >= s.size()) break;
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default: {
-        const char esc[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 15]};
-        out->append(esc, sizeof(esc));
-      }
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
 namespace {
 
 void AppendKey(const char* key, std::string* out) {
@@ -147,7 +99,7 @@ void AppendStringField(const char* key, std::string_view v, bool null_if_empty, 
   if (null_if_empty && v.empty()) {
     out->append("null");
   } else {
-    AppendJsonString(v, out);
+    AppendValidUtf8JsonString(out, v);
   }
   out->push_back(',');
 }
@@ -168,7 +120,7 @@ void AppendListField(const char* key, const std::vector<std::string>& v, std::st
   out->push_back('[');
   for (size_t i = 0; i < v.size(); ++i) {
     if (i > 0) out->push_back(',');
-    AppendJsonString(v[i], out);
+    AppendValidUtf8JsonString(out, v[i]);
   }
   out->append("],");
 }
@@ -222,7 +174,7 @@ void AppendTweetJson(const Tweet& t, std::string* out) {
   out->push_back(',');
   AppendStringField("place", t.place, true, out);
   AppendKey("source_format", out);
-  AppendJsonString(SourceFormatName(t.source_format), out);
+  AppendValidUtf8JsonString(out, SourceFormatName(t.source_format));
   out->push_back('}');
 }
 

@@ -46,10 +46,6 @@ struct Tweet {
 void AppendTweetJson(const Tweet& t, std::string* out);
 std::string TweetToJson(const Tweet& t);
 
-// Appends `s` as a JSON string literal (quotes included). Control characters are escaped; other
-// bytes are copied (the input is valid UTF-8).
-void AppendJsonString(std::string_view s, std::string* out);
-
 // Decodes the three entities Twitter escapes in tweet text: &amp; &lt; &gt; (also &quot; and
 // &#39;/&apos;, which appear in some archives). Anything else is kept as written.
 std::string DecodeHtmlEntities(std::string_view s);

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "runtime/json_string.h"
 #include "runtime/log.h"
 #include "runtime/writer.h"
 

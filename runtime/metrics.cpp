@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "runtime/json_string.h"
+
 namespace rankflow {
 namespace {
 
@@ -39,26 +41,6 @@ class ByteReader {
   std::string_view in_;
 };
 
-// Length of the valid UTF-8 sequence at s[0], or 0 if invalid.
-size_t Utf8SequenceLength(std::string_view s) {
-  auto c = static_cast<unsigned char>(s[0]);
-  size_t n = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0 && c >= 0xC2)
-    n = 2;
-  else if ((c & 0xF0) == 0xE0)
-    n = 3;
-  else if ((c & 0xF8) == 0xF0 && c <= 0xF4)
-    n = 4;
-  else
-    return 0;
-  if (s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 }  // namespace
 
 std::string_view TruncateUtf8(std::string_view text, size_t max_bytes) {
@@ -67,52 +49,6 @@ std::string_view TruncateUtf8(std::string_view text, size_t max_bytes) {
   // Step back over continuation bytes so the cut lands on a sequence start.
   while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
   return text.substr(0, end);
-}
-
-void AppendJsonString(std::string* out, std::string_view text) {
-  out->push_back('"');
-  static const char kHex[] = "0123456789abcdef";
-  while (!text.empty()) {
-    auto c = static_cast<unsigned char>(text[0]);
-    if (c >= 0x80) {
-      size_t n = Utf8SequenceLength(text);
-      if (n == 0) {
-        out->append("\xEF\xBF\xBD");
-        n = 1;
-      } else {
-        out->append(text.substr(0, n));
-      }
-      text.remove_prefix(n);
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 15]);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-    text.remove_prefix(1);
-  }
-  out->push_back('"');
 }
 
 int64_t* Metrics::Counter(std::string_view name) {

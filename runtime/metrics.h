@@ -64,10 +64,6 @@ class Metrics {
   std::map<std::string, std::vector<std::string>, std::less<>> samples_;
 };
 
-// Appends `text` to `out` as a JSON string literal (quotes and escapes included); invalid UTF-8
-// bytes are replaced with U+FFFD so the result is always valid JSON.
-void AppendJsonString(std::string* out, std::string_view text);
-
 // Truncates to at most max_bytes, never splitting a UTF-8 sequence.
 std::string_view TruncateUtf8(std::string_view text, size_t max_bytes);
 

@@ -1,5 +1,6 @@
 #include "operators/ml/output_files.h"
 
+#include "runtime/json_string.h"
 #include "runtime/manifest.h"
 #include "runtime/metrics.h"
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/json_string.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -413,9 +415,11 @@ TEST(TweetTimeTest, FormatIsoUtcMatchesGmtime) {
   }
 }
 
-// AppendJsonString skips 8 plain bytes at a time: compare with a byte-at-a-time escaper on random
-// strings over every byte value (specials placed at every offset of the 8-byte windows).
-TEST(TweetJsonTest, AppendJsonStringMatchesBytewiseEscaping) {
+// The JSON escapers skip 8 plain bytes at a time: compare with a byte-at-a-time escaper on random
+// strings over every byte value (specials placed at every offset of the 8-byte windows). The
+// trusted one copies every byte >= 0x80; the validating one must agree on valid UTF-8 and turn
+// each byte of an invalid sequence into U+FFFD.
+TEST(TweetJsonTest, JsonEscapersMatchBytewiseEscaping) {
   auto reference = [](std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {
@@ -450,9 +454,30 @@ TEST(TweetJsonTest, AppendJsonStringMatchesBytewiseEscaping) {
       if (mode == 2) c = static_cast<char>(0x1f + r % 0x62);  // around '"', '\\', 0x20, 0x7f
     }
     std::string got;
-    AppendJsonString(s, &got);
+    AppendValidUtf8JsonString(&got, s);
     ASSERT_EQ(got, reference(s)) << i;
+    std::string checked;
+    AppendJsonString(&checked, s);
+    if (std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; })) {
+      ASSERT_EQ(checked, got) << i;  // ASCII: both escapers give the same bytes
+    }
   }
+  // Valid UTF-8 (2, 3 and 4 byte sequences among specials) is kept by both.
+  const std::string valid = "a\"é\\日本\n🙂\x01x";
+  std::string trusted, checked;
+  AppendValidUtf8JsonString(&trusted, valid);
+  AppendJsonString(&checked, valid);
+  EXPECT_EQ(checked, trusted);
+  EXPECT_EQ(checked, reference(valid));
+  // Invalid bytes: a lone continuation byte, a truncated sequence at the end, an invalid lead.
+  checked.clear();
+  AppendJsonString(&checked, std::string("ab\x80"
+                                         "cd\xe6\x97"
+                                         "x\xff"
+                                         "yz\xf0\x9f",
+                                         13));
+  const std::string r = "\xEF\xBF\xBD";  // U+FFFD
+  EXPECT_EQ(checked, "\"ab" + r + "cd" + r + r + "x" + r + "yz" + r + r + "\"");
 }
 
 }  // namespace
