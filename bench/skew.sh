@@ -10,7 +10,7 @@
 # Per job and case, the best of R interleaved runs of the job's own time ("seconds" of _SUCCESS),
 # and the ratio to the balanced case. Outputs are checked equal to the balanced run's first.
 #
-# Usage: bench/skew.sh [--ranks 2] [--mb 200] [--files 32] [--repeats 3] [--delay-us 15000]
+# Usage: bench/skew.sh [--ranks 2] [--mb 200] [--files 32] [--repeats 3] [--delay-us 2000]
 #                      [--record]   (--record appends the table to bench/RESULTS.md)
 # Env: RANKFLOW_BUILD_DIR (default build).
 set -euo pipefail
@@ -20,7 +20,7 @@ BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
 BIN="$ROOT/$BUILD_DIR/bin"
 [[ "$BUILD_DIR" = /* ]] && BIN="$BUILD_DIR/bin"
 SHIM=$(find "$ROOT/$BUILD_DIR" -name librankflow_rename_shim.so | head -1)
-RANKS=2 MB=200 FILES=32 REPEATS=3 DELAY=15000 RECORD=0
+RANKS=2 MB=200 FILES=32 REPEATS=3 DELAY=2000 RECORD=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --ranks) RANKS=$2; shift 2 ;;
