@@ -257,7 +257,7 @@ Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& o,
             std::to_string(result->train_rows) + " train, " + std::to_string(result->test_rows) +
             " held out), " + std::to_string(result->class_counts.size()) + " languages");
   }
-  TrainMlpOptions t = o.train;
+  ml::SweepOptions t = o.train;
   // train_mlp finds the two files through features/_SUCCESS.
   t.train = features_dest;
   t.train_name = "train.h5";
@@ -268,7 +268,7 @@ Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& o,
   t.grid = 0;
   t.title = "classify_tweets: language identification from hashed n-grams";
   t.notes_html = notes;
-  return TrainMlp(mpi, t, &result->training);
+  return ml::TrainSweep(mpi, t, &result->training);
 }
 
 }  // namespace rankflow

@@ -11,16 +11,17 @@
 //      them by a hash of the id: one in five held out. Features are log(1 + count), each row scaled
 //      to unit L2 norm, stored sparse (CSR). Output: dest/features/, committed through
 //      runtime's OutputCommitter: _SUCCESS lists train.h5 and test.h5 (stored under attempt names).
-//   3. train_mlp (jobs/train_mlp.h) trains the --hidden sweep on those two files, found through
-//      features/_SUCCESS, into dest/model/ (metrics.csv, model-hidden-<h>.h5, report.html with
-//      held-out accuracy and the majority-class baseline, selection.json, _SUCCESS).
+//   3. train_mlp's sweep (operators/ml/sweep.h) trains the --hidden models on those two files,
+//      found through features/_SUCCESS, into dest/model/ (metrics.csv, model-hidden-<h>.h5,
+//      report.html with held-out accuracy and the majority-class baseline, selection.json,
+//      _SUCCESS).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "jobs/train_mlp.h"
+#include "operators/ml/sweep.h"
 #include "runtime/mpi_context.h"
 #include "runtime/status.h"
 
@@ -32,7 +33,7 @@ struct ClassifyTweetsOptions {
   bool overwrite = false;
   int dim = 1024;
   int min_class = 10;
-  TrainMlpOptions train;  // models, epochs, batch, optimizer, seed; paths and dest are set here
+  ml::SweepOptions train;  // models, epochs, batch, optimizer, seed; paths and dest are set here
 };
 
 struct ClassifyTweetsResult {
@@ -42,7 +43,7 @@ struct ClassifyTweetsResult {
   int64_t train_rows = 0, test_rows = 0;
   std::vector<std::pair<std::string, int64_t>> class_counts;  // kept classes
   double majority_baseline = 0;  // held-out accuracy of always predicting the largest class
-  TrainMlpResult training;
+  ml::SweepResult training;
 };
 
 // Collective. Ok on every rank iff both outputs were committed.

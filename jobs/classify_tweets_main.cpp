@@ -3,6 +3,7 @@
 
 #include "jobs/classify_tweets.h"
 #include "operators/ml/blas_threads.h"
+#include "operators/ml/sweep.h"
 #include "runtime/cli.h"
 #include "runtime/log.h"
 
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
     if (mpi.is_root()) std::fputs(flags.Help().c_str(), stdout);
     return 0;
   }
-  auto models = rankflow::ParseHiddenList(flags.GetString("hidden"));
+  auto models = rankflow::ml::ParseHiddenList(flags.GetString("hidden"));
   auto optimizer = rankflow::ml::ParseOptimizer(flags.GetString("optimizer"));
   const std::string mode = flags.GetString("mode");
   if (!models.ok() || !optimizer.ok() || (mode != "error" && mode != "overwrite")) {

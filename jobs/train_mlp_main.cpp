@@ -1,8 +1,9 @@
-// train_mlp: flags -> TrainMlp -> exit code (0 only when the output was committed).
+// train_mlp: flags -> ml::TrainSweep (operators/ml/sweep.h, which states the outputs) -> exit
+// code (0 only when the output was committed).
 #include <cstdio>
 
-#include "jobs/train_mlp.h"
 #include "operators/ml/blas_threads.h"
+#include "operators/ml/sweep.h"
 #include "runtime/cli.h"
 #include "runtime/log.h"
 
@@ -58,8 +59,8 @@ int main(int argc, char** argv) {
     if (mpi.is_root()) std::fputs(flags.Help().c_str(), stdout);
     return 0;
   }
-  rankflow::TrainMlpOptions o;
-  auto models = rankflow::ParseHiddenList(flags.GetString("hidden"));
+  rankflow::ml::SweepOptions o;
+  auto models = rankflow::ml::ParseHiddenList(flags.GetString("hidden"));
   auto optimizer = rankflow::ml::ParseOptimizer(flags.GetString("optimizer"));
   const std::string mode = flags.GetString("mode");
   if (!models.ok() || !optimizer.ok() || (mode != "error" && mode != "overwrite")) {
@@ -90,9 +91,9 @@ int main(int argc, char** argv) {
   o.resume = flags.GetBool("resume");
   o.stop_after_epochs = static_cast<int>(flags.GetInt("stop-after-epochs"));
   for (const auto& [k, v] : flags.Arguments()) o.command_line += "--" + k + "=" + v + " ";
-  rankflow::TrainMlpResult result;
+  rankflow::ml::SweepResult result;
   try {
-    s = rankflow::TrainMlp(mpi, o, &result);
+    s = rankflow::ml::TrainSweep(mpi, o, &result);
   } catch (const rankflow::JobError& e) {
     rankflow::LogError(std::string("train_mlp: ") + e.what());
     mpi.Abort(1);

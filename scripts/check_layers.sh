@@ -25,7 +25,6 @@ cd "$(dirname "$0")/.."
 # Known violations that another change removes; each is reported as a warning, not a failure.
 # Format: "file -> header" and the reason. Keep this list empty whenever possible.
 KNOWN=(
-  "jobs/classify_tweets.h -> jobs/train_mlp.h"  # issue 11 item 2: the sweep moves to operators/ml
 )
 
 # The layer a repository file belongs to; empty for files outside the checked folders.

@@ -1,4 +1,4 @@
-#include "jobs/train_mlp_checkpoint.h"
+#include "operators/ml/sweep_checkpoint.h"
 
 #include <unistd.h>
 
@@ -11,11 +11,7 @@
 #include "runtime/log.h"
 #include "runtime/mpi_context.h"
 
-namespace rankflow {
-
-using ml::Mlp;
-using ml::MlpSpec;
-
+namespace rankflow::ml {
 namespace {
 
 std::string CheckpointDir(const std::string& dest) {
@@ -39,7 +35,7 @@ void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vecto
 }
 
 Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const std::string& ckpt,
-                                 const std::string& local, Mlp* model, ml::Optimizer* opt) {
+                                 const std::string& local, Mlp* model, Optimizer* opt) {
   const bool root = group.is_root();
   int64_t header[3] = {0, 0, 0};  // status (0 ok, 1 error), epochs done, steps
   std::string error;
@@ -50,7 +46,7 @@ Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const 
       error = exists.status().message();
     } else if (*exists) {
       Status st = FetchToLocalFile(fs, ckpt, local);
-      Result<int> done = st.ok() ? ml::LoadCheckpoint(local, model, opt) : Result<int>(st);
+      Result<int> done = st.ok() ? LoadCheckpoint(local, model, opt) : Result<int>(st);
       if (done.ok()) {
         header[1] = *done;
         header[2] = opt->steps();
@@ -91,4 +87,4 @@ Status PublishFromRoot(const MpiContext& group, FileSystem& fs, const std::strin
   return root ? st : Status::IOError(path + ": writing failed on the group's first rank");
 }
 
-}  // namespace rankflow
+}  // namespace rankflow::ml

@@ -1,12 +1,14 @@
-// train_mlp: trains one MLP or a sweep of hidden sizes on an HDF5 data set (operators/ml/dataset.h
-// layout, e.g. make_training_data's data.h5), data-parallel over MPI, and commits into dest
-// through runtime's OutputCommitter (runtime/commit.h) the files below. Each is stored under a
-// name unique to the attempt (metrics.csv as metrics-rf<12 hex>.csv); dest/_SUCCESS lists them
-// by these logical names, and readers find them there (ml::FindCommittedFile):
+// The hidden-size sweep: trains one MLP or several (different hidden sizes) on an HDF5 data set
+// (dataset.h layout, e.g. make_training_data's data.h5), data-parallel over MPI, and commits into
+// dest through runtime's OutputCommitter (runtime/commit.h) the files below. It is the whole of
+// the train_mlp job and the training step of classify_tweets, so it logs and writes its manifest
+// as job "train_mlp" for both. Each file is stored under a name unique to the attempt
+// (metrics.csv as metrics-rf<12 hex>.csv); dest/_SUCCESS lists them by these logical names, and
+// readers find them there (FindCommittedFile, output_files.h):
 //
 //   metrics.csv                  hidden,layers,parameters,train_accuracy,test_accuracy,
 //                                train_loss,test_loss,epochs,seconds,seconds_per_epoch,chosen
-//   model-hidden-<h>.h5          weights (operators/ml/model_io.h layout) + metric attributes
+//   model-hidden-<h>.h5          weights (model_io.h layout) + metric attributes
 //   surface-hidden-<h>.h5        decision surface on a grid (2-input data only):
 //                                /x float32 [G], /y float32 [G] (grid coordinates, ascending),
 //                                /probs float32 [G, G, classes] (probs[i, j] at (x[j], y[i])),
@@ -16,12 +18,13 @@
 //                                fewer parameters
 //   _SUCCESS                     the manifest, the commit point
 //
-// A sweep splits the ranks into groups (MpiContext::Split, --groups; default one group per model up
-// to the rank count); each group trains its share of the models (largest first, to the least
-// loaded group), data-parallel over its ranks. Each model is checkpointed after every epoch to
-// dest/_checkpoints/hidden-<h>.ckpt.h5 (a "_" folder: never listed, never part of an output);
-// --resume continues from there. After a successful commit the checkpoints and their folder are
-// removed, so the folder holds _SUCCESS and what it lists, nothing else.
+// A sweep splits the ranks into groups (MpiContext::Split, SweepOptions::groups; default one group
+// per model up to the rank count); each group trains its share of the models (largest first, to the
+// least loaded group), data-parallel over its ranks (trainer.h). Each model is checkpointed after
+// every epoch to dest/_checkpoints/hidden-<h>.ckpt.h5 (sweep_checkpoint.h; a "_" folder: never
+// listed, never part of an output); `resume` continues from there. After a successful commit the
+// checkpoints and their folder are removed, so the folder holds _SUCCESS and what it lists,
+// nothing else.
 #pragma once
 
 #include <cstdint>
@@ -32,9 +35,9 @@
 #include "runtime/mpi_context.h"
 #include "runtime/status.h"
 
-namespace rankflow {
+namespace rankflow::ml {
 
-struct TrainMlpOptions {
+struct SweepOptions {
   // A .h5 file, or a committed folder (its _SUCCESS lists a file named train_name).
   std::string train;
   std::string train_name = "data.h5";
@@ -46,7 +49,7 @@ struct TrainMlpOptions {
   std::string activation = "relu";
   int epochs = 20;
   int64_t batch = 200;
-  ml::OptimizerOptions optimizer;
+  OptimizerOptions optimizer;
   uint64_t seed = 1;
   std::string dest;
   bool overwrite = false;
@@ -59,7 +62,7 @@ struct TrainMlpOptions {
   std::string command_line;  // for the manifest
 };
 
-struct TrainMlpModelResult {
+struct SweepModelResult {
   std::string hidden;
   int layers = 0;
   int64_t parameters = 0;
@@ -68,8 +71,8 @@ struct TrainMlpModelResult {
   double seconds = 0, seconds_per_epoch = 0;
 };
 
-struct TrainMlpResult {
-  std::vector<TrainMlpModelResult> models;  // by parameter count, ascending (rank 0 only)
+struct SweepResult {
+  std::vector<SweepModelResult> models;  // by parameter count, ascending (rank 0 only)
   int chosen = -1;
   int64_t train_rows = 0, test_rows = 0;
 };
@@ -79,6 +82,6 @@ struct TrainMlpResult {
 Result<std::vector<std::vector<int64_t>>> ParseHiddenList(const std::string& text);
 
 // Collective over every rank. Ok on every rank iff the output was committed.
-Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& options, TrainMlpResult* result);
+Status TrainSweep(const MpiContext& mpi, const SweepOptions& options, SweepResult* result);
 
-}  // namespace rankflow
+}  // namespace rankflow::ml

@@ -1,4 +1,4 @@
-// train_mlp's checkpoints: one HDF5 file per model (operators/ml/model_io.h SaveCheckpoint),
+// The sweep's checkpoints (sweep.h): one HDF5 file per model (model_io.h SaveCheckpoint),
 // dest/_checkpoints/hidden-<h>.ckpt.h5, written by the model group's first rank after every epoch.
 //
 // Decision (issue 9): checkpoints are not part of an output. They live in a "_" folder of dest,
@@ -18,17 +18,17 @@
 #include "runtime/mpi_context.h"
 #include "runtime/status.h"
 
-namespace rankflow {
+namespace rankflow::ml {
 
 // dest/_checkpoints/hidden-<h>.ckpt.h5
-std::string CheckpointPath(const std::string& dest, const ml::MlpSpec& spec);
+std::string CheckpointPath(const std::string& dest, const MlpSpec& spec);
 
 // Collective over `group`: its first rank (rank 0 of the group) reads the checkpoint at `ckpt`
 // (fetched to the local file `local`) if there is one; every rank gets the same weights and
 // optimizer state. Returns the epochs done (0 without a checkpoint); InvalidArgument if it cannot
 // be read.
 Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const std::string& ckpt,
-                                 const std::string& local, ml::Mlp* model, ml::Optimizer* opt);
+                                 const std::string& local, Mlp* model, Optimizer* opt);
 
 // Collective over `group`: its first rank runs make_local (which writes the local file `local`),
 // copies it to `path` and publishes it (local: its empty _temporary/ goes too); the group agrees
@@ -38,7 +38,6 @@ Status PublishFromRoot(const MpiContext& group, FileSystem& fs, const std::strin
 
 // Local (one rank): deletes every model's checkpoint, the writers' temporaries and, for a local
 // dest, the _checkpoints folder. Failures are logged only: the output is already committed.
-void RemoveCheckpoints(FileSystem& fs, const std::string& dest,
-                       const std::vector<ml::MlpSpec>& specs);
+void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vector<MlpSpec>& specs);
 
-}  // namespace rankflow
+}  // namespace rankflow::ml

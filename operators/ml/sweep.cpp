@@ -1,4 +1,4 @@
-#include "jobs/train_mlp.h"
+#include "operators/ml/sweep.h"
 
 #include <stdlib.h>
 
@@ -8,21 +8,17 @@
 #include <cstdio>
 #include <sstream>
 
-#include "jobs/train_mlp_checkpoint.h"
 #include "operators/ml/dataset.h"
 #include "operators/ml/model_io.h"
 #include "operators/ml/output_files.h"
 #include "operators/ml/report.h"
+#include "operators/ml/sweep_checkpoint.h"
 #include "operators/ml/trainer.h"
 #include "runtime/hdf5_file.h"
 #include "runtime/log.h"
 
-namespace rankflow {
+namespace rankflow::ml {
 namespace {
-
-using ml::Dataset;
-using ml::Mlp;
-using ml::MlpSpec;
 
 std::string Fixed(double v, int digits) {
   char buf[64];
@@ -39,7 +35,7 @@ Result<std::string> LocalDataFile(const std::string& path, const std::string& lo
   RF_RETURN_IF_ERROR(OpenFileSystem(path, &fs));
   std::string file = path;
   if (file.size() < 3 || file.substr(file.size() - 3) != ".h5") {
-    Result<std::string> committed = ml::FindCommittedFile(*fs, path, logical);
+    Result<std::string> committed = FindCommittedFile(*fs, path, logical);
     if (!committed.ok()) return committed.status();
     file = *committed;
   }
@@ -55,17 +51,17 @@ struct DataPlan {
   int64_t test_offset = 0;  // first row of the held-out rows in test_file
 };
 
-Status PlanData(const TrainMlpOptions& o, const ScratchFolder& scratch, DataPlan* plan) {
+Status PlanData(const SweepOptions& o, const ScratchFolder& scratch, DataPlan* plan) {
   auto train = LocalDataFile(o.train, o.train_name, scratch, "train.h5");
   if (!train.ok()) return train.status();
   plan->train_file = *train;
-  auto rows = ml::CountDatasetRows(plan->train_file);
+  auto rows = CountDatasetRows(plan->train_file);
   if (!rows.ok()) return rows.status();
   if (!o.test.empty()) {
     auto test = LocalDataFile(o.test, o.test_name, scratch, "test.h5");
     if (!test.ok()) return test.status();
     plan->test_file = *test;
-    auto test_rows = ml::CountDatasetRows(plan->test_file);
+    auto test_rows = CountDatasetRows(plan->test_file);
     if (!test_rows.ok()) return test_rows.status();
     plan->train_rows = *rows;
     plan->test_rows = *test_rows;
@@ -84,12 +80,12 @@ Status PlanData(const TrainMlpOptions& o, const ScratchFolder& scratch, DataPlan
 }
 
 Status LoadShards(const DataPlan& plan, int index, int count, Dataset* train, Dataset* test) {
-  ml::RowRange r = ml::ShardRange(plan.train_rows, index, count);
-  RF_RETURN_IF_ERROR(ml::ReadDatasetRows(plan.train_file, r.begin, r.end, train));
+  RowRange r = ShardRange(plan.train_rows, index, count);
+  RF_RETURN_IF_ERROR(ReadDatasetRows(plan.train_file, r.begin, r.end, train));
   train->global_rows = plan.train_rows;
-  ml::RowRange t = ml::ShardRange(plan.test_rows, index, count);
-  RF_RETURN_IF_ERROR(ml::ReadDatasetRows(plan.test_file, plan.test_offset + t.begin,
-                                         plan.test_offset + t.end, test));
+  RowRange t = ShardRange(plan.test_rows, index, count);
+  RF_RETURN_IF_ERROR(
+      ReadDatasetRows(plan.test_file, plan.test_offset + t.begin, plan.test_offset + t.end, test));
   test->global_rows = plan.test_rows;
   if (test->inputs != train->inputs || test->class_names != train->class_names) {
     return Status::InvalidArgument(plan.test_file + ": held-out data has other inputs or classes");
@@ -158,7 +154,7 @@ Status WriteSurface(Mlp& model, const Bounds& b, int g, OutputCommitter* out, co
       grid[2 * (i * g + j) + 1] = ys[i];
     }
   }
-  ml::BatchView batch;
+  BatchView batch;
   batch.rows = static_cast<int64_t>(g) * g;
   batch.dense = grid.data();
   std::vector<float> probs;
@@ -182,7 +178,7 @@ Status WriteSurface(Mlp& model, const Bounds& b, int g, OutputCommitter* out, co
   RF_RETURN_IF_ERROR(
       (*file)->SetAttribute("/", "layout", "probs[i, j] and labels[i, j] at (x[j], y[i])"));
   RF_RETURN_IF_ERROR((*file)->Close());
-  RF_RETURN_IF_ERROR(ml::WriteOutputHdf5(*out, SurfaceFileName(spec), **file));
+  RF_RETURN_IF_ERROR(WriteOutputHdf5(*out, SurfaceFileName(spec), **file));
   // The image has y growing upwards: row 0 of the image is the last grid row.
   std::vector<int64_t> flipped(labels.size());
   std::vector<float> flipped_conf(conf.size());
@@ -192,17 +188,17 @@ Status WriteSurface(Mlp& model, const Bounds& b, int g, OutputCommitter* out, co
       flipped_conf[(g - 1 - i) * g + j] = conf[i * g + j];
     }
   }
-  *png = ml::EncodePng(g, g, ml::SurfaceRgb(g, g, flipped, flipped_conf));
+  *png = EncodePng(g, g, SurfaceRgb(g, g, flipped, flipped_conf));
   return Status::OK();
 }
 
 // One model's line for the gather to rank 0 (tab-separated; PNG base64).
-std::string Serialize(const TrainMlpModelResult& m, const std::string& png) {
+std::string Serialize(const SweepModelResult& m, const std::string& png) {
   std::ostringstream s;
   s.precision(17);
   s << m.hidden << '\t' << m.layers << '\t' << m.parameters << '\t' << m.train_accuracy << '\t'
     << m.test_accuracy << '\t' << m.train_loss << '\t' << m.test_loss << '\t' << m.epochs << '\t'
-    << m.seconds << '\t' << m.seconds_per_epoch << '\t' << ml::Base64(png) << '\n';
+    << m.seconds << '\t' << m.seconds_per_epoch << '\t' << Base64(png) << '\n';
   return s.str();
 }
 
@@ -234,7 +230,7 @@ std::string FromBase64(const std::string& text) {
   return out;
 }
 
-void Deserialize(const std::string& text, std::vector<TrainMlpModelResult>* models,
+void Deserialize(const std::string& text, std::vector<SweepModelResult>* models,
                  std::vector<std::string>* pngs) {
   std::istringstream lines(text);
   std::string line;
@@ -248,7 +244,7 @@ void Deserialize(const std::string& text, std::vector<TrainMlpModelResult>* mode
       start = tab + 1;
     }
     if (f.size() != 11) continue;
-    TrainMlpModelResult m;
+    SweepModelResult m;
     m.hidden = f[0];
     m.layers = std::stoi(f[1]);
     m.parameters = std::stoll(f[2]);
@@ -264,12 +260,12 @@ void Deserialize(const std::string& text, std::vector<TrainMlpModelResult>* mode
   }
 }
 
-std::string MetricsCsv(const TrainMlpResult& r) {
+std::string MetricsCsv(const SweepResult& r) {
   std::string csv =
       "hidden,layers,parameters,train_accuracy,test_accuracy,train_loss,test_loss,epochs,seconds,"
       "seconds_per_epoch,chosen\n";
   for (size_t i = 0; i < r.models.size(); ++i) {
-    const TrainMlpModelResult& m = r.models[i];
+    const SweepModelResult& m = r.models[i];
     csv += m.hidden + "," + std::to_string(m.layers) + "," + std::to_string(m.parameters) + "," +
            Fixed(m.train_accuracy, 6) + "," + Fixed(m.test_accuracy, 6) + "," +
            Fixed(m.train_loss, 6) + "," + Fixed(m.test_loss, 6) + "," + std::to_string(m.epochs) +
@@ -285,19 +281,19 @@ struct ModelJob {
 };
 
 // Trains one model in the group and stages its files (group root). Collective over the group.
-Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
+Status TrainOne(const SweepOptions& o, const MpiContext& g, FileSystem& fs,
                 const ScratchFolder& scratch, const Dataset& train, const Dataset& test,
                 const MlpSpec& spec, OutputCommitter* out, std::string* serialized) {
   const std::string name = "hidden-" + spec.HiddenName();
   const std::string ckpt = CheckpointPath(o.dest, spec);
   Mlp model(spec);
   model.Initialize(o.seed);
-  ml::TrainOptions to;
+  TrainOptions to;
   to.epochs = o.epochs;
   to.batch = o.batch;
   to.seed = o.seed;
   to.optimizer = o.optimizer;
-  ml::Trainer trainer(g, &model, to);
+  Trainer trainer(g, &model, to);
   int start = 0;
   if (o.resume) {
     auto done =
@@ -311,7 +307,7 @@ Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
   double seconds = 0;
   int epochs_run = 0;
   const std::string local_ckpt = scratch.Join("ckpt.h5");
-  Status st = trainer.Fit(train, start, [&](const ml::EpochStats& s) -> Status {
+  Status st = trainer.Fit(train, start, [&](const EpochStats& s) -> Status {
     seconds += s.seconds;
     ++epochs_run;
     if (g.is_root()) {
@@ -320,8 +316,8 @@ Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
               Fixed(s.accuracy, 4) + ", " + Fixed(s.seconds, 3) + " s");
     }
     RF_RETURN_IF_ERROR(PublishFromRoot(g, fs, local_ckpt, ckpt, [&] {
-      return ml::SaveCheckpoint(local_ckpt, model, train.class_names, trainer.optimizer(),
-                                s.epoch + 1, {});
+      return SaveCheckpoint(local_ckpt, model, train.class_names, trainer.optimizer(), s.epoch + 1,
+                            {});
     }));
     if (o.stop_after_epochs > 0 && s.epoch + 1 >= o.stop_after_epochs && s.epoch + 1 < o.epochs) {
       return Status::Aborted("stopped after epoch " + std::to_string(s.epoch + 1) +
@@ -330,9 +326,9 @@ Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
     return Status::OK();
   });
   if (!st.ok()) return st.WithPrefix(name);
-  const ml::EvalStats tr = trainer.Evaluate(train);
-  const ml::EvalStats te = trainer.Evaluate(test);
-  TrainMlpModelResult m;
+  const EvalStats tr = trainer.Evaluate(train);
+  const EvalStats te = trainer.Evaluate(test);
+  SweepModelResult m;
   m.hidden = spec.HiddenName();
   m.layers = static_cast<int>(spec.hidden.size());
   m.parameters = spec.ParameterCount();
@@ -351,16 +347,16 @@ Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
   {
     auto file = Hdf5File::CreateScratch(SpillDirectory(""));
     if (!file.ok()) return file.status();
-    ml::Attributes attrs = {{"train_accuracy", Fixed(m.train_accuracy, 6)},
-                            {"test_accuracy", Fixed(m.test_accuracy, 6)},
-                            {"train_loss", Fixed(m.train_loss, 6)},
-                            {"test_loss", Fixed(m.test_loss, 6)},
-                            {"epochs", std::to_string(o.epochs)},
-                            {"optimizer", ml::OptimizerName(o.optimizer.kind)},
-                            {"seed", std::to_string(o.seed)}};
-    RF_RETURN_IF_ERROR(ml::WriteModel(model, train.class_names, attrs, file->get()));
+    Attributes attrs = {{"train_accuracy", Fixed(m.train_accuracy, 6)},
+                        {"test_accuracy", Fixed(m.test_accuracy, 6)},
+                        {"train_loss", Fixed(m.train_loss, 6)},
+                        {"test_loss", Fixed(m.test_loss, 6)},
+                        {"epochs", std::to_string(o.epochs)},
+                        {"optimizer", OptimizerName(o.optimizer.kind)},
+                        {"seed", std::to_string(o.seed)}};
+    RF_RETURN_IF_ERROR(WriteModel(model, train.class_names, attrs, file->get()));
     RF_RETURN_IF_ERROR((*file)->Close());
-    RF_RETURN_IF_ERROR(ml::WriteOutputHdf5(*out, ModelFileName(spec), **file));
+    RF_RETURN_IF_ERROR(WriteOutputHdf5(*out, ModelFileName(spec), **file));
   }
   if (surface) RF_RETURN_IF_ERROR(WriteSurface(model, bounds, o.grid, out, spec, &png));
   *serialized += Serialize(m, png);
@@ -369,9 +365,9 @@ Status TrainOne(const TrainMlpOptions& o, const MpiContext& g, FileSystem& fs,
   return Status::OK();
 }
 
-std::string OptimizerText(const ml::OptimizerOptions& o) {
-  std::string s = std::string(ml::OptimizerName(o.kind)) + ", lr " + Fixed(o.learning_rate, 5);
-  if (o.kind == ml::OptimizerKind::kSgd) s += ", momentum " + Fixed(o.momentum, 3);
+std::string OptimizerText(const OptimizerOptions& o) {
+  std::string s = std::string(OptimizerName(o.kind)) + ", lr " + Fixed(o.learning_rate, 5);
+  if (o.kind == OptimizerKind::kSgd) s += ", momentum " + Fixed(o.momentum, 3);
   if (o.l2 != 0) s += ", l2 " + Fixed(o.l2, 6);
   return s;
 }
@@ -400,7 +396,7 @@ Result<std::vector<std::vector<int64_t>>> ParseHiddenList(const std::string& tex
   return models;
 }
 
-Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult* result) {
+Status TrainSweep(const MpiContext& mpi, const SweepOptions& o, SweepResult* result) {
   if (o.models.empty()) return Status::InvalidArgument("no model sizes given (--hidden)");
   if (o.epochs <= 0 || o.batch <= 0) {
     return Status::InvalidArgument("--epochs and --batch must be positive");
@@ -409,7 +405,7 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
     return Status::InvalidArgument("--test-fraction must be in (0, 1) when --test is not given");
   }
   if (o.grid < 0 || o.grid > 2000) return Status::InvalidArgument("--grid must be in [0, 2000]");
-  auto activation = ml::ParseActivation(o.activation);
+  auto activation = ParseActivation(o.activation);
   if (!activation.ok()) return activation.status();
   std::unique_ptr<FileSystem> fs;
   RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &fs));
@@ -458,20 +454,20 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
   Status local = st;
   if (all_ok && mpi.is_root()) {
     std::vector<std::string> pngs;
-    std::vector<TrainMlpModelResult> rows;
+    std::vector<SweepModelResult> rows;
     for (const std::string& part : gathered) Deserialize(part, &rows, &pngs);
     std::vector<size_t> order(rows.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(),
                      [&](size_t a, size_t b) { return rows[a].parameters < rows[b].parameters; });
-    ml::ReportPage page;
+    ReportPage page;
     page.title = o.title;
     for (size_t i : order) {
       result->models.push_back(rows[i]);
-      const TrainMlpModelResult& m = rows[i];
-      page.models.push_back(ml::ReportModel{m.hidden, m.parameters, m.train_accuracy,
-                                            m.test_accuracy, m.train_loss, m.test_loss, m.seconds,
-                                            m.seconds_per_epoch, m.epochs, pngs[i]});
+      const SweepModelResult& m = rows[i];
+      page.models.push_back(ReportModel{m.hidden, m.parameters, m.train_accuracy, m.test_accuracy,
+                                        m.train_loss, m.test_loss, m.seconds, m.seconds_per_epoch,
+                                        m.epochs, pngs[i]});
     }
     for (size_t i = 0; i < result->models.size(); ++i) {
       if (result->chosen < 0 ||
@@ -497,24 +493,24 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
                   {"seed", std::to_string(o.seed)},
                   {"ranks / groups", std::to_string(mpi.size()) + " / " + std::to_string(groups)}};
     page.notes_html = o.notes_html;
-    const TrainMlpModelResult& c = result->models[result->chosen];
-    local = ml::WriteOutputFile(out, "metrics.csv", MetricsCsv(*result), result->models.size());
-    if (local.ok()) local = ml::WriteOutputFile(out, "report.html", ml::RenderReportHtml(page));
+    const SweepModelResult& c = result->models[result->chosen];
+    local = WriteOutputFile(out, "metrics.csv", MetricsCsv(*result), result->models.size());
+    if (local.ok()) local = WriteOutputFile(out, "report.html", RenderReportHtml(page));
     if (local.ok()) {
-      local = ml::WriteOutputFile(out, "selection.json",
-                                  "{\"chosen_hidden\":\"" + c.hidden +
-                                      "\",\"parameters\":" + std::to_string(c.parameters) +
-                                      ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
-                                      ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
-                                      ",\"criterion\":\"highest held-out accuracy, ties to fewer "
-                                      "parameters\"}\n");
+      local = WriteOutputFile(out, "selection.json",
+                              "{\"chosen_hidden\":\"" + c.hidden +
+                                  "\",\"parameters\":" + std::to_string(c.parameters) +
+                                  ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
+                                  ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
+                                  ",\"criterion\":\"highest held-out accuracy, ties to fewer "
+                                  "parameters\"}\n");
     }
   }
-  const std::string manifest =
-      "\"job\":\"train_mlp\",\"arguments\":" + ml::JsonQuoted(o.command_line) +
-      ",\"ranks\":" + std::to_string(mpi.size()) + ",\"groups\":" + std::to_string(groups) +
-      ",\"train_rows\":" + std::to_string(plan.train_rows) +
-      ",\"test_rows\":" + std::to_string(plan.test_rows);
+  const std::string manifest = "\"job\":\"train_mlp\",\"arguments\":" + JsonQuoted(o.command_line) +
+                               ",\"ranks\":" + std::to_string(mpi.size()) +
+                               ",\"groups\":" + std::to_string(groups) +
+                               ",\"train_rows\":" + std::to_string(plan.train_rows) +
+                               ",\"test_rows\":" + std::to_string(plan.test_rows);
   Status commit = out.Commit(all_ok && local.ok(), manifest);
   // Checkpoints are for interrupted runs only: a committed folder holds _SUCCESS and its files.
   if (commit.ok() && mpi.is_root()) RemoveCheckpoints(*fs, o.dest, specs);
@@ -524,4 +520,4 @@ Status TrainMlp(const MpiContext& mpi, const TrainMlpOptions& o, TrainMlpResult*
   return commit;
 }
 
-}  // namespace rankflow
+}  // namespace rankflow::ml
