@@ -118,8 +118,29 @@ S3Client::S3Client(ServiceEndpoint endpoint, std::shared_ptr<CredentialsProvider
       retry_(retry),
       options_(options) {}
 
+std::string S3Client::RegionOf(const std::string& bucket) const {
+  std::lock_guard<std::mutex> lock(regions_mu_);
+  auto it = regions_.find(bucket);
+  return it == regions_.end() ? endpoint_.region : it->second;
+}
+
+bool S3Client::LearnRegion(const std::string& bucket, const HttpResponse& response) {
+  if (response.status != 301 && response.status != 307 && response.status != 400) return false;
+  std::string region = response.Header("x-amz-bucket-region");
+  if (region.empty()) {
+    Result<XmlElement> doc = ParseXml(response.body);
+    if (doc.ok()) region = doc->ChildText("Region");
+  }
+  if (region.empty() || region.size() > 64 || region == RegionOf(bucket)) return false;
+  std::lock_guard<std::mutex> lock(regions_mu_);
+  regions_[bucket] = region;
+  return true;
+}
+
 AwsServiceClient S3Client::ClientFor(const std::string& bucket) const {
   ServiceEndpoint ep = endpoint_;
+  ep.region = RegionOf(bucket);
+  if (!ep.custom && ep.region != endpoint_.region) ep.host = "s3." + ep.region + ".amazonaws.com";
   if (!ep.path_style) ep.host = bucket + "." + ep.host;
   return AwsServiceClient(ep, "s3", credentials_, http_, retry_);
 }
@@ -131,8 +152,11 @@ std::string S3Client::PathFor(const std::string& bucket, const std::string& key)
 
 Status S3Client::Call(const std::string& bucket, AwsRequest& request, const std::string& where,
                       const std::string& op, HttpResponse* response) {
-  AwsServiceClient client = ClientFor(bucket);
-  Status s = client.Send(request, where + ": " + op, response);
+  Status s = ClientFor(bucket).Send(request, where + ": " + op, response);
+  if (s.ok() && LearnRegion(bucket, *response)) {
+    *response = HttpResponse();
+    s = ClientFor(bucket).Send(request, where + ": " + op, response);
+  }
   if (!s.ok()) return s;
   if (response->status >= 200 && response->status < 300) {
     std::string embedded = EmbeddedError(*response);
@@ -218,7 +242,6 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
                            uint64_t* object_size) {
   const std::string where = "s3://" + bucket + "/" + key;
   if (length == 0) return Status::OK();
-  AwsServiceClient client = ClientFor(bucket);
   uint64_t delivered = 0;
   Status final_error;
   Status s = RunWithRetries(retry_, where + ": GetObject", [&](int) {
@@ -240,7 +263,7 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
       return sink(data, n);
     };
     HttpResponse resp;
-    AttemptOutcome sent = client.Attempt(req, where + ": GetObject", &resp);
+    AttemptOutcome sent = ClientFor(bucket).Attempt(req, where + ": GetObject", &resp);
     if (!sent.status.ok()) return sent;
     if (resp.status == 416 && (object_size != nullptr || (from > 0 && length == kToEnd))) {
       // Nothing at or past the end; "bytes */SIZE" tells the size.
@@ -248,6 +271,9 @@ Status S3Client::GetObject(const std::string& bucket, const std::string& key, ui
       return AttemptOutcome::Ok();
     }
     if (resp.status < 200 || resp.status >= 300) {
+      if (LearnRegion(bucket, resp)) {
+        return AttemptOutcome::Transient("bucket is in " + RegionOf(bucket));
+      }
       if (IsRetryableHttpStatus(resp.status) ||
           IsRetryableErrorCode(ErrorCodeFromBody(resp.body))) {
         return AttemptOutcome::Transient(DescribeHttpFailure(resp));

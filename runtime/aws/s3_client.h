@@ -11,7 +11,9 @@
 #include <deque>
 #include <functional>
 #include <future>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -129,8 +131,17 @@ class S3Client {
   // Sends with retries and maps a non-2xx answer to a Status "<where>: <op>: 404 NoSuchKey".
   Status Call(const std::string& bucket, AwsRequest& request, const std::string& where,
               const std::string& op, HttpResponse* response);
+  // A bucket in another region than the endpoint's: S3 answers 301 PermanentRedirect (or 400
+  // AuthorizationHeaderMalformed) naming it in x-amz-bucket-region (or <Region>). The client
+  // remembers it per bucket and signs (and, off a custom endpoint, addresses) every later request
+  // for that bucket with it. LearnRegion returns true if the answer named a region other than the
+  // one the request used, so the caller resends once.
+  std::string RegionOf(const std::string& bucket) const;
+  bool LearnRegion(const std::string& bucket, const HttpResponse& response);
 
   ServiceEndpoint endpoint_;
+  mutable std::mutex regions_mu_;
+  std::map<std::string, std::string> regions_;  // bucket -> region, learned from redirects
   std::shared_ptr<CredentialsProvider> credentials_;
   std::shared_ptr<HttpClient> http_;
   RetryPolicy retry_;

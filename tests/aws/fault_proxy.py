@@ -21,6 +21,7 @@ import argparse
 import http.client
 import http.server
 import os
+import re
 import socket
 import struct
 import threading
@@ -49,6 +50,9 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
     ap.add_argument("--delay-ms", type=int, default=0, help="delay every request (slow S3)")
+    ap.add_argument("--bucket-region", default="",
+                    help="as S3 for a bucket in that region: a request signed for another region "
+                         "gets 301 PermanentRedirect with x-amz-bucket-region (HEAD: no body)")
     args = ap.parse_args()
     up = urllib.parse.urlsplit(args.upstream)
     actions = expand(args.schedule)
@@ -104,6 +108,26 @@ def main():
                 if log:
                     log.write("%s %s %s %d\n" % (action, self.command, self.path,
                                                   self.client_address[1]))
+            if args.bucket_region:
+                scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/",
+                                  self.headers.get("Authorization", ""))
+                if scope is None or scope.group(1) != args.bucket_region:
+                    with lock:
+                        if log:
+                            log.write("redirect %s %s %d\n" % (self.command, self.path,
+                                                               self.client_address[1]))
+                    payload = ("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
+                               "PermanentRedirect</Code><Message>The bucket you are attempting to "
+                               "access must be addressed using the specified endpoint.</Message>"
+                               "<Region>%s</Region></Error>" % args.bucket_region).encode()
+                    self.send_response(301)
+                    self.send_header("Content-Type", "application/xml")
+                    self.send_header("x-amz-bucket-region", args.bucket_region)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    if self.command != "HEAD":
+                        self.wfile.write(payload)
+                    return
             if action.startswith("down"):
                 self.go_down(int(action[4:]))
                 return
@@ -136,7 +160,9 @@ def main():
                 if k.lower() not in ("transfer-encoding", "connection", "content-length",
                                      "server", "date"):
                     self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
+            # A HEAD answer has no body but the object's length.
+            length = resp.getheader("Content-Length", "0") if self.command == "HEAD" else len(data)
+            self.send_header("Content-Length", str(length))
             self.end_headers()
             if action == "cut" and self.command != "HEAD":
                 self.wfile.write(data[: len(data) // 2])

@@ -90,6 +90,36 @@ TEST_F(S3RetryTest, UploadsSurviveFaults) {
   EXPECT_TRUE(back == RandomBytes(11'000'000, 8));
 }
 
+// A bucket in another region (issue 14, item 4): the front answers every request signed for any
+// region but eu-west-1 with 301 PermanentRedirect naming it, as S3 does. The client learns the
+// region from the first answer and signs every later request for the bucket with it.
+TEST_F(S3RetryTest, ABucketInAnotherRegionJustWorks) {
+  FaultProxy proxy(SharedMoto().endpoint(), "", {"--bucket-region", "eu-west-1"});
+  ASSERT_FALSE(proxy.endpoint().empty());
+  auto client = TestS3Client(proxy.endpoint());  // signs for us-east-1
+  Result<aws::S3ObjectInfo> head = client->HeadObject(bucket_, "in/big.bin");  // HEAD: no body
+  ASSERT_TRUE(head.ok()) << head.status().ToString();
+  EXPECT_EQ(head->size, data_.size());
+  std::string got;
+  ASSERT_TRUE(client->GetObjectRange(bucket_, "in/big.bin", 10, 1000, &got).ok());
+  EXPECT_EQ(got, data_.substr(10, 1000));
+  ASSERT_TRUE(client->PutObject(bucket_, "out/r.bin", "abc").ok());
+  aws::S3MultipartWriter w(client, bucket_, "out/m.bin");
+  ASSERT_TRUE(w.Append(RandomBytes(6'000'000, 9)).ok());
+  ASSERT_TRUE(w.Complete().ok());
+  std::vector<aws::S3ObjectInfo> listed;
+  ASSERT_TRUE(client->ListObjects(bucket_, "out/", &listed).ok());
+  EXPECT_EQ(listed.size(), 2u);
+  ASSERT_TRUE(client->DeleteObjects(bucket_, {"out/r.bin", "out/m.bin"}).ok());
+  size_t redirects = 0;
+  for (const std::string& line : proxy.Requests()) redirects += line.rfind("redirect ", 0) == 0;
+  EXPECT_EQ(redirects, 1u) << "only the first request goes to the wrong region";
+  // A fresh client (a new rank) on GetObject first: learns it there too.
+  auto other = TestS3Client(proxy.endpoint());
+  ASSERT_TRUE(other->GetObjectRange(bucket_, "in/big.bin", 0, 100, &got).ok());
+  EXPECT_EQ(got, data_.substr(0, 100));
+}
+
 TEST_F(S3RetryTest, LastAttemptErrorNamesOperationObjectAndStatus) {
   FaultProxy proxy(SharedMoto().endpoint(), "503x20");
   ASSERT_FALSE(proxy.endpoint().empty());
