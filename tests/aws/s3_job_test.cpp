@@ -277,6 +277,25 @@ TEST_F(S3JobTest, DefaultRetriesRideOutFiveSlowDownsAndAOneSecondRestart) {
   EXPECT_TRUE(*marker);
 }
 
+TEST_F(S3JobTest, ABucketInAnotherRegionThanTheJobsJustWorks) {
+  // Regression: every rank talked to the bucket in the configured region (us-east-1 here) and
+  // failed on S3's 301 PermanentRedirect for a bucket elsewhere.
+  MakeInput(2, 1, 6);
+  testing::FaultProxy proxy(SharedMoto().endpoint(), "", {"--bucket-region", "ap-southeast-2"});
+  ASSERT_FALSE(proxy.endpoint().empty());
+  auto r = RunCommand(S3Env(proxy.endpoint()) + MpirunPrefix(2) + " " + BinPath("top_terms") +
+                          " --src " + Url("in") + " --dest " + Url("elsewhere") +
+                          " --what hashtags --top 5",
+                      180);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  size_t redirects = 0;
+  for (const std::string& line : proxy.Requests()) redirects += line.rfind("redirect ", 0) == 0;
+  EXPECT_GE(redirects, 1u) << "the front never redirected: the test tests nothing";
+  Result<bool> marker = NewS3FileSystemWithClient(client_)->Exists(Url("elsewhere/_SUCCESS"));
+  ASSERT_TRUE(marker.ok());
+  EXPECT_TRUE(*marker);
+}
+
 TEST_F(S3JobTest, EndpointPasswordsAndDotSegmentsAreRefusedUpFront) {
   // Regressions: an endpoint url with a password was echoed in the job's error; --dest
   // s3://b/o3/../q was written to q/ but recorded as o3/../q/.
