@@ -36,6 +36,12 @@ struct UpResult {
   double seconds = 0;         // from the first EC2 call to a ready hostfile
 };
 
+// The "export …" prefix of a command run on the head node (`provision run`): the hostfile and ssh
+// settings Open MPI needs from `dir`, the cluster's region (AWS_REGION: spec.region, else the
+// launcher's region), and in local mode the launcher's endpoints; Open MPI forwards the AWS
+// variables to every rank. Never a key or token.
+std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir);
+
 class Cluster {
  public:
   // `ec2` must outlive the Cluster. `spec` must have passed ValidateSpec (Up also checks

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "provision/cluster.h"
+#include "runtime/aws/config.h"
 
 namespace rankflow::provision {
 namespace {
@@ -274,6 +275,41 @@ Status Cluster::RemoveLocalAuthorizedKeys() {
   return Status::OK();
 }
 
+std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir) {
+  std::string env = "export RANKFLOW_HOSTFILE=\"" + dir + "/hostfile\" " +
+                    "OMPI_MCA_orte_default_hostfile=\"" + dir + "/hostfile\" " +
+                    "OMPI_MCA_plm_rsh_args=\"-F " + dir + "/ssh_config\"" +
+                    // MPI windows across nodes over TCP: osc/rdma fails MPI_Win_allocate without
+                    // RDMA-capable transports; sm on one node, pt2pt across nodes work.
+                    " OMPI_MCA_osc=sm,pt2pt";
+  // Only endpoints and the region travel, never keys; Open MPI forwards them to every rank.
+  std::string forward;
+  auto pass = [&](const std::string& name, const std::string& value) {
+    env += " " + name + "=" + ShellQuote(value);
+    forward += (forward.empty() ? "" : ";") + name;
+  };
+  // The cluster's region, so that ranks on the nodes talk to S3 there (a bucket elsewhere is
+  // found by its redirect, runtime/aws/README.md); without it they would use us-east-1.
+  const std::string region =
+      spec.region.empty() ? aws::ResolveRegion(aws::ProcessEnv()) : spec.region;
+  if (!region.empty()) pass("AWS_REGION", region);
+  if (spec.local) {
+    // Both "nodes" are this machine as root: Open MPI's root guard, and no shared-memory
+    // transport between them (it crashes when two "nodes" share a host).
+    env += " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,tcp";
+    // moto also answers as the instance metadata service: jobs on the loopback nodes get
+    // (moto's fake) instance-profile credentials through IMDSv2 exactly as on EC2.
+    for (const char* name : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}) {
+      const char* v = std::getenv(name);
+      if (v != nullptr && *v != '\0') pass(name, v);
+    }
+    const char* imds = std::getenv("AWS_ENDPOINT_URL");
+    if (imds != nullptr && *imds != '\0') pass("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds);
+  }
+  if (!forward.empty()) env += " OMPI_MCA_mca_base_env_list=" + ShellQuote(forward);
+  return env;
+}
+
 Result<int> Cluster::Run(const std::string& command, const OutputSink& on_stdout,
                          const OutputSink& on_stderr, int timeout_ms) {
   auto nodes = Nodes();
@@ -290,34 +326,8 @@ Result<int> Cluster::Run(const std::string& command, const OutputSink& on_stdout
   o.connect_timeout_ms = 15000;
   auto ssh = SshSession::Connect(o);
   if (!ssh.ok()) return ssh.status();
-  std::string dir = spec_.local ? RemoteDir(head, "") : "$HOME/.rankflow";
-  std::string env = "export RANKFLOW_HOSTFILE=\"" + dir + "/hostfile\" " +
-                    "OMPI_MCA_orte_default_hostfile=\"" + dir + "/hostfile\" " +
-                    "OMPI_MCA_plm_rsh_args=\"-F " + dir + "/ssh_config\"" +
-                    // MPI windows across nodes over TCP: osc/rdma fails MPI_Win_allocate without
-                    // RDMA-capable transports; sm on one node, pt2pt across nodes work.
-                    " OMPI_MCA_osc=sm,pt2pt";
-  if (spec_.local) {
-    // Both "nodes" are this machine as root: Open MPI's root guard, and no shared-memory
-    // transport between them (it crashes when two "nodes" share a host).
-    env += " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,tcp";
-    // moto also answers as the instance metadata service: jobs on the loopback nodes get
-    // (moto's fake) instance-profile credentials through IMDSv2 exactly as on EC2. Only
-    // endpoints and the region travel, never keys; Open MPI forwards them to every rank.
-    std::string forward;
-    for (const char* name : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_REGION"}) {
-      const char* v = std::getenv(name);
-      if (v == nullptr || *v == '\0') continue;
-      env += std::string(" ") + name + "=" + ShellQuote(v);
-      forward += std::string(forward.empty() ? "" : ";") + name;
-    }
-    const char* imds = std::getenv("AWS_ENDPOINT_URL");
-    if (imds != nullptr && *imds != '\0') {
-      env += " AWS_EC2_METADATA_SERVICE_ENDPOINT=" + ShellQuote(imds);
-      forward += std::string(forward.empty() ? "" : ";") + "AWS_EC2_METADATA_SERVICE_ENDPOINT";
-    }
-    if (!forward.empty()) env += " OMPI_MCA_mca_base_env_list=" + ShellQuote(forward);
-  }
+  const std::string env =
+      RemoteJobEnvironment(spec_, spec_.local ? RemoteDir(head, "") : "$HOME/.rankflow");
   auto r = (*ssh)->Exec(env + "; " + command, on_stdout, on_stderr, timeout_ms);
   if (!r.ok()) return r.status();
   return r->exit_code;

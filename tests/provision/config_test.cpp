@@ -2,10 +2,12 @@
 // launcher policy in provision/README.md against the EC2 calls provision makes.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+#include <stdlib.h>
 
 #include <regex>
 #include <set>
 
+#include "provision/cluster.h"
 #include "provision/cluster_spec.h"
 #include "provision/prices.h"
 #include "provision/s3_object.h"
@@ -214,6 +216,40 @@ TEST(LauncherPolicyTest, ReadmePolicyAllowsEveryEc2CallAndScopesItsConditions) {
     EXPECT_TRUE(allowed.count("ec2:" + action)) << "ec2:" << action << " is not in the policy";
   }
   EXPECT_GE(checked, 15);
+}
+
+}  // namespace
+}  // namespace rankflow::provision
+
+namespace rankflow::provision {
+namespace {
+
+// Ranks on real nodes get the cluster's region (they talked to S3 in us-east-1 whatever the
+// cluster's region was) and, like everything on the command line, no key.
+TEST(RemoteJobEnvironmentTest, CarriesTheClusterRegionAndNoSecret) {
+  setenv("AWS_SECRET_ACCESS_KEY", "NodeEnvSecret/123", 1);
+  setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1", 1);
+  setenv("AWS_REGION", "ap-south-1", 1);
+  ClusterSpec spec;
+  spec.name = "c";
+  spec.region = "eu-west-1";
+  std::string env = RemoteJobEnvironment(spec, "$HOME/.rankflow");
+  EXPECT_NE(env.find(" AWS_REGION='eu-west-1'"), std::string::npos) << env;
+  EXPECT_NE(env.find("OMPI_MCA_mca_base_env_list='AWS_REGION'"), std::string::npos) << env;
+  EXPECT_EQ(env.find("AWS_ENDPOINT_URL"), std::string::npos) << "endpoints only in local mode";
+  EXPECT_EQ(env.find("NodeEnvSecret"), std::string::npos) << env;
+  spec.region.clear();  // the launcher's region, as the EC2 calls used
+  env = RemoteJobEnvironment(spec, "$HOME/.rankflow");
+  EXPECT_NE(env.find(" AWS_REGION='ap-south-1'"), std::string::npos) << env;
+  spec.local = true;
+  env = RemoteJobEnvironment(spec, "/tmp/x");
+  EXPECT_NE(env.find("AWS_REGION;AWS_ENDPOINT_URL;AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+            std::string::npos)
+      << env;
+  EXPECT_EQ(env.find("NodeEnvSecret"), std::string::npos) << env;
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  unsetenv("AWS_ENDPOINT_URL");
+  unsetenv("AWS_REGION");
 }
 
 }  // namespace
