@@ -15,7 +15,8 @@ Actions:
   downMS      an endpoint restart: close this and every open connection, stop listening for MS
               milliseconds (connections are refused), then listen on the same port again
 "ACTIONxN" repeats an action N times. The log gets one line per request that reached the proxy:
-"ACTION METHOD PATH CLIENT_PORT" (the port shows whether connections are reused).
+"ACTION METHOD PATH CLIENT_PORT" (the port shows whether connections are reused), and with
+--log-key-id " key=AKID": the access key id that signed it (from Authorization; never the secret).
 """
 import argparse
 import http.client
@@ -49,6 +50,8 @@ def main():
     ap.add_argument("--schedule", default="")
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log")
+    ap.add_argument("--log-key-id", action="store_true",
+                    help="append the signing access key id to each log line")
     ap.add_argument("--delay-ms", type=int, default=0, help="delay every request (slow S3)")
     ap.add_argument("--bucket-region", default="",
                     help="as S3 for a bucket in that region: a request signed for another region "
@@ -106,8 +109,12 @@ def main():
             with lock:
                 action = actions.pop(0) if actions else "pass"
                 if log:
-                    log.write("%s %s %s %d\n" % (action, self.command, self.path,
-                                                  self.client_address[1]))
+                    key = ""
+                    if args.log_key_id:
+                        m = re.search(r"Credential=([^/]+)/", self.headers.get("Authorization", ""))
+                        key = " key=" + (m.group(1) if m else "-")
+                    log.write("%s %s %s %d%s\n" % (action, self.command, self.path,
+                                                    self.client_address[1], key))
             if args.bucket_region:
                 scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/",
                                   self.headers.get("Authorization", ""))
