@@ -17,67 +17,29 @@ Result<std::unique_ptr<S3Objects>> S3Objects::FromEnvironment(const std::string&
   aws::EnvLookup env = aws::ProcessEnv();
   auto endpoint = aws::ResolveServiceEndpoint("s3", env);
   if (!endpoint.ok()) return endpoint.status();
-  auto out = std::make_unique<S3Objects>();
-  out->endpoint_ = *endpoint;
+  aws::ServiceEndpoint ep = *endpoint;
   if (!region.empty()) {
-    out->endpoint_.region = region;
-    if (!out->endpoint_.custom) out->endpoint_.host = "s3." + region + ".amazonaws.com";
+    ep.region = region;
+    if (!ep.custom) ep.host = "s3." + region + ".amazonaws.com";
   }
-  out->credentials_ = std::make_shared<aws::DefaultCredentialsChain>(env);
-  out->http_ = std::make_shared<aws::HttpClient>();
-  return out;
-}
-
-aws::AwsServiceClient S3Objects::ClientFor(const std::string& bucket,
-                                           std::string* path_prefix) const {
-  aws::ServiceEndpoint ep = endpoint_;
-  if (ep.path_style) {
-    *path_prefix = "/" + bucket;
-  } else {
-    ep.host = bucket + "." + ep.host;
-    path_prefix->clear();
-  }
-  return aws::AwsServiceClient(ep, "s3", credentials_, http_, retry_);
+  return std::make_unique<S3Objects>(std::make_shared<aws::S3Client>(
+      ep, std::make_shared<aws::DefaultCredentialsChain>(env), std::make_shared<aws::HttpClient>(),
+      aws::RetryPolicy::FromEnv(), aws::S3Options::FromEnv()));
 }
 
 Status S3Objects::Put(const S3Location& where, std::string_view data) {
-  std::string prefix;
-  aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);
-  aws::AwsRequest req;
-  req.method = "PUT";
-  req.path = prefix + "/" + where.key;
-  req.body = data;
-  req.content_type = "application/octet-stream";
-  aws::HttpResponse resp;
-  std::string op = "s3://" + where.bucket + "/" + where.key + ": PutObject";
-  RF_RETURN_IF_ERROR(client.Send(req, op, &resp));
-  if (resp.status < 200 || resp.status >= 300) {
-    return Status(aws::StatusCodeForHttp(resp.status),
-                  op + " failed: " + aws::DescribeHttpFailure(resp));
-  }
-  return Status::OK();
+  return client_->PutObject(where.bucket, where.key, data);
 }
 
 Result<std::string> S3Objects::Get(const S3Location& where) {
-  std::string prefix;
-  aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);
-  aws::AwsRequest req;
-  req.method = "GET";
-  req.path = prefix + "/" + where.key;
-  aws::HttpResponse resp;
-  std::string op = "s3://" + where.bucket + "/" + where.key + ": GetObject";
-  RF_RETURN_IF_ERROR(client.Send(req, op, &resp));
-  if (resp.status < 200 || resp.status >= 300) {
-    return Status(aws::StatusCodeForHttp(resp.status),
-                  op + " failed: " + aws::DescribeHttpFailure(resp));
-  }
-  return resp.body;
+  std::string body;
+  RF_RETURN_IF_ERROR(
+      client_->GetObjectRange(where.bucket, where.key, 0, aws::S3Client::kToEnd, &body));
+  return body;
 }
 
 Result<std::string> S3Objects::PresignGet(const S3Location& where, int64_t expires_s) {
-  std::string prefix;
-  aws::AwsServiceClient client = ClientFor(where.bucket, &prefix);
-  std::string url = client.PresignGetUrl(prefix + "/" + where.key, expires_s);
+  std::string url = client_->PresignGetUrl(where.bucket, where.key, expires_s);
   if (url.empty()) {
     return Status::Internal("s3://" + where.bucket + "/" + where.key +
                             ": cannot presign: no credentials available");

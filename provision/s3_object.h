@@ -1,15 +1,16 @@
-// The few S3 operations provisioning needs, on runtime/aws's signed service client: upload and
-// fetch one object (scripts ship build/bin, job logs and manifests with them) and presign a GET
-// for user-data. Path-style
-// addressing for custom endpoints (moto, MinIO), virtual-host style on AWS, as runtime/aws decides.
-// Thread-safe; blocking.
+// The few S3 operations provisioning needs, on runtime/aws's S3Client: upload and fetch one
+// object (scripts ship build/bin, job logs and manifests with them) and presign a GET for
+// user-data, for the bucket's own region (the client learns it from S3's redirect). Path-style
+// addressing for custom endpoints (moto, MinIO), virtual-host style on AWS, as runtime/aws
+// decides. Thread-safe; blocking.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
-#include "runtime/aws/service_client.h"
+#include "runtime/aws/s3_client.h"
 #include "runtime/status.h"
 
 namespace rankflow::provision {
@@ -28,19 +29,18 @@ class S3Objects {
   // Endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL), region and credentials chain from the
   // environment; `region` overrides when not empty.
   static Result<std::unique_ptr<S3Objects>> FromEnvironment(const std::string& region);
+  explicit S3Objects(std::shared_ptr<aws::S3Client> client) : client_(std::move(client)) {}
 
   Status Put(const S3Location& where, std::string_view data);
   // The whole object; NotFound when it does not exist.
   Result<std::string> Get(const S3Location& where);
-  // A GET url valid for expires_s seconds; Internal when no credentials are available.
+  // A GET url valid for expires_s seconds, for the bucket's own region (learned from a request
+  // to it, e.g. the Put, when it is not the launcher's); Internal when no credentials are
+  // available.
   Result<std::string> PresignGet(const S3Location& where, int64_t expires_s);
 
  private:
-  aws::AwsServiceClient ClientFor(const std::string& bucket, std::string* path_prefix) const;
-  aws::ServiceEndpoint endpoint_;
-  std::shared_ptr<aws::CredentialsProvider> credentials_;
-  std::shared_ptr<aws::HttpClient> http_;
-  aws::RetryPolicy retry_ = aws::RetryPolicy::FromEnv();  // one retry quota for every call
+  std::shared_ptr<aws::S3Client> client_;  // one retry quota for every call
 };
 
 }  // namespace rankflow::provision

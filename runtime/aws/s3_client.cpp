@@ -465,6 +465,11 @@ Status S3Client::ListMultipartUploads(const std::string& bucket, const std::stri
   }
 }
 
+std::string S3Client::PresignGetUrl(const std::string& bucket, const std::string& key,
+                                    int64_t expires_s) {
+  return ClientFor(bucket).PresignGetUrl(PathFor(bucket, key), expires_s);
+}
+
 Status S3Client::CreateBucket(const std::string& bucket) {
   AwsRequest req;
   req.method = "PUT";

@@ -122,6 +122,10 @@ class S3Client {
   // Incomplete multipart uploads whose key starts with prefix (all pages).
   Status ListMultipartUploads(const std::string& bucket, const std::string& prefix,
                               std::vector<S3UploadInfo>* out);
+  // A presigned GET url for the object, valid for expires_s seconds, signed for the bucket's
+  // region as far as this client knows it (a request to the bucket, e.g. the PUT of the object,
+  // teaches it); empty when no credentials are available.
+  std::string PresignGetUrl(const std::string& bucket, const std::string& key, int64_t expires_s);
   // For tests and tools; an existing bucket owned by you is not an error.
   Status CreateBucket(const std::string& bucket);
 

@@ -116,8 +116,10 @@ def main():
                     log.write("%s %s %s %d%s\n" % (action, self.command, self.path,
                                                     self.client_address[1], key))
             if args.bucket_region:
+                # Signed in the Authorization header, or presigned (X-Amz-Credential, %2F for /).
                 scope = re.search(r"Credential=[^/]+/\d{8}/([^/]+)/",
-                                  self.headers.get("Authorization", ""))
+                                  self.headers.get("Authorization", "")) or re.search(
+                    r"X-Amz-Credential=[^&]*?%2F\d{8}%2F([^%&]+)%2F", self.path)
                 if scope is None or scope.group(1) != args.bucket_region:
                     with lock:
                         if log:

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -118,6 +119,19 @@ TEST_F(S3RetryTest, ABucketInAnotherRegionJustWorks) {
   auto other = TestS3Client(proxy.endpoint());
   ASSERT_TRUE(other->GetObjectRange(bucket_, "in/big.bin", 0, 100, &got).ok());
   EXPECT_EQ(got, data_.substr(0, 100));
+  // A presigned url (provision's binaries for user-data) is signed for the bucket's region, so a
+  // node fetches it without credentials.
+  const std::string url = client->PresignGetUrl(bucket_, "in/big.bin", 600);
+  ASSERT_NE(url.find("eu-west-1"), std::string::npos) << url;
+  testing::TempDir dir;
+  const std::string cmd = "curl -s -o " + dir.Join("got") + " -w '%{http_code}' '" + url + "'";
+  FILE* p = popen(cmd.c_str(), "r");
+  ASSERT_NE(p, nullptr);
+  char code[8] = {0};
+  ASSERT_NE(fgets(code, sizeof code, p), nullptr);
+  pclose(p);
+  EXPECT_STREQ(code, "200");
+  EXPECT_TRUE(testing::ReadFile(dir.Join("got")) == data_);
 }
 
 TEST_F(S3RetryTest, LastAttemptErrorNamesOperationObjectAndStatus) {
