@@ -303,13 +303,14 @@ Status Cluster::LaunchNodes(Launch* launch) {
     if (!where.ok()) return where.status();
     auto s3 = S3Objects::FromEnvironment(spec_.region);
     if (!s3.ok()) return s3.status();
+    // What the nodes will download: its SHA-256 (checked there) and the packages its binaries
+    // need (derived here, where the build's libraries are installed). Costs one download, which
+    // also teaches the client the bucket's region before the url is presigned for it.
+    auto tarball = (*s3)->Get(*where);
+    if (!tarball.ok()) return tarball.status();
     auto url = (*s3)->PresignGet(*where, spec_.boot_deadline_s + 3600);
     if (!url.ok()) return url.status();
     launch->binaries_url = *url;
-    // What the nodes will download: its SHA-256 (checked there) and the packages its binaries
-    // need (derived here, where the build's libraries are installed). Costs one download.
-    auto tarball = (*s3)->Get(*where);
-    if (!tarball.ok()) return tarball.status();
     launch->binaries_sha256 = aws::Sha256Hex(*tarball);
     auto packages = PackagesForTarball(*tarball);
     if (!packages.ok()) return packages.status().WithPrefix(spec_.artifacts);
