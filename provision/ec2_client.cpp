@@ -163,16 +163,11 @@ Ec2Client::Ec2Client(std::shared_ptr<aws::AwsServiceClient> client) : client_(st
 
 Result<std::unique_ptr<Ec2Client>> Ec2Client::FromEnvironment(const std::string& region) {
   aws::EnvLookup env = aws::ProcessEnv();
-  auto endpoint = aws::ResolveServiceEndpoint("ec2", env);
-  if (!endpoint.ok()) return endpoint.status();
-  aws::ServiceEndpoint ep = *endpoint;
-  if (!region.empty()) {
-    ep.region = region;
-    if (!ep.custom) ep.host = "ec2." + region + ".amazonaws.com";
-  }
+  auto ep = aws::ResolveServiceEndpoint("ec2", env, region);
+  if (!ep.ok()) return ep.status();
   auto creds = std::make_shared<aws::DefaultCredentialsChain>(env);
   auto http = std::make_shared<aws::HttpClient>();
-  auto client = std::make_shared<aws::AwsServiceClient>(ep, "ec2", creds, http);
+  auto client = std::make_shared<aws::AwsServiceClient>(*ep, "ec2", creds, http);
   return std::make_unique<Ec2Client>(client);
 }
 

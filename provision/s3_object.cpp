@@ -15,15 +15,10 @@ Result<S3Location> ParseS3Location(const std::string& url) {
 
 Result<std::unique_ptr<S3Objects>> S3Objects::FromEnvironment(const std::string& region) {
   aws::EnvLookup env = aws::ProcessEnv();
-  auto endpoint = aws::ResolveServiceEndpoint("s3", env);
-  if (!endpoint.ok()) return endpoint.status();
-  aws::ServiceEndpoint ep = *endpoint;
-  if (!region.empty()) {
-    ep.region = region;
-    if (!ep.custom) ep.host = "s3." + region + ".amazonaws.com";
-  }
+  auto ep = aws::ResolveServiceEndpoint("s3", env, region);
+  if (!ep.ok()) return ep.status();
   return std::make_unique<S3Objects>(std::make_shared<aws::S3Client>(
-      ep, std::make_shared<aws::DefaultCredentialsChain>(env), std::make_shared<aws::HttpClient>(),
+      *ep, std::make_shared<aws::DefaultCredentialsChain>(env), std::make_shared<aws::HttpClient>(),
       aws::RetryPolicy::FromEnv(), aws::S3Options::FromEnv()));
 }
 

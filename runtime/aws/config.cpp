@@ -161,8 +161,9 @@ Result<ServiceEndpoint> ParseEndpointUrl(const std::string& url) {
   return ep;
 }
 
-Result<ServiceEndpoint> ResolveServiceEndpoint(const std::string& service, const EnvLookup& env) {
-  std::string region = ResolveRegion(env);
+Result<ServiceEndpoint> ResolveServiceEndpoint(const std::string& service, const EnvLookup& env,
+                                               const std::string& region_override) {
+  const std::string region = region_override.empty() ? ResolveRegion(env) : region_override;
   std::optional<std::string> url = env("AWS_ENDPOINT_URL_" + Upper(service));
   if (!url) url = env("AWS_ENDPOINT_URL");
   ServiceEndpoint ep;

@@ -67,7 +67,9 @@ Result<ServiceEndpoint> ParseEndpointUrl(const std::string& url);
 std::string RedactUrl(std::string_view url);
 
 // Endpoint of a service ("s3", "ec2"): AWS_ENDPOINT_URL_<SERVICE> (upper case), AWS_ENDPOINT_URL,
-// else https://<service>.<region>.amazonaws.com. InvalidArgument if an override is malformed.
-Result<ServiceEndpoint> ResolveServiceEndpoint(const std::string& service, const EnvLookup& env);
+// else https://<service>.<region>.amazonaws.com. The region is `region` when not empty (a cluster
+// file's), else ResolveRegion(env). InvalidArgument if an override is malformed.
+Result<ServiceEndpoint> ResolveServiceEndpoint(const std::string& service, const EnvLookup& env,
+                                               const std::string& region = "");
 
 }  // namespace rankflow::aws
