@@ -2,6 +2,8 @@
 
 #include <libssh2.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+
+#include "runtime/sys.h"
 
 namespace rankflow::provision {
 namespace {
@@ -23,6 +27,17 @@ void InitLibssh2Once() {
 
 int64_t MsLeft(Clock::time_point deadline) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+}
+
+// TCP keepalives, so the kernel too notices a peer that vanished (best effort).
+void EnableTcpKeepalive(int fd, int interval_s) {
+  if (interval_s <= 0) return;
+  int on = 1;
+  int count = 4;
+  setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &interval_s, sizeof interval_s);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval_s, sizeof interval_s);
+  setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
 }
 
 // Non-blocking TCP connect bounded by the deadline. Returns the fd or -1 with `error` set.
@@ -81,9 +96,32 @@ const char* HostKeyTypeName(int type) {
 
 }  // namespace
 
+int DefaultSshKeepaliveS() {
+  auto v = EnvInt("RANKFLOW_SSH_KEEPALIVE_S");
+  return v && *v <= 3600 ? static_cast<int>(*v) : 15;
+}
+
+int DefaultSshDeadAfterS() {
+  auto v = EnvInt("RANKFLOW_SSH_DEAD_AFTER_S");
+  return v && *v <= 86400 ? static_cast<int>(*v) : 60;
+}
+
 struct SshSession::Impl {
   int fd = -1;
   LIBSSH2_SESSION* session = nullptr;
+  // Set once authenticated: libssh2 keepalives are sent only from then on (a global request in
+  // the middle of the key exchange or authentication is not ours to risk).
+  bool keepalive = false;
+  int dead_after_s = 0;
+  Clock::time_point last_inbound = Clock::now();  // when the server was last heard from
+  bool dead = false;                              // silent past dead_after_s
+
+  // Notes that the server was heard from.
+  void Heard() { last_inbound = Clock::now(); }
+
+  int64_t SilentS() const {
+    return std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - last_inbound).count();
+  }
 
   ~Impl() {
     if (session != nullptr) {
@@ -98,16 +136,41 @@ struct SshSession::Impl {
     if (fd >= 0) close(fd);
   }
 
-  // Waits until the socket is ready in the direction libssh2 is blocked on. False on timeout.
-  bool Wait(Clock::time_point deadline) const {
+  // Waits until the socket is ready in the direction libssh2 is blocked on, sending a keepalive
+  // when one is due. False on timeout, and (with `dead` set) when the server has been silent
+  // past dead_after_s.
+  bool Wait(Clock::time_point deadline) {
+    if (dead) return false;
     int dir = libssh2_session_block_directions(session);
+    int64_t poll_ms = 1000;
+    // Not while a packet of ours is half sent: libssh2 would finish that one in its place.
+    if (keepalive && !(dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)) {
+      int next_s = 0;
+      if (libssh2_keepalive_send(session, &next_s) == 0 && next_s > 0) {
+        poll_ms = std::min<int64_t>(poll_ms, next_s * 1000);
+      }
+    }
     pollfd p{fd, 0, 0};
     if (dir & LIBSSH2_SESSION_BLOCK_INBOUND) p.events |= POLLIN;
     if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND) p.events |= POLLOUT;
     if (p.events == 0) p.events = POLLIN;
     int64_t left = MsLeft(deadline);
     if (left <= 0) return false;
-    return poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1000))) >= 0;
+    int n = poll(&p, 1, static_cast<int>(std::min<int64_t>(left, poll_ms)));
+    if (n > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) Heard();
+    if (keepalive && dead_after_s > 0 && SilentS() >= dead_after_s) {
+      dead = true;
+      return false;
+    }
+    return n >= 0 || errno == EINTR;
+  }
+
+  // Why a wait ended early, for messages: silence past the bound, else `otherwise`.
+  std::string WhyStopped(const std::string& otherwise) const {
+    if (!dead) return otherwise;
+    return "no answer from the server for " + std::to_string(SilentS()) +
+           " s (no data, no keepalive reply; dead_after_s " + std::to_string(dead_after_s) +
+           "): the host is down or unreachable";
   }
 
   // Calls fn until it stops answering EAGAIN or the deadline passes (then returns EAGAIN).
@@ -167,6 +230,13 @@ Result<std::unique_ptr<SshSession>> SshSession::Connect(const SshOptions& option
     if (rc == LIBSSH2_ERROR_FILE) return Status::NotFound(msg);
     return Status::PermissionDenied(msg);
   }
+  EnableTcpKeepalive(im.fd, options.keepalive_interval_s);
+  if (options.keepalive_interval_s > 0) {
+    libssh2_keepalive_config(im.session, 1, static_cast<unsigned>(options.keepalive_interval_s));
+    im.keepalive = true;
+  }
+  im.dead_after_s = options.dead_after_s;
+  im.Heard();
   return s;
 }
 
@@ -185,7 +255,8 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
     if (MsLeft(deadline) <= 0 || !im.Wait(deadline)) break;
   }
   if (ch == nullptr) {
-    return Status::Unavailable("ssh " + where + ": cannot open a channel: " + im.LastError());
+    return Status::Unavailable("ssh " + where +
+                               ": cannot open a channel: " + im.WhyStopped(im.LastError()));
   }
   auto free_channel = [&] {
     im.Retry(Clock::now() + std::chrono::seconds(2), [&] { return libssh2_channel_free(ch); });
@@ -198,7 +269,7 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
     return libssh2_channel_process_startup(ch, "exec", 4, command.data(),
                                            static_cast<unsigned>(command.size()));
   });
-  if (rc != 0) return fail("exec failed: " + im.LastError());
+  if (rc != 0) return fail("exec failed: " + im.WhyStopped(im.LastError()));
 
   size_t written = 0;
   bool eof_sent = false;
@@ -229,6 +300,7 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
         if (n == LIBSSH2_ERROR_EAGAIN || n == 0) break;
         if (n < 0) return fail("reading output failed: " + im.LastError());
         progressed = true;
+        im.Heard();
         const OutputSink& sink = stream == 0 ? on_stdout : on_stderr;
         if (sink) sink(std::string_view(buf, static_cast<size_t>(n)));
       }
@@ -236,7 +308,8 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
     if (libssh2_channel_eof(ch)) break;
     if (progressed) continue;
     if (MsLeft(deadline) <= 0 || !im.Wait(deadline)) {
-      return fail("command timed out after " + std::to_string(timeout_ms) + " ms: " + command);
+      return fail(im.WhyStopped("command timed out after " + std::to_string(timeout_ms) + " ms") +
+                  ": " + command);
     }
   }
   im.Retry(deadline, [&] { return libssh2_channel_close(ch); });

@@ -2,6 +2,7 @@
 #include "provision/ssh_session.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <fstream>
 
@@ -85,6 +86,70 @@ TEST_F(SshSessionTest, CommandTimeoutIsAnError) {
   EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(r.status().message().find("timed out"), std::string::npos);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST_F(SshSessionTest, KeepalivesHoldASilentCommandOpenPastTheDeadBound) {
+  SshOptions o = Options("127.0.0.4");
+  o.keepalive_interval_s = 1;  // libssh2 makes it 2
+  o.dead_after_s = 3;
+  auto s = SshSession::Connect(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::string out;
+  // Four silent seconds: only the keepalive replies show the server is alive.
+  auto r = (*s)->Exec(
+      "sleep 4; echo done", [&](std::string_view c) { out.append(c); }, nullptr, 20000);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 0);
+  EXPECT_EQ(out, "done\n");
+}
+
+// A node that vanishes without a RST (terminated, network gone): here the sshd process serving
+// the session is frozen with SIGSTOP while a command runs, so the kernel still holds the
+// connection open but nothing answers. Before keepalives the call waited for its whole timeout
+// (or forever without one).
+TEST_F(SshSessionTest, FrozenServerFailsWithinTheDeadBoundNamingTheHost) {
+  SshOptions o = Options("127.0.0.4");
+  o.keepalive_interval_s = 1;
+  o.dead_after_s = 3;
+  auto s = SshSession::Connect(o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  pid_t frozen = 0;
+  struct Thaw {  // destroyed before the session, so its disconnect is answered
+    pid_t* pid;
+    ~Thaw() {
+      if (*pid > 0) kill(*pid, SIGCONT);
+    }
+  } thaw{&frozen};
+  std::string out;
+  auto start = std::chrono::steady_clock::now();
+  // $PPID of the remote shell is the sshd process that carries this session's connection.
+  auto r = (*s)->Exec(
+      "echo $PPID; exec sleep 30",
+      [&](std::string_view c) {
+        out.append(c);
+        if (frozen == 0 && out.find('\n') != std::string::npos) {
+          frozen = static_cast<pid_t>(std::stol(out));
+          ASSERT_GT(frozen, 1);
+          ASSERT_EQ(kill(frozen, SIGSTOP), 0);
+        }
+      },
+      nullptr, 20000);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_GT(frozen, 1) << out;
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  const std::string& m = r.status().message();
+  EXPECT_EQ(m.rfind("ssh root@127.0.0.4:" + std::to_string(sshd_.port()) + ": ", 0), 0u) << m;
+  EXPECT_NE(m.find("no answer from the server for 3 s"), std::string::npos) << m;
+  EXPECT_GE(elapsed, std::chrono::seconds(3));
+  EXPECT_LT(elapsed, std::chrono::seconds(6));
+  // The session stays failed, at once.
+  start = std::chrono::steady_clock::now();
+  auto again = (*s)->Exec("true", nullptr, nullptr, 20000);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("no answer from the server"), std::string::npos)
+      << again.status().message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
 }
 
 TEST_F(SshSessionTest, UnknownKeyIsPermissionDenied) {
