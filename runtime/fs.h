@@ -75,11 +75,6 @@ class FileSystem {
   virtual Result<bool> Exists(const std::string& path) = 0;
   // Deletes files; missing ones are not an error.
   virtual Status Delete(const std::vector<std::string>& paths) = 0;
-  // Removes temporaries left below `dir` by this file system's WritableFiles of jobs that died
-  // (local: the "_temporary" folder; S3: incomplete multipart uploads under the prefix). Removes
-  // those of running writers too: the commit uses ListTemporaries/RemoveTemporaries instead.
-  virtual Status CleanupTemporaries(const std::string& dir) = 0;
-
   // The temporaries of unpublished WritableFiles directly in `dir`, as opaque ids for
   // RemoveTemporaries (local: file names in dir/_temporary; S3: incomplete multipart uploads of
   // keys under the prefix). None is not an error, nor is a missing dir.

@@ -394,14 +394,6 @@ class LocalFileSystem : public FileSystem {
     return Status::OK();
   }
 
-  Status CleanupTemporaries(const std::string& dir) override {
-    std::string temp_dir = Join(dir, kLocalTemporaryDir);
-    std::error_code ec;
-    std::filesystem::remove_all(temp_dir, ec);
-    if (ec && ec != std::errc::no_such_file_or_directory) return ErrnoStatus(temp_dir, ec.value());
-    return Status::OK();
-  }
-
  private:
   // Depth-first over one folder; entries whose names start with '_' or '.' are skipped, folders
   // included (so "_temporary" is never entered).

@@ -246,18 +246,6 @@ class S3FileSystem : public FileSystem {
     return Status::OK();
   }
 
-  Status CleanupTemporaries(const std::string& dir) override {
-    Result<S3Url> url = ParseFolderUrl(dir);
-    if (!url.ok()) return url.status();
-    const std::string& prefix = url->key;
-    std::vector<aws::S3UploadInfo> uploads;
-    RF_RETURN_IF_ERROR(client_->ListMultipartUploads(url->bucket, prefix, &uploads));
-    for (const auto& u : uploads) {
-      RF_RETURN_IF_ERROR(client_->AbortMultipartUpload(url->bucket, u.key, u.upload_id));
-    }
-    return Status::OK();
-  }
-
  private:
   std::shared_ptr<S3Client> client_;
 };

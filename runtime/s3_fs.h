@@ -7,7 +7,8 @@
 //   NewWritableFile  a multipart upload (parts of S3Options::part_size_bytes uploaded in parallel
 //             while writing), completed only by Publish(); Abort() aborts it: nothing visible.
 //   WriteSmallFile   PutObject (atomic).  Delete  DeleteObjects in batches of 1000.
-//   CleanupTemporaries  aborts incomplete multipart uploads under the folder.
+//   ListTemporaries / RemoveTemporaries  incomplete multipart uploads directly under the folder.
+//   WriteSmallFileIf  PutObject with If-None-Match: * / If-Match: <etag>.
 // Paths keep the scheme they were given in (s3a:// stays s3a://). Thread-safe.
 #pragma once
 

@@ -94,7 +94,7 @@ void S3MultipartWriter::Abort() {
   for (auto& [n, f] : inflight_) f.wait();
   inflight_.clear();
   if (!upload_id_.empty()) {
-    // Best effort: CleanupTemporaries catches an upload whose abort failed.
+    // Best effort: the next commit to the folder aborts an upload whose abort failed.
     (void)client_->AbortMultipartUpload(bucket_, key_, upload_id_);
   }
 }

@@ -1,10 +1,12 @@
 // The S3 client and the S3 FileSystem against moto_server: listing with paging (> 1000 keys,
 // small pages), ranged and prefetched reads, multipart writes invisible until Publish, Abort and
-// CleanupTemporaries leaving no upload, batch deletes, awkward keys, missing objects.
+// ListTemporaries/RemoveTemporaries leaving no upload, batch deletes, awkward keys, missing
+// objects.
 #include "runtime/s3_fs.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -242,7 +244,7 @@ TEST_F(S3FsTest, AbortAndDestructionLeaveNoUploadAndNoObject) {
   EXPECT_FALSE(fs_->Exists(Url("out/part-00002.jsonl")).value());
 }
 
-TEST_F(S3FsTest, CleanupTemporariesAbortsStrayUploadsUnderTheFolderOnly) {
+TEST_F(S3FsTest, TemporariesAreTheFoldersOwnUploadsAndGoOneByOne) {
   for (int i = 0; i < 3; ++i) {
     Result<std::string> id = client_->CreateMultipartUpload(
         bucket_, "job/part-0000" + std::to_string(i) + ".gz", "application/octet-stream");
@@ -253,11 +255,19 @@ TEST_F(S3FsTest, CleanupTemporariesAbortsStrayUploadsUnderTheFolderOnly) {
   }
   ASSERT_TRUE(
       client_->CreateMultipartUpload(bucket_, "jobx/keep.gz", "application/octet-stream").ok());
-  ASSERT_TRUE(fs_->CleanupTemporaries(Url("job")).ok());
+  ASSERT_TRUE(  // a sub-folder's upload is not the folder's
+      client_->CreateMultipartUpload(bucket_, "job/sub/keep.gz", "application/octet-stream").ok());
+  std::vector<std::string> ids;
+  ASSERT_TRUE(fs_->ListTemporaries(Url("job"), &ids).ok());
+  ASSERT_EQ(ids.size(), 3u);
+  ASSERT_TRUE(fs_->RemoveTemporaries(Url("job"), {ids[0], ids[2]}).ok());
   std::vector<aws::S3UploadInfo> uploads;
   ASSERT_TRUE(client_->ListMultipartUploads(bucket_, "", &uploads).ok());
-  ASSERT_EQ(uploads.size(), 1u);
-  EXPECT_EQ(uploads[0].key, "jobx/keep.gz");
+  std::vector<std::string> left;
+  for (const auto& u : uploads) left.push_back(u.key);
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left,
+            (std::vector<std::string>{"job/part-00001.gz", "job/sub/keep.gz", "jobx/keep.gz"}));
 }
 
 }  // namespace

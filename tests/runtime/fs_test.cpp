@@ -159,7 +159,11 @@ TEST(FsTest, WritableFileIsInvisibleUntilPublish) {
   EXPECT_EQ(Paths(files), std::vector<std::string>{final_path});
   f.reset();  // destroying a published file keeps it
   EXPECT_TRUE(Exists(*fs, final_path));
-  ASSERT_TRUE(fs->CleanupTemporaries(dir.Join("out/sub")).ok());
+  // Its temporary was renamed away: the empty _temporary goes with RemoveTemporaries.
+  std::vector<std::string> ids;
+  ASSERT_TRUE(fs->ListTemporaries(dir.Join("out/sub"), &ids).ok());
+  EXPECT_TRUE(ids.empty());
+  ASSERT_TRUE(fs->RemoveTemporaries(dir.Join("out/sub"), ids).ok());
   EXPECT_FALSE(std::filesystem::exists(dir.Join("out/sub/_temporary")));
 }
 
@@ -222,12 +226,26 @@ TEST(FsTest, ExistsDeleteAndCleanup) {
   ASSERT_TRUE(fs->Delete({dir.Join("a"), dir.Join("never-existed")}).ok());
   EXPECT_FALSE(Exists(*fs, dir.Join("a")));
   EXPECT_TRUE(Exists(*fs, dir.Join("b")));
-  // A temporary left behind by a job that died.
+  // Temporaries left behind by jobs that died are listed and removed one by one; a running
+  // writer's that appeared after the listing stays, and so does _temporary while it is there.
   std::filesystem::create_directories(dir.Join("_temporary"));
   WriteFile(dir.Join("_temporary/part-00003.jsonl.123.0"), "partial");
-  ASSERT_TRUE(fs->CleanupTemporaries(dir.path()).ok());
+  WriteFile(dir.Join("_temporary/part-00004.jsonl.123.1"), "partial");
+  std::vector<std::string> ids;
+  ASSERT_TRUE(fs->ListTemporaries(dir.path(), &ids).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"part-00003.jsonl.123.0", "part-00004.jsonl.123.1"}));
+  std::unique_ptr<WritableFile> running;
+  ASSERT_TRUE(fs->NewWritableFile(dir.Join("later.jsonl"), &running).ok());
+  ASSERT_TRUE(fs->RemoveTemporaries(dir.path(), ids).ok());
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("_temporary/part-00003.jsonl.123.0")));
+  ASSERT_TRUE(running->Append("x").ok());
+  ASSERT_TRUE(running->Finish().ok());
+  ASSERT_TRUE(running->Publish().ok());
+  EXPECT_EQ(ReadFile(dir.Join("later.jsonl")), "x");
+  ASSERT_TRUE(fs->RemoveTemporaries(dir.path(), {}).ok());
   EXPECT_FALSE(std::filesystem::exists(dir.Join("_temporary")));
-  ASSERT_TRUE(fs->CleanupTemporaries(dir.path()).ok());  // nothing to do is fine
+  ASSERT_TRUE(fs->RemoveTemporaries(dir.path(), {}).ok());  // nothing to do is fine
+  EXPECT_EQ(fs->RemoveTemporaries(dir.path(), {"../escape"}).code(), StatusCode::kInvalidArgument);
 }
 
 TEST(FsTest, ErrnoStatusMapsCodes) {

@@ -37,9 +37,6 @@ class ForwardingFileSystem : public FileSystem {
   }
   Result<bool> Exists(const std::string& path) override { return base_->Exists(path); }
   Status Delete(const std::vector<std::string>& paths) override { return base_->Delete(paths); }
-  Status CleanupTemporaries(const std::string& dir) override {
-    return base_->CleanupTemporaries(dir);
-  }
   Status ListTemporaries(const std::string& dir, std::vector<std::string>* ids) override {
     return base_->ListTemporaries(dir, ids);
   }
