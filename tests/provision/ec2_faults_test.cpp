@@ -22,26 +22,15 @@ using rankflow::testing::BinPath;
 using rankflow::testing::CommandResult;
 using rankflow::testing::Ec2Front;
 using rankflow::testing::FrontRequest;
-using rankflow::testing::LoopbackSshd;
-using rankflow::testing::PrivateMoto;
 using rankflow::testing::ReadFile;
 using rankflow::testing::RunCommand;
 using rankflow::testing::TempDir;
 
-class Ec2FaultsTest : public ::testing::Test {
+class Ec2FaultsTest : public rankflow::testing::LoopbackClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    moto_ = new PrivateMoto();
-    sshd_ = new LoopbackSshd();
-  }
-  static void TearDownTestSuite() {
-    delete sshd_;
-    delete moto_;
-  }
   void SetUp() override {
-    ASSERT_TRUE(moto_->ok()) << moto_->error();
-    ASSERT_TRUE(sshd_->ok()) << sshd_->error();
-    rankflow::testing::SetProvisionTestEnv(moto_->endpoint(), *sshd_);
+    LoopbackClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     auto c = Ec2Client::FromEnvironment("");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     moto_ec2_ = std::move(*c);
@@ -109,16 +98,11 @@ class Ec2FaultsTest : public ::testing::Test {
     ASSERT_TRUE(front_ec2_->ImportKeyPair("rankflow-" + name, key->public_line, tags).ok());
   }
 
-  static PrivateMoto* moto_;
-  static LoopbackSshd* sshd_;
   std::unique_ptr<Ec2Client> moto_ec2_;
   std::unique_ptr<Ec2Front> front_;
   std::unique_ptr<Ec2Client> front_ec2_;
   TempDir home_;
 };
-
-PrivateMoto* Ec2FaultsTest::moto_ = nullptr;
-LoopbackSshd* Ec2FaultsTest::sshd_ = nullptr;
 
 // Issue 14, defect 5: the orphan path the README and `up`'s errors send users to failed with
 // "ssh-cidr is required" (no --local, no config), and only removed a placement group when the

@@ -9,6 +9,8 @@
 //                 groups (see the script's docstring), with a log of every request it saw.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <string>
 #include <vector>
@@ -87,6 +89,30 @@ inline constexpr char kTestSecretKey[] = "rankflowTESTsecret/never+leaks01234567
 // `moto_endpoint`, the fake credentials, us-east-1, 1 ms retry base, the loopback sshd; unsets
 // what would send requests elsewhere or change retries. Not thread-safe (setenv).
 void SetProvisionTestEnv(const std::string& moto_endpoint, const LoopbackSshd& sshd);
+
+// The fixture of the tests that run `provision` against loopback "instances": one private moto
+// and one loopback sshd for the whole suite, and SetProvisionTestEnv before every test. A derived
+// SetUp calls LoopbackClusterTest::SetUp() first and returns if HasFatalFailure().
+class LoopbackClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    moto_ = new PrivateMoto();
+    sshd_ = new LoopbackSshd();
+  }
+  static void TearDownTestSuite() {
+    delete sshd_;
+    delete moto_;
+    sshd_ = nullptr;
+    moto_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_TRUE(moto_->ok()) << moto_->error();
+    ASSERT_TRUE(sshd_->ok()) << sshd_->error();
+    SetProvisionTestEnv(moto_->endpoint(), *sshd_);
+  }
+  inline static PrivateMoto* moto_ = nullptr;
+  inline static LoopbackSshd* sshd_ = nullptr;
+};
 
 // Everything tagged rankflow:cluster=<name> that still exists, one readable line each: live
 // instances, security groups, VPCs, subnets (asked of `ec2`), the key pair rankflow-<name>, and

@@ -10,26 +10,15 @@ namespace {
 
 using rankflow::testing::BinPath;
 using rankflow::testing::CommandResult;
-using rankflow::testing::LoopbackSshd;
-using rankflow::testing::PrivateMoto;
 using rankflow::testing::RunCommand;
 using rankflow::testing::SourcePath;
 using rankflow::testing::TempDir;
 
-class OneOffTest : public ::testing::Test {
+class OneOffTest : public rankflow::testing::LoopbackClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    moto_ = new PrivateMoto();
-    sshd_ = new LoopbackSshd();
-  }
-  static void TearDownTestSuite() {
-    delete sshd_;
-    delete moto_;
-  }
   void SetUp() override {
-    ASSERT_TRUE(moto_->ok()) << moto_->error();
-    ASSERT_TRUE(sshd_->ok()) << sshd_->error();
-    rankflow::testing::SetProvisionTestEnv(moto_->endpoint(), *sshd_);
+    LoopbackClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     config_ = dir_.Join("cluster.json");
     rankflow::testing::WriteFile(
         config_,
@@ -52,14 +41,9 @@ class OneOffTest : public ::testing::Test {
         .output;
   }
 
-  static PrivateMoto* moto_;
-  static LoopbackSshd* sshd_;
   TempDir dir_;
   std::string config_;
 };
-
-PrivateMoto* OneOffTest::moto_ = nullptr;
-LoopbackSshd* OneOffTest::sshd_ = nullptr;
 
 TEST_F(OneOffTest, JobRunsLogsAndManifestGoToS3AndClusterIsDown) {
   ASSERT_EQ(RunCommand("curl -fs -X PUT " + moto_->endpoint() + "/oneoff").exit_code, 0);

@@ -29,27 +29,16 @@ using rankflow::testing::BinPath;
 using rankflow::testing::CommandResult;
 using rankflow::testing::kTestAccessKeyId;
 using rankflow::testing::kTestSecretKey;
-using rankflow::testing::LoopbackSshd;
-using rankflow::testing::PrivateMoto;
 using rankflow::testing::ReadFile;
 using rankflow::testing::RunCommand;
 using rankflow::testing::SourcePath;
 using rankflow::testing::TempDir;
 
-class ProvisionE2eTest : public ::testing::Test {
+class ProvisionE2eTest : public rankflow::testing::LoopbackClusterTest {
  protected:
-  static void SetUpTestSuite() {
-    moto_ = new PrivateMoto();
-    sshd_ = new LoopbackSshd();
-  }
-  static void TearDownTestSuite() {
-    delete sshd_;
-    delete moto_;
-  }
   void SetUp() override {
-    ASSERT_TRUE(moto_->ok()) << moto_->error();
-    ASSERT_TRUE(sshd_->ok()) << sshd_->error();
-    rankflow::testing::SetProvisionTestEnv(moto_->endpoint(), *sshd_);
+    LoopbackClusterTest::SetUp();
+    if (HasFatalFailure()) return;
     auto c = Ec2Client::FromEnvironment("");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     ec2_ = std::move(*c);
@@ -78,15 +67,10 @@ class ProvisionE2eTest : public ::testing::Test {
     return Base64Decode(ud->FindText("userData/value")).value();
   }
 
-  static PrivateMoto* moto_;
-  static LoopbackSshd* sshd_;
   std::unique_ptr<Ec2Client> ec2_;
   TempDir keys_;
   std::string logs_;  // every provision output, for the secrets check
 };
-
-PrivateMoto* ProvisionE2eTest::moto_ = nullptr;
-LoopbackSshd* ProvisionE2eTest::sshd_ = nullptr;
 
 // Every regular file under `dir` (recursively) that contains `needle`.
 std::vector<std::string> FilesContaining(const std::string& dir, const std::string& needle) {
