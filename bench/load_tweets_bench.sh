@@ -17,11 +17,8 @@
 # Usage: bench/load_tweets_bench.sh [--mb 400] [--files 8] [--repeats 3] [--work DIR] [--no-record]
 # Env: RANKFLOW_BUILD_DIR (default build): where bin/load_tweets and bin/tweetgen are.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
-BIN="$ROOT/$BUILD_DIR/bin"
-[[ "$BUILD_DIR" = /* ]] && BIN="$BUILD_DIR/bin"
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
 MB=400
 FILES=8
 REPEATS=3

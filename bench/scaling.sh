@@ -30,11 +30,8 @@
 #   --record: append the same markdown to bench/RESULTS.md.
 # Env: RANKFLOW_BUILD_DIR (default build): where bin/ is (relative to the repository or absolute).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
-BIN="$ROOT/$BUILD_DIR/bin"
-[[ "$BUILD_DIR" = /* ]] && BIN="$BUILD_DIR/bin"
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
 RANKS="1 2"
 MB=400
 FILES=64

@@ -14,12 +14,9 @@
 #                      [--record]   (--record appends the table to bench/RESULTS.md)
 # Env: RANKFLOW_BUILD_DIR (default build).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
-BIN="$ROOT/$BUILD_DIR/bin"
-[[ "$BUILD_DIR" = /* ]] && BIN="$BUILD_DIR/bin"
-SHIM=$(find "$ROOT/$BUILD_DIR" -name librankflow_rename_shim.so | head -1)
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
+SHIM=$(find "$BIN/.." -name librankflow_rename_shim.so | head -1)
 RANKS=2 MB=200 FILES=32 REPEATS=3 DELAY=2000 RECORD=0
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -15,11 +15,8 @@
 # change that may cost throughput: build the old commit elsewhere and pass its build folder).
 # Env: RANKFLOW_BUILD_DIR (default build). Needs a built tree (scripts/setup.sh).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
-BIN="$ROOT/$BUILD_DIR/bin"
-[[ "$BUILD_DIR" = /* ]] && BIN="$BUILD_DIR/bin"
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
 
 MB=400
 FILES=16
