@@ -129,6 +129,12 @@ MotoServer& SharedMoto() {
   return moto;
 }
 
+size_t FaultProxy::CountRequests(const std::string& action) const {
+  size_t n = 0;
+  for (const std::string& line : Requests()) n += line.rfind(action + " ", 0) == 0 ? 1 : 0;
+  return n;
+}
+
 std::string UniqueBucket(const std::string& stem) {
   static std::atomic<int> n{0};
   return stem + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);

@@ -60,6 +60,8 @@ class FaultProxy {
   const std::string& endpoint() const { return endpoint_; }  // "http://127.0.0.1:PORT"
   // One line per request that reached the proxy: "ACTION METHOD PATH CLIENT_PORT".
   std::vector<std::string> Requests() const;
+  // How many of those lines start with `action` followed by a space ("503", "redirect").
+  size_t CountRequests(const std::string& action) const;
 
  private:
   TempDir dir_;

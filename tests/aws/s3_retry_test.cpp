@@ -112,9 +112,8 @@ TEST_F(S3RetryTest, ABucketInAnotherRegionJustWorks) {
   ASSERT_TRUE(client->ListObjects(bucket_, "out/", &listed).ok());
   EXPECT_EQ(listed.size(), 2u);
   ASSERT_TRUE(client->DeleteObjects(bucket_, {"out/r.bin", "out/m.bin"}).ok());
-  size_t redirects = 0;
-  for (const std::string& line : proxy.Requests()) redirects += line.rfind("redirect ", 0) == 0;
-  EXPECT_EQ(redirects, 1u) << "only the first request goes to the wrong region";
+  EXPECT_EQ(proxy.CountRequests("redirect"), 1u)
+      << "only the first request goes to the wrong region";
   // A fresh client (a new rank) on GetObject first: learns it there too.
   auto other = TestS3Client(proxy.endpoint());
   ASSERT_TRUE(other->GetObjectRange(bucket_, "in/big.bin", 0, 100, &got).ok());
@@ -178,13 +177,6 @@ TEST_F(S3RetryTest, NotFoundIsNotRetried) {
 namespace rankflow {
 namespace {
 
-// Counts the requests of each action in the proxy log ("503 GET /b/k 4242" -> "503").
-size_t CountAction(const std::vector<std::string>& log, const std::string& action) {
-  size_t n = 0;
-  for (const std::string& line : log) n += line.rfind(action + " ", 0) == 0 ? 1 : 0;
-  return n;
-}
-
 TEST_F(S3RetryTest, DefaultPolicySurvivesFiveSlowDownsInARow) {
   FaultProxy proxy(SharedMoto().endpoint(), "503x5");
   ASSERT_FALSE(proxy.endpoint().empty());
@@ -193,7 +185,7 @@ TEST_F(S3RetryTest, DefaultPolicySurvivesFiveSlowDownsInARow) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   std::vector<std::string> log = proxy.Requests();
   EXPECT_EQ(log.size(), 6u);
-  EXPECT_EQ(CountAction(log, "503"), 5u);
+  EXPECT_EQ(proxy.CountRequests("503"), 5u);
   EXPECT_EQ(log.back().rfind("pass PUT", 0), 0u);
   std::string back;
   ASSERT_TRUE(direct_->GetObjectRange(bucket_, "out/_SUCCESS", 0, 100, &back).ok());
