@@ -24,6 +24,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy curl
   libicu-dev
+  thrift-compiler libthrift-dev libsnappy-dev libzstd-dev
   clang libclang-rt-14-dev clang-format
 )
 
