@@ -24,7 +24,8 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy curl
   libicu-dev
-  thrift-compiler libthrift-dev libsnappy-dev libzstd-dev
+  # Parquet: thrift's C++ headers include boost, which Debian's libthrift-dev does not depend on.
+  thrift-compiler libthrift-dev libboost-dev libsnappy-dev libzstd-dev
   clang libclang-rt-14-dev clang-format
 )
 
