@@ -136,14 +136,16 @@ std::string RankName(int rank) {
 }
 
 // A file of dest that a commit may own: directly in dest, or in Hive-style partition folders
-// ("dt=2015-08-06/part-…"). Anything deeper belongs to someone else (another output, say).
+// ("dt=2015-08-06/part-…"). Anything in other folders belongs to someone else (another output).
 bool IsOwnedPlace(const std::string& rel) {
-  size_t pos = 0;
-  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', pos)) {
-    if (rel.substr(pos, slash - pos).find('=') == std::string::npos) return false;
-    pos = slash + 1;
-  }
-  return true;
+  const size_t slash = rel.rfind('/');
+  return slash == std::string::npos || IsPartitionFolder(std::string_view(rel).substr(0, slash));
+}
+
+// The partition folder of a part's relative name ("" for a file directly in dest).
+std::string FolderOf(const std::string& rel) {
+  const size_t slash = rel.rfind('/');
+  return slash == std::string::npos ? std::string() : rel.substr(0, slash);
 }
 
 std::string BaseName(const std::string& path) {
@@ -191,6 +193,8 @@ struct OutputCommitter::Previous {
   std::vector<std::string> old_files;    // the old manifest's files present in dest
   std::vector<std::string> leftovers;    // attempt-named files no manifest lists
   std::vector<std::string> temporaries;  // fs temporaries (ListTemporaries ids)
+  // Temporaries in partition folders: (folder relative to dest, ListTemporaries ids there).
+  std::vector<std::pair<std::string, std::vector<std::string>>> folder_temporaries;
 };
 
 // A part as the caller sees it: forwards to the real file and remembers whether it is complete.
@@ -237,10 +241,24 @@ struct OutputCommitter::Part : public WritableFile {
 
 namespace {
 
-Status ExamineDestOnRoot(FileSystem& fs, const std::string& dest, WriteMode mode,
-                         std::string* version, std::vector<std::string>* old_files,
-                         std::vector<std::string>* leftovers,
-                         std::vector<std::string>* temporaries) {
+// The temporaries of dest's partition folders (a killed attempt's partitioned parts).
+Status ListFolderTemporaries(FileSystem& fs, const std::string& dest,
+                             std::vector<std::pair<std::string, std::vector<std::string>>>* out) {
+  std::vector<std::string> folders;
+  RF_RETURN_IF_ERROR(fs.ListTemporaryFolders(dest, &folders));
+  for (const std::string& folder : folders) {
+    std::vector<std::string> ids;
+    RF_RETURN_IF_ERROR(fs.ListTemporaries(FileSystem::Join(dest, folder), &ids));
+    out->emplace_back(folder, std::move(ids));
+  }
+  return Status::OK();
+}
+
+Status ExamineDestOnRoot(
+    FileSystem& fs, const std::string& dest, WriteMode mode, std::string* version,
+    std::vector<std::string>* old_files, std::vector<std::string>* leftovers,
+    std::vector<std::string>* temporaries,
+    std::vector<std::pair<std::string, std::vector<std::string>>>* folder_temporaries) {
   if (fs.Size(dest).ok())
     return Status::AlreadyExists(dest + ": is an existing file, not a folder");
   const std::string marker = FileSystem::Join(dest, kManifestName);
@@ -285,7 +303,8 @@ Status ExamineDestOnRoot(FileSystem& fs, const std::string& dest, WriteMode mode
                                  " file(s) rankflow did not write (e.g. " + foreign.front() +
                                  "); they are never deleted: choose an empty --dest");
   }
-  return fs.ListTemporaries(dest, temporaries);
+  RF_RETURN_IF_ERROR(fs.ListTemporaries(dest, temporaries));
+  return ListFolderTemporaries(fs, dest, folder_temporaries);
 }
 
 }  // namespace
@@ -308,7 +327,8 @@ OutputCommitter::OutputCommitter(const MpiContext& mpi, FileSystem& fs, std::str
     }
     if (s.ok()) {
       s = ExamineDestOnRoot(fs_, dest_, mode_, &previous_->version, &previous_->old_files,
-                            &previous_->leftovers, &previous_->temporaries);
+                            &previous_->leftovers, &previous_->temporaries,
+                            &previous_->folder_temporaries);
     }
     wire = EncodeStatus(s);
     attempt_ = NewAttemptId();
@@ -325,19 +345,34 @@ OutputCommitter::~OutputCommitter() {
 }
 
 WritableFile* OutputCommitter::NewPart(const std::string& extension, const std::string& stem) {
-  return AddPart((stem.empty() ? std::string("part") : stem) + "-" + RankName(mpi_.rank()) + "." +
-                 extension);
+  return NewPart(extension, stem, "");
 }
 
-WritableFile* OutputCommitter::NewFile(const std::string& name) { return AddPart(name); }
+WritableFile* OutputCommitter::NewPart(const std::string& extension, const std::string& stem,
+                                       const std::string& folder) {
+  const std::string base =
+      (stem.empty() ? std::string("part") : stem) + "-" + RankName(mpi_.rank());
+  const std::string prefix = folder.empty() ? std::string() : folder + "/";
+  // This rank's n-th part with this name in one folder gets "-n" (n >= 1) after the rank.
+  const int sequence = part_sequence_[prefix + base + "." + extension]++;
+  return AddPart(folder,
+                 base + (sequence == 0 ? "" : "-" + std::to_string(sequence)) + "." + extension);
+}
 
-WritableFile* OutputCommitter::AddPart(const std::string& name) {
-  std::string path = FileSystem::Join(dest_, AttemptFileName(name, attempt_));
+WritableFile* OutputCommitter::NewFile(const std::string& name) { return AddPart("", name); }
+
+WritableFile* OutputCommitter::AddPart(const std::string& folder, const std::string& base) {
+  const std::string name = folder.empty() ? base : folder + "/" + base;
+  const std::string dir = folder.empty() ? dest_ : FileSystem::Join(dest_, folder);
+  std::string path = FileSystem::Join(dir, AttemptFileName(base, attempt_));
   std::unique_ptr<WritableFile> file;
   Status s = status_;
   if (s.ok() &&
-      (name.empty() || name.find('/') != std::string::npos || name[0] == '_' || name[0] == '.')) {
-    s = Status::InvalidArgument(dest_ + ": not a plain output file name: '" + name + "'");
+      (base.empty() || base.find('/') != std::string::npos || base[0] == '_' || base[0] == '.')) {
+    s = Status::InvalidArgument(dest_ + ": not a plain output file name: '" + base + "'");
+  }
+  if (s.ok() && !folder.empty() && !IsPartitionFolder(folder)) {
+    s = Status::InvalidArgument(dest_ + ": not a partition folder (key=value/…): '" + folder + "'");
   }
   for (const auto& p : parts_) {
     if (s.ok() && p->path() == path) s = Status::InvalidArgument(path + ": part created twice");
@@ -368,6 +403,15 @@ Status OutputCommitter::Abandon(const Status& local) {
   // Every rank's temporaries are gone now: remove the (local) _temporary folder if it is empty.
   // A refused dest is someone else's: leave it alone.
   if (mpi_.is_root() && status_.ok()) RemoveEmptyTemporaryFolder();
+  // Every rank: the _temporary folders its parts left in partition folders (local), now empty
+  // unless another rank or job still writes there.
+  if (status_.ok()) {
+    std::vector<std::string> folders;
+    for (const auto& p : parts_) {
+      if (!FolderOf(p->name).empty()) folders.push_back(FolderOf(p->name));
+    }
+    RemoveEmptyTemporaryFolders(folders);
+  }
   if (!local.ok()) return local;
   for (size_t r = 0; r < reasons.size(); ++r) {
     if (!reasons[r].empty()) {
@@ -381,6 +425,16 @@ Status OutputCommitter::Abandon(const Status& local) {
 void OutputCommitter::RemoveEmptyTemporaryFolder() {
   Status d = fs_.RemoveTemporaries(dest_, {});
   if (!d.ok()) LogWarning(dest_ + ": cleanup after a failed commit: " + d.ToString());
+}
+
+void OutputCommitter::RemoveEmptyTemporaryFolders(const std::vector<std::string>& folders) {
+  std::set<std::string> done;
+  for (const std::string& folder : folders) {
+    if (folder.empty() || !done.insert(folder).second) continue;
+    const std::string dir = FileSystem::Join(dest_, folder);
+    Status d = fs_.RemoveTemporaries(dir, {});
+    if (!d.ok()) LogWarning(dir + ": cleanup: " + d.ToString());
+  }
 }
 
 // Rank 0, every part published: the conditional write of _SUCCESS, then the old version's files,
@@ -402,6 +456,9 @@ Status OutputCommitter::CommitOnRoot(const std::string& manifest_members,
   Status s = fs_.WriteSmallFileIf(marker, json, previous_->version);
   if (!s.ok()) {
     RemoveEmptyTemporaryFolder();  // every part is published: nothing of ours is left in it
+    std::vector<std::string> folders;
+    for (const auto& f : files) folders.push_back(FolderOf(f.name));
+    RemoveEmptyTemporaryFolders(folders);
     // Did it land anyway (an answer lost after the write)? Only the marker can tell.
     std::string back, version;
     Status r = fs_.ReadSmallFileVersion(marker, &back, &version);
@@ -434,6 +491,13 @@ Status OutputCommitter::CommitOnRoot(const std::string& manifest_members,
     LogWarning("committed " + dest_ + " but could not remove old files: " + d.ToString());
   d = fs_.RemoveTemporaries(dest_, previous_->temporaries);
   if (!d.ok()) LogWarning("committed " + dest_ + " but could not clean up: " + d.ToString());
+  for (const auto& [folder, ids] : previous_->folder_temporaries) {
+    d = fs_.RemoveTemporaries(FileSystem::Join(dest_, folder), ids);
+    if (!d.ok()) LogWarning("committed " + dest_ + " but could not clean up: " + d.ToString());
+  }
+  std::vector<std::string> folders;
+  for (const auto& f : committed_) folders.push_back(FolderOf(f.name));
+  RemoveEmptyTemporaryFolders(folders);
   return Status::OK();
 }
 

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -66,6 +67,16 @@ class OutputCommitter {
   // Commit). Abort() on a part makes this rank's Commit fail; Publish() is the committer's.
   // A RecordWriter writes through it with RecordWriter(part, format).
   WritableFile* NewPart(const std::string& extension, const std::string& stem = "part");
+  // The same in the Hive-style partition folder `folder` of dest (IsPartitionFolder, manifest.h:
+  // "dt=2015-08-06", "dt=2015-08-06/hr=07"; "" = dest itself): logical name
+  // "<folder>/<stem>-RRRRR.<ext>", on disk "dest/<folder>/<stem>-RRRRR-<attempt>.<ext>". A rank
+  // may open several parts in one folder (a writer that closes a part to bound its open files and
+  // reopens the partition later): the second is "<stem>-RRRRR-1.<ext>", the third "-2", …
+  // A folder that is not a partition folder makes the part fail (InvalidArgument). The commit
+  // owns attempt-named files in such folders as it does in dest: a later overwrite removes the
+  // files its manifest lists and a killed attempt's leftovers and temporaries there.
+  WritableFile* NewPart(const std::string& extension, const std::string& stem,
+                        const std::string& folder);
   // A new invisible file with logical name `name` (a base name, e.g. "model.h5"), written as
   // AttemptFileName(name, attempt()) in dest. Same contract as NewPart. Names must be unique
   // across ranks (the caller's business: usually one rank writes them).
@@ -87,7 +98,8 @@ class OutputCommitter {
  private:
   struct Part;
   struct Previous;  // rank 0: what dest held when the job started
-  WritableFile* AddPart(const std::string& name);
+  WritableFile* AddPart(const std::string& folder, const std::string& name);
+  void RemoveEmptyTemporaryFolders(const std::vector<std::string>& folders);
   Status Abandon(const Status& local);
   void RemoveEmptyTemporaryFolder();
   Status CommitOnRoot(const std::string& members, const std::vector<std::string>& gathered);
@@ -100,6 +112,7 @@ class OutputCommitter {
   std::unique_ptr<Previous> previous_;
   std::vector<std::unique_ptr<Part>> parts_;
   std::vector<OutputFileInfo> committed_;
+  std::map<std::string, int> part_sequence_;  // parts opened per logical name, for NewPart
   bool commit_called_ = false;
 };
 

@@ -82,6 +82,13 @@ class FileSystem {
   // Removes those temporaries (missing ones are fine). Local: also removes dir/_temporary once it
   // is empty, so a committed folder holds no trace of its writers.
   virtual Status RemoveTemporaries(const std::string& dir, const std::vector<std::string>& ids) = 0;
+  // The Hive-style partition folders below `dir` (relative paths, IsPartitionFolder in
+  // manifest.h: "dt=2015-08-06", "dt=2015-08-06/hr=07"; other folders are not entered) whose
+  // ListTemporaries may be non-empty (local: their _temporary folder exists; S3: an incomplete
+  // multipart upload lies directly in them). Sorted. The commit uses it to find the temporaries of
+  // a killed attempt's partitioned parts. None is not an error, nor is a missing dir.
+  virtual Status ListTemporaryFolders(const std::string& dir,
+                                      std::vector<std::string>* folders) = 0;
 
   // Conditional small files, the commit point of the output protocol (runtime/commit.h).
   // A version is an opaque token that changes whenever the file is replaced (S3: the ETag; local:

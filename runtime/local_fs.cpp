@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "runtime/manifest.h"
 #include "runtime/sys.h"
 
 namespace rankflow {
@@ -380,6 +381,13 @@ class LocalFileSystem : public FileSystem {
     return Status::OK();
   }
 
+  Status ListTemporaryFolders(const std::string& dir, std::vector<std::string>* folders) override {
+    folders->clear();
+    RF_RETURN_IF_ERROR(FindTemporaryFolders(dir, "", folders));
+    std::sort(folders->begin(), folders->end());
+    return Status::OK();
+  }
+
   Result<bool> Exists(const std::string& path) override {
     struct stat st;
     if (stat(path.c_str(), &st) == 0) return true;
@@ -397,6 +405,33 @@ class LocalFileSystem : public FileSystem {
  private:
   // Depth-first over one folder; entries whose names start with '_' or '.' are skipped, folders
   // included (so "_temporary" is never entered).
+  // Partition folders below root + "/" + rel (depth-first) that hold a _temporary folder.
+  Status FindTemporaryFolders(const std::string& root, const std::string& rel,
+                              std::vector<std::string>* out) {
+    const std::string dir = rel.empty() ? root : Join(root, rel);
+    DIR* d = opendir(dir.c_str());
+    if (d == nullptr) {
+      if (errno == ENOENT || errno == ENOTDIR) return Status::OK();
+      return ErrnoStatus(dir, errno);
+    }
+    std::vector<std::string> names;
+    errno = 0;
+    while (struct dirent* e = readdir(d)) {
+      if (IsPartitionFolder(e->d_name)) names.emplace_back(e->d_name);
+    }
+    int err = errno;
+    closedir(d);
+    if (err != 0) return ErrnoStatus(dir, err);
+    for (const std::string& name : names) {
+      const std::string sub = rel.empty() ? name : rel + "/" + name;
+      struct stat st;
+      if (stat(Join(root, sub).c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      if (stat(Join(Join(root, sub), kLocalTemporaryDir).c_str(), &st) == 0) out->push_back(sub);
+      RF_RETURN_IF_ERROR(FindTemporaryFolders(root, sub, out));
+    }
+    return Status::OK();
+  }
+
   Status ListDir(const std::string& dir, const std::regex* name_regex, std::vector<FileInfo>* out) {
     DIR* d = opendir(dir.c_str());
     if (d == nullptr) return ErrnoStatus(dir, errno);

@@ -116,4 +116,19 @@ bool IsAttemptFileName(std::string_view base) {
   return false;
 }
 
+bool IsPartitionFolder(std::string_view rel) {
+  if (rel.empty()) return false;
+  size_t pos = 0;
+  while (pos <= rel.size()) {
+    size_t next = rel.find('/', pos);
+    if (next == std::string_view::npos) next = rel.size();
+    const std::string_view part = rel.substr(pos, next - pos);
+    const size_t eq = part.find('=');
+    if (eq == 0 || eq == std::string_view::npos || eq + 1 == part.size()) return false;
+    if (part[0] == '_' || part[0] == '.') return false;
+    pos = next + 1;
+  }
+  return true;
+}
+
 }  // namespace rankflow

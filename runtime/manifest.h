@@ -53,4 +53,12 @@ std::string AttemptFileName(std::string_view name, std::string_view attempt);
 // or the end). Only such names are ever removed as leftovers of an earlier attempt.
 bool IsAttemptFileName(std::string_view base_name);
 
+// True for a Hive-style partition folder, relative to an output folder: one or more components
+// "key=value" joined by '/', each with a non-empty key that does not start with '_' or '.', a
+// non-empty value, and no "." / ".." (e.g. "dt=2015-08-06", "dt=2015-08-06/hr=07"). A commit
+// writes parts into such folders (OutputCommitter::NewPart with a folder) and owns the
+// attempt-named files in them; readers that know Hive partitioning (DuckDB's hive_partitioning,
+// Athena, Spark) read each key as a column.
+bool IsPartitionFolder(std::string_view rel_folder);
+
 }  // namespace rankflow

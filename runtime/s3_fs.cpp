@@ -5,6 +5,7 @@
 
 #include "runtime/aws/s3_multipart_writer.h"
 #include "runtime/aws/s3_range_reader.h"
+#include "runtime/manifest.h"
 
 namespace rankflow {
 namespace {
@@ -197,16 +198,30 @@ class S3FileSystem : public FileSystem {
 
   Status ListTemporaries(const std::string& dir, std::vector<std::string>* ids) override {
     ids->clear();
-    Result<S3Url> url = ParseFolderUrl(dir);
-    if (!url.ok()) return url.status();
-    const std::string& prefix = url->key;
     std::vector<aws::S3UploadInfo> uploads;
-    RF_RETURN_IF_ERROR(client_->ListMultipartUploads(url->bucket, prefix, &uploads));
+    size_t prefix_size = 0;
+    RF_RETURN_IF_ERROR(UploadsBelow(dir, &uploads, &prefix_size));
     for (const auto& u : uploads) {
-      if (u.key.find('/', prefix.size()) != std::string::npos) continue;  // a sub-folder's
+      if (u.key.find('/', prefix_size) != std::string::npos) continue;  // a sub-folder's
       ids->push_back(u.key + '\n' + u.upload_id);
     }
     std::sort(ids->begin(), ids->end());
+    return Status::OK();
+  }
+
+  Status ListTemporaryFolders(const std::string& dir, std::vector<std::string>* folders) override {
+    folders->clear();
+    std::vector<aws::S3UploadInfo> uploads;
+    size_t prefix_size = 0;
+    RF_RETURN_IF_ERROR(UploadsBelow(dir, &uploads, &prefix_size));
+    for (const auto& u : uploads) {
+      const std::string_view rel = std::string_view(u.key).substr(prefix_size);
+      const size_t slash = rel.rfind('/');
+      if (slash == std::string_view::npos || !IsPartitionFolder(rel.substr(0, slash))) continue;
+      folders->emplace_back(rel.substr(0, slash));
+    }
+    std::sort(folders->begin(), folders->end());
+    folders->erase(std::unique(folders->begin(), folders->end()), folders->end());
     return Status::OK();
   }
 
@@ -247,6 +262,16 @@ class S3FileSystem : public FileSystem {
   }
 
  private:
+  // The incomplete multipart uploads of every key under folder `dir`; *prefix_size = the length
+  // of the folder's key prefix (with its '/').
+  Status UploadsBelow(const std::string& dir, std::vector<aws::S3UploadInfo>* uploads,
+                      size_t* prefix_size) {
+    Result<S3Url> url = ParseFolderUrl(dir);
+    if (!url.ok()) return url.status();
+    *prefix_size = url->key.size();
+    return client_->ListMultipartUploads(url->bucket, url->key, uploads);
+  }
+
   std::shared_ptr<S3Client> client_;
 };
 

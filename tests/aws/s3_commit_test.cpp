@@ -235,5 +235,59 @@ TEST_F(S3CommitTest, OfTwoCommittersOnOnePrefixExactlyOneWins) {
   }
 }
 
+TEST_F(S3CommitTest, PartitionedOverwriteRemovesOldFilesLeftoversAndOpenUploadsInFolders) {
+  const std::string dest = Url("partitioned");
+  // One part per rank in each folder, and a second one in the first (a reopened partition).
+  auto commit = [&](WriteMode mode, const std::string& job,
+                    const std::vector<std::string>& folders) {
+    OutputCommitter c(TestMpi(), *fs_, dest, mode);
+    bool ok = c.status().ok();
+    std::vector<std::string> places = folders;
+    places.push_back(folders.front());
+    for (const std::string& folder : places) {
+      WritableFile* f = c.NewPart("jsonl", "part", folder);
+      RecordWriter w(f, OutputFormat::kJsonl);
+      ok = w.WriteJson("{\"job\":\"" + job + "\"}").ok() && w.Finish().ok() && ok;
+      c.SetRecords(f, w.records());
+    }
+    return c.Commit(ok, "\"job\":\"" + job + "\"");
+  };
+  ASSERT_TRUE(commit(WriteMode::kError, "old", {"dt=2015-08-05", "dt=2015-08-06/hr=07"}).ok());
+  const std::string prefix = "partitioned/";
+  if (TestMpi().is_root()) {
+    std::string json;
+    ASSERT_TRUE(fs_->ReadSmallFile(dest + "/_SUCCESS", &json).ok());
+    Manifest m;
+    ASSERT_TRUE(ParseManifest(dest, json, &m).ok());
+    EXPECT_EQ(m.files.size(), 3u * TestMpi().size());
+    EXPECT_NE(m.Find("dt=2015-08-05/part-00000-1.jsonl"), nullptr) << json;
+    EXPECT_NE(m.Find("dt=2015-08-06/hr=07/part-00000.jsonl"), nullptr) << json;
+    // A killed attempt: a published leftover in a new folder, an open upload in another.
+    ASSERT_TRUE(direct_
+                    ->PutObject(bucket_, prefix + "dt=2015-08-08/part-00001-rf0123456789ab.jsonl",
+                                "{}\n", "application/octet-stream")
+                    .ok());
+    ASSERT_TRUE(direct_
+                    ->CreateMultipartUpload(
+                        bucket_, prefix + "dt=2015-08-09/hr=01/part-00000-rf0123456789ab.jsonl",
+                        "application/octet-stream")
+                    .ok());
+    std::vector<std::string> folders;
+    ASSERT_TRUE(fs_->ListTemporaryFolders(dest, &folders).ok());
+    EXPECT_EQ(folders, std::vector<std::string>{"dt=2015-08-09/hr=01"});
+  }
+  TestMpi().Barrier();
+  ASSERT_TRUE(commit(WriteMode::kOverwrite, "new", {"dt=2015-08-06/hr=07"}).ok());
+  TestMpi().Barrier();
+  if (TestMpi().is_root()) {
+    std::string why;
+    EXPECT_TRUE(Exact(dest, &why)) << why;
+    std::string json;
+    ASSERT_TRUE(fs_->ReadSmallFile(dest + "/_SUCCESS", &json).ok());
+    EXPECT_NE(json.find("\"job\":\"new\""), std::string::npos);
+  }
+  TestMpi().Barrier();
+}
+
 }  // namespace
 }  // namespace rankflow

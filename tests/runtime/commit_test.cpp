@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "runtime/input.h"
 #include "runtime/writer.h"
 #include "tests/util/forwarding_fs.h"
 #include "tests/util/mpi_test.h"
@@ -573,6 +574,154 @@ TEST(CommitTest, NoPartsStillWritesAManifest) {
     EXPECT_EQ(ReadFile(dest + "/_SUCCESS"),
               "{\"job\":\"nothing\",\"attempt\":\"" + c.attempt() + "\",\"files\":[]}\n");
   }
+}
+
+// Regular files below `dir` (hidden ones included), relative, sorted: folders left out.
+std::vector<std::string> FileNames(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file()) out.push_back(std::filesystem::relative(it->path(), dir).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Every rank writes `records` records into each of `folders` (one part each; "" = dest), and a
+// second part into the first folder (as a writer that closed its part to bound open files).
+Status CommitPartitioned(FileSystem& fs, const std::string& dest, WriteMode mode, const char* job,
+                         const std::vector<std::string>& folders, std::string* attempt) {
+  OutputCommitter c(testing::TestMpi(), fs, dest, mode);
+  *attempt = c.attempt();
+  std::vector<std::string> places = folders;
+  places.push_back(folders.front());
+  bool ok = true;
+  for (const std::string& folder : places) {
+    WritableFile* part = c.NewPart("jsonl", "part", folder);
+    RecordWriter w(part, OutputFormat::kJsonl);
+    ok = ok && w.WriteJson("{\"folder\":\"" + folder + "\"}").ok() && w.Finish().ok();
+    c.SetRecords(part, w.records());
+  }
+  Status s = c.Commit(ok, std::string("\"job\":\"") + job + "\"");
+  return s;
+}
+
+TEST(CommitTest, PartsInPartitionFoldersAreListedAndReadBackThroughTheManifest) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  const std::string dest = dir.Join("out");
+  std::string attempt;
+  ASSERT_TRUE(CommitPartitioned(*fs, dest, WriteMode::kError, "p",
+                                {"dt=2015-08-06", "dt=2015-08-07/hr=07"}, &attempt)
+                  .ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    std::vector<std::string> expected = {"_SUCCESS"};
+    for (int r = 0; r < testing::TestMpi().size(); ++r) {
+      expected.push_back("dt=2015-08-06/" + PartName("part", r, "jsonl", attempt));
+      char rank[16];
+      std::snprintf(rank, sizeof rank, "%05d", r);
+      expected.push_back("dt=2015-08-06/part-" + std::string(rank) + "-1-" + attempt + ".jsonl");
+      expected.push_back("dt=2015-08-07/hr=07/" + PartName("part", r, "jsonl", attempt));
+    }
+    std::sort(expected.begin(), expected.end());
+    std::vector<std::string> all = expected;
+    for (const char* folder : {"dt=2015-08-06", "dt=2015-08-07", "dt=2015-08-07/hr=07"}) {
+      all.push_back(folder);
+    }
+    std::sort(all.begin(), all.end());
+    EXPECT_EQ(AllNames(dest), all) << "no _temporary left in any folder";
+    EXPECT_EQ(FileNames(dest), expected);
+    EXPECT_EQ(ManifestNames(dest), expected);
+    Manifest m;
+    ASSERT_TRUE(ParseManifest(dest, ReadFile(dest + "/_SUCCESS"), &m).ok());
+    EXPECT_NE(m.Find("dt=2015-08-06/part-00000.jsonl"), nullptr);
+    EXPECT_NE(m.Find("dt=2015-08-06/part-00000-1.jsonl"), nullptr);
+    EXPECT_NE(m.Find("dt=2015-08-07/hr=07/part-00000.jsonl"), nullptr);
+    // A stray attempt-named file in a partition folder is not part of the output for readers.
+    WriteFile(dest + "/dt=2015-08-06/part-00009-rf0123456789ab.jsonl", "{\"stray\":1}\n");
+  }
+  std::vector<FileInfo> inputs;
+  ASSERT_TRUE(ListInputs(testing::TestMpi(), *fs, dest, "", &inputs).ok());
+  EXPECT_EQ(inputs.size(), 3u * testing::TestMpi().size());
+  for (const FileInfo& f : inputs) {
+    EXPECT_EQ(f.path.find("part-00009"), std::string::npos) << f.path;
+    EXPECT_EQ(f.path.find(attempt) == std::string::npos, false) << f.path;
+  }
+}
+
+TEST(CommitTest, OverwriteOfAPartitionedOutputRemovesOldFilesLeftoversAndTemporariesInFolders) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  const std::string dest = dir.Join("out");
+  std::string old_attempt, attempt;
+  ASSERT_TRUE(CommitPartitioned(*fs, dest, WriteMode::kError, "old",
+                                {"dt=2015-08-05", "dt=2015-08-06"}, &old_attempt)
+                  .ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    // A killed attempt: a published leftover in an old folder and in a new one, and temporaries
+    // (unpublished parts) in a folder that holds nothing else and in a nested partition.
+    WriteFile(dest + "/dt=2015-08-05/part-00000-rf0123456789ab.jsonl", "{}\n");
+    WriteFile(dest + "/dt=2015-08-08/part-00001-rf0123456789ab.jsonl", "{}\n");
+    std::filesystem::create_directories(dest + "/dt=2015-08-09/_temporary");
+    WriteFile(dest + "/dt=2015-08-09/_temporary/part-00000-rf0123456789ab.jsonl.123.0", "{");
+    std::filesystem::create_directories(dest + "/dt=2015-08-09/hr=01/_temporary");
+    WriteFile(dest + "/dt=2015-08-09/hr=01/_temporary/part-00000-rf0123456789ab.jsonl.123.1", "{");
+    std::vector<std::string> folders;
+    ASSERT_TRUE(fs->ListTemporaryFolders(dest, &folders).ok());
+    EXPECT_EQ(folders, (std::vector<std::string>{"dt=2015-08-09", "dt=2015-08-09/hr=01"}));
+  }
+  testing::TestMpi().Barrier();
+  EXPECT_EQ(
+      CommitPartitioned(*fs, dest, WriteMode::kError, "again", {"dt=2015-08-06"}, &attempt).code(),
+      StatusCode::kAlreadyExists);
+  ASSERT_TRUE(
+      CommitPartitioned(*fs, dest, WriteMode::kOverwrite, "new", {"dt=2015-08-06"}, &attempt).ok());
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(FileNames(dest), ManifestNames(dest))
+        << "old parts, leftovers and temporaries in partition folders removed";
+    for (const std::string& f : FileNames(dest)) {
+      EXPECT_TRUE(f == "_SUCCESS" || f.find(attempt) != std::string::npos) << f;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dest + "/dt=2015-08-09/_temporary"));
+    EXPECT_FALSE(std::filesystem::exists(dest + "/dt=2015-08-09/hr=01/_temporary"));
+    EXPECT_FALSE(std::filesystem::exists(dest + "/dt=2015-08-06/_temporary"));
+    // A foreign file in a partition folder is never deleted and blocks an overwrite.
+    WriteFile(dest + "/dt=2015-08-06/notes.txt", "mine");
+  }
+  testing::TestMpi().Barrier();
+  Status s =
+      CommitPartitioned(*fs, dest, WriteMode::kOverwrite, "blocked", {"dt=2015-08-06"}, &attempt);
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists) << s.ToString();
+  testing::TestMpi().Barrier();
+  if (testing::TestMpi().is_root()) {
+    EXPECT_EQ(ReadFile(dest + "/dt=2015-08-06/notes.txt"), "mine");
+  }
+}
+
+TEST(CommitTest, APartThatIsNotInAPartitionFolderFailsTheCommit) {
+  SharedDir dir;
+  auto fs = NewLocalFileSystem();
+  const std::string dest = dir.Join("out");
+  for (const char* folder : {"nested", "dt=1/../x=2", "_x=1", "dt=", "dt=1/"}) {
+    OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
+    WritableFile* part = c.NewPart("jsonl", "part", folder);
+    EXPECT_EQ(part->Append("{}\n").code(), StatusCode::kInvalidArgument) << folder;
+    Status s = c.Commit(true, "\"job\":\"bad\"");
+    EXPECT_FALSE(s.ok()) << folder;
+    testing::TestMpi().Barrier();
+    if (testing::TestMpi().is_root()) {
+      EXPECT_EQ(AllNames(dest), std::vector<std::string>{}) << folder;
+    }
+    testing::TestMpi().Barrier();
+  }
+  EXPECT_TRUE(IsPartitionFolder("dt=2015-08-06/hr=07"));
+  EXPECT_FALSE(IsPartitionFolder(""));
+  EXPECT_FALSE(IsPartitionFolder("=x"));
+  EXPECT_FALSE(IsPartitionFolder(".a=b"));
 }
 
 }  // namespace

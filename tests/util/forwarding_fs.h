@@ -43,6 +43,9 @@ class ForwardingFileSystem : public FileSystem {
   Status RemoveTemporaries(const std::string& dir, const std::vector<std::string>& ids) override {
     return base_->RemoveTemporaries(dir, ids);
   }
+  Status ListTemporaryFolders(const std::string& dir, std::vector<std::string>* folders) override {
+    return base_->ListTemporaryFolders(dir, folders);
+  }
   Status ReadSmallFileVersion(const std::string& path, std::string* contents,
                               std::string* version) override {
     return base_->ReadSmallFileVersion(path, contents, version);
