@@ -438,12 +438,24 @@ Status Cluster::WaitReachable(Launch* launch) {
         if (spec_.local) {
           // No cloud-init runs on a loopback "node": do the part of the bootstrap that matters
           // here (the marker) so the wait below is the same code path as on EC2.
+          // With --artifacts, the shipped binaries are downloaded through the presigned url,
+          // checked and unpacked into the node's folder (opt/rankflow/bin), as user-data does
+          // on EC2; `run` puts that bin folder first on PATH.
           marker = RemoteDir(node, "") + "/bootstrap-done";
+          std::string script = "set -e\nfail() { echo \"local bootstrap: $*\" >&2; exit 1; }\n";
+          script += "mkdir -p " + ShellQuote(RemoteDir(node, "")) + "\n";
+          if (!launch->binaries_url.empty()) {
+            script += InstallBinariesScript(launch->binaries_url, launch->binaries_sha256,
+                                            RemoteDir(node, "") + "/opt/rankflow",
+                                            RemoteDir(node, "") + "/rankflow-bin.tar.gz");
+          }
+          script += "touch " + ShellQuote(marker) + "\n";
+          std::string errors;
           auto r = ssh.Exec(
-              "mkdir -p " + ShellQuote(RemoteDir(node, "")) + " && touch " + ShellQuote(marker),
-              nullptr, nullptr, 10000);
+              "bash -c " + ShellQuote(script), nullptr,
+              [&](std::string_view c) { errors.append(c); }, 60000);
           if (!r.ok() || r->exit_code != 0) {
-            last_error = r.ok() ? "local bootstrap failed" : r.status().message();
+            last_error = r.ok() ? "local bootstrap failed: " + errors : r.status().message();
             launch->sessions[i].reset();
             continue;
           }

@@ -297,6 +297,9 @@ std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir
     // Both "nodes" are this machine as root: Open MPI's root guard, and no shared-memory
     // transport between them (it crashes when two "nodes" share a host).
     env += " OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl=self,tcp";
+    // Shipped binaries (up --local unpacks --artifacts there) come first, as /usr/local/bin's
+    // links do on EC2.
+    env += " PATH=\"" + dir + "/opt/rankflow/bin:$PATH\"";
     // moto also answers as the instance metadata service: jobs on the loopback nodes get
     // (moto's fake) instance-profile credentials through IMDSv2 exactly as on EC2.
     for (const char* name : {"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"}) {

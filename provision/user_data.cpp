@@ -29,11 +29,26 @@ std::string PackageWords(const UserDataOptions& o) {
 
 std::vector<std::string> BasePackages() { return {"openmpi-bin", "curl", "ca-certificates"}; }
 
+std::string InstallBinariesScript(const std::string& url, const std::string& sha256,
+                                  const std::string& opt_dir, const std::string& tarball_path) {
+  const std::string opt = ShellQuote(opt_dir);
+  const std::string tarball = ShellQuote(tarball_path);
+  std::string s;
+  s += "mkdir -p " + opt + " \"$(dirname " + tarball + ")\"\n";
+  s += "curl -fsS --retry 5 --retry-delay 2 -o " + tarball + " " + ShellQuote(url) +
+       " || fail 'downloading the binaries failed'\n";
+  s += "printf '%s  %s\\n' " + ShellQuote(sha256) + " " + tarball +
+       " | sha256sum -c --quiet - || fail 'the binaries tarball does not have the sha256 up "
+       "computed'\n";
+  s += "tar -xzf " + tarball + " -C " + opt + " || fail 'unpacking the binaries failed'\n";
+  s += "rm -f " + tarball + "\n";
+  return s;
+}
+
 std::string GenerateUserData(const UserDataOptions& o) {
   const std::string ttl = std::to_string(o.ttl_minutes);
   const std::string log = ShellQuote(o.root + "/var/log/rankflow-bootstrap.log");
   const std::string opt = ShellQuote(o.root + "/opt/rankflow");
-  const std::string tarball = ShellQuote(o.root + "/tmp/rankflow-bin.tar.gz");
   const std::string links = ShellQuote(o.root + "/usr/local/bin");
   const std::string apt =
       "apt-get -o DPkg::Lock::Timeout=" + std::to_string(o.dpkg_lock_timeout_s) + " -q";
@@ -65,14 +80,9 @@ std::string GenerateUserData(const UserDataOptions& o) {
   s += "[ \"$installed\" = yes ] || fail 'apt-get could not install the packages'\n";
   if (!o.binaries_url.empty()) {
     s += "# 3. rankflow binaries through a presigned url (no credentials on the node), checked.\n";
-    s += "mkdir -p " + opt + " \"$(dirname " + tarball + ")\" " + links + "\n";
-    s += "curl -fsS --retry 5 --retry-delay 2 -o " + tarball + " " + ShellQuote(o.binaries_url) +
-         " || fail 'downloading the binaries failed'\n";
-    s += "printf '%s  %s\\n' " + ShellQuote(o.binaries_sha256) + " " + tarball +
-         " | sha256sum -c --quiet - || fail 'the binaries tarball does not have the sha256 up "
-         "computed'\n";
-    s += "tar -xzf " + tarball + " -C " + opt + " || fail 'unpacking the binaries failed'\n";
-    s += "rm -f " + tarball + "\n";
+    s += "mkdir -p " + links + "\n";
+    s += InstallBinariesScript(o.binaries_url, o.binaries_sha256, o.root + "/opt/rankflow",
+                               o.root + "/tmp/rankflow-bin.tar.gz");
     s += "# 4. Every shipped executable finds its shared libraries.\n";
     s += "missing=''\n";
     s += "for f in " + opt + "/bin/*; do\n";

@@ -44,4 +44,10 @@ std::vector<std::string> BasePackages();
 
 std::string GenerateUserData(const UserDataOptions& options);
 
+// Step 3 alone, as shell lines: downloads `url` to `tarball_path`, checks its SHA-256, unpacks it
+// into `opt_dir` and removes the tarball. Expects a shell function `fail MESSAGE` that ends the
+// script. Used by the user-data and by `up --local`, whose loopback nodes run no cloud-init.
+std::string InstallBinariesScript(const std::string& url, const std::string& sha256,
+                                  const std::string& opt_dir, const std::string& tarball_path);
+
 }  // namespace rankflow::provision

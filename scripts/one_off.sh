@@ -8,6 +8,8 @@
 # 4. provision down — on success and on failure alike (also on Ctrl-C)
 # Exits with the job's exit code (1 if the cluster never came up).
 # N defaults to the hostfile's total slots (vCPUs of all nodes).
+# --ship: build/bin goes to the nodes in a tarball (and JOB too when given by its path, e.g. a job
+# built from template/ outside the tree); the nodes run the shipped program by its name.
 #
 # --local: the same lifecycle against moto (EC2, S3, and IMDS for the nodes) and a loopback sshd
 # on this machine. Uses $AWS_ENDPOINT_URL / $RANKFLOW_TEST_MOTO_ENDPOINT and
@@ -58,8 +60,23 @@ if [ "$LOCAL" = 1 ]; then
     STARTED_SERVICES=1
   fi
   export AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL:-$RANKFLOW_TEST_MOTO_ENDPOINT}
-  # A program of build/bin: the loopback "nodes" are this machine.
-  if [[ "${JOB[0]}" != */* ]] && [ -x "$BIN_DIR/${JOB[0]}" ]; then JOB[0]=$BIN_DIR/${JOB[0]}; fi
+  # A program of build/bin: the loopback "nodes" are this machine. (With --ship the nodes run
+  # the shipped copy instead, as on EC2.)
+  if [ -z "$SHIP" ] && [[ "${JOB[0]}" != */* ]] && [ -x "$BIN_DIR/${JOB[0]}" ]; then
+    JOB[0]=$BIN_DIR/${JOB[0]}
+  fi
+fi
+
+# --ship with a JOB given by its path (a job built outside the tree, e.g. from template/): it
+# travels in the tarball with build/bin, and the nodes run it by its name.
+SHIP_EXTRA=()
+if [ -n "$SHIP" ] && [[ "${JOB[0]}" == */* ]]; then
+  if [ ! -f "${JOB[0]}" ] || [ ! -x "${JOB[0]}" ]; then
+    echo "one_off: ${JOB[0]}: not an executable file" >&2
+    exit 2
+  fi
+  SHIP_EXTRA=("${JOB[0]}")
+  JOB[0]=$(basename "${JOB[0]}")
 fi
 
 WORK=$(mktemp -d /tmp/rankflow-one-off-XXXXXX)
@@ -73,7 +90,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -n "$SHIP" ]; then
-  FLAGS+=(--artifacts "$(provision_ship_binaries "$SHIP")")
+  FLAGS+=(--artifacts "$(provision_ship_binaries "$SHIP" "${SHIP_EXTRA[@]}")")
 fi
 if ! HOSTFILE=$("$PROVISION" up --config "$CONFIG" "${FLAGS[@]}"); then
   echo "one_off: the cluster did not come up; nothing ran" >&2
@@ -85,7 +102,15 @@ fi
 
 # Quote every word for the head's shell.
 CMD="mpirun -n $RANKS"
-for w in "${JOB[@]}"; do CMD+=" $(printf '%q' "$w")"; done
+if [ -n "$SHIP" ]; then
+  # The shipped program, found on the head's PATH (/usr/local/bin on EC2, the node folder's
+  # opt/rankflow/bin locally), by absolute path so that every node starts the same file.
+  PROG=$(printf '%q' "${JOB[0]}")
+  CMD+=" \"\$(command -v $PROG || echo $PROG)\""
+  for w in "${JOB[@]:1}"; do CMD+=" $(printf '%q' "$w")"; done
+else
+  for w in "${JOB[@]}"; do CMD+=" $(printf '%q' "$w")"; done
+fi
 echo "one_off: $CMD" >&2
 "$PROVISION" run --config "$CONFIG" "${FLAGS[@]}" -- "$CMD" 2>&1 | tee "$WORK/job.log"
 RC=${PIPESTATUS[0]}

@@ -12,13 +12,24 @@ provision_ensure_built() {
   fi
 }
 
-# Packs build/bin into a tarball and uploads it; prints the s3:// url for --artifacts.
+# Packs build/bin (tests left out) and the further executables given (a job built outside the
+# tree, e.g. from template/; it replaces a build/bin program of the same name) into one bin/
+# folder of a tarball, uploads it, and prints the s3:// url for --artifacts.
+#   provision_ship_binaries s3://bucket/prefix [EXECUTABLE…]
 provision_ship_binaries() {
-  local dest=$1 tarball
-  tarball=$(mktemp /tmp/rankflow-bin-XXXXXX.tar.gz)
-  tar -czf "$tarball" --exclude='*_test' -C "$BIN_DIR/.." "$(basename "$BIN_DIR")"
-  local url="${dest%/}/rankflow-bin-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
-  "$PROVISION" put "$tarball" "$url" >&2
-  rm -f "$tarball"
+  local dest=$1 stage f
+  shift
+  stage=$(mktemp -d /tmp/rankflow-ship-XXXXXX)
+  mkdir "$stage/bin"
+  for f in "$BIN_DIR"/*; do
+    [[ "$f" == *_test ]] && continue
+    if [ -f "$f" ] && [ -x "$f" ]; then ln -s "$f" "$stage/bin/"; fi
+  done
+  for f in "$@"; do ln -sf "$(realpath "$f")" "$stage/bin/"; done
+  tar -czhf "$stage/rankflow-bin.tar.gz" -C "$stage" bin
+  local url
+  url="${dest%/}/rankflow-bin-$(date -u +%Y%m%dT%H%M%SZ).tar.gz"
+  "$PROVISION" put "$stage/rankflow-bin.tar.gz" "$url" >&2
+  rm -rf "$stage"
   echo "$url"
 }
