@@ -14,6 +14,7 @@
 #include "runtime/json_string.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
+#include "runtime/sort.h"
 #include "runtime/writer.h"
 
 namespace rankflow {
@@ -21,7 +22,6 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-constexpr size_t kSamplesPerRank = 1024;
 constexpr const char* kNoticeKeys[] = {"delete",          "limit",         "scrub_geo",
                                        "status_withheld", "user_withheld", "disconnect",
                                        "warning",         "event",         "friends"};
@@ -106,54 +106,6 @@ bool NextField(std::string_view* in, std::string_view* field) {
   *field = in->substr(8, n);
   in->remove_prefix(8 + n);
   return true;
-}
-
-// Deterministic reservoir sample of up to kSamplesPerRank keys.
-class Reservoir {
- public:
-  explicit Reservoir(uint64_t seed) : state_(seed * 0x9e3779b97f4a7c15ull + 1) {}
-  void Offer(std::string_view key) {
-    ++seen_;
-    if (keys_.size() < kSamplesPerRank) {
-      keys_.emplace_back(key);
-      return;
-    }
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    uint64_t slot = state_ % seen_;
-    if (slot < kSamplesPerRank) keys_[slot].assign(key);
-  }
-  std::string Serialize() const {
-    std::string out;
-    for (const std::string& k : keys_) {
-      out += EncodeU64(k.size());
-      out += k;
-    }
-    return out;
-  }
-
- private:
-  uint64_t state_;
-  uint64_t seen_ = 0;
-  std::vector<std::string> keys_;
-};
-
-std::vector<std::string> ChooseSplitters(const std::vector<std::string>& gathered, int ranks) {
-  std::vector<std::string> samples;
-  for (const std::string& wire : gathered) {
-    std::string_view in = wire;
-    while (in.size() >= 8) {
-      uint64_t n = DecodeU64(in.substr(0, 8));
-      samples.emplace_back(in.substr(8, n));
-      in.remove_prefix(8 + n);
-    }
-  }
-  std::sort(samples.begin(), samples.end());
-  std::vector<std::string> splitters;
-  if (samples.empty()) return splitters;
-  for (int i = 1; i < ranks; ++i) splitters.push_back(samples[samples.size() * i / ranks]);
-  return splitters;
 }
 
 struct PartWriters {
@@ -505,36 +457,14 @@ Status CountTerms(JobContext& ctx, const TermSpec& spec, HashShuffle* counts) {
   return s;
 }
 
-// Re-keys the counts for the global order and range-partitions them on sampled splitters.
-Status OrderCounts(JobContext& ctx, size_t prefix, HashShuffle* counts, HashShuffle** ordered_out,
-                   std::unique_ptr<HashShuffle>* holder) {
-  const MpiContext& mpi = ctx.mpi();
-  Reservoir reservoir(static_cast<uint64_t>(mpi.rank()) + 1);
-  auto order_key = [prefix](std::string_view key, std::string_view v) {
-    return OrderKey(key.substr(0, prefix), DecodeU64(v), key.substr(prefix));
-  };
+// Re-keys the counts for the global order and sorts them across ranks (GlobalSort: sampled
+// splitters, range partitioning).
+Status OrderCounts(size_t prefix, HashShuffle* counts, GlobalSort* ordered) {
   Status local = counts->ForEach([&](std::string_view key, std::string_view v) {
-    reservoir.Offer(order_key(key, v));
-    return Status::OK();
+    return ordered->Add(OrderKey(key.substr(0, prefix), DecodeU64(v), key.substr(prefix)), {});
   });
-  std::vector<std::string> splitters =
-      ChooseSplitters(mpi.AllGather(reservoir.Serialize()), mpi.size());
-  ShuffleOptions options = ctx.shuffle_options(2);
-  options.partitioner = [splitters](std::string_view key) {
-    return static_cast<int>(std::upper_bound(splitters.begin(), splitters.end(), key) -
-                            splitters.begin());
-  };
-  *holder = std::make_unique<HashShuffle>(mpi, options, [](std::string*, std::string_view) {});
-  HashShuffle* ordered = holder->get();
-  if (local.ok()) {
-    local = counts->ForEach([&](std::string_view key, std::string_view v) {
-      return ordered->Add(order_key(key, v), {});
-    });
-  }
-  Status s = ordered->Exchange(local.ok());
-  if (!local.ok()) return local;
-  *ordered_out = ordered;
-  return s;
+  Status s = ordered->Sort(local.ok());
+  return local.ok() ? s : local;
 }
 
 }  // namespace
@@ -565,11 +495,9 @@ Status RunTopTerms(JobContext& ctx) {
 
   HashShuffle counts(ctx.mpi(), ctx.shuffle_options(2), CombineSumU64);
   RF_RETURN_IF_ERROR(CountTerms(ctx, spec, &counts));
-  HashShuffle* ordered = nullptr;
-  std::unique_ptr<HashShuffle> holder;
+  GlobalSort ordered(ctx.mpi(), SortOptions{.shuffle = ctx.shuffle_options(2)});
   const size_t prefix = spec.prefix();
-  RF_RETURN_IF_ERROR(
-      AgreeOnStatus(ctx.mpi(), OrderCounts(ctx, prefix, &counts, &ordered, &holder)));
+  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), OrderCounts(prefix, &counts, &ordered)));
 
   PartWriters parts;
   Status local = OpenParts(ctx, spec.bucketed, &parts);
@@ -580,7 +508,7 @@ Status RunTopTerms(JobContext& ctx) {
   std::string last_prefix;
   int64_t in_bucket = 0;
   if (local.ok()) {
-    local = ordered->ForEach([&](std::string_view key, std::string_view) {
+    local = ordered.ForEach([&](std::string_view key, std::string_view) {
       const uint64_t count = OrderKeyCount(key, prefix);
       const std::string_view term = key.substr(prefix + 8);
       if (spec.bucketed && (rows == 0 || key.substr(0, prefix) != last_prefix)) {

@@ -1,38 +1,30 @@
 // HashShuffle (see shuffle.h). Layout of the implementation:
 //   - FlatTable: open addressing over an arena of framed pairs; its exact byte size drives
 //     spilling.
-//   - SpillFile: one anonymous file per shuffle (created with mkstemp and unlinked at once, so a
-//     crash leaves nothing behind); runs are byte ranges of it holding framed records
-//     (varint key length, varint value length, key, value).
+//   - SpillFile (spill.h): one unnamed file per shuffle, opened on the first spill; runs are byte
+//     ranges of it holding framed records (varint key length, varint value length, key, value).
 //   - Map side: when the table passes memory/2 its pairs are written to the spill file grouped
 //     by destination rank (one range per rank). Exchange streams each rank's in-memory pairs and
 //     its spilled ranges into bounded Alltoallv rounds.
 //   - Receive side: arriving pairs are combined into a second table; past memory/2 it is written
 //     as a run sorted by key. ForEach k-way merges the sorted runs and the sorted table, combining
-//     equal keys; more than kMaxFanIn runs are first merged in groups so open buffers stay bounded.
+//     equal keys (MergeCursor, pulled by ForEach and OpenCursor); more than kMaxFanIn runs are
+//     first merged in groups so open buffers stay bounded.
 #include "runtime/shuffle.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <queue>
 #include <vector>
 
 #include "runtime/log.h"
-#include "runtime/scratch_file.h"
-#include "runtime/sys.h"
+#include "runtime/spill.h"
 
 namespace rankflow {
 namespace {
 
 constexpr size_t kMaxFanIn = 64;
-constexpr size_t kReaderBufferBytes = 64 << 10;
-constexpr size_t kWriterBufferBytes = 1 << 20;
 
 uint64_t KeyHash(std::string_view key) {
   // FNV-1a over the bytes, then a final avalanche (splitmix64) so low bits are usable for modulo.
@@ -164,187 +156,6 @@ class FlatTable {
   size_t size_ = 0;
 };
 
-void AppendVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-// Parses a varint at *p; false if [p, end) ends first or it is longer than 10 bytes.
-bool ParseVarint(const char** p, const char* end, uint64_t* v) {
-  uint64_t result = 0;
-  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
-    auto byte = static_cast<unsigned char>(*(*p)++);
-    result |= uint64_t{byte & 0x7fu} << shift;
-    if ((byte & 0x80) == 0) {
-      *v = result;
-      return true;
-    }
-  }
-  return false;
-}
-
-void AppendRecord(std::string* out, std::string_view key, std::string_view value) {
-  AppendVarint(out, key.size());
-  AppendVarint(out, value.size());
-  out->append(key);
-  out->append(value);
-}
-
-// Parses one record at [p, end). Returns the byte after it, or nullptr if the record is incomplete.
-const char* ParseRecord(const char* p, const char* end, std::string_view* key,
-                        std::string_view* value) {
-  uint64_t klen = 0;
-  uint64_t vlen = 0;
-  if (!ParseVarint(&p, end, &klen) || !ParseVarint(&p, end, &vlen)) return nullptr;
-  if (static_cast<uint64_t>(end - p) < klen + vlen) return nullptr;
-  *key = std::string_view(p, klen);
-  *value = std::string_view(p + klen, vlen);
-  return p + klen + vlen;
-}
-
-struct Range {
-  uint64_t offset = 0;
-  uint64_t length = 0;
-};
-
-// An unlinked temporary file that runs are appended to and read back from with pread.
-class SpillFile {
- public:
-  ~SpillFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Status Open(const std::string& dir) {
-    std::string tmpl = dir + "/rankflow-spill-XXXXXX";
-    fd_ = ::mkstemp(tmpl.data());
-    if (fd_ < 0) {
-      return Status::IOError("shuffle: cannot create spill file in " + dir + ": " +
-                             ErrnoText(errno));
-    }
-    ::unlink(tmpl.c_str());
-    dir_ = dir;
-    return Status::OK();
-  }
-  bool is_open() const { return fd_ >= 0; }
-  uint64_t size() const { return size_; }
-
-  Status Append(std::string_view data) {
-    while (!data.empty()) {
-      ssize_t n = ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(size_));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        return Status::IOError("shuffle: writing spill file in " + dir_ + ": " + ErrnoText(errno));
-      }
-      size_ += static_cast<uint64_t>(n);
-      data.remove_prefix(static_cast<size_t>(n));
-    }
-    return Status::OK();
-  }
-
-  Status ReadAt(uint64_t offset, char* buf, size_t n) const {
-    while (n > 0) {
-      ssize_t got = ::pread(fd_, buf, n, static_cast<off_t>(offset));
-      if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) {
-        return Status::IOError("shuffle: reading spill file in " + dir_ + ": " +
-                               (got == 0 ? std::string("unexpected end") : ErrnoText(errno)));
-      }
-      buf += got;
-      n -= static_cast<size_t>(got);
-      offset += static_cast<uint64_t>(got);
-    }
-    return Status::OK();
-  }
-
- private:
-  int fd_ = -1;
-  uint64_t size_ = 0;
-  std::string dir_;
-};
-
-// Buffered appends of framed records to a SpillFile, producing one Range.
-class RunWriter {
- public:
-  explicit RunWriter(SpillFile* file) : file_(file), start_(file->size()) {}
-  Status Add(std::string_view key, std::string_view value) {
-    AppendRecord(&buf_, key, value);
-    if (buf_.size() >= kWriterBufferBytes) return Flush();
-    return Status::OK();
-  }
-  Status Finish(Range* range) {
-    RF_RETURN_IF_ERROR(Flush());
-    *range = Range{start_, file_->size() - start_};
-    return Status::OK();
-  }
-
- private:
-  Status Flush() {
-    Status s = file_->Append(buf_);
-    buf_.clear();
-    return s;
-  }
-  SpillFile* file_;
-  uint64_t start_;
-  std::string buf_;
-};
-
-// Framed records, one at a time, from a Range of a SpillFile or from memory.
-class RecordReader {
- public:
-  RecordReader(const SpillFile* file, Range range) : file_(file), next_(range.offset) {
-    end_ = range.offset + range.length;
-  }
-  explicit RecordReader(std::string_view memory) : memory_(memory) {}
-
-  // Moves to the next record; *has = false at the end.
-  Status Advance(bool* has) {
-    for (;;) {
-      const char* data = file_ ? buf_.data() : memory_.data();
-      const char* end = file_ ? buf_.data() + buf_.size() : memory_.data() + memory_.size();
-      const char* next = ParseRecord(data + pos_, end, &key_, &value_);
-      if (next != nullptr) {
-        pos_ = static_cast<size_t>(next - data);
-        *has = true;
-        return Status::OK();
-      }
-      bool exhausted = file_ ? next_ >= end_ : true;
-      if (exhausted) {
-        if (data + pos_ != end) return Status::Corruption("shuffle: truncated record in spill run");
-        *has = false;
-        return Status::OK();
-      }
-      RF_RETURN_IF_ERROR(Refill());
-    }
-  }
-  std::string_view key() const { return key_; }
-  std::string_view value() const { return value_; }
-
- private:
-  // Keeps the unparsed tail, reads more of the range behind it (growing for a huge record).
-  Status Refill() {
-    buf_.erase(0, pos_);
-    pos_ = 0;
-    size_t want = std::max(kReaderBufferBytes, buf_.size() * 2);
-    size_t n = static_cast<size_t>(std::min<uint64_t>(want - buf_.size(), end_ - next_));
-    size_t old = buf_.size();
-    buf_.resize(old + n);
-    RF_RETURN_IF_ERROR(file_->ReadAt(next_, buf_.data() + old, n));
-    next_ += n;
-    return Status::OK();
-  }
-
-  const SpillFile* file_ = nullptr;
-  uint64_t next_ = 0;
-  uint64_t end_ = 0;
-  std::string buf_;
-  std::string_view memory_;
-  size_t pos_ = 0;
-  std::string_view key_;
-  std::string_view value_;
-};
-
 // A source of pairs in ascending key order, for the k-way merge.
 class SortedSource {
  public:
@@ -356,13 +167,13 @@ class SortedSource {
 
 class RunSource : public SortedSource {
  public:
-  RunSource(const SpillFile* file, Range range) : reader_(file, range) {}
+  RunSource(const SpillFile* file, SpillRange range) : reader_(file, range) {}
   Status Advance(bool* has) override { return reader_.Advance(has); }
   std::string_view key() const override { return reader_.key(); }
   std::string_view value() const override { return reader_.value(); }
 
  private:
-  RecordReader reader_;
+  RunReader reader_;
 };
 
 class SortedTableSource : public SortedSource {
@@ -385,43 +196,63 @@ class SortedTableSource : public SortedSource {
   bool started_ = false;
 };
 
-// K-way merge of sorted sources; equal keys are combined; emit gets each key once, in order.
-Status MergeSources(std::vector<std::unique_ptr<SortedSource>>& sources,
-                    const HashShuffle::Combine& combine,
-                    const std::function<Status(std::string_view, std::string_view)>& emit) {
-  auto greater = [&](size_t a, size_t b) {
-    int c = sources[a]->key().compare(sources[b]->key());
-    return c != 0 ? c > 0 : a > b;
-  };
-  std::priority_queue<size_t, std::vector<size_t>, decltype(greater)> heap(greater);
-  for (size_t i = 0; i < sources.size(); ++i) {
-    bool has = false;
-    RF_RETURN_IF_ERROR(sources[i]->Advance(&has));
-    if (has) heap.push(i);
-  }
-  std::string key;
-  std::string acc;
-  while (!heap.empty()) {
-    size_t i = heap.top();
-    heap.pop();
-    key.assign(sources[i]->key());
-    acc.assign(sources[i]->value());
-    bool has = false;
-    RF_RETURN_IF_ERROR(sources[i]->Advance(&has));
-    if (has) heap.push(i);
-    while (!heap.empty() && sources[heap.top()]->key() == key) {
-      size_t j = heap.top();
-      heap.pop();
-      combine(&acc, sources[j]->value());
-      RF_RETURN_IF_ERROR(sources[j]->Advance(&has));
-      if (has) heap.push(j);
+// K-way merge of sorted sources, pulled one key at a time; equal keys are combined, so each key
+// comes out once, in order.
+class MergeCursor : public ShuffleCursor {
+ public:
+  MergeCursor(std::vector<std::unique_ptr<SortedSource>> sources, HashShuffle::Combine combine)
+      : sources_(std::move(sources)), combine_(std::move(combine)), heap_(Greater{&sources_}) {}
+
+  Status Next(bool* has) override {
+    if (!started_) {
+      started_ = true;
+      for (size_t i = 0; i < sources_.size(); ++i) RF_RETURN_IF_ERROR(Push(i));
     }
-    RF_RETURN_IF_ERROR(emit(key, acc));
+    *has = !heap_.empty();
+    if (!*has) return Status::OK();
+    size_t i = heap_.top();
+    heap_.pop();
+    key_.assign(sources_[i]->key());
+    acc_.assign(sources_[i]->value());
+    RF_RETURN_IF_ERROR(Push(i));
+    while (!heap_.empty() && sources_[heap_.top()]->key() == key_) {
+      size_t j = heap_.top();
+      heap_.pop();
+      combine_(&acc_, sources_[j]->value());
+      RF_RETURN_IF_ERROR(Push(j));
+    }
+    return Status::OK();
   }
-  return Status::OK();
-}
+  std::string_view key() const override { return key_; }
+  std::string_view value() const override { return acc_; }
+
+ private:
+  struct Greater {
+    const std::vector<std::unique_ptr<SortedSource>>* sources;
+    bool operator()(size_t a, size_t b) const {
+      int c = (*sources)[a]->key().compare((*sources)[b]->key());
+      return c != 0 ? c > 0 : a > b;
+    }
+  };
+  // Advances source i and puts it back on the heap unless it is used up.
+  Status Push(size_t i) {
+    bool has = false;
+    RF_RETURN_IF_ERROR(sources_[i]->Advance(&has));
+    if (has) heap_.push(i);
+    return Status::OK();
+  }
+
+  std::vector<std::unique_ptr<SortedSource>> sources_;
+  HashShuffle::Combine combine_;
+  std::priority_queue<size_t, std::vector<size_t>, Greater> heap_;
+  bool started_ = false;
+  std::string key_;
+  std::string acc_;
+};
 
 }  // namespace
+
+uint64_t KeyHash64(std::string_view key) { return KeyHash(key); }
 
 int HashOwner(std::string_view key, int size) {
   RF_CHECK_MSG(size > 0, "HashOwner of " + std::to_string(size) + " ranks");
@@ -554,7 +385,7 @@ class HashShuffle::Impl {
     if (local_ok) {
       for (uint64_t off : send_table_.Offsets()) {
         std::string_view key = send_table_.Key(off);
-        AppendRecord(&memory[Owner(key)], key, send_table_.Value(off));
+        AppendFramedRecord(&memory[Owner(key)], key, send_table_.Value(off));
       }
     }
     send_table_.Release();
@@ -635,28 +466,40 @@ class HashShuffle::Impl {
   }
 
   Status ForEach(const std::function<Status(std::string_view, std::string_view)>& fn) {
+    Result<std::unique_ptr<ShuffleCursor>> cursor = OpenCursor();
+    RF_RETURN_IF_ERROR(cursor.status());
+    uint64_t keys = 0;
+    for (;;) {
+      bool has = false;
+      RF_RETURN_IF_ERROR((*cursor)->Next(&has));
+      if (!has) break;
+      ++keys;
+      RF_RETURN_IF_ERROR(fn((*cursor)->key(), (*cursor)->value()));
+    }
+    stats_->keys_out = keys;
+    return Status::OK();
+  }
+
+  Result<std::unique_ptr<ShuffleCursor>> OpenCursor() {
     RF_CHECK_MSG(exchanged_, "HashShuffle::ForEach before Exchange");
     RF_RETURN_IF_ERROR(ReduceRunsTo(kMaxFanIn));
     std::vector<std::unique_ptr<SortedSource>> sources;
     sources.push_back(
         std::make_unique<SortedTableSource>(&recv_table_, recv_table_.SortedOffsets()));
-    for (const Range& r : recv_runs_) sources.push_back(std::make_unique<RunSource>(&spill_, r));
-    uint64_t keys = 0;
-    Status s = MergeSources(sources, combine_, [&](std::string_view k, std::string_view v) {
-      ++keys;
-      return fn(k, v);
-    });
-    if (s.ok()) stats_->keys_out = keys;
-    return s;
+    for (const SpillRange& r : recv_runs_) {
+      sources.push_back(std::make_unique<RunSource>(spill_.get(), r));
+    }
+    return std::unique_ptr<ShuffleCursor>(
+        std::make_unique<MergeCursor>(std::move(sources), combine_));
   }
 
  private:
   struct DestinationCursor {
     std::string memory;
-    std::vector<Range> runs;
+    std::vector<SpillRange> runs;
     size_t next_run = 0;
     bool memory_open = false;
-    std::unique_ptr<RecordReader> reader;
+    std::unique_ptr<RunReader> reader;
     bool exhausted = false;
   };
 
@@ -671,8 +514,11 @@ class HashShuffle::Impl {
   }
 
   Status EnsureSpillFile() {
-    if (spill_.is_open()) return Status::OK();
-    return spill_.Open(options_.spill_dir);
+    if (spill_ != nullptr) return Status::OK();
+    Result<std::unique_ptr<SpillFile>> file = SpillFile::Open(options_.spill_dir, "shuffle");
+    RF_RETURN_IF_ERROR(file.status());
+    spill_ = std::move(*file);
+    return Status::OK();
   }
 
   // Writes the map-side table to the spill file, one range per destination rank.
@@ -680,19 +526,19 @@ class HashShuffle::Impl {
     RF_RETURN_IF_ERROR(EnsureSpillFile());
     std::vector<std::vector<uint64_t>> by_dest(mpi_.size());
     for (uint64_t off : send_table_.Offsets()) by_dest[Owner(send_table_.Key(off))].push_back(off);
-    uint64_t before = spill_.size();
+    uint64_t before = spill_->size();
     for (int d = 0; d < mpi_.size(); ++d) {
       if (by_dest[d].empty()) continue;
-      RunWriter writer(&spill_);
+      RunWriter writer(spill_.get());
       for (uint64_t off : by_dest[d]) {
         RF_RETURN_IF_ERROR(writer.Add(send_table_.Key(off), send_table_.Value(off)));
       }
-      Range range;
+      SpillRange range;
       RF_RETURN_IF_ERROR(writer.Finish(&range));
       send_runs_[d].push_back(range);
     }
     ++stats_->spilled_runs;
-    stats_->spilled_bytes += spill_.size() - before;
+    stats_->spilled_bytes += spill_->size() - before;
     send_table_.Release();
     return Status::OK();
   }
@@ -704,9 +550,9 @@ class HashShuffle::Impl {
       if (!c->reader) {
         if (!c->memory_open) {
           c->memory_open = true;
-          c->reader = std::make_unique<RecordReader>(c->memory);
+          c->reader = std::make_unique<RunReader>(c->memory);
         } else if (c->next_run < c->runs.size()) {
-          c->reader = std::make_unique<RecordReader>(&spill_, c->runs[c->next_run++]);
+          c->reader = std::make_unique<RunReader>(spill_.get(), c->runs[c->next_run++]);
         } else {
           c->exhausted = true;
           std::string().swap(c->memory);
@@ -719,7 +565,7 @@ class HashShuffle::Impl {
         c->reader.reset();
         continue;
       }
-      AppendRecord(&send_buf_, c->reader->key(), c->reader->value());
+      AppendFramedRecord(&send_buf_, c->reader->key(), c->reader->value());
       ++stats_->pairs_sent;
     }
     return Status::OK();
@@ -730,7 +576,7 @@ class HashShuffle::Impl {
     const char* end = p + bytes.size();
     std::string_view key, value;
     while (p < end) {
-      p = ParseRecord(p, end, &key, &value);
+      p = ParseFramedRecord(p, end, &key, &value);
       if (p == nullptr) return Status::Corruption("shuffle: malformed record received");
       recv_table_.Upsert(key, value, combine_, &combine_buf_);
       if (recv_table_.bytes() > table_budget_) RF_RETURN_IF_ERROR(SpillRecvTable());
@@ -740,16 +586,16 @@ class HashShuffle::Impl {
 
   Status SpillRecvTable() {
     RF_RETURN_IF_ERROR(EnsureSpillFile());
-    uint64_t before = spill_.size();
-    RunWriter writer(&spill_);
+    uint64_t before = spill_->size();
+    RunWriter writer(spill_.get());
     for (uint64_t off : recv_table_.SortedOffsets()) {
       RF_RETURN_IF_ERROR(writer.Add(recv_table_.Key(off), recv_table_.Value(off)));
     }
-    Range range;
+    SpillRange range;
     RF_RETURN_IF_ERROR(writer.Finish(&range));
     recv_runs_.push_back(range);
     ++stats_->spilled_runs;
-    stats_->spilled_bytes += spill_.size() - before;
+    stats_->spilled_bytes += spill_->size() - before;
     recv_table_.Release();
     return Status::OK();
   }
@@ -759,13 +605,17 @@ class HashShuffle::Impl {
     while (recv_runs_.size() > max_runs) {
       std::vector<std::unique_ptr<SortedSource>> group;
       for (size_t i = 0; i < kMaxFanIn; ++i) {
-        group.push_back(std::make_unique<RunSource>(&spill_, recv_runs_[i]));
+        group.push_back(std::make_unique<RunSource>(spill_.get(), recv_runs_[i]));
       }
-      RunWriter writer(&spill_);
-      RF_RETURN_IF_ERROR(MergeSources(group, combine_, [&](std::string_view k, std::string_view v) {
-        return writer.Add(k, v);
-      }));
-      Range merged;
+      RunWriter writer(spill_.get());
+      MergeCursor merge(std::move(group), combine_);
+      for (;;) {
+        bool has = false;
+        RF_RETURN_IF_ERROR(merge.Next(&has));
+        if (!has) break;
+        RF_RETURN_IF_ERROR(writer.Add(merge.key(), merge.value()));
+      }
+      SpillRange merged;
       RF_RETURN_IF_ERROR(writer.Finish(&merged));
       recv_runs_.erase(recv_runs_.begin(), recv_runs_.begin() + kMaxFanIn);
       recv_runs_.push_back(merged);
@@ -781,12 +631,12 @@ class HashShuffle::Impl {
   bool exchanged_ = false;
 
   FlatTable send_table_;
-  std::vector<std::vector<Range>> send_runs_;  // per destination rank
+  std::vector<std::vector<SpillRange>> send_runs_;  // per destination rank
   FlatTable recv_table_;
   std::string combine_buf_;
-  std::vector<Range> recv_runs_;
-  SpillFile spill_;
-  std::string send_buf_;  // reused across rounds
+  std::vector<SpillRange> recv_runs_;
+  std::unique_ptr<SpillFile> spill_;  // opened on the first spill
+  std::string send_buf_;              // reused across rounds
   std::string recv_buf_;
 };
 
@@ -803,6 +653,8 @@ Status HashShuffle::Exchange(bool local_ok) {
   Status local_error = Status::Aborted("shuffle: this rank reported a failure before exchanging");
   return impl_->Exchange(local_ok, &local_error);
 }
+
+Result<std::unique_ptr<ShuffleCursor>> HashShuffle::OpenCursor() { return impl_->OpenCursor(); }
 
 Status HashShuffle::ForEach(
     const std::function<Status(std::string_view key, std::string_view value)>& fn) {

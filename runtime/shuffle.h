@@ -43,6 +43,18 @@ struct ShuffleStats {
   uint64_t keys_out = 0;  // distinct keys on this rank after Exchange
 };
 
+// What HashShuffle::OpenCursor returns: this rank's keys in key byte order, each once with its
+// fully combined value. Holds the shuffle's spill readers; must not outlive the shuffle.
+class ShuffleCursor {
+ public:
+  virtual ~ShuffleCursor() = default;
+  // Moves to the next key; *has = false at the end. key() and value() stay valid until the next
+  // call.
+  virtual Status Next(bool* has) = 0;
+  virtual std::string_view key() const = 0;
+  virtual std::string_view value() const = 0;
+};
+
 class HashShuffle {
  public:
   using Combine = std::function<void(std::string* acc, std::string_view value)>;
@@ -66,6 +78,10 @@ class HashShuffle {
   // fully combined value. Returns fn's first error, or a spill read error.
   Status ForEach(const std::function<Status(std::string_view key, std::string_view value)>& fn);
 
+  // Local, after Exchange: the same records as ForEach, pulled one at a time (for callers that
+  // stream a run of keys to someone else, e.g. GroupingShuffle). Several cursors may be open.
+  Result<std::unique_ptr<ShuffleCursor>> OpenCursor();
+
   const ShuffleStats& stats() const { return stats_; }
 
  private:
@@ -78,6 +94,9 @@ class HashShuffle {
 // `size` (> 0). Local and cheap; jobs that partition records themselves use it so that their
 // placement matches the shuffle's.
 int HashOwner(std::string_view key, int size);
+// The shuffle's 64-bit hash of a byte string (FNV-1a, then a splitmix64 finalizer: every output bit
+// depends on every input bit). HashOwner is KeyHash64 % size. Local, pure.
+uint64_t KeyHash64(std::string_view key);
 
 // Collective: every rank calls it, in the same order. Sends rank d the bytes of outgoing[d]
 // (pieces, concatenated in order) and returns in (*incoming)[s] the bytes rank s sent to this

@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // GlobalSort: sorts (key, value) byte records across all ranks by key, with bounded memory.
 //
 //   GlobalSort sort(mpi, {.descending = false, .shuffle = ctx.shuffle_options()});

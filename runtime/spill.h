@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // Spill runs: the one on-disk format for records that do not fit the memory budget. HashShuffle
 // spills its tables with it; GlobalSort stages its input and ShuffleJoin buffers one side of a
 // key with it (RecordBuffer).
@@ -7,12 +6,12 @@
 // killed job leaves nothing) that records are appended to and read back from with pread. A run is
 // a byte range of it holding framed records: varint key length, varint value length, key, value.
 //
-//   Result<std::unique_ptr<SpillFile>> file = SpillFile::Open(SpillDirectory(dir));
+//   Result<std::unique_ptr<SpillFile>> file = SpillFile::Open(SpillDirectory(dir), "shuffle");
 //   RunWriter w(file->get());  w.Add(k, v) ...;  SpillRange run;  w.Finish(&run);
 //   RunReader r(file->get(), run);  bool has;  while (r.Advance(&has).ok() && has) use(r.key());
 //
-// Local, not thread-safe. Errors are IOError naming the folder ("spill: writing spill file in
-// /tmp: no space left on device"), Corruption for a damaged run.
+// Local, not thread-safe. Errors are IOError naming the owner and the folder ("shuffle: writing
+// spill file in /tmp: no space left on device"), Corruption for a damaged run.
 #pragma once
 
 #include <cstdint>
@@ -40,8 +39,9 @@ struct SpillRange {
 // An unnamed file that grows by appends and is read with pread. Owns its ScratchFile.
 class SpillFile {
  public:
-  // A new empty file in `dir` (IOError naming dir if it cannot be created).
-  static Result<std::unique_ptr<SpillFile>> Open(const std::string& dir);
+  // A new empty file in `dir`. `owner` starts every error message ("shuffle: cannot create spill
+  // file in /x: no such file or directory", "shuffle: writing spill file in /x: …").
+  static Result<std::unique_ptr<SpillFile>> Open(const std::string& dir, std::string owner);
   uint64_t size() const { return size_; }
   Status Append(std::string_view data);
   Status ReadAt(uint64_t offset, char* buf, size_t n) const;
@@ -49,9 +49,11 @@ class SpillFile {
   Status Truncate();
 
  private:
-  SpillFile(ScratchFile file, std::string dir) : file_(std::move(file)), dir_(std::move(dir)) {}
+  SpillFile(ScratchFile file, std::string dir, std::string owner)
+      : file_(std::move(file)), dir_(std::move(dir)), owner_(std::move(owner)) {}
   ScratchFile file_;
   std::string dir_;
+  std::string owner_;
   uint64_t size_ = 0;
 };
 
@@ -99,12 +101,13 @@ class RunReader {
 // memory_limit + a 1 MiB write buffer; each Reader adds 64 KiB when spilled.
 class RecordBuffer {
  public:
-  RecordBuffer(uint64_t memory_limit, std::string spill_dir);
+  // `owner` starts error messages, as in SpillFile::Open.
+  RecordBuffer(uint64_t memory_limit, std::string spill_dir, std::string owner);
   Status Add(std::string_view key, std::string_view value);
   // Empties the buffer (memory freed, spill file truncated) for reuse.
   Status Clear();
   uint64_t records() const { return records_; }
-  bool spilled() const { return run_open_ || spilled_bytes_ > 0; }
+  bool spilled() const { return writer_ != nullptr; }
 
   // Replays the records in the order they were added. Flushes pending writes first, so Add must
   // not be called while a Reader is in use.
@@ -114,11 +117,10 @@ class RecordBuffer {
   Status Spill();
   uint64_t memory_limit_;
   std::string spill_dir_;
+  std::string owner_;
   std::string memory_;
   std::unique_ptr<SpillFile> file_;
-  std::unique_ptr<RunWriter> writer_;
-  bool run_open_ = false;
-  uint64_t spilled_bytes_ = 0;
+  std::unique_ptr<RunWriter> writer_;  // set while records go to the file
   uint64_t records_ = 0;
 };
 

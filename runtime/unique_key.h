@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // Unique keys: how the collective pieces (GlobalSort, GroupingShuffle, ShuffleJoin, GroupTopK)
 // keep every record of a key through HashShuffle, which combines equal keys, while still sorting
 // and placing records by their key alone.
@@ -29,5 +28,8 @@ void AppendEscapedKey(std::string* out, std::string_view key, bool descending = 
 size_t ParseEscapedKey(std::string_view in, bool descending, std::string* key);
 // Appends rank (u32) and seq (u64), big-endian.
 void AppendTieBreak(std::string* out, uint32_t rank, uint64_t seq);
+// The HashShuffle combine for unique keys: never called, since no two records share a key; a call
+// is a bug (RF_CHECK).
+void CombineNever(std::string* acc, std::string_view value);
 
 }  // namespace rankflow
