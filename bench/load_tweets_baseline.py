@@ -99,6 +99,8 @@ def normalize(s):
         "coordinates": coords if coords else None,
         "place": (s.get("place") or {}).get("full_name") or None,
         "source_format": "v1",
+        "retweeted_user_id": ((rt or {}).get("user") or {}).get("id_str") or None,
+        "retweeted_screen_name": ((rt or {}).get("user") or {}).get("screen_name") or None,
     }
 
 

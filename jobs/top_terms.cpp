@@ -5,12 +5,8 @@
 #include <map>
 #include <memory>
 
-#include "jobs/top_terms_text.h"
+#include "operators/term_lines.h"
 #include "operators/terms.h"
-#include "operators/tokenizer.h"
-#include "operators/tweet.h"
-#include "operators/tweet_parser.h"
-#include "operators/v1_entity_reader.h"
 #include "runtime/json_string.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
@@ -19,37 +15,6 @@
 
 namespace rankflow {
 namespace {
-
-namespace od = simdjson::ondemand;
-
-constexpr const char* kNoticeKeys[] = {"delete",          "limit",         "scrub_geo",
-                                       "status_withheld", "user_withheld", "disconnect",
-                                       "warning",         "event",         "friends"};
-
-bool IsNoticeKey(std::string_view key) {
-  for (const char* k : kNoticeKeys) {
-    if (key == k) return true;
-  }
-  return false;
-}
-
-// Reads entities.hashtags[].text into *tags; false on a malformed value.
-bool ReadHashtags(od::value entities, std::vector<std::string_view>* tags) {
-  od::object obj;
-  if (entities.get_object().get(obj)) return false;
-  od::array list;
-  auto found = obj.find_field_unordered("hashtags");
-  if (found.error() == simdjson::NO_SUCH_FIELD) return true;
-  if (found.get_array().get(list)) return false;
-  for (auto item : list) {
-    od::object tag;
-    if (item.get_object().get(tag)) return false;
-    std::string_view text;
-    if (tag.find_field_unordered("text").get_string().get(text)) return false;
-    tags->push_back(text);
-  }
-  return true;
-}
 
 // Sort key of the ordering shuffle: the bucket prefix (0 or 8 bytes), (2^64-1 - count)
 // big-endian, then the term.
@@ -206,89 +171,6 @@ std::string FormatTop(const std::vector<std::string>& gathered, int64_t top, con
 
 }  // namespace
 
-LineClass TermExtractor::Scan(std::string_view line) {
-  tags_.clear();
-  extended_tags_.clear();
-  text_ = full_text_ = extended_text_ = {};
-  has_extended_ = false;
-  // simdjson reads up to SIMDJSON_PADDING bytes past the end: parse a padded copy.
-  if (padded_.size() < line.size() + simdjson::SIMDJSON_PADDING) {
-    padded_.resize(line.size() + simdjson::SIMDJSON_PADDING);
-  }
-  std::copy(line.begin(), line.end(), padded_.begin());
-  od::document doc;
-  if (parser_.iterate(padded_.data(), line.size(), padded_.size()).get(doc)) {
-    return LineClass::kInvalidJson;
-  }
-  od::json_type type;
-  if (doc.type().get(type)) return LineClass::kInvalidJson;
-  if (type != od::json_type::object) {
-    // On-Demand only peeked at the first byte ("not json" looks like null): validate fully. Rare.
-    simdjson::dom::element ignored;
-    if (dom_parser_.parse(padded_.data(), line.size(), false).get(ignored)) {
-      return LineClass::kInvalidJson;
-    }
-    return LineClass::kNotATweet;
-  }
-  od::object obj;
-  if (doc.get_object().get(obj)) return LineClass::kInvalidJson;
-  bool has_id = false;
-  bool notice = false;
-  for (auto field : obj) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return LineClass::kInvalidJson;
-    if (key == "id_str" || key == "id") {
-      has_id = true;
-    } else if (key == "text" || key == "full_text") {
-      std::string_view* dst = key == "text" ? &text_ : &full_text_;
-      if (field.value().get_string().get(*dst)) return LineClass::kInvalidJson;
-    } else if (key == "entities") {
-      if (!ReadHashtags(field.value(), &tags_)) return LineClass::kInvalidJson;
-    } else if (key == "extended_tweet") {
-      od::object ext;
-      if (field.value().get_object().get(ext)) return LineClass::kInvalidJson;
-      has_extended_ = true;
-      for (auto ef : ext) {
-        std::string_view ekey;
-        if (ef.unescaped_key().get(ekey)) return LineClass::kInvalidJson;
-        if (ekey == "full_text") {
-          if (ef.value().get_string().get(extended_text_)) return LineClass::kInvalidJson;
-        } else if (ekey == "entities") {
-          if (!ReadHashtags(ef.value(), &extended_tags_)) return LineClass::kInvalidJson;
-        }
-      }
-    } else if (IsNoticeKey(key)) {
-      notice = true;
-    }
-  }
-  // The whole object was consumed: a truncated line or trailing bytes show up here.
-  if (doc.current_depth() != 0) return LineClass::kInvalidJson;
-  const char* rest = nullptr;
-  if (!doc.current_location().get(rest)) return LineClass::kInvalidJson;
-  if (notice) return LineClass::kNotice;
-  bool has_text = !text_.empty() || !full_text_.empty() || has_extended_;
-  return has_id && has_text ? LineClass::kTweet : LineClass::kNotATweet;
-}
-
-LineClass TermExtractor::Extract(std::string_view line,
-                                 const std::function<void(std::string_view)>& fn) {
-  LineClass c = Scan(line);
-  if (c != LineClass::kTweet) return c;
-  if (kind_ == TermKind::kHashtags) {
-    for (std::string_view tag : has_extended_ ? extended_tags_ : tags_) {
-      term_.clear();
-      AppendLowercaseTerm(tag, &term_);
-      if (!term_.empty()) fn(term_);
-    }
-    return c;
-  }
-  std::string_view text = !extended_text_.empty() ? extended_text_
-                          : !full_text_.empty()   ? full_text_
-                                                  : text_;
-  ForEachWord(text, fn);
-  return c;
-}
-
 void AddTopTermsFlags(FlagSet* flags) {
   flags->AddString("what", "hashtags", "hashtags|mentions|urls|words|emoji: what to count");
   flags->AddString("by", "",
@@ -302,141 +184,41 @@ void AddTopTermsFlags(FlagSet* flags) {
 
 namespace {
 
-// The map side: every line -> terms -> the count shuffle, keyed by (bucket prefix, term).
+// The map side: every line -> terms (operators/term_lines.h) -> the count shuffle, keyed by
+// (bucket prefix, term).
 class TermCounter {
  public:
   TermCounter(JobContext& ctx, const TermSpec& spec, HashShuffle* counts)
-      : ctx_(ctx),
-        spec_(spec),
+      : spec_(spec),
         counts_(counts),
-        tweets_(ctx.metrics().Counter("tweets")),
-        notices_(ctx.metrics().Counter("notices")),
-        terms_(ctx.metrics().Counter("terms")),
-        parsed_(ctx.metrics().Counter("tweets_full_parser")) {
-    // Fast v1.1 paths: TermExtractor for hashtags and words without buckets (the original
-    // semantics), V1EntityReader for hashtags, mentions and urls with the parser's semantics.
-    // Everything else, and the lines they decline (Gnip, v2, wrappers, notices, oddities), go
-    // through TweetParser.
-    if (spec.full_parser_only) return;
-    if (!spec.bucketed &&
-        (spec.kind == TweetTermKind::kHashtags || spec.kind == TweetTermKind::kWords)) {
-      fast_ = std::make_unique<TermExtractor>(
-          spec.kind == TweetTermKind::kHashtags ? TermKind::kHashtags : TermKind::kWords);
-    } else if (spec.kind == TweetTermKind::kHashtags || spec.kind == TweetTermKind::kMentions ||
-               spec.kind == TweetTermKind::kUrls) {
-      entities_ = std::make_unique<V1EntityReader>(spec.kind);
-    }
-  }
+        lines_(&ctx.metrics(), {spec.kind, spec.bucketed, spec.full_parser_only}) {}
 
   void Handle(std::string_view line, LineContext& lc) {
-    if (fast_ != nullptr) {
-      switch (fast_->Extract(line, [this](std::string_view term) { Add(term); })) {
-        case LineClass::kTweet:
-          ++*tweets_;
-          break;
-        case LineClass::kNotice:
-          ++*notices_;
-          break;
-        case LineClass::kInvalidJson:
-          lc.BadLine("invalid_json");
-          break;
-        case LineClass::kNotATweet:
-          HandleFull(line, lc);
-          break;
-      }
-    } else if (int64_t ms = 0; entities_ != nullptr && entities_->Read(line, &ms)) {
-      ++*tweets_;
-      if (spec_.bucketed) prefix_ = BucketPrefix(BucketStartMs(ms, spec_.bucket));
-      for (std::string_view term : entities_->terms()) AddEntity(term);
-    } else {
-      HandleFull(line, lc);
-    }
+    lines_.Handle(line, lc, [this](int64_t ms, std::string_view term) { Add(ms, term); });
     if (!status_.ok()) lc.Fail(status_);
   }
 
  private:
-  void HandleFull(std::string_view line, LineContext& lc) {
-    tweets_buf_.clear();
-    ParseResult r = parser_.Parse(line, &tweets_buf_);
-    switch (r.kind) {
-      case ParseResult::Kind::kTweets:
-        *tweets_ += r.tweets;
-        *parsed_ += r.tweets;
-        if (r.bad_entries > 0) {
-          ctx_.metrics().Add(std::string("bad_entries.") + BadKindName(r.bad), r.bad_entries);
-        }
-        for (const Tweet& t : tweets_buf_) AddTweet(t);
-        break;
-      case ParseResult::Kind::kNotice:
-        ++*notices_;
-        break;
-      case ParseResult::Kind::kBad:
-        lc.BadLine(r.bad == BadKind::kInvalidJson ? "invalid_json" : "not_a_tweet");
-        break;
-    }
-  }
-
-  void AddTweet(const Tweet& t) {
-    if (spec_.bucketed) prefix_ = BucketPrefix(BucketStartMs(t.timestamp_ms, spec_.bucket));
-    switch (spec_.kind) {
-      case TweetTermKind::kHashtags:
-      case TweetTermKind::kMentions:
-        for (const std::string& e :
-             spec_.kind == TweetTermKind::kHashtags ? t.hashtags : t.mentions) {
-          AddEntity(e);
-        }
-        break;
-      case TweetTermKind::kUrls:
-        for (const std::string& u : t.urls) AddEntity(u);
-        break;
-      case TweetTermKind::kWords:
-        ForEachWord(t.text, [this](std::string_view w) { Add(w); });
-        break;
-      case TweetTermKind::kEmoji:
-        if (tokenizer_ == nullptr) tokenizer_ = std::make_unique<Tokenizer>();
-        for (const std::string& e : ExtractTerms(t, TweetTermKind::kEmoji, tokenizer_.get())) {
-          Add(e);
-        }
-        break;
-    }
-  }
-
-  // A hashtag or mention (lowercased) or a URL (as given); empty ones are dropped.
-  void AddEntity(std::string_view raw) {
-    if (spec_.kind == TweetTermKind::kUrls) {
-      if (!raw.empty()) Add(raw);
+  void Add(int64_t ms, std::string_view term) {
+    if (!status_.ok()) return;
+    if (!spec_.bucketed) {
+      status_ = counts_->Add(term, one_);
       return;
     }
-    lower_.clear();
-    AppendLowercaseTerm(raw, &lower_);
-    if (!lower_.empty()) Add(lower_);
-  }
-
-  void Add(std::string_view term) {
-    ++*terms_;
-    if (!status_.ok()) return;
-    if (spec_.bucketed) {
-      key_.assign(prefix_);
-      key_.append(term);
-      status_ = counts_->Add(key_, one_);
-    } else {
-      status_ = counts_->Add(term, one_);
+    if (prefix_.empty() || ms != prefix_ms_) {
+      prefix_ = BucketPrefix(BucketStartMs(ms, spec_.bucket));
+      prefix_ms_ = ms;
     }
+    key_.assign(prefix_);
+    key_.append(term);
+    status_ = counts_->Add(key_, one_);
   }
 
-  JobContext& ctx_;
   TermSpec spec_;
   HashShuffle* counts_;
-  int64_t* tweets_;
-  int64_t* notices_;
-  int64_t* terms_;
-  int64_t* parsed_;
-  std::unique_ptr<TermExtractor> fast_;
-  std::unique_ptr<V1EntityReader> entities_;
-  TweetParser parser_;
-  std::unique_ptr<Tokenizer> tokenizer_;  // only for emoji
-  std::vector<Tweet> tweets_buf_;
-  std::string prefix_, key_, lower_;
+  TermLines lines_;
+  int64_t prefix_ms_ = 0;
+  std::string prefix_, key_;
   const std::string one_ = EncodeU64(1);
   Status status_;
 };

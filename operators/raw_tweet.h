@@ -71,6 +71,7 @@ struct RawStatus {
   SourceFormat normalized_format = SourceFormat::kV1;
   bool is_retweet = false, is_quote = false, is_reply = false;
   std::string_view retweeted_id, quoted_id, in_reply_to_id, user_id, screen_name;
+  std::string_view retweeted_user_id, retweeted_screen_name;
   int64_t followers = -1;
   int media_count = 0;
   // True once any key that only tweets carry was seen.

@@ -1,9 +1,28 @@
-// Terms of a normalized tweet by kind, and time buckets: the operators behind top_terms and
-// profanity_index. Pure functions, thread-safe except where a Tokenizer is passed (one per thread).
+// Terms of a tweet by kind, and time buckets: the operators behind top_terms and profanity_index.
+// This is the one place that says what a term is: how it is lowercased (LowercaseTerm), whether a
+// hashtag or mention keeps its sigil (AppendEntityTerm: it does not), and what a word is
+// (ForEachWord). The fast v1.1 readers (operators/v1_term_scanner.h, v1_entity_reader.h) and
+// ExtractTerms over a normalized Tweet all give terms through these functions.
+// Pure functions, thread-safe except where a Tokenizer is passed (one per thread).
+//
+// Lowercasing (LowercaseTerm): ASCII; Latin-1 letters U+00C0–U+00DE (not U+00D7); Latin
+// Extended-A U+0100–U+017F (pairs; U+0130 -> "i", U+0178 -> U+00FF); Greek U+0386–U+03AB
+// (including accented capitals); Cyrillic U+0400–U+042F. Everything else is kept as is
+// (so ß, CJK and emoji are unchanged). Invalid UTF-8 bytes are kept as they are. (The Tokenizer
+// has its own, ICU full case mapping, for matching lexicons and targets against its tokens.)
+//
+// Words (ForEachWord): maximal runs of word code points, lowercased. Word code points are ASCII
+// letters, digits and '_', and every code point >= U+00C0 except U+00D7, U+00F7, the general
+// punctuation / symbol / arrow / dingbat blocks U+2000–U+2BFF, CJK punctuation U+3000–U+303F,
+// variation selectors U+FE00–U+FE0F, specials U+FFF0–U+FFFF, emoji and pictographs
+// U+1F000–U+1FAFF and tags U+E0000–U+E007F. So "RT @Ann: Café—naïve #Python 😀" gives
+// rt, ann, café, naïve, python.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "operators/tokenizer.h"
@@ -17,12 +36,27 @@ enum class TweetTermKind { kHashtags, kMentions, kUrls, kWords, kEmoji };
 Result<TweetTermKind> ParseTweetTermKind(const std::string& name);
 const char* TweetTermKindName(TweetTermKind kind);
 
-// The terms of one tweet, in text order, duplicates kept:
-//   hashtags: "#" + lowercased tag (from the tweet's entities);
-//   mentions: "@" + lowercased screen name (from the entities);
-//   urls:     the expanded URLs as given;
-//   words:    Tokenizer word tokens (lowercased, no sigils, URLs dropped);
-//   emoji:    Tokenizer emoji tokens.
+// Appends the lowercase form of text to *out (rules above).
+void AppendLowercaseTerm(std::string_view text, std::string* out);
+std::string LowercaseTerm(std::string_view text);
+// The lowercase code point for cp under the rules above.
+uint32_t LowercaseCodePoint(uint32_t cp);
+
+bool IsWordCodePoint(uint32_t cp);
+// Calls fn with each word of text, lowercased; the view is valid only during the call.
+void ForEachWord(std::string_view text, const std::function<void(std::string_view)>& fn);
+
+// The term of one raw entity as a Tweet (or a fast reader) holds it: hashtags and mentions
+// lowercased (LowercaseTerm) and WITHOUT their '#' / '@' sigil; URLs as given. Other kinds:
+// the text as given. Appends to *out (which it clears first); false, with *out empty, for an empty
+// term, which is not counted.
+bool EntityTerm(TweetTermKind kind, std::string_view raw, std::string* out);
+
+// The terms of one normalized tweet, in text order, duplicates kept, empties dropped:
+//   hashtags, mentions, urls: EntityTerm of the tweet's entities (a retweet's are the retweeted
+//                             tweet's, its author first among the mentions: operators/README.md);
+//   words:    ForEachWord of the text;
+//   emoji:    Tokenizer emoji tokens (the tokenizer is used only for them; may be null otherwise).
 std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind, Tokenizer* tokenizer);
 
 enum class TimeBucket { kMinute, kHour, kDay };

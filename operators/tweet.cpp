@@ -175,7 +175,10 @@ void AppendTweetJson(const Tweet& t, std::string* out) {
   AppendStringField("place", t.place, true, out);
   AppendKey("source_format", out);
   AppendValidUtf8JsonString(out, SourceFormatName(t.source_format));
-  out->push_back('}');
+  out->push_back(',');
+  AppendStringField("retweeted_user_id", t.retweeted_user_id, true, out);
+  AppendStringField("retweeted_screen_name", t.retweeted_screen_name, true, out);
+  out->back() = '}';  // the last field's comma
 }
 
 std::string TweetToJson(const Tweet& t) {

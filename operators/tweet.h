@@ -38,6 +38,10 @@ struct Tweet {
   double lat = 0;
   std::string place;  // place full name ("Boulder, CO") or ""
   SourceFormat source_format = SourceFormat::kV1;
+  // The retweeted tweet's author ("" unless is_retweet, or when the input does not say: a v2
+  // retweet without includes, a retweeted status without a user).
+  std::string retweeted_user_id;      // decimal digits
+  std::string retweeted_screen_name;  // without '@'
 
   bool operator==(const Tweet&) const = default;
 };

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "operators/entities.h"
+#include "operators/retweet_rule.h"
 
 namespace rankflow::internal {
 namespace {
@@ -57,8 +58,8 @@ bool HasEntities(const RawEntities& e) {
 }
 
 const RawEntities& FullEntities(const RawStatus& s) {
-  if (s.extended && HasEntities(s.extended->entities)) return s.extended->entities;
-  return s.entities;
+  return PreferredEntities(s.extended != nullptr, s.extended && HasEntities(s.extended->entities),
+                           s.extended ? s.extended->entities : s.entities, s.entities);
 }
 
 int MediaCount(const RawStatus& s) {
@@ -140,6 +141,8 @@ bool AssembleNormalized(const RawStatus& s, Tweet* t, ParseResult* bad) {
   t->is_quote = s.is_quote;
   t->is_reply = s.is_reply;
   t->retweeted_id = s.retweeted_id;
+  t->retweeted_user_id = s.retweeted_user_id;
+  t->retweeted_screen_name = s.retweeted_screen_name;
   t->quoted_id = s.quoted_id;
   t->in_reply_to_id = s.in_reply_to_id;
   t->hashtags.assign(s.entities.hashtags.begin(), s.entities.hashtags.end());
@@ -175,13 +178,13 @@ bool AssembleStatus(const RawStatus& s, bool from_text, Tweet* t, ParseResult* b
   if (rt != nullptr) {
     t->is_retweet = true;
     t->retweeted_id = StatusId(*rt);
+    t->retweeted_user_id = rt->user.Id();
+    t->retweeted_screen_name = rt->user.screen_name;
   }
-  if (rt_text != nullptr && !rt->user.screen_name.empty()) {
+  if (rt != nullptr && ReadsAsRetweeted(rt_text != nullptr, rt->user.screen_name)) {
     t->text = RetweetText(rt->user.screen_name, *rt_text);
     FillEntities(FullEntities(*rt), from_text, t);
-    if (HasEntities(FullEntities(*rt))) {
-      t->mentions.insert(t->mentions.begin(), std::string(rt->user.screen_name));
-    }
+    LeadWithRetweetedAuthor(rt->user.screen_name, HasEntities(FullEntities(*rt)), &t->mentions);
     t->media_count = MediaCount(*rt);
   } else {
     t->text = DecodeHtmlEntities(*own_text);
@@ -242,10 +245,11 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
     t->retweeted_id = rt_id;
     t->quoted_id.clear();
     auto it = index.tweets.find(rt_id);
-    if (it != index.tweets.end() && it->second->text_present) {
-      rt = it->second;
-      rt_author = index.User(rt->author_id);
-      if (rt_author == nullptr || rt_author->screen_name.empty()) rt = nullptr;
+    if (it != index.tweets.end()) {
+      if (IsDecimalId(it->second->author_id)) t->retweeted_user_id = it->second->author_id;
+      rt_author = index.User(it->second->author_id);
+      if (rt_author != nullptr) t->retweeted_screen_name = rt_author->screen_name;
+      if (ReadsAsRetweeted(it->second->text_present, t->retweeted_screen_name)) rt = it->second;
     }
   }
   t->is_quote = !t->quoted_id.empty();
@@ -253,9 +257,7 @@ bool AssembleV2(const RawStatus& d, const V2Index& index, bool from_text, Tweet*
   if (rt != nullptr) {
     t->text = RetweetText(rt_author->screen_name, rt->text);
     FillEntities(rt->entities, from_text, t);
-    if (HasEntities(rt->entities)) {
-      t->mentions.insert(t->mentions.begin(), std::string(rt_author->screen_name));
-    }
+    LeadWithRetweetedAuthor(rt_author->screen_name, HasEntities(rt->entities), &t->mentions);
     t->media_count = rt->v2_media;
   } else {
     t->text = DecodeHtmlEntities(d.text);

@@ -4,11 +4,13 @@
 
 namespace rankflow {
 
-TweetLines::TweetLines(Metrics* metrics, TweetParserOptions options)
+TweetLines::TweetLines(Metrics* metrics, TweetParserOptions options, TweetCounting counting)
     : metrics_(metrics),
       parser_(options),
-      tweets_in_(metrics->Counter("tweets_in")),
+      counting_(counting),
+      tweets_in_(metrics->Counter(counting == TweetCounting::kByKind ? "tweets_in" : "tweets")),
       notices_(metrics->Counter("notices")) {
+  if (counting == TweetCounting::kTwoKinds) full_parser_ = metrics->Counter("tweets_full_parser");
   for (int k = 0; k < kNoticeKindCount; ++k) notice_kinds_[k] = nullptr;
 }
 
@@ -23,6 +25,7 @@ const char* TweetLines::Parse(std::string_view line, const std::function<void(Tw
       break;
     case ParseResult::Kind::kNotice: {
       ++*notices_;
+      if (counting_ == TweetCounting::kTwoKinds) return nullptr;
       int64_t*& counter = notice_kinds_[static_cast<int>(r.notice)];
       if (counter == nullptr) {
         counter = metrics_->Counter(std::string("notices.") + NoticeKindName(r.notice));
@@ -31,9 +34,11 @@ const char* TweetLines::Parse(std::string_view line, const std::function<void(Tw
       return nullptr;
     }
     case ParseResult::Kind::kBad:
-      return BadKindName(r.bad);
+      if (counting_ == TweetCounting::kByKind) return BadKindName(r.bad);
+      return r.bad == BadKind::kInvalidJson ? "invalid_json" : "not_a_tweet";
   }
   *tweets_in_ += static_cast<int64_t>(tweets_.size());
+  if (full_parser_ != nullptr) *full_parser_ += static_cast<int64_t>(tweets_.size());
   for (Tweet& t : tweets_) fn(t);
   return nullptr;
 }

@@ -1,10 +1,18 @@
-// TweetLines: the map-side glue between MapPhase (runtime/pipeline.h) and TweetParser: parses each
-// line, hands its tweets to a callback, and counts the rest in the job's Metrics:
-//   tweets_in               tweets parsed (a v2 page line may hold many)
-//   notices, notices.<kind> stream notices (NoticeKindName)
-//   bad_lines.<kind>        via LineContext::BadLine (BadKindName; --strict makes it fatal)
-//   bad_entries.<kind>      entries of a page/wrapper line that were not tweets (the line's good
-//                           tweets are kept)
+// TweetLines: tweets as a source. The map-side glue between a line reader (MapPhase,
+// runtime/pipeline.h, or a flow source) and TweetParser: parses each line of any archive shape,
+// hands its normalized tweets to a callback, and counts the rest in the job's Metrics. Two
+// counting schemes, so that each job's manifest stays what it was:
+//   TweetCounting::kByKind (load_tweets, tweet_features, profanity_index, the flow's ReadTweets):
+//     tweets_in               tweets parsed (a v2 page line may hold many)
+//     notices, notices.<kind> stream notices (NoticeKindName)
+//     bad_lines.<kind>        via LineContext::BadLine (BadKindName; --strict makes it fatal)
+//   TweetCounting::kTwoKinds (top_terms):
+//     tweets, tweets_full_parser  both count the tweets parsed here (the fast term readers of
+//                             operators/term_lines.h add to "tweets" only)
+//     notices                 stream notices, not by kind
+//     bad_lines.invalid_json | bad_lines.not_a_tweet (every other BadKind)
+//   and in both: bad_entries.<kind>  entries of a page/wrapper line that were not tweets (the
+//                           line's good tweets are kept).
 // Not thread-safe; one per map phase.
 #pragma once
 
@@ -19,9 +27,12 @@
 
 namespace rankflow {
 
+enum class TweetCounting { kByKind, kTwoKinds };
+
 class TweetLines {
  public:
-  explicit TweetLines(Metrics* metrics, TweetParserOptions options = {});
+  explicit TweetLines(Metrics* metrics, TweetParserOptions options = {},
+                      TweetCounting counting = TweetCounting::kByKind);
   // Parses one line; calls fn for each tweet in it (the tweet may be moved from).
   void Handle(std::string_view line, LineContext& ctx, const std::function<void(Tweet&)>& fn);
   // The same for a line handled away from its MapPhase callback (a worker thread): bad lines go
@@ -34,8 +45,10 @@ class TweetLines {
   const char* Parse(std::string_view line, const std::function<void(Tweet&)>& fn);
   Metrics* metrics_;
   TweetParser parser_;
+  TweetCounting counting_;
   std::vector<Tweet> tweets_;
   int64_t* tweets_in_;
+  int64_t* full_parser_ = nullptr;  // kTwoKinds only
   int64_t* notices_;
   int64_t* notice_kinds_[kNoticeKindCount];
 };

@@ -474,6 +474,8 @@ bool Reader::ReadStatusField(std::string_view key, od::value& v, RawStatus* s, i
       if (key == "retweeted_status") return s->retweeted = ReadNested(v, depth), true;
       if (key == "referenced_tweets") return ReadReferenced(v, s), true;
       if (key == "retweeted_id") return GetString(v, &s->retweeted_id), true;
+      if (key == "retweeted_user_id") return GetString(v, &s->retweeted_user_id), true;
+      if (key == "retweeted_screen_name") return GetString(v, &s->retweeted_screen_name), true;
       break;
     case 's':
       if (key == "screen_name") return GetString(v, &s->screen_name), true;

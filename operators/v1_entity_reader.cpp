@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string>
 
+#include "operators/retweet_rule.h"
 #include "operators/tweet.h"
 
 namespace rankflow {
@@ -77,19 +78,19 @@ class V1EntityReader::Impl {
     if (top.has_timestamp_ms) ms = top.timestamp_ms;
     const V1Status* src = &top;
     if (top.has_retweet) {
-      // The retweet path needs the retweeted text and screen name, as the assembler does.
-      if (!retweeted_.has_text || retweeted_.screen_name.empty()) return false;
+      // A retweet that does not read as the retweeted tweet is left to the parser.
+      if (!internal::ReadsAsRetweeted(retweeted_.has_text, retweeted_.screen_name)) return false;
       src = &retweeted_;
     }
     const Entities& e = src->FullEntities();
-    if (!e.Has()) return false;
-    if (top.has_retweet && kind_ == TweetTermKind::kMentions) {
-      terms_.push_back(retweeted_.screen_name);
-    }
+    if (!e.Has()) return false;  // entities would come from the text: the parser's business
     const std::vector<std::string_view>& list = kind_ == TweetTermKind::kHashtags   ? e.hashtags
                                                 : kind_ == TweetTermKind::kMentions ? e.mentions
                                                                                     : e.urls;
-    terms_.insert(terms_.end(), list.begin(), list.end());
+    terms_.assign(list.begin(), list.end());
+    if (top.has_retweet && kind_ == TweetTermKind::kMentions) {
+      internal::LeadWithRetweetedAuthor(retweeted_.screen_name, e.Has(), &terms_);
+    }
     *epoch_ms = ms;
     return true;
   }
@@ -125,7 +126,7 @@ class V1EntityReader::Impl {
              (!screen_name.empty() || IsDecimalId(user_id)) && !created_at.empty();
     }
     const Entities& FullEntities() const {
-      return has_extended && extended.Has() ? extended : entities;
+      return internal::PreferredEntities(has_extended, extended.Has(), extended, entities);
     }
   };
 

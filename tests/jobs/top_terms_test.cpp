@@ -86,7 +86,7 @@ std::string Lower(const std::string& s) {
   return Narrow(w);
 }
 
-// The word rule of jobs/top_terms_text.h, written again from its description.
+// The word rule of operators/terms.h (ForEachWord), written again from its description.
 bool WordChar(wchar_t c) {
   auto u = static_cast<uint32_t>(c);
   if (u < 128) return std::isalnum(static_cast<int>(u)) || u == '_';

@@ -103,6 +103,8 @@ TEST(TweetParserTest, V1RetweetOfExtendedReadsAsRtPlusFullText) {
   EXPECT_TRUE(t.is_retweet);
   EXPECT_FALSE(t.is_quote);
   EXPECT_EQ(t.retweeted_id, "867471562613575680");
+  EXPECT_EQ(t.retweeted_user_id, "815279070241955840");
+  EXPECT_EQ(t.retweeted_screen_name, "RobotPrincessFi");
   EXPECT_EQ(t.text.rfind("RT @RobotPrincessFi: F) Tweet with 140 characters + media.", 0), 0u);
   EXPECT_NE(t.text.find("consectetur adipi https://t.co/x2MZliBLyk"), std::string::npos);
   EXPECT_EQ(t.media_count, 1);
@@ -138,6 +140,8 @@ TEST(TweetParserTest, GnipQuoteGeoAndShare) {
   Tweet s = One("gnip/gnip4j_extended_retweet_w_replies_attachment-from-gnip.json");
   EXPECT_TRUE(s.is_retweet);
   EXPECT_EQ(s.retweeted_id, "758839565989720065");
+  EXPECT_EQ(s.retweeted_user_id, "735369652956766208");  // the shared activity's actor
+  EXPECT_EQ(s.retweeted_screen_name, "ygritteygritte");
   // long_object.body of the shared activity, not the truncated share body.
   EXPECT_NE(
       s.text.find("& I still have room to attach a photo of a puppy! https://t.co/nJXyQ8hfab"),
@@ -230,6 +234,8 @@ TEST(TweetParserTest, V2PageResolvesUsersRetweetsAndPlaces) {
   EXPECT_EQ(t.followers, 0);
   EXPECT_TRUE(t.is_retweet);
   EXPECT_EQ(t.retweeted_id, "1391677057810288641");
+  EXPECT_EQ(t.retweeted_user_id, "1380086327023169540");  // includes.tweets -> includes.users
+  EXPECT_EQ(t.retweeted_screen_name, "bibaigna96");
   EXPECT_EQ(t.text, "RT @bibaigna96: #POIUYTREWQ");
   EXPECT_EQ(t.hashtags, (std::vector<std::string>{"POIUYTREWQ"}));
 
@@ -334,11 +340,55 @@ TEST(TweetParserTest, BadInputsAreClassified) {
   EXPECT_TRUE(out.empty());
 }
 
+// The retweeted tweet's author is "" unless the tweet is a retweet, and unknown ("") when the input
+// does not say: a v2 retweet whose retweeted tweet is not in includes, a retweeted status without
+// a user. Written as null in the normalized JSON, after source_format, and read back.
+TEST(TweetParserTest, RetweetedAuthorIsEmptyUnlessKnown) {
+  TweetParser p;
+  std::vector<Tweet> out;
+  ASSERT_EQ(p.Parse(R"({"id_str":"5","created_at":"Tue Jul 18 23:25:04 +0000 2017","text":"hi",)"
+                    R"("user":{"id_str":"7","screen_name":"u"}})",
+                    &out)
+                .kind,
+            ParseResult::Kind::kTweets);
+  ASSERT_EQ(p.Parse(R"({"data":{"id":"1394735776701816833","text":"RT @x: y","author_id":"9",)"
+                    R"("referenced_tweets":[{"type":"retweeted","id":"11"}]}})",
+                    &out)
+                .kind,
+            ParseResult::Kind::kTweets);
+  ASSERT_EQ(p.Parse(R"({"id_str":"6","created_at":"Tue Jul 18 23:25:04 +0000 2017","text":"RT",)"
+                    R"("user":{"id_str":"7","screen_name":"u"},"retweeted_status":{"id_str":"3",)"
+                    R"("created_at":"Tue Jul 18 23:25:04 +0000 2017","text":"orig"}})",
+                    &out)
+                .kind,
+            ParseResult::Kind::kTweets);
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_FALSE(out[0].is_retweet);
+  EXPECT_EQ(out[0].retweeted_user_id, "");
+  EXPECT_EQ(out[0].retweeted_screen_name, "");
+  const std::string json = TweetToJson(out[0]);
+  const std::string tail =
+      R"("source_format":"v1","retweeted_user_id":null,"retweeted_screen_name":null})";
+  ASSERT_GT(json.size(), tail.size());
+  EXPECT_EQ(json.substr(json.size() - tail.size()), tail);
+  EXPECT_TRUE(out[1].is_retweet);
+  EXPECT_EQ(out[1].retweeted_id, "11");
+  EXPECT_EQ(out[1].retweeted_user_id, "");
+  EXPECT_EQ(out[1].retweeted_screen_name, "");
+  EXPECT_TRUE(out[2].is_retweet);
+  EXPECT_EQ(out[2].retweeted_id, "3");
+  EXPECT_EQ(out[2].retweeted_user_id, "");
+  EXPECT_EQ(out[2].text, "RT");  // no retweeted author: the retweet reads as itself
+}
+
 TEST(TweetParserTest, NormalizedOutputParsesBackToTheSameTweet) {
   FileParse v1 = ParseData("v1.1-stream/tweet_parser_original_format_examples.jsonl");
   FileParse v2 = ParseData("v2/twarc-csv_streaming_output_with_error.jsonl");
   std::vector<Tweet> all = v1.tweets;
   all.insert(all.end(), v2.tweets.begin(), v2.tweets.end());
+  all.push_back(One("v2/twarc-csv_two_tweets.jsonl"));
+  all.push_back(One("gnip/gnip4j_extended_retweet_w_replies_attachment-from-gnip.json"));
+  ASSERT_FALSE(all.back().retweeted_screen_name.empty());
   TweetParser p;
   for (const Tweet& t : all) {
     std::vector<Tweet> back;
