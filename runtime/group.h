@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // GroupingShuffle: brings every (key, value) pair of a key to one rank and streams each key's
 // values to a callback, with memory bounded by the budget even when one key holds most values.
 //
