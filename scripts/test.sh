@@ -20,6 +20,8 @@ scripts/setup.sh --no-build
 scripts/check_format.sh
 scripts/check_layers.sh
 scripts/setup.sh
+# Real peers of the interop tests (DuckDB via npm @duckdb/node-api); a no-op once installed.
+tests/interop/install.sh
 
 BUILD_DIR=${RANKFLOW_BUILD_DIR:-build}
 # shellcheck source=scripts/lib/services.sh

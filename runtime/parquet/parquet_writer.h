@@ -64,6 +64,11 @@
 
 namespace rankflow {
 
+namespace pq {
+class ParquetColumnWriter;  // parquet_column_writer.h
+class PageCompressor;       // page_compressor.h
+}  // namespace pq
+
 struct ParquetWriterOptions {
   ParquetCompression compression = ParquetCompression::kSnappy;
   // 0: the codec's default (zstd 3, gzip 6); ignored by snappy and uncompressed.
@@ -130,10 +135,9 @@ class ParquetWriter {
   uint64_t buffered_bytes() const;
 
  private:
-  class Column;
   void Init();
   void Fail(size_t column, const char* call, const char* why);
-  Column* Expect(size_t column, const char* call, ParquetType type);
+  pq::ParquetColumnWriter* Expect(size_t column, const char* call, ParquetType type);
   Status FlushRowGroup();
   Status WriteFooter();
   Status Write(std::string_view data);
@@ -142,7 +146,7 @@ class ParquetWriter {
   WritableFile* file_;
   std::vector<ParquetColumn> schema_;
   ParquetWriterOptions options_;
-  std::vector<std::unique_ptr<Column>> columns_;
+  std::vector<std::unique_ptr<pq::ParquetColumnWriter>> columns_;
   struct Footer;
   std::unique_ptr<Footer> footer_;  // row groups written so far
   Status status_;

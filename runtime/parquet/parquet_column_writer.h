@@ -1,0 +1,134 @@
+// ParquetColumnWriter: one column of a ParquetWriter (parquet_writer.h) — the open data page
+// (levels and values), the dictionary, the finished pages of the current row group and the
+// column chunk's statistics. The writer checks the schema; this class trusts its caller.
+// Internal to runtime/parquet. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/parquet/page_compressor.h"
+#include "runtime/parquet/parquet_schema.h"
+#include "runtime/parquet/parquet_types.h"
+#include "runtime/status.h"
+
+namespace rankflow {
+struct ParquetWriterOptions;
+}  // namespace rankflow
+
+namespace rankflow::pq {
+
+// The physical type a column's values are stored as.
+parquet::Type::type ThriftPhysicalType(ParquetType type);
+
+class ParquetColumnWriter {
+ public:
+  ParquetColumnWriter(const ParquetColumn& spec, const ParquetWriterOptions& options);
+
+  const ParquetColumn& spec() const { return spec_; }
+
+  // Entries of the current row: a value or a null at the top level, or a whole list.
+  int row_entries() const { return row_entries_; }
+  bool in_list() const { return in_list_; }
+  void StartRow() { row_entries_ = 0; }
+
+  // A value (a list element inside BeginList/EndList). Int covers int32, int64 and timestamps.
+  void Int(int64_t v);
+  void Double(double v);
+  void Bool(bool v);
+  void String(std::string_view v);
+  // A null value, a null list, or (inside a list) a null element.
+  void Null();
+  void BeginList();
+  void EndList();
+
+  // Called after each row: falls back to PLAIN when the dictionary grew past its limit and cuts
+  // the open page when it is full.
+  Status AfterRow(PageCompressor* compressor);
+  // Bytes held for the current row group: finished pages, the open page, the dictionary.
+  uint64_t buffered_bytes() const;
+
+  // Cuts the open page, then appends the column chunk (dictionary page, data pages) to *out and
+  // fills *chunk; `offset` is the file offset where *out's first byte will land. Resets the
+  // column for the next row group.
+  Status FinishChunk(PageCompressor* compressor, uint64_t offset, std::string* out,
+                     parquet::ColumnChunk* chunk);
+
+ private:
+  enum class Mode { kDictionary, kPlain };
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t index_plus_one = 0;  // 0: empty
+  };
+
+  void Level(uint8_t def);
+  void Fixed(uint64_t bits, int width);
+  // The dictionary index of a value (hash, equal(index), add() appends it as a new entry).
+  template <typename Equal, typename Add>
+  uint32_t DictionaryIndex(uint64_t hash, Equal equal, Add add, bool* added);
+  uint32_t DictionaryIndexFixed(uint64_t bits, int width, bool* added);
+  uint32_t DictionaryIndexString(std::string_view v, bool* added);
+  void GrowDictionary();
+  std::string_view DictionaryString(uint32_t index) const;
+  void UpdateStats(int64_t v);
+  void UpdateStats(double v);
+  void UpdateStats(std::string_view v);
+  uint64_t page_bytes() const;
+  bool DictionaryPays() const;
+  void ConvertPageToPlain();
+  void DropDictionary();
+  Status CutPage(PageCompressor* compressor);
+  Status AppendPage(PageCompressor* compressor, parquet::PageType::type type, std::string_view body,
+                    int32_t num_values, parquet::Encoding::type encoding);
+  void SetStatistics(parquet::ColumnMetaData* meta) const;
+  void ResetChunk();
+
+  ParquetColumn spec_;
+  const ParquetWriterOptions& options_;
+  int width_;  // bytes per PLAIN value: 4 or 8 (0: string, 1: bool as one byte per value here)
+  uint8_t max_def_;
+  uint8_t max_rep_;
+  Mode initial_mode_;
+
+  // The current row.
+  int row_entries_ = 0;
+  bool in_list_ = false;
+  bool list_started_ = false;
+
+  // The open page.
+  std::vector<uint8_t> def_;
+  std::vector<uint8_t> rep_;
+  std::string plain_;              // PLAIN values (bools: one byte each, packed at the cut)
+  std::vector<uint32_t> indices_;  // dictionary indices
+  uint64_t page_levels_ = 0;       // entries (values and nulls)
+  uint64_t page_plain_bytes_ = 0;  // what the page's values would take PLAIN
+
+  // The dictionary of the current column chunk.
+  Mode mode_;
+  std::string dict_plain_;              // PLAIN entries: the dictionary page's body
+  std::vector<uint64_t> dict_keys_;     // fixed width: each entry's bits
+  std::vector<uint32_t> dict_offsets_;  // strings: where each entry's bytes start in dict_plain_
+  std::vector<Slot> slots_;
+  uint32_t dict_count_ = 0;
+  bool dictionary_used_ = false;  // some data page refers to it: the chunk needs its page
+
+  // The finished pages of the current column chunk.
+  std::string chunk_;
+  std::string scratch_;
+  uint64_t chunk_uncompressed_ = 0;  // headers + uncompressed bodies
+  uint64_t chunk_values_ = 0;
+  int32_t pages_ = 0;
+  int32_t dictionary_data_pages_ = 0;
+  int32_t plain_data_pages_ = 0;
+
+  // Statistics of the current column chunk.
+  uint64_t null_count_ = 0;
+  bool has_min_max_ = false;
+  int64_t min_int_ = 0, max_int_ = 0;
+  double min_double_ = 0, max_double_ = 0;
+  std::string min_string_, max_string_;
+};
+
+}  // namespace rankflow::pq

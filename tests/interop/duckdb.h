@@ -1,0 +1,36 @@
+// DuckDB as a real peer in tests: runs SQL through tests/interop/duckdb_query.mjs (npm
+// @duckdb/node-api, installed into tests/interop/node_modules by tests/interop/install.sh, which
+// scripts/test.sh runs) and hands back the last statement's result.
+//
+//   DuckDbResult r = DuckDbQuery({"SELECT * FROM read_parquet(" + SqlString(path) + ")"});
+//   ASSERT_TRUE(r.ok) << r.error;
+//   r.rows[0][1].GetString() …
+//
+// Values come in the API's JSON forms: BIGINT, HUGEINT and timestamps as strings, INTEGER and
+// DOUBLE as numbers (NaN and infinities as strings), lists as arrays, NULL as null. A missing
+// install is an error naming the fix, never a skipped test.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <vector>
+
+namespace rankflow::testing {
+
+struct DuckDbResult {
+  bool ok = false;
+  std::string error;                      // DuckDB's or node's message when !ok
+  std::vector<std::string> column_names;  // of the last statement
+  std::vector<std::string> column_types;  // DuckDB's names: "BIGINT", "VARCHAR[]", …
+  rapidjson::Document document;           // {"columns": …, "rows": […]}
+  const rapidjson::Value& rows() const { return document["rows"]; }
+};
+
+// Runs `statements` in order in one in-memory DuckDB (one thread); the result is the last one's.
+DuckDbResult DuckDbQuery(const std::vector<std::string>& statements);
+
+// A SQL string literal: 'text' with ' doubled.
+std::string SqlString(const std::string& text);
+
+}  // namespace rankflow::testing
