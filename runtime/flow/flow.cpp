@@ -48,7 +48,8 @@ ShuffleOptions Context::Internal::shuffle_options(int shares) const {
   return o;
 }
 
-Status Context::Internal::PlanSource(const SourceOptions& source, std::unique_ptr<MapPhase>* map) {
+Status Context::Internal::PlanSource(const SourceOptions& source, Metrics* rerun_metrics,
+                                     std::unique_ptr<MapPhase>* map) {
   MapPhaseOptions o;
   FileSystem* fs = nullptr;
   if (job != nullptr) o = job->map_options();
@@ -74,6 +75,10 @@ Status Context::Internal::PlanSource(const SourceOptions& source, std::unique_pt
   if (job == nullptr) {
     o.strict = options.strict;
     o.max_line_bytes = std::clamp<uint64_t>(options.memory_bytes >> 20, 16, 1024) << 16;
+  }
+  if (rerun_metrics != nullptr) {
+    *map = std::make_unique<MapPhase>(mpi, *fs, rerun_metrics, nullptr);
+    return (*map)->Plan(o);
   }
   *map = std::make_unique<MapPhase>(mpi, *fs, metrics, job != nullptr ? &job->progress() : nullptr);
   RF_RETURN_IF_ERROR((*map)->Plan(o));

@@ -30,7 +30,8 @@
 // code on every rank). Their result is materialized on each rank as encoded records in memory up
 // to 1 MiB and beyond that in a scratch file (spool) that vanishes with the process, and can be
 // read any number of times. A dataset read twice runs its chain (and source) twice: call Cache()
-// to materialize a source once.
+// to materialize a source once. (The manifest counts an input source's files, records and bad
+// lines at its first read only.)
 //
 // Elements: plain C++ values (codec.h): integers, float/double, bool, std::string, pairs, tuples,
 // vectors, optionals and structs declared with RF_FIELDS(Type, fields...). Keys are any such type

@@ -98,8 +98,10 @@ struct Context::Internal {
 
   ShuffleOptions shuffle_options(int shares = 1) const;
   uint64_t memory_bytes() const;
-  // Collective: plans a source's inputs (MapPhase::Plan); agreed status.
-  Status PlanSource(const SourceOptions& source, std::unique_ptr<MapPhase>* map);
+  // Collective: plans a source's inputs (MapPhase::Plan); agreed status. `rerun_metrics`, if not
+  // null, takes the figures instead of the job's metrics (a source read again).
+  Status PlanSource(const SourceOptions& source, Metrics* rerun_metrics,
+                    std::unique_ptr<MapPhase>* map);
   // Local: this rank's failure from the exception being handled (call in a catch block).
   Status CurrentFailure(const LineContext* where);
   // Collective: agree that no rank has failed so far; resets the stage failure.
@@ -190,9 +192,14 @@ struct LineSourceNode : Dataset<T>::Node {
   LineSourceNode(SourceOptions s, F f) : source(std::move(s)), fn(std::move(f)) {}
   SourceOptions source;
   F fn;
+  bool read_before = false;
   Status Produce(Context::Internal& in, const Sink<T>& sink) override {
+    // The manifest counts the input once: a second read (a dataset used twice without Cache)
+    // counts into a scratch Metrics.
+    Metrics rerun;
     std::unique_ptr<MapPhase> map;
-    RF_RETURN_IF_ERROR(in.PlanSource(source, &map));
+    RF_RETURN_IF_ERROR(in.PlanSource(source, read_before ? &rerun : nullptr, &map));
+    read_before = true;
     const Status before = in.stage_failure;  // a rank that failed earlier only takes part
     Emitter<T> emit(sink);
     Status s = map->Run([&](std::string_view line, LineContext& lctx) {
