@@ -119,12 +119,18 @@ Status MapPhase::Run(const LineFn& fn) {
     }
     // Ranks that failed still take part in the claimer's collective destructor and the agreement.
   }
-  metrics_->Add("units_in", static_cast<int64_t>(units));
-  metrics_->Add("files_in", static_cast<int64_t>(first_units));
-  metrics_->Add("bytes_in", static_cast<int64_t>(figures_.bytes));
-  metrics_->Add("stored_bytes_in", static_cast<int64_t>(figures_.stored_bytes));
-  if (!local.ok()) LogDebug("map phase failed: " + local.message());
-  return AgreeOnStatus(mpi_, local);
+  return FinishInputPhase(mpi_, metrics_, units, first_units, figures_, local, "map phase");
+}
+
+Status FinishInputPhase(const MpiContext& mpi, Metrics* metrics, uint64_t units, uint64_t files,
+                        const ProgressFigures& figures, const Status& local,
+                        const std::string& what) {
+  metrics->Add("units_in", static_cast<int64_t>(units));
+  metrics->Add("files_in", static_cast<int64_t>(files));
+  metrics->Add("bytes_in", static_cast<int64_t>(figures.bytes));
+  metrics->Add("stored_bytes_in", static_cast<int64_t>(figures.stored_bytes));
+  if (!local.ok()) LogDebug(what + " failed: " + local.message());
+  return AgreeOnStatus(mpi, local);
 }
 
 Status AgreeOnStatus(const MpiContext& mpi, const Status& local) {

@@ -103,6 +103,13 @@ class MapPhase {
   ProgressFigures figures_;
 };
 
+// Collective. The end of an input phase (MapPhase::Run, ParquetSource::Run): adds this rank's
+// units_in, files_in, bytes_in and stored_bytes_in to metrics, logs a local failure at debug level
+// ("<what> failed: …"), then AgreeOnStatus(mpi, local).
+Status FinishInputPhase(const MpiContext& mpi, Metrics* metrics, uint64_t units, uint64_t files,
+                        const ProgressFigures& figures, const Status& local,
+                        const std::string& what);
+
 // Collective. OK on every rank if every rank passed OK; otherwise every rank gets the same
 // status: that of the lowest failing rank (code and message). Costs one Allreduce, plus one
 // Allgather when something failed.
