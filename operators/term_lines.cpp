@@ -3,6 +3,9 @@
 #include <string>
 #include <vector>
 
+#include "operators/v1_entity_reader.h"
+#include "operators/v1_term_scanner.h"
+
 namespace rankflow {
 
 TermLines::TermLines(Metrics* metrics, const TermLinesOptions& options)
@@ -20,6 +23,8 @@ TermLines::TermLines(Metrics* metrics, const TermLinesOptions& options)
     entities_ = std::make_unique<V1EntityReader>(kind);
   }
 }
+
+TermLines::~TermLines() = default;
 
 void TermLines::Handle(std::string_view line, LineContext& ctx, const TermFn& fn) {
   if (scanner_ != nullptr) {

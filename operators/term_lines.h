@@ -24,12 +24,13 @@
 #include "operators/terms.h"
 #include "operators/tokenizer.h"
 #include "operators/tweet_lines.h"
-#include "operators/v1_entity_reader.h"
-#include "operators/v1_term_scanner.h"
 #include "runtime/metrics.h"
 #include "runtime/pipeline.h"
 
 namespace rankflow {
+
+class V1EntityReader;
+class V1TermScanner;
 
 struct TermLinesOptions {
   TweetTermKind kind = TweetTermKind::kHashtags;
@@ -44,6 +45,9 @@ using TermFn = std::function<void(int64_t epoch_ms, std::string_view term)>;
 class TermLines {
  public:
   TermLines(Metrics* metrics, const TermLinesOptions& options);
+  ~TermLines();
+  TermLines(const TermLines&) = delete;
+  TermLines& operator=(const TermLines&) = delete;
   void Handle(std::string_view line, LineContext& ctx, const TermFn& fn);
 
  private:
