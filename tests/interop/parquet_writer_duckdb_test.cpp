@@ -337,5 +337,237 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"plain_only", ParquetCompression::kSnappy, 20 << 10, 700, false, 0}),
     [](const ::testing::TestParamInfo<Case>& info) { return std::string(info.param.name); });
 
+// Expected statistics of one leaf column over some rows: what ParquetWriter promises.
+struct Stats {
+  int64_t nulls = 0;
+  bool has = false;
+  std::string min, max;  // strings; integers and booleans as DuckDB prints them
+  double dmin = 0, dmax = 0;
+  void Int(int64_t v) {
+    Str(std::to_string(v),
+        [](const std::string& a, const std::string& b) { return std::stoll(a) < std::stoll(b); });
+  }
+  template <typename Less = std::less<std::string>>
+  void Str(const std::string& v, Less less = Less()) {
+    if (!has || less(v, min)) min = v;
+    if (!has || less(max, v)) max = v;
+    has = true;
+  }
+  void Double(double v) {
+    if (std::isnan(v)) return;
+    if (!has || v < dmin) dmin = v;
+    if (!has || v > dmax) dmax = v;
+    has = true;
+  }
+};
+
+std::vector<Stats> ExpectedStats(const std::vector<Row>& rows, size_t begin, size_t end) {
+  std::vector<Stats> s(11);
+  for (size_t i = begin; i < end; ++i) {
+    const Row& r = rows[i];
+    s[0].Int(r.id);
+    r.i32 ? s[1].Int(*r.i32) : void(++s[1].nulls);
+    r.i64 ? s[2].Int(*r.i64) : void(++s[2].nulls);
+    r.dbl ? s[3].Double(*r.dbl) : void(++s[3].nulls);
+    r.flag ? s[4].Str(*r.flag ? "true" : "false") : void(++s[4].nulls);
+    r.text ? s[5].Str(*r.text) : void(++s[5].nulls);
+    r.ts_ms ? s[6].Int(*r.ts_ms) : void(++s[6].nulls);
+    // Lists: a null or empty list, and a null element, are entries without a value.
+    if (!r.tags || r.tags->empty()) ++s[7].nulls;
+    if (r.tags) {
+      for (const std::string& t : *r.tags) s[7].Str(t);
+    }
+    if (r.words.empty()) ++s[8].nulls;
+    for (const auto& w : r.words) w ? s[8].Str(*w) : void(++s[8].nulls);
+    if (!r.nums || r.nums->empty()) ++s[9].nulls;
+    if (r.nums) {
+      for (int64_t v : *r.nums) s[9].Int(v);
+    }
+    s[10].Str(r.lang);
+  }
+  return s;
+}
+
+std::optional<std::string> OptString(const rapidjson::Value& v) {
+  if (v.IsNull()) return std::nullopt;
+  return std::string(v.GetString(), v.GetStringLength());
+}
+
+// parquet_metadata(): per row group and column, null_count and min/max (min_value/max_value and
+// the deprecated min/max) equal what the rows of that row group hold.
+TEST(ParquetDuckDbMetadataTest, StatisticsOfEveryRowGroupMatchItsRows) {
+  TempDir dir;
+  const std::string path = dir.Join("t.parquet");
+  const std::vector<Row> rows = MakeRows(2500, 99);
+  ParquetWriterOptions o;
+  o.row_group_bytes = 24 << 10;
+  o.page_bytes = 2048;
+  o.dictionary_bytes = 512;
+  ASSERT_TRUE(WriteRows(path, rows, o).ok());
+  // Timestamps come back as text in DuckDB's format: turned into epoch milliseconds here.
+  const std::string ts = "path_in_schema = 'ts'";
+  DuckDbResult d = DuckDbQuery(
+      {"SELECT row_group_id, row_group_num_rows, column_id, path_in_schema, stats_null_count, "
+       "CASE WHEN " +
+       ts +
+       " THEN epoch_ms(stats_min_value::TIMESTAMP)::VARCHAR "
+       "ELSE stats_min_value END, "
+       "CASE WHEN " +
+       ts +
+       " THEN epoch_ms(stats_max_value::TIMESTAMP)::VARCHAR "
+       "ELSE stats_max_value END, "
+       "CASE WHEN " +
+       ts +
+       " THEN epoch_ms(stats_min::TIMESTAMP)::VARCHAR ELSE stats_min END, "
+       "CASE WHEN " +
+       ts +
+       " THEN epoch_ms(stats_max::TIMESTAMP)::VARCHAR ELSE stats_max END, "
+       "min_is_exact, max_is_exact FROM parquet_metadata(" +
+       SqlString(path) +
+       ") "
+       "ORDER BY row_group_id, column_id"});
+  ASSERT_TRUE(d.ok) << d.error;
+  const rapidjson::Value& got = d.rows();
+  ASSERT_EQ(got.Size() % 11, 0u);
+  const size_t groups = got.Size() / 11;
+  EXPECT_GT(groups, 3u) << "the test wants several row groups";
+  const std::vector<std::string> paths = {"id",
+                                          "i32",
+                                          "i64",
+                                          "dbl",
+                                          "flag",
+                                          "text",
+                                          "ts",
+                                          "tags, list, element",
+                                          "words, list, element",
+                                          "nums, list, element",
+                                          "lang"};
+  size_t begin = 0;
+  for (size_t g = 0; g < groups; ++g) {
+    const size_t n = std::stoull(got[static_cast<rapidjson::SizeType>(g * 11)][1].GetString());
+    const std::vector<Stats> want = ExpectedStats(rows, begin, begin + n);
+    for (size_t c = 0; c < 11; ++c) {
+      const rapidjson::Value& r = got[static_cast<rapidjson::SizeType>(g * 11 + c)];
+      const std::string path_in_schema = r[3].GetString();
+      SCOPED_TRACE("row group " + std::to_string(g) + ", " + path_in_schema);
+      EXPECT_EQ(path_in_schema, paths[c]);
+      EXPECT_EQ(std::string(r[4].GetString()), std::to_string(want[c].nulls));
+      const std::optional<std::string> min = OptString(r[5]), max = OptString(r[6]);
+      const std::optional<std::string> old_min = OptString(r[7]), old_max = OptString(r[8]);
+      ASSERT_EQ(min.has_value(), want[c].has);
+      if (!want[c].has) continue;
+      EXPECT_TRUE(r[9].GetBool());
+      EXPECT_TRUE(r[10].GetBool());
+      if (c == 3) {
+        EXPECT_EQ(std::strtod(min->c_str(), nullptr), want[c].dmin);
+        // DuckDB shows no maximum when it is +infinity (for its own files too).
+        if (std::isinf(want[c].dmax)) {
+          EXPECT_FALSE(max.has_value());
+        } else {
+          ASSERT_TRUE(max.has_value());
+          EXPECT_EQ(std::strtod(max->c_str(), nullptr), want[c].dmax);
+        }
+        continue;
+      }
+      EXPECT_EQ(*min, want[c].min);
+      EXPECT_EQ(max.value_or("(none)"), want[c].max);
+      const bool is_string = c == 5 || c == 7 || c == 8 || c == 10;
+      if (is_string) {
+        // The deprecated fields are in signed byte order: left out for strings.
+        EXPECT_FALSE(old_min.has_value());
+        EXPECT_FALSE(old_max.has_value());
+      } else {
+        EXPECT_EQ(old_min.value_or("(none)"), want[c].min);
+        EXPECT_EQ(old_max.value_or("(none)"), want[c].max);
+      }
+    }
+    begin += n;
+  }
+  EXPECT_EQ(begin, rows.size());
+}
+
+// parquet_metadata(): a unique column is PLAIN only; a low-cardinality one has its dictionary
+// page first in every row group; parquet_schema(): the 3-level lists and the logical types;
+// parquet_kv_metadata(): the key/value pairs; created_by.
+TEST(ParquetDuckDbMetadataTest, EncodingsSchemaAndKeyValueMetadata) {
+  TempDir dir;
+  const std::string path = dir.Join("t.parquet");
+  const std::vector<Row> rows = MakeRows(4000, 5);
+  ParquetWriterOptions o;
+  o.row_group_bytes = 64 << 10;
+  o.key_value_metadata = {{"rankflow.job", "test"}, {"note", "caf\xC3\xA9"}};
+  ASSERT_TRUE(WriteRows(path, rows, o).ok());
+
+  DuckDbResult d = DuckDbQuery(
+      {"SELECT path_in_schema, encodings, dictionary_page_offset IS NOT NULL, "
+       "coalesce(dictionary_page_offset < data_page_offset, true) FROM parquet_metadata(" +
+       SqlString(path) + ") WHERE path_in_schema IN ('id', 'lang') ORDER BY row_group_id"});
+  ASSERT_TRUE(d.ok) << d.error;
+  ASSERT_GT(d.rows().Size(), 2u);
+  for (const auto& r : d.rows().GetArray()) {
+    const std::string column = r[0].GetString();
+    SCOPED_TRACE(column);
+    if (column == "id") {
+      EXPECT_EQ(std::string(r[1].GetString()), "PLAIN");
+      EXPECT_FALSE(r[2].GetBool());
+    } else {
+      EXPECT_EQ(std::string(r[1].GetString()), "PLAIN, RLE_DICTIONARY");
+      EXPECT_TRUE(r[2].GetBool());
+    }
+    EXPECT_TRUE(r[3].GetBool());
+  }
+
+  d =
+      DuckDbQuery({"SELECT name, coalesce(type, ''), coalesce(repetition_type, ''), "
+                   "coalesce(converted_type, ''), "
+                   "coalesce(logical_type, '') FROM parquet_schema(" +
+                   SqlString(path) + ")"});
+  ASSERT_TRUE(d.ok) << d.error;
+  std::vector<std::string> schema;
+  for (const auto& r : d.rows().GetArray()) {
+    schema.push_back(std::string(r[0].GetString()) + " " + r[1].GetString() + " " +
+                     r[2].GetString() + " " + r[3].GetString() + " " + r[4].GetString());
+  }
+  ASSERT_EQ(schema.size(), 1u + 11 + 3 * 2);  // root, columns, two more levels per list
+  // DuckDB prints IntType's i8 bitWidth as a character: '@' is 64.
+  EXPECT_EQ(schema[1], "id INT64 REQUIRED INT_64 IntType(bitWidth=@, isSigned=1)");
+  EXPECT_EQ(schema[7],
+            "ts INT64 OPTIONAL TIMESTAMP_MILLIS TimestampType(isAdjustedToUTC=1, "
+            "unit=TimeUnit(MILLIS=MilliSeconds(), MICROS=<null>, NANOS=<null>))");
+  EXPECT_EQ(schema[8], "tags  OPTIONAL LIST ListType()");
+  EXPECT_EQ(schema[9], "list  REPEATED  ");
+  EXPECT_EQ(schema[10], "element BYTE_ARRAY REQUIRED UTF8 StringType()");
+  EXPECT_EQ(schema[11], "words  REQUIRED LIST ListType()");
+  EXPECT_EQ(schema[13], "element BYTE_ARRAY OPTIONAL UTF8 StringType()");
+
+  d = DuckDbQuery({"SELECT decode(key), decode(value) FROM parquet_kv_metadata(" + SqlString(path) +
+                   ") ORDER BY 1"});
+  ASSERT_TRUE(d.ok) << d.error;
+  ASSERT_EQ(d.rows().Size(), 2u);
+  EXPECT_EQ(std::string(d.rows()[0][0].GetString()), "note");
+  EXPECT_EQ(std::string(d.rows()[0][1].GetString()), "caf\xC3\xA9");
+  EXPECT_EQ(std::string(d.rows()[1][0].GetString()), "rankflow.job");
+  EXPECT_EQ(std::string(d.rows()[1][1].GetString()), "test");
+
+  d = DuckDbQuery(
+      {"SELECT created_by, num_rows FROM parquet_file_metadata(" + SqlString(path) + ")"});
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(std::string(d.rows()[0][0].GetString()), "rankflow version 0.1.0");
+  EXPECT_EQ(std::string(d.rows()[0][1].GetString()), std::to_string(rows.size()));
+}
+
+// A file without rows (a rank that got no input) is a valid table with the schema.
+TEST(ParquetDuckDbMetadataTest, EmptyFileHasTheSchemaAndNoRows) {
+  TempDir dir;
+  const std::string path = dir.Join("empty.parquet");
+  ASSERT_TRUE(WriteRows(path, {}, ParquetWriterOptions{}).ok());
+  DuckDbResult d = DuckDbQuery({"SELECT count(*) FROM " + ReadParquet(path)});
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(std::string(d.rows()[0][0].GetString()), "0");
+  d = DuckDbQuery({"DESCRIBE SELECT * FROM " + ReadParquet(path)});
+  ASSERT_TRUE(d.ok) << d.error;
+  EXPECT_EQ(d.rows().Size(), 11u);
+}
+
 }  // namespace
 }  // namespace rankflow
