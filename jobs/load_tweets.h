@@ -3,7 +3,8 @@
 // archive.
 //
 //   mpirun -n 4 build/bin/load_tweets --src s3://bucket/twitter --dest s3://bucket/tweets
-//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5] [--parse-thread]
+//       [--regex '\.json(l)?(\.gz)?$'] [--format jsonl.gz|jsonl|csv|hdf5|parquet]
+//       [--partition-by day|hour [--max-open-parts 16]] [--parse-thread]
 //
 // Threads: by default the MapPhase thread reads, inflates and parses. --parse-thread moves parsing
 // to a second thread (jobs/load_tweets_worker.h); it pays only where the rank has a spare core
@@ -27,9 +28,16 @@
 // time_ms.exchange and time_ms.write: wall milliseconds of each phase, summed over ranks.
 // Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default,
 // ISA-L level 1: GzipCodec::kIsal), .jsonl, .csv (header = the normalized keys, lists joined by
-// ' ', coordinates as lon/lat columns) or .h5 (numeric columns only, see NewHdf5Part in
-// load_tweets.cpp and jobs/README.md; built by runtime's Hdf5PartWriter in a scratch file of
-// --spill-dir that a killed rank cannot leave behind). These are logical names: on disk each
+// ' ', coordinates as lon/lat columns) or .h5 (numeric columns only, see Hdf5Part in
+// load_tweets_output.cpp and jobs/README.md; built by runtime's Hdf5PartWriter in a scratch file of
+// --spill-dir that a killed rank cannot leave behind) or .parquet (operators/tweet_parquet.h: the
+// schema in operators/README.md, snappy, row groups of --memory-mb / 4 / open parts, 1 to 128 MiB;
+// a record whose ids do not fit INT64 is skipped and counted as bad_records.id_not_int64).
+// --partition-by day|hour: Hive-style folders by created_at (UTC), dt=2015-08-06/ or
+// dt=2015-08-06/hr=07/, each with this rank's part(s) of that partition, all listed in the one
+// dest/_SUCCESS; at most --max-open-parts parts open per rank (jobs/load_tweets_output.h: the least
+// recently used is closed and its partition gets part-RRRRR-1 … later; counter parts_reopened).
+// These are logical names: on disk each
 // carries the commit attempt (part-00000-rf….jsonl.gz) and _SUCCESS lists them. Manifest counters:
 // records_in (lines), tweets_in, tweets_out, duplicates, notices.*, bad_lines.*, bad_entries.*.
 #pragma once

@@ -51,6 +51,14 @@ std::string EncodeTweetValue(int64_t timestamp_ms, std::string_view json) {
   return v;
 }
 
+int64_t DecodeTweetTimestamp(std::string_view value) {
+  uint64_t biased = 0;
+  for (size_t i = 0; i < 8 && i < value.size(); ++i) {
+    biased = (biased << 8) | static_cast<unsigned char>(value[i]);
+  }
+  return static_cast<int64_t>(biased ^ (uint64_t{1} << 63));
+}
+
 void KeepEarliest(std::string* acc, std::string_view value) {
   if (value < std::string_view(*acc)) acc->assign(value);
 }
@@ -187,11 +195,12 @@ Status TweetTable::MoveTo(HashShuffle* shuffle) {
   return status;
 }
 
-Status TweetTable::ForEach(const std::function<Status(std::string_view json)>& fn) {
+Status TweetTable::ForEach(
+    const std::function<Status(int64_t timestamp_ms, std::string_view json)>& fn) {
   std::sort(entries_.begin(), entries_.end(), EntryLess);
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (i > 0 && SameKey(entries_[i], entries_[i - 1])) continue;
-    RF_RETURN_IF_ERROR(fn(FrameJson(entries_[i].framed)));
+    RF_RETURN_IF_ERROR(fn(entries_[i].timestamp_ms, FrameJson(entries_[i].framed)));
   }
   return Status::OK();
 }

@@ -41,6 +41,8 @@ std::string IdKey(std::string_view id);
 // The shuffle value of a record: 8 bytes big-endian (timestamp_ms + 2^63, so byte order is time
 // order), then the normalized JSON.
 std::string EncodeTweetValue(int64_t timestamp_ms, std::string_view json);
+// The timestamp_ms of a shuffle value made by EncodeTweetValue (its first 8 bytes).
+int64_t DecodeTweetTimestamp(std::string_view value);
 // Keeps the earliest value (smallest timestamp, then JSON bytes). Associative and commutative.
 void KeepEarliest(std::string* acc, std::string_view value);
 
@@ -64,9 +66,9 @@ class TweetTable {
   // table, freeing each chunk once its records are in: records move rather than being held twice.
   Status MoveTo(HashShuffle* shuffle);
 
-  // Local. Calls fn(json) for the earliest record of each id held here (at one rank: all; after
-  // Exchange: those this rank owns), in key byte order. Returns fn's first error.
-  Status ForEach(const std::function<Status(std::string_view json)>& fn);
+  // Local. Calls fn(timestamp_ms, json) for the earliest record of each id held here (at one
+  // rank: all; after Exchange: those this rank owns), in key byte order. Returns fn's first error.
+  Status ForEach(const std::function<Status(int64_t timestamp_ms, std::string_view json)>& fn);
 
  private:
   // One record this rank owns, as ForEach sorts it: the key's first 20 bytes inline (ids are

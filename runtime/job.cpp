@@ -33,7 +33,9 @@ void AddCommonFlags(FlagSet* flags) {
   flags->AddInt("memory-mb", 256, 1, kMaxSizeMb,
                 "shuffle memory budget per rank in MB; spills beyond it");
   flags->AddBool("strict", false, "fail on the first bad input line instead of counting it");
-  flags->AddString("format", "", "output format: jsonl, jsonl.gz or csv (job default if empty)");
+  flags->AddString("format", "",
+                   "output format: jsonl, jsonl.gz, csv, or a job's own (hdf5, parquet; job "
+                   "default if empty)");
   flags->AddString("spill-dir", "", "folder for shuffle spill files (default $TMPDIR or /tmp)");
   flags->AddInt("split-mb", 256, 0, kMaxSizeMb,
                 "split plain (not gzip) inputs into byte ranges of this size");
@@ -44,8 +46,10 @@ Status ValidateCommonFlags(const FlagSet& flags) {
   const std::string& p = flags.program();
   Result<WriteMode> mode = ParseWriteMode(flags.GetString("mode"));
   if (!mode.ok()) return Status::InvalidArgument(p + ": --mode: " + mode.status().message());
-  // "hdf5" is checked by the jobs that write HDF5 parts (load_tweets, tweet_features).
-  if (!flags.GetString("format").empty() && flags.GetString("format") != "hdf5") {
+  // "hdf5" and "parquet" are checked by the jobs that write such parts (load_tweets,
+  // tweet_features, top_terms).
+  const std::string& format_name = flags.GetString("format");
+  if (!format_name.empty() && format_name != "hdf5" && format_name != "parquet") {
     Result<OutputFormat> format = ParseOutputFormat(flags.GetString("format"));
     if (!format.ok())
       return Status::InvalidArgument(p + ": --format: " + format.status().message());

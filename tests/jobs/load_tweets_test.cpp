@@ -395,9 +395,13 @@ TEST(LoadTweetsTest, StrictAndBadFlagsFailWithoutOutput) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("invalid_json"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dest + "/_SUCCESS"));
-  r = RunCommand(RunJobCmd(1, "--format parquet --src " + in + " --dest " + tmp.Join("bad")));
+  r = RunCommand(RunJobCmd(1, "--format xml --src " + in + " --dest " + tmp.Join("bad")));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--format"), std::string::npos) << r.output;
+  r = RunCommand(RunJobCmd(1, "--partition-by week --src " + in + " --dest " + tmp.Join("bad")));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("--partition-by"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(tmp.Join("bad/_SUCCESS")));
   r = RunCommand(RunJobCmd(1, "--src " + tmp.Join("missing") + " --dest " + tmp.Join("x")));
   EXPECT_NE(r.exit_code, 0);
 }
@@ -417,6 +421,87 @@ TEST(LoadTweetsTest, SizeFlagsThatWouldWrapAreRefused) {
     EXPECT_NE(r.output.find("load_tweets: " + flag + ": out of range: "), std::string::npos)
         << r.output;
     EXPECT_FALSE(fs::exists(tmp.Join("out")));
+  }
+}
+
+// Every file below dest (recursively) but _SUCCESS, as paths relative to dest.
+std::vector<std::string> FilesBelow(const std::string& dest) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dest)) {
+    if (e.is_regular_file() && e.path().filename() != "_SUCCESS") {
+      out.push_back(fs::relative(e.path(), dest).string());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The files _SUCCESS lists, relative to dest.
+std::vector<std::string> ManifestFiles(const std::string& dest) {
+  rapidjson::Document m;
+  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+  std::vector<std::string> out;
+  for (const auto& f : m["files"].GetArray()) out.push_back(f["file"].GetString());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(LoadTweetsTest, PartitionByDayAndHourWritesHiveFoldersOfTheSameRecords) {
+  TempDir tmp;
+  const std::string in = tmp.Join("in");
+  MakeInput(in);
+  // Ids in one order, days and hours in another: with one open part, every rank reopens.
+  std::string alternating;
+  for (int i = 1; i <= 64; ++i) {
+    alternating += R"({"id_str":")" + std::to_string(9000 + i) + R"(","created_at":"Tue Jul )" +
+                   (i % 2 ? "18 23" : "19 01") +
+                   R"(:25:04 +0000 2017","text":"alternating","user":{"id_str":"7"}})" + "\n";
+  }
+  WriteFile(in + "/alternating.jsonl", alternating);
+  const Reference ref = BuildReference(in);
+  for (int ranks : {1, 2, 4}) {
+    for (const char* by : {"day", "hour"}) {
+      SCOPED_TRACE(std::string(by) + ", ranks " + std::to_string(ranks));
+      const std::string dest = tmp.Join(std::string("out-") + by + std::to_string(ranks));
+      // One open part at a time: every change of partition closes the part (ids do not follow
+      // time in this archive), so partitions get second parts.
+      CommandResult r = RunCommand(RunJobCmd(
+          ranks, std::string("--partition-by ") + by + " --max-open-parts 1 --format jsonl --src " +
+                     in + " --dest " + dest));
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      const std::vector<std::string> files = FilesBelow(dest);
+      EXPECT_EQ(files, ManifestFiles(dest)) << "only committed files, no _temporary";
+      std::map<std::string, std::string> got;
+      for (const std::string& rel : files) {
+        const std::string folder = fs::path(rel).parent_path().string();
+        for (const std::string& line : SplitLines(ReadFile(dest + "/" + rel))) {
+          rapidjson::Document d;
+          d.Parse(line.c_str());
+          ASSERT_FALSE(d.HasParseError()) << line;
+          const std::string created = d["created_at"].GetString();  // 2017-05-24T20:19:05Z
+          std::string want = "dt=" + created.substr(0, 10);
+          if (std::string(by) == "hour") want += "/hr=" + created.substr(11, 2);
+          EXPECT_EQ(folder, want) << line;
+          got[d["id"].GetString()] = line;
+        }
+      }
+      ASSERT_EQ(got.size(), ref.by_id.size());
+      for (const auto& [id, v] : ref.by_id) EXPECT_EQ(got[id], v.second) << id;
+      rapidjson::Document m;
+      m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+      EXPECT_EQ(Counter(m, "tweets_out"), static_cast<int64_t>(ref.by_id.size()));
+      EXPECT_GT(Counter(m, "parts_reopened"), 0);
+    }
+  }
+  // An overwrite of an hour layout with a day layout leaves only the new files.
+  const std::string dest = tmp.Join("out-hour1");
+  CommandResult r = RunCommand(RunJobCmd(
+      2, "--partition-by day --format jsonl.gz --mode overwrite --src " + in + " --dest " + dest));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(FilesBelow(dest), ManifestFiles(dest));
+  for (const std::string& f : FilesBelow(dest)) {
+    EXPECT_EQ(f.find("hr="), std::string::npos) << f;
+    EXPECT_EQ(f.substr(f.size() - 9), ".jsonl.gz") << f;
   }
 }
 
