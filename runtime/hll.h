@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // HyperLogLog: approximate count of distinct byte strings with mergeable registers
 // (Flajolet, Fusy, Gandouet, Meunier 2007; bias correction for small counts by linear counting,
 // as in Heule, Nunkesser, Hall 2013; no sparse representation).

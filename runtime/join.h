@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // Joins of two keyed byte datasets.
 //
 // ShuffleJoin — both sides shuffled by key, spilling, bounded for skewed keys:

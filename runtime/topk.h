@@ -1,4 +1,3 @@
-// NOT IMPLEMENTED YET (issue 10, in progress): declarations and contracts only; no .cpp is built.
 // TopK: the N best records without a full sort, globally or per group.
 //
 // "Best" is by key bytes: with `largest`, the N largest keys, largest first; otherwise the N
