@@ -72,6 +72,7 @@ Status Context::Internal::PlanSource(const SourceOptions& source, Metrics* rerun
     fs = &job->src_fs();
     if (!source.regex.empty()) o.name_regex = source.regex;
   }
+  if (source.whole_files) o.split_bytes = 0;
   if (job == nullptr) {
     o.strict = options.strict;
     o.max_line_bytes = std::clamp<uint64_t>(options.memory_bytes >> 20, 16, 1024) << 16;

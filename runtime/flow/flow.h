@@ -63,10 +63,9 @@
 //
 // Thread-safety: none; everything runs on the main thread, as the engine does.
 //
-// STATUS (issue 10, in progress): GroupByKey, Join, LeftJoin, BroadcastJoin, SortBy, TopK,
-// TopKPerKey, ApproxCountDistinct and every spool (each collective result) sit on engine pieces
-// (spill.h, group.h, join.h, sort.h, topk.h, hll.h) that are not implemented yet, so a binary
-// using them does not link yet; JsonLines, CsvRows and Read are not implemented yet.
+// STATUS (issue 10, in progress): Join, LeftJoin, BroadcastJoin, TopK, TopKPerKey and
+// ApproxCountDistinct sit on engine pieces (join.h, topk.h, hll.h) that are not implemented yet,
+// so a binary using them does not link yet.
 #pragma once
 
 #include <cstdint>
@@ -87,10 +86,6 @@
 #include "runtime/mpi_context.h"
 #include "runtime/pipeline.h"
 #include "runtime/status.h"
-
-namespace simdjson::ondemand {
-class object;
-}  // namespace simdjson::ondemand
 
 namespace rankflow::flow {
 
@@ -157,6 +152,9 @@ class Emitter {
 struct SourceOptions {
   std::string src;
   std::string regex;
+  // One unit per file (no byte-range splits): CsvRows and Read set it, since a CSV file's header
+  // is its first line.
+  bool whole_files = false;
 };
 
 // One CSV record (CsvRows): fields by header name or index. Views into the current line: valid
@@ -219,20 +217,24 @@ class Context {
   template <typename T, typename F>
   Dataset<T> ReadLines(F fn, SourceOptions source = {});
   // JSON lines: fn(simdjson::ondemand::object& obj, LineContext& lctx, Emitter<T>& emit) per line
-  // (the caller includes <simdjson.h>). A line that is not a JSON object, or a simdjson error
-  // while fn reads it, is a bad line "invalid_json" (its emits so far stand).
-  // Not implemented yet.
+  // (simdjson's On-Demand API; the object is valid during the call). A line that is not a JSON
+  // object, or a simdjson error while fn reads it (fn may use the throwing API), is a bad line
+  // "invalid_json" (elements it emitted before stand).
   template <typename T, typename F>
   Dataset<T> JsonLines(F fn, SourceOptions source = {});
   // CSV with a header line in every file (as Write writes it; RFC 4180 quotes, but no line breaks
   // inside fields): fn(const CsvRow& row, LineContext& lctx, Emitter<T>& emit). A row whose
-  // field count differs from the header's is a bad line "invalid_csv". Not implemented yet.
+  // field count differs from the header's (or with a broken quote) is a bad line "invalid_csv".
+  // Files are read whole (no byte-range splits).
   template <typename T, typename F>
   Dataset<T> CsvRows(F fn, SourceOptions source = {});
   // The output of an earlier rankflow job (a committed folder: only the files its _SUCCESS lists;
   // or any folder/file of .jsonl, .jsonl.gz, .csv): each record decoded into T (a RF_FIELDS
   // struct) by field name; a missing field keeps T's default, extra fields are ignored, a value
-  // of the wrong type is a bad line "invalid_record". Not implemented yet.
+  // of the wrong type (or a line that is not a record) is a bad line "invalid_record". The format
+  // is taken from each file's name: ".csv" is CSV with a header, anything else JSON lines.
+  // Round trip: Read<T> of what Write of a Dataset<T> wrote gives the same elements, for csv,
+  // jsonl and jsonl.gz (floating point exactly: shortest round-trip text).
   template <typename T>
   Dataset<T> Read(SourceOptions source = {});
 

@@ -22,6 +22,7 @@
 #include <map>
 #include <utility>
 
+#include "runtime/flow/record_parse.h"
 #include "runtime/flow/record_text.h"
 #include "runtime/group.h"
 #include "runtime/hll.h"
@@ -369,6 +370,92 @@ template <typename T, typename F>
 Dataset<T> Context::ReadLines(F fn, SourceOptions source) {
   return Dataset<T>(
       this, std::make_shared<detail::LineSourceNode<T, F>>(std::move(source), std::move(fn)));
+}
+
+template <typename T, typename F>
+Dataset<T> Context::JsonLines(F fn, SourceOptions source) {
+  auto parser = std::make_shared<JsonLineParser>();
+  return ReadLines<T>(
+      [fn = std::move(fn), parser](std::string_view line, LineContext& lctx, Emitter<T>& emit) {
+        const bool parsed = parser->Parse(line, [&](simdjson::ondemand::value value) {
+          simdjson::ondemand::object object;
+          if (value.get_object().get(object) != simdjson::SUCCESS) return false;
+          fn(object, lctx, emit);
+          return true;
+        });
+        if (!parsed) lctx.BadLine("invalid_json");
+      },
+      std::move(source));
+}
+
+namespace detail {
+// Per-source state of the CSV readers: the current file's header.
+struct CsvFileState {
+  std::string path;
+  bool need_header = true;
+  std::vector<std::string> header;
+  std::vector<std::string_view> fields;
+  std::vector<std::string> storage;
+  // True when `line` was the header of a new file (consumed); false for a data line.
+  bool TakeHeader(std::string_view line, LineContext& lctx) {
+    if (lctx.path() != path) {
+      path = lctx.path();
+      need_header = true;
+    }
+    if (!need_header) return false;
+    need_header = false;
+    header.clear();
+    if (!SplitCsvLine(line, &fields, &storage)) {
+      lctx.BadLine("invalid_csv");
+      return true;
+    }
+    for (std::string_view f : fields) header.emplace_back(f);
+    return true;
+  }
+};
+}  // namespace detail
+
+template <typename T, typename F>
+Dataset<T> Context::CsvRows(F fn, SourceOptions source) {
+  source.whole_files = true;
+  auto state = std::make_shared<detail::CsvFileState>();
+  return ReadLines<T>(
+      [fn = std::move(fn), state](std::string_view line, LineContext& lctx, Emitter<T>& emit) {
+        if (state->TakeHeader(line, lctx)) return;
+        CsvRow row;
+        if (!SplitCsvLine(line, &row.fields_, &state->storage) ||
+            row.fields_.size() != state->header.size()) {
+          return lctx.BadLine("invalid_csv");
+        }
+        row.header_ = &state->header;
+        fn(std::as_const(row), lctx, emit);
+      },
+      std::move(source));
+}
+
+template <typename T>
+Dataset<T> Context::Read(SourceOptions source) {
+  static_assert(HasFields<T>, "Read<T> decodes records by field name: T needs RF_FIELDS");
+  source.whole_files = true;
+  auto state = std::make_shared<detail::CsvFileState>();
+  auto parser = std::make_shared<JsonLineParser>();
+  return ReadLines<T>(
+      [state, parser](std::string_view line, LineContext& lctx, Emitter<T>& emit) {
+        T x{};
+        const std::string& path = lctx.path();
+        bool ok;
+        if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".csv") == 0) {
+          if (state->TakeHeader(line, lctx)) return;
+          std::vector<std::string> storage;
+          ok = SplitCsvLine(line, &state->fields, &storage) &&
+               FromCsvRow(state->header, state->fields, parser.get(), &x);
+        } else {
+          ok = parser->Parse(line, [&](simdjson::ondemand::value v) { return FromJson(v, &x); });
+        }
+        if (!ok) return lctx.BadLine("invalid_record");
+        emit(std::move(x));
+      },
+      std::move(source));
 }
 
 template <typename T>

@@ -1,0 +1,147 @@
+// The dataflow API's text sources (runtime/flow/flow.h) at 1, 2 and 4 ranks: JsonLines, CsvRows
+// and Read (earlier outputs decoded by field name), with bad lines counted by kind, against the
+// records the test wrote itself.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "runtime/flow/flow.h"
+#include "runtime/writer.h"
+#include "tests/util/mpi_test.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow::flow {
+namespace {
+
+using rankflow::testing::TestMpi;
+
+struct Visit {
+  std::string user;
+  int64_t hour = 0;
+  double ms = 0;
+  std::optional<std::string> lang;
+  std::vector<int32_t> tags;
+  bool operator==(const Visit&) const = default;
+  bool operator<(const Visit& o) const { return EncodeToString(*this) < EncodeToString(o); }
+};
+RF_FIELDS(Visit, user, hour, ms, lang, tags);
+void PrintTo(const Visit& v, std::ostream* os) {
+  std::string json;
+  AppendJsonValue(v, &json);
+  *os << json;
+}
+
+std::vector<Visit> MakeVisits() {
+  std::vector<Visit> v;
+  for (int i = 0; i < 300; ++i) {
+    v.push_back({"u,\"" + std::to_string(i % 17), i % 24, i / 7.0 + 0.1,
+                 i % 3 ? std::optional<std::string>("en") : std::nullopt,
+                 std::vector<int32_t>(static_cast<size_t>(i % 3), i)});
+  }
+  return v;
+}
+
+// A folder all ranks see: rank 0 makes and fills it, the others learn its name.
+class SharedDir {
+ public:
+  template <typename Fill>
+  explicit SharedDir(Fill fill) {
+    if (TestMpi().is_root()) {
+      dir_ = std::make_unique<rankflow::testing::TempDir>();
+      path_ = dir_->path();
+      fill(*dir_);
+    }
+    TestMpi().Broadcast(&path_);
+  }
+  ~SharedDir() { TestMpi().Barrier(); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::unique_ptr<rankflow::testing::TempDir> dir_;
+  std::string path_;
+};
+
+int64_t Total(Context& ctx, const std::string& counter) {
+  return TestMpi().AllSum(ctx.metrics().Get(counter));
+}
+
+TEST(FlowSources, ReadDecodesWhatWriteWritesInJsonlGzipAndCsv) {
+  const std::vector<Visit> visits = MakeVisits();
+  SharedDir dir([&](rankflow::testing::TempDir& d) {
+    std::string jsonl[2], csv = "user,hour,ms,lang,tags\n";
+    for (size_t i = 0; i < visits.size(); ++i) {
+      std::string line;
+      AppendJsonRow(visits[i], RowColumns<Visit>({}), &line);
+      std::vector<std::string> cells;
+      AppendRowCells(visits[i], &cells);
+      std::string row;
+      for (size_t c = 0; c < cells.size(); ++c) row += (c ? "," : "") + CsvQuote(cells[c]);
+      if (i % 3 == 0)
+        csv += row + "\n";
+      else
+        jsonl[i % 2] += line + "\n";
+    }
+    rankflow::testing::WriteFile(d.Join("part-00000.jsonl"), jsonl[0]);
+    rankflow::testing::WriteGzipFile(d.Join("part-00001.jsonl.gz"), jsonl[1]);
+    rankflow::testing::WriteFile(d.Join("part-00002.csv"), csv + "not,a,row\n");
+  });
+  Context ctx(TestMpi(), {});
+  std::vector<Visit> got = ctx.Read<Visit>({dir.path(), ""}).Broadcast();
+  std::vector<Visit> want = visits;
+  std::sort(got.begin(), got.end());
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(Total(ctx, "bad_lines.invalid_record"), 1) << ctx.metrics().ToJsonMembers();
+}
+
+TEST(FlowSources, JsonLinesGiveObjectsAndCountInvalidJson) {
+  SharedDir dir([](rankflow::testing::TempDir& d) {
+    std::string text;
+    for (int i = 0; i < 200; ++i)
+      text += R"({"id":)" + std::to_string(i) + R"(,"lang":"l)" + std::to_string(i % 4) +
+              R"(","extra":[1,2]})" + "\n";
+    text +=
+        "{broken\n[1,2]\n"
+        R"({"id":"not a number"})"
+        "\n";
+    rankflow::testing::WriteFile(d.Join("a.jsonl"), text);
+  });
+  Context ctx(TestMpi(), {});
+  auto pairs = ctx.JsonLines<std::pair<int64_t, std::string>>(
+      [](simdjson::ondemand::object& obj, LineContext&,
+         Emitter<std::pair<int64_t, std::string>>& emit) {
+        int64_t id = obj["id"].get_int64();  // throws for a string: a bad line
+        std::string_view lang = obj["lang"].get_string();
+        emit({id, std::string(lang)});
+      },
+      {dir.path(), ""});
+  auto got = pairs.Broadcast();
+  std::sort(got.begin(), got.end());
+  ASSERT_EQ(got.size(), 200u);
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_EQ(got[static_cast<size_t>(i)], std::make_pair(int64_t{i}, "l" + std::to_string(i % 4)));
+  }
+  EXPECT_EQ(Total(ctx, "bad_lines.invalid_json"), 3);
+}
+
+TEST(FlowSources, CsvRowsGiveFieldsByHeaderNameInEveryFile) {
+  SharedDir dir([](rankflow::testing::TempDir& d) {
+    rankflow::testing::WriteFile(d.Join("a.csv"), "name,n\nx,1\n\"y,\"\"z\"\"\",2\nbad\n");
+    rankflow::testing::WriteFile(d.Join("b.csv"), "n,name\n3,w\n\"4,v\n");
+  });
+  Context ctx(TestMpi(), {});
+  auto got =
+      ctx.CsvRows<std::pair<std::string, int64_t>>(
+             [](const CsvRow& row, LineContext&, Emitter<std::pair<std::string, int64_t>>& emit) {
+               emit({std::string(*row.Get("name")), std::stoll(std::string(*row.Get("n")))});
+             },
+             {dir.path(), ""})
+          .Broadcast();
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got,
+            (std::vector<std::pair<std::string, int64_t>>{{"w", 3}, {"x", 1}, {"y,\"z\"", 2}}));
+  EXPECT_EQ(Total(ctx, "bad_lines.invalid_csv"), 2);
+}
+
+}  // namespace
+}  // namespace rankflow::flow
