@@ -15,6 +15,8 @@ namespace {
 
 // String bounds longer than this are left out of the statistics (as parquet-mr and Arrow do).
 constexpr size_t kMaxStatisticsBytes = 4096;
+// Values of a column chunk after which the writer checks once whether its dictionary pays.
+constexpr size_t kProbeValues = 4096;
 
 int PlainWidth(ParquetType type) {
   switch (type) {
@@ -288,6 +290,17 @@ uint64_t ParquetColumnWriter::buffered_bytes() const {
 }
 
 Status ParquetColumnWriter::AfterRow(PageCompressor* compressor) {
+  if (mode_ == Mode::kDictionary && !dictionary_used_ && indices_.size() >= kProbeValues &&
+      !probed_) {
+    // Mostly distinct values (ids, timestamps, free text) would fill a large dictionary before
+    // the first page shows it does not pay: judge it on the first values instead.
+    probed_ = true;
+    if (!DictionaryPays()) {
+      ConvertPageToPlain();
+      DropDictionary();
+      mode_ = Mode::kPlain;
+    }
+  }
   if (mode_ == Mode::kDictionary && dict_plain_.size() > options_.dictionary_bytes) {
     RF_RETURN_IF_ERROR(CutPage(compressor));
     mode_ = Mode::kPlain;  // for the rest of this row group
@@ -514,6 +527,7 @@ void ParquetColumnWriter::ResetChunk() {
   plain_data_pages_ = 0;
   DropDictionary();
   mode_ = initial_mode_;
+  probed_ = false;
   null_count_ = 0;
   has_min_max_ = false;
   min_string_.clear();

@@ -113,6 +113,7 @@ class ParquetColumnWriter {
   std::vector<Slot> slots_;
   uint32_t dict_count_ = 0;
   bool dictionary_used_ = false;  // some data page refers to it: the chunk needs its page
+  bool probed_ = false;           // the dictionary was judged on the chunk's first values
 
   // The finished pages of the current column chunk.
   std::string chunk_;

@@ -30,24 +30,33 @@ std::string SqlString(const std::string& text) {
   return out + "'";
 }
 
-DuckDbResult DuckDbQuery(const std::vector<std::string>& statements) {
-  DuckDbResult r;
+namespace {
+
+// Runs duckdb_query.mjs with `flags` and the statements; the output lines, or an error.
+bool RunNode(const std::string& flags, const std::vector<std::string>& statements,
+             std::vector<std::string>* lines, std::string* error) {
   const std::string dir = SourcePath("tests/interop");
   struct stat st;
   if (stat((dir + "/node_modules/@duckdb/node-api/package.json").c_str(), &st) != 0) {
-    r.error = dir + "/node_modules has no @duckdb/node-api: run tests/interop/install.sh";
-    return r;
+    *error = dir + "/node_modules has no @duckdb/node-api: run tests/interop/install.sh";
+    return false;
   }
-  std::string command = "node " + ShellWord(dir + "/duckdb_query.mjs");
+  std::string command = "node " + ShellWord(dir + "/duckdb_query.mjs") + flags;
   for (const std::string& s : statements) command += " " + ShellWord(s);
   CommandResult run = RunCommand(command + " 2>&1", 120);
   if (run.exit_code != 0) {
-    r.error = "exit " + std::to_string(run.exit_code) + ": " + run.output;
-    return r;
+    *error = "exit " + std::to_string(run.exit_code) + ": " + run.output;
+    return false;
   }
-  r.document.Parse<rapidjson::kParseFullPrecisionFlag>(run.output.c_str());
+  *lines = SplitLines(run.output);
+  return true;
+}
+
+DuckDbResult ParseResult(const std::string& line) {
+  DuckDbResult r;
+  r.document.Parse<rapidjson::kParseFullPrecisionFlag>(line.c_str());
   if (r.document.HasParseError() || !r.document.IsObject() || !r.document.HasMember("rows")) {
-    r.error = "not the JSON duckdb_query.mjs prints: " + run.output.substr(0, 500);
+    r.error = "not the JSON duckdb_query.mjs prints: " + line.substr(0, 500);
     return r;
   }
   for (const auto& c : r.document["columns"].GetArray()) {
@@ -56,6 +65,33 @@ DuckDbResult DuckDbQuery(const std::vector<std::string>& statements) {
   }
   r.ok = true;
   return r;
+}
+
+}  // namespace
+
+DuckDbResult DuckDbQuery(const std::vector<std::string>& statements) {
+  std::vector<std::string> lines;
+  DuckDbResult r;
+  if (!RunNode("", statements, &lines, &r.error)) return r;
+  if (lines.size() != 1) {
+    r.error = "expected one line of JSON, got " + std::to_string(lines.size());
+    return r;
+  }
+  return ParseResult(lines[0]);
+}
+
+std::vector<DuckDbResult> DuckDbQueries(const std::vector<std::string>& statements) {
+  std::vector<std::string> lines;
+  std::vector<DuckDbResult> out(1);
+  if (!RunNode(" --all", statements, &lines, &out[0].error)) return out;
+  if (lines.size() != statements.size()) {
+    out[0].error = "expected " + std::to_string(statements.size()) + " lines of JSON, got " +
+                   std::to_string(lines.size());
+    return out;
+  }
+  out.clear();
+  for (const std::string& line : lines) out.push_back(ParseResult(line));
+  return out;
 }
 
 }  // namespace rankflow::testing

@@ -4,9 +4,11 @@
 // Values use the API's JSON forms: BIGINT and timestamps as strings, lists as arrays, NULL as
 // null, doubles as numbers ("NaN"/"Infinity" as strings). Errors: one line on stderr, exit 1.
 // Usage: node duckdb_query.mjs 'SQL' ['SQL' …]     (statements run in order; the last one prints)
+//        node duckdb_query.mjs --all 'SQL' …        (one such JSON line per statement, in order)
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const statements = process.argv.slice(2);
+const all = process.argv[2] === '--all';
+const statements = process.argv.slice(all ? 3 : 2);
 if (statements.length === 0) {
   process.stderr.write('usage: node duckdb_query.mjs SQL [SQL …]\n');
   process.exit(2);
@@ -14,13 +16,17 @@ if (statements.length === 0) {
 try {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await instance.connect();
-  let reader = null;
-  for (const sql of statements) reader = await connection.runAndReadAll(sql);
-  const out = {
+  const toJson = (reader) => JSON.stringify({
     columns: reader.columnNames().map((name, i) => ({ name, type: reader.columnType(i).toString() })),
     rows: reader.getRowsJson(),
-  };
-  process.stdout.write(JSON.stringify(out) + '\n');
+  });
+  let lines = [];
+  for (const sql of statements) {
+    const reader = await connection.runAndReadAll(sql);
+    if (all || sql === statements[statements.length - 1]) lines.push(toJson(reader));
+  }
+  if (!all) lines = lines.slice(-1);
+  process.stdout.write(lines.join('\n') + '\n');
   connection.closeSync();
 } catch (e) {
   process.stderr.write(`duckdb: ${e.message.split('\n')[0]}\n`);

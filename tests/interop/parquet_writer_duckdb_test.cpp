@@ -22,6 +22,7 @@
 namespace rankflow {
 namespace {
 
+using testing::DuckDbQueries;
 using testing::DuckDbQuery;
 using testing::DuckDbResult;
 using testing::SqlString;
@@ -276,10 +277,19 @@ TEST_P(ParquetDuckDbTest, DuckDbReadsEveryValue) {
   o.dictionary_bytes = c.dictionary_bytes;
   ASSERT_TRUE(WriteRows(path, rows, o).ok());
 
-  DuckDbResult d = DuckDbQuery({"DESCRIBE SELECT * FROM " + ReadParquet(path)});
-  ASSERT_TRUE(d.ok) << d.error;
+  // One DuckDB process for all the queries: the schema, the row count, every value, the signs
+  // of the doubles (-0.0 included, which JSON cannot show), and the codec of every column chunk.
+  const std::string file = ReadParquet(path);
+  std::vector<DuckDbResult> d =
+      DuckDbQueries({"DESCRIBE SELECT * FROM " + file, "SELECT count(*) FROM " + file,
+                     std::string(kSelectAll) + file + " ORDER BY id",
+                     "SELECT count(*) FROM " + file + " WHERE signbit(dbl)",
+                     "SELECT DISTINCT compression FROM parquet_metadata(" + SqlString(path) + ")"});
+  ASSERT_EQ(d.size(), 5u) << d[0].error;
+  for (const DuckDbResult& r : d) ASSERT_TRUE(r.ok) << r.error;
+
   std::map<std::string, std::string> types;
-  for (const auto& row : d.rows().GetArray()) types[row[0].GetString()] = row[1].GetString();
+  for (const auto& row : d[0].rows().GetArray()) types[row[0].GetString()] = row[1].GetString();
   const std::map<std::string, std::string> want_types = {{"id", "BIGINT"},
                                                          {"i32", "INTEGER"},
                                                          {"i64", "BIGINT"},
@@ -293,31 +303,20 @@ TEST_P(ParquetDuckDbTest, DuckDbReadsEveryValue) {
                                                          {"lang", "VARCHAR"}};
   EXPECT_EQ(types, want_types);
 
-  d = DuckDbQuery({"SELECT count(*) FROM " + ReadParquet(path)});
-  ASSERT_TRUE(d.ok) << d.error;
-  EXPECT_EQ(std::string(d.rows()[0][0].GetString()), std::to_string(rows.size()));
+  EXPECT_EQ(std::string(d[1].rows()[0][0].GetString()), std::to_string(rows.size()));
+  ExpectRowsEqual(rows, d[2].rows());
 
-  d = DuckDbQuery({std::string(kSelectAll) + ReadParquet(path) + " ORDER BY id"});
-  ASSERT_TRUE(d.ok) << d.error;
-  ExpectRowsEqual(rows, d.rows());
-
-  // Signs, -0.0 included, which the JSON rows cannot show.
-  d = DuckDbQuery({"SELECT count(*) FROM " + ReadParquet(path) + " WHERE signbit(dbl)"});
-  ASSERT_TRUE(d.ok) << d.error;
   size_t negative = 0;
   for (const Row& r : rows) negative += r.dbl && std::signbit(*r.dbl) ? 1 : 0;
-  EXPECT_EQ(std::string(d.rows()[0][0].GetString()), std::to_string(negative));
+  EXPECT_EQ(std::string(d[3].rows()[0][0].GetString()), std::to_string(negative));
 
-  // The codec DuckDB reports for every column chunk, and how many row groups there are.
-  d = DuckDbQuery({"SELECT DISTINCT compression FROM parquet_metadata(" + SqlString(path) + ")"});
-  ASSERT_TRUE(d.ok) << d.error;
-  ASSERT_EQ(d.rows().Size(), 1u);
+  ASSERT_EQ(d[4].rows().Size(), 1u);
   static const std::map<ParquetCompression, std::string> kNames = {
       {ParquetCompression::kUncompressed, "UNCOMPRESSED"},
       {ParquetCompression::kSnappy, "SNAPPY"},
       {ParquetCompression::kGzip, "GZIP"},
       {ParquetCompression::kZstd, "ZSTD"}};
-  EXPECT_EQ(std::string(d.rows()[0][0].GetString()), kNames.at(c.compression));
+  EXPECT_EQ(std::string(d[4].rows()[0][0].GetString()), kNames.at(c.compression));
 }
 
 INSTANTIATE_TEST_SUITE_P(

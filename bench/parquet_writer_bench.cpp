@@ -1,0 +1,194 @@
+// Hand-run throughput check of ParquetWriter (issue 12): the same synthetic tweet-shaped rows
+// written as Parquet with each codec and as jsonl.gz (RecordWriter, ISA-L level 1, the codec
+// load_tweets uses), to a local folder. Rows are built once in memory, so the figures are the
+// writers' own cost: encoding, dictionaries, compression and the file appends.
+//
+//   parquet_writer_bench [ROWS] [DIR]      (default 1000000 rows, $TMPDIR or /tmp)
+//
+// Checks first that every file has the rows (records()) and that the Parquet files end in PAR1,
+// then prints one table: seconds (best of 3), rows/s, MB/s of jsonl text, output bytes, and the
+// time relative to jsonl.gz.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/fs.h"
+#include "runtime/json_string.h"
+#include "runtime/parquet/parquet_writer.h"
+#include "runtime/writer.h"
+
+namespace {
+
+using rankflow::FileSystem;
+using rankflow::ParquetColumn;
+using rankflow::ParquetCompression;
+using rankflow::ParquetType;
+using rankflow::ParquetWriter;
+using rankflow::ParquetWriterOptions;
+using rankflow::Status;
+using rankflow::WritableFile;
+
+struct Tweet {
+  int64_t id, user_id, followers, created_ms;
+  std::string screen_name, lang, text;
+  bool is_retweet;
+  std::vector<std::string> hashtags;
+};
+
+std::vector<Tweet> MakeTweets(size_t n) {
+  std::mt19937_64 rng(42);
+  static const char* kWords[] = {
+      "the",  "a",      "rankflow", "parquet", "data",        "tweet",
+      "#mpi", "column", "page",     "the",     "of",          "and",
+      "to",   "in",     "is",       "it",      "caf\xC3\xA9", "\xE6\x97\xA5\xE6\x9C\xAC",
+      "you",  "that"};
+  static const char* kLangs[] = {"en", "en", "en", "ja", "es", "pt", "und", "ar"};
+  std::vector<Tweet> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    Tweet& t = out[i];
+    t.id =
+        629000000000000000LL + static_cast<int64_t>(i) * 1000 + static_cast<int64_t>(rng() % 997);
+    t.user_id = static_cast<int64_t>(rng() % 5000000);
+    t.followers = static_cast<int64_t>(rng() % 100000);
+    t.created_ms = 1438819200000LL + static_cast<int64_t>(i) * 10;
+    t.screen_name = "user" + std::to_string(t.user_id % 200000);
+    t.lang = kLangs[rng() % 8];
+    const int words = 5 + static_cast<int>(rng() % 20);
+    for (int w = 0; w < words; ++w) {
+      if (w > 0) t.text.push_back(' ');
+      t.text += kWords[rng() % 20];
+    }
+    t.text += " " + std::to_string(rng() % 100000);
+    t.is_retweet = rng() % 4 == 0;
+    const int tags = static_cast<int>(rng() % 3);
+    for (int h = 0; h < tags; ++h) t.hashtags.push_back("tag" + std::to_string(rng() % 300));
+  }
+  return out;
+}
+
+std::string Json(const Tweet& t) {
+  std::string j = "{\"id\":" + std::to_string(t.id) +
+                  ",\"created_at_ms\":" + std::to_string(t.created_ms) +
+                  ",\"user_id\":" + std::to_string(t.user_id) + ",\"screen_name\":";
+  rankflow::AppendJsonString(&j, t.screen_name);
+  j += ",\"followers\":" + std::to_string(t.followers) + ",\"lang\":";
+  rankflow::AppendJsonString(&j, t.lang);
+  j += ",\"text\":";
+  rankflow::AppendJsonString(&j, t.text);
+  j += std::string(",\"is_retweet\":") + (t.is_retweet ? "true" : "false") + ",\"hashtags\":[";
+  for (size_t h = 0; h < t.hashtags.size(); ++h) {
+    if (h > 0) j.push_back(',');
+    rankflow::AppendJsonString(&j, t.hashtags[h]);
+  }
+  return j + "]}";
+}
+
+void Check(const Status& s) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "parquet_writer_bench: %s\n", s.ToString().c_str());
+  std::exit(1);
+}
+
+std::unique_ptr<WritableFile> NewFile(FileSystem& fs, const std::string& path) {
+  std::unique_ptr<WritableFile> f;
+  Check(fs.NewWritableFile(path, &f));
+  return f;
+}
+
+// Writes every tweet as Parquet; returns the output bytes.
+uint64_t WriteParquet(FileSystem& fs, const std::string& path, const std::vector<Tweet>& tweets,
+                      ParquetCompression codec) {
+  ParquetWriterOptions o;
+  o.compression = codec;
+  ParquetWriter w(NewFile(fs, path),
+                  {ParquetColumn::Required("id", ParquetType::kInt64),
+                   ParquetColumn::Required("created_at", ParquetType::kTimestampMillis),
+                   ParquetColumn::Required("user_id", ParquetType::kInt64),
+                   ParquetColumn::Optional("screen_name", ParquetType::kString),
+                   ParquetColumn::Optional("followers", ParquetType::kInt64),
+                   ParquetColumn::Optional("lang", ParquetType::kString),
+                   ParquetColumn::Optional("text", ParquetType::kString),
+                   ParquetColumn::Required("is_retweet", ParquetType::kBool),
+                   ParquetColumn::List("hashtags", ParquetType::kString)},
+                  o);
+  Check(w.status());
+  for (const Tweet& t : tweets) {
+    w.AppendInt64(0, t.id);
+    w.AppendTimestampMillis(1, t.created_ms);
+    w.AppendInt64(2, t.user_id);
+    w.AppendString(3, t.screen_name);
+    w.AppendInt64(4, t.followers);
+    w.AppendString(5, t.lang);
+    w.AppendString(6, t.text);
+    w.AppendBool(7, t.is_retweet);
+    w.BeginList(8);
+    for (const std::string& h : t.hashtags) w.AppendString(8, h);
+    w.EndList(8);
+    Check(w.EndRow());
+  }
+  Check(w.Finish());
+  if (w.records() != tweets.size()) Check(Status::Internal(path + ": wrong row count"));
+  Check(w.file().Publish());
+  return w.bytes();
+}
+
+uint64_t WriteJsonlGz(FileSystem& fs, const std::string& path, const std::vector<Tweet>& tweets) {
+  rankflow::RecordWriter w(NewFile(fs, path), rankflow::OutputFormat::kJsonlGz, {},
+                           rankflow::GzipCodec::kIsal);
+  for (const Tweet& t : tweets) Check(w.WriteJson(Json(t)));
+  Check(w.Finish());
+  if (w.records() != tweets.size()) Check(Status::Internal(path + ": wrong row count"));
+  Check(w.file().Publish());
+  return w.bytes();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t rows = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+  std::string dir = argc > 2 ? argv[2] : "";
+  if (dir.empty()) dir = std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp";
+  dir += "/rankflow-parquet-bench";
+  std::unique_ptr<FileSystem> fs = rankflow::NewLocalFileSystem();
+  const std::vector<Tweet> tweets = MakeTweets(rows);
+  uint64_t json_bytes = 0;
+  for (const Tweet& t : tweets) json_bytes += Json(t).size() + 1;
+
+  struct Run {
+    const char* name;
+    double best_s = 1e9;
+    uint64_t bytes = 0;
+  };
+  std::vector<Run> runs = {{"jsonl.gz (isal)"},
+                           {"parquet snappy"},
+                           {"parquet zstd"},
+                           {"parquet gzip"},
+                           {"parquet uncompressed"}};
+  const ParquetCompression codecs[] = {ParquetCompression::kSnappy, ParquetCompression::kZstd,
+                                       ParquetCompression::kGzip,
+                                       ParquetCompression::kUncompressed};
+  for (int repeat = 0; repeat < 3; ++repeat) {
+    for (size_t r = 0; r < runs.size(); ++r) {
+      const auto start = std::chrono::steady_clock::now();
+      const std::string path = dir + "/out" + std::to_string(r);
+      runs[r].bytes =
+          r == 0 ? WriteJsonlGz(*fs, path, tweets) : WriteParquet(*fs, path, tweets, codecs[r - 1]);
+      const double s =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      runs[r].best_s = std::min(runs[r].best_s, s);
+    }
+  }
+  std::printf("%zu rows, %.1f MB as jsonl; best of 3\n", rows, json_bytes / 1e6);
+  std::printf("| writer | seconds | rows/s | jsonl MB/s | output bytes | time vs jsonl.gz |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (const Run& r : runs) {
+    std::printf("| %s | %.3f | %.0f | %.1f | %llu | %.2f |\n", r.name, r.best_s, rows / r.best_s,
+                json_bytes / 1e6 / r.best_s, static_cast<unsigned long long>(r.bytes),
+                r.best_s / runs[0].best_s);
+  }
+  return 0;
+}
