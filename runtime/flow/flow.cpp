@@ -219,11 +219,7 @@ void CheckWritable(const std::string& job, const std::string& name, const std::s
         "Write: " + output + ": " + std::to_string(columns.size()) + " column names for rows of " +
         std::to_string(kinds.size()) + " columns"));
   }
-  if (format == "parquet") {
-    throw JobFailed(Status::InvalidArgument(
-        "--format parquet: " + output +
-        ": parquet output is not available yet (use csv, jsonl, jsonl.gz or hdf5)"));
-  }
+  if (format == "parquet") return;
   if (format == "hdf5") {
     for (size_t i = 0; i < kinds.size(); ++i) {
       if (kinds[i] == kColumnOther) {
@@ -246,6 +242,7 @@ struct PartSink::Impl {
   WritableFile* file = nullptr;
   std::unique_ptr<RecordWriter> writer;
   std::unique_ptr<Hdf5PartWriter> h5;
+  std::unique_ptr<ParquetWriter> parquet;
   bool has_reals = false;
   bool has_ints = false;
   Status status;
@@ -253,7 +250,8 @@ struct PartSink::Impl {
 };
 
 PartSink::PartSink(Context::Internal& in, const std::string& name, const std::string& format,
-                   const std::vector<std::string>& columns, const std::vector<bool>& floating)
+                   const std::vector<std::string>& columns, const std::vector<bool>& floating,
+                   std::vector<ParquetColumn> parquet_schema)
     : impl_(std::make_unique<Impl>()), format_(format) {
   impl_->in = &in;
   if (in.job == nullptr) {
@@ -261,6 +259,16 @@ PartSink::PartSink(Context::Internal& in, const std::string& name, const std::st
     return;
   }
   OutputCommitter& out = in.job->output();
+  if (format == "parquet") {
+    impl_->file = out.NewPart("parquet", name);
+    ParquetWriterOptions options;
+    // A row group is buffered whole: keep it within a quarter of the budget.
+    options.row_group_bytes = std::clamp<uint64_t>(in.memory_bytes() / 4, 1 << 20, 128 << 20);
+    impl_->parquet =
+        std::make_unique<ParquetWriter>(impl_->file, std::move(parquet_schema), options);
+    impl_->status = impl_->parquet->status();
+    return;
+  }
   if (format == "hdf5") {
     impl_->file = out.NewPart("h5", name);
     std::vector<Hdf5RowDataset> sets;
@@ -311,6 +319,13 @@ Status PartSink::AddNumbers(const std::vector<double>& reals, const std::vector<
   return impl_->h5->AddRow({reals.data()});
 }
 
+ParquetWriter* PartSink::parquet() { return impl_->parquet.get(); }
+
+Status PartSink::EndParquetRow() {
+  RF_RETURN_IF_ERROR(impl_->status);
+  return impl_->parquet->EndRow();
+}
+
 Status PartSink::Finish() {
   RF_RETURN_IF_ERROR(impl_->status);
   if (impl_->finished) return Status::OK();
@@ -319,6 +334,9 @@ Status PartSink::Finish() {
   if (impl_->h5 != nullptr) {
     RF_RETURN_IF_ERROR(impl_->h5->Finish());
     records = impl_->h5->records();
+  } else if (impl_->parquet != nullptr) {
+    RF_RETURN_IF_ERROR(impl_->parquet->Finish());
+    records = impl_->parquet->records();
   } else {
     RF_RETURN_IF_ERROR(impl_->writer->Finish());
     records = impl_->writer->records();

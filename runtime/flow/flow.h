@@ -102,7 +102,7 @@ struct JobInfo {
   // The job's own flags (ctx.flags().GetInt("top")); may be empty.
   std::function<void(FlagSet*)> add_flags = {};
   // The format of Write when --format is not given: "jsonl", "jsonl.gz", "csv", "hdf5" (numeric
-  // rows only), "parquet" (not available yet: a clear error).
+  // rows only), "parquet".
   std::string default_format = "jsonl";
 };
 
@@ -410,12 +410,15 @@ class Dataset {
   // Writes this rank's elements as one part "<name>-RRRRR-<attempt>.<ext>" of --dest in the
   // format of options.format, else --format, else the job's default: csv (header from field
   // names or options.columns), jsonl, jsonl.gz (one JSON object per element, keys from the
-  // field names; nested structs become objects, vectors arrays, nullopt null), hdf5 (numeric
-  // columns only: one dataset per column, int64 or float64). Records are counted into the manifest
-  // (records_out and the file's records). A format the element type cannot be written in (hdf5
-  // with a string column; parquet, which does not exist yet) fails the job with one line naming
-  // the output, format and column. Several Writes with different names make several outputs in
-  // one commit. Nothing is visible before the job commits (Main, after the body).
+  // field names; nested structs become objects, vectors arrays, nullopt null), parquet (one
+  // column per field: bool, integers as int64, floating point as double, strings; optionals of
+  // those nullable, vectors of those lists, anything nested its JSON text; row groups of at most
+  // --memory-mb / 4), hdf5 (numeric columns only: datasets "int64" and "float64", one column per
+  // field, attribute "columns" naming them). Records are counted into the manifest (records_out
+  // and the file's records). A format the element type cannot be written in (hdf5 with a string
+  // column) fails the job with one line naming the output, format and column. Several Writes with
+  // different names make several outputs in one commit. Nothing is visible before the job
+  // commits (Main, after the body). Memory: a 1 MiB buffer (parquet: a row group).
   void Write(const std::string& name = "part", const WriteOptions& options = {}) const;
   // Prints up to n elements on rank 0 after the job's summary (a header line, then one
   // tab-separated line per element; `title` first if not empty). Holds n elements on rank 0.

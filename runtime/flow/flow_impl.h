@@ -27,6 +27,7 @@
 #include "runtime/group.h"
 #include "runtime/hll.h"
 #include "runtime/join.h"
+#include "runtime/parquet/parquet_writer.h"
 #include "runtime/shuffle.h"
 #include "runtime/sort.h"
 #include "runtime/spill.h"
@@ -1074,14 +1075,107 @@ Dataset<T> Dataset<T>::Cache() const {
 
 namespace detail {
 
+// The Parquet type of a row column: bool, integers as int64, float/double as double, strings;
+// optional<scalar> nullable, vector<scalar> a list; anything else its JSON text (string).
+template <typename V>
+constexpr ParquetType ParquetTypeOf() {
+  if constexpr (std::is_same_v<V, bool>) {
+    return ParquetType::kBool;
+  } else if constexpr (std::is_integral_v<V>) {
+    return ParquetType::kInt64;
+  } else if constexpr (std::is_floating_point_v<V>) {
+    return ParquetType::kDouble;
+  } else {
+    return ParquetType::kString;
+  }
+}
+template <typename V>
+constexpr bool kParquetScalar = std::is_arithmetic_v<V> || std::is_same_v<V, std::string> ||
+                                std::is_same_v<V, std::string_view>;
+
+template <typename V>
+struct ParquetOptional : std::false_type {};
+template <typename S>
+struct ParquetOptional<std::optional<S>> : std::bool_constant<kParquetScalar<S>> {};
+template <typename V>
+struct ParquetList : std::false_type {};
+template <typename S>
+struct ParquetList<std::vector<S>> : std::bool_constant<kParquetScalar<S>> {};
+
+template <typename V>
+ParquetColumn ParquetColumnOf(const std::string& name) {
+  if constexpr (ParquetOptional<V>::value) {
+    return ParquetColumn::Optional(name, ParquetTypeOf<typename V::value_type>());
+  } else if constexpr (ParquetList<V>::value) {
+    return ParquetColumn::List(name, ParquetTypeOf<typename V::value_type>(), false);
+  } else if constexpr (kParquetScalar<V>) {
+    return ParquetColumn::Required(name, ParquetTypeOf<V>());
+  } else {
+    return ParquetColumn::Required(name, ParquetType::kString);
+  }
+}
+
+template <typename T>
+std::vector<ParquetColumn> ParquetSchemaOf(const std::vector<std::string>& names) {
+  std::vector<ParquetColumn> schema;
+  T sample{};
+  text_detail::ForEachColumn(sample, [&](const auto& v) {
+    schema.push_back(ParquetColumnOf<std::remove_cvref_t<decltype(v)>>(names.at(schema.size())));
+  });
+  return schema;
+}
+
+template <typename V>
+void AppendParquetScalar(ParquetWriter* w, size_t column, const V& v) {
+  if constexpr (std::is_same_v<V, bool>) {
+    w->AppendBool(column, v);
+  } else if constexpr (std::is_integral_v<V>) {
+    w->AppendInt64(column, static_cast<int64_t>(v));
+  } else if constexpr (std::is_floating_point_v<V>) {
+    w->AppendDouble(column, static_cast<double>(v));
+  } else if constexpr (std::is_same_v<V, std::string> || std::is_same_v<V, std::string_view>) {
+    w->AppendString(column, v);
+  } else {
+    std::string json;
+    AppendJsonValue(v, &json);
+    w->AppendString(column, json);
+  }
+}
+
+template <typename T>
+void AppendParquetRow(ParquetWriter* w, const T& row) {
+  size_t column = 0;
+  text_detail::ForEachColumn(row, [&](const auto& v) {
+    using V = std::remove_cvref_t<decltype(v)>;
+    if constexpr (ParquetOptional<V>::value) {
+      if (v) {
+        AppendParquetScalar(w, column, *v);
+      } else {
+        w->AppendNull(column);
+      }
+    } else if constexpr (ParquetList<V>::value) {
+      w->BeginList(column);
+      for (const auto& x : v) AppendParquetScalar(w, column, x);
+      w->EndList(column);
+    } else {
+      AppendParquetScalar(w, column, v);
+    }
+    ++column;
+  });
+}
+
 // One output part of a Write, in any format; rows arrive as text cells or as JSON or numbers.
 class PartSink {
  public:
-  // Collective-free; errors are returned by Add*/Finish.
+  // Collective-free; errors are returned by Add*/Finish. `parquet_schema`: for format parquet.
   PartSink(Context::Internal& in, const std::string& name, const std::string& format,
-           const std::vector<std::string>& columns, const std::vector<bool>& floating);
+           const std::vector<std::string>& columns, const std::vector<bool>& floating,
+           std::vector<ParquetColumn> parquet_schema = {});
   ~PartSink();
   const std::string& format() const { return format_; }
+  // The Parquet writer (format parquet); AddParquetRow ends the row the caller appended.
+  ParquetWriter* parquet();
+  Status EndParquetRow();
   Status AddJson(std::string_view json);
   Status AddCsv(const std::vector<std::string>& cells);
   Status AddNumbers(const std::vector<double>& reals, const std::vector<int64_t>& ints);
@@ -1109,7 +1203,9 @@ void Dataset<T>::Write(const std::string& name, const WriteOptions& options) con
   detail::CheckWritable(in.info.name, name, format, columns, RowColumnKinds<T>());
   std::vector<bool> floating;
   for (int kind : RowColumnKinds<T>()) floating.push_back(kind == kColumnFloating);
-  detail::PartSink part(in, name, format, columns, floating);
+  detail::PartSink part(
+      in, name, format, columns, floating,
+      format == "parquet" ? detail::ParquetSchemaOf<T>(columns) : std::vector<ParquetColumn>{});
   std::string json;
   std::vector<std::string> cells;
   std::vector<double> reals;
@@ -1120,6 +1216,10 @@ void Dataset<T>::Write(const std::string& name, const WriteOptions& options) con
       cells.clear();
       AppendRowCells(x, &cells);
       detail::ThrowIfNotOk(part.AddCsv(cells));
+    } else if (part.format() == "parquet") {
+      if (part.parquet() == nullptr) detail::ThrowIfNotOk(part.EndParquetRow());
+      detail::AppendParquetRow(part.parquet(), x);
+      detail::ThrowIfNotOk(part.EndParquetRow());
     } else if (part.format() == "hdf5") {
       reals.clear();
       ints.clear();
