@@ -16,13 +16,30 @@ namespace rankflow {
 namespace {
 
 const std::vector<std::string>& CsvHeader() {
-  static const std::vector<std::string> kHeader = {
-      "id",          "created_at",     "timestamp_ms", "user_id",
-      "screen_name", "followers",      "lang",         "text",
-      "is_retweet",  "is_quote",       "is_reply",     "retweeted_id",
-      "quoted_id",   "in_reply_to_id", "hashtags",     "mentions",
-      "urls",        "media_count",    "lon",          "lat",
-      "place",       "source_format"};
+  static const std::vector<std::string> kHeader = {"id",
+                                                   "created_at",
+                                                   "timestamp_ms",
+                                                   "user_id",
+                                                   "screen_name",
+                                                   "followers",
+                                                   "lang",
+                                                   "text",
+                                                   "is_retweet",
+                                                   "is_quote",
+                                                   "is_reply",
+                                                   "retweeted_id",
+                                                   "quoted_id",
+                                                   "in_reply_to_id",
+                                                   "hashtags",
+                                                   "mentions",
+                                                   "urls",
+                                                   "media_count",
+                                                   "lon",
+                                                   "lat",
+                                                   "place",
+                                                   "source_format",
+                                                   "retweeted_user_id",
+                                                   "retweeted_screen_name"};
   return kHeader;
 }
 
@@ -64,7 +81,9 @@ std::vector<std::string> CsvRow(const Tweet& t) {
           t.has_coordinates ? Number(t.lon) : "",
           t.has_coordinates ? Number(t.lat) : "",
           t.place,
-          SourceFormatName(t.source_format)};
+          SourceFormatName(t.source_format),
+          t.retweeted_user_id,
+          t.retweeted_screen_name};
 }
 
 // 0 for no id, -1 for an id that does not fit in int64 (no tweet id so far comes close).

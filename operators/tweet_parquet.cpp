@@ -151,4 +151,162 @@ Status TweetParquetWriter::Add(const Tweet& t) {
 
 Status TweetParquetWriter::Finish() { return writer_.Finish(); }
 
+namespace {
+
+pq::PhysicalType PhysicalOf(ParquetType t) {
+  switch (t) {
+    case ParquetType::kBool:
+      return pq::PhysicalType::kBoolean;
+    case ParquetType::kInt32:
+      return pq::PhysicalType::kInt32;
+    case ParquetType::kDouble:
+      return pq::PhysicalType::kDouble;
+    case ParquetType::kString:
+      return pq::PhysicalType::kByteArray;
+    case ParquetType::kInt64:
+    case ParquetType::kTimestampMillis:
+      break;
+  }
+  return pq::PhysicalType::kInt64;
+}
+
+}  // namespace
+
+TweetParquetRows::TweetParquetRows(std::vector<std::string> columns) : names_(std::move(columns)) {
+  const std::vector<ParquetColumn>& schema = TweetParquetSchema();
+  if (names_.empty()) {
+    for (const ParquetColumn& c : schema) names_.push_back(c.name);
+  }
+  for (const std::string& name : names_) {
+    int field = -1;
+    for (size_t i = 0; i < schema.size(); ++i) {
+      if (schema[i].name == name) field = static_cast<int>(i);
+    }
+    fields_.push_back(field);
+  }
+}
+
+Status TweetParquetRows::Check(const ParquetRowBatch& batch) const {
+  const std::string file = batch.path != nullptr ? *batch.path : std::string("parquet");
+  if (batch.columns.size() != fields_.size()) {
+    return Status::InvalidArgument(file + ": " + std::to_string(batch.columns.size()) +
+                                   " columns read, " + std::to_string(fields_.size()) +
+                                   " expected");
+  }
+  const std::vector<ParquetColumn>& schema = TweetParquetSchema();
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    if (fields_[i] < 0) {
+      return Status::InvalidArgument(file + ": " + names_[i] +
+                                     " is not a column of the normalized tweet");
+    }
+    const ParquetColumn& want = schema[static_cast<size_t>(fields_[i])];
+    const ParquetLeaf* leaf = batch.columns[i].leaf;
+    if (leaf == nullptr || leaf->type != PhysicalOf(want.type) || leaf->is_list != want.list) {
+      return Status::InvalidArgument(file + ": column " + want.name + " is not " +
+                                     (want.list ? "a list of " : "") + ParquetTypeName(want.type) +
+                                     " as load_tweets writes it");
+    }
+  }
+  return Status::OK();
+}
+
+void TweetParquetRows::Get(const ParquetRowBatch& batch, size_t row, Tweet* t) const {
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    const ParquetColumnBatch& c = batch.columns[i];
+    const bool null = c.IsNull(row);
+    const size_t v = c.ValueBegin(row);
+    auto id = [&](std::string* out) { *out = null ? std::string() : std::to_string(c.Int(v)); };
+    auto text = [&](std::string* out) {
+      if (null) {
+        out->clear();
+      } else {
+        out->assign(c.String(v));
+      }
+    };
+    auto list = [&](std::vector<std::string>* out) {
+      out->clear();
+      for (size_t k = c.ValueBegin(row); k < c.ValueEnd(row); ++k) out->emplace_back(c.String(k));
+    };
+    switch (static_cast<Column>(fields_[i])) {
+      case kId:
+        id(&t->id);
+        break;
+      case kCreatedAt:
+        t->created_at = null ? std::string() : FormatIsoUtc(c.Int(v));
+        break;
+      case kTimestampMs:
+        t->timestamp_ms = null ? 0 : c.Int(v);
+        break;
+      case kUserId:
+        id(&t->user_id);
+        break;
+      case kScreenName:
+        text(&t->screen_name);
+        break;
+      case kFollowers:
+        t->followers = null ? -1 : c.Int(v);
+        break;
+      case kLang:
+        text(&t->lang);
+        break;
+      case kText:
+        text(&t->text);
+        break;
+      case kIsRetweet:
+        t->is_retweet = !null && c.Int(v) != 0;
+        break;
+      case kIsQuote:
+        t->is_quote = !null && c.Int(v) != 0;
+        break;
+      case kIsReply:
+        t->is_reply = !null && c.Int(v) != 0;
+        break;
+      case kRetweetedId:
+        id(&t->retweeted_id);
+        break;
+      case kQuotedId:
+        id(&t->quoted_id);
+        break;
+      case kInReplyToId:
+        id(&t->in_reply_to_id);
+        break;
+      case kHashtags:
+        list(&t->hashtags);
+        break;
+      case kMentions:
+        list(&t->mentions);
+        break;
+      case kUrls:
+        list(&t->urls);
+        break;
+      case kMediaCount:
+        t->media_count = null ? 0 : static_cast<int>(c.Int(v));
+        break;
+      case kLon:
+        t->has_coordinates = !null;
+        t->lon = null ? 0 : c.Double(v);
+        break;
+      case kLat:
+        t->lat = null ? 0 : c.Double(v);
+        break;
+      case kPlace:
+        text(&t->place);
+        break;
+      case kSourceFormat: {
+        const std::string_view f = null ? std::string_view() : c.String(v);
+        t->source_format = f == "gnip" ? SourceFormat::kGnip
+                           : f == "v2" ? SourceFormat::kV2
+                                       : SourceFormat::kV1;
+        break;
+      }
+      case kRetweetedUserId:
+        id(&t->retweeted_user_id);
+        break;
+      case kRetweetedScreenName:
+        text(&t->retweeted_screen_name);
+        break;
+    }
+  }
+}
+
 }  // namespace rankflow

@@ -21,11 +21,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "operators/tweet.h"
 #include "runtime/fs.h"
+#include "runtime/parquet/parquet_reader.h"
 #include "runtime/parquet/parquet_schema.h"
 #include "runtime/parquet/parquet_writer.h"
 #include "runtime/status.h"
@@ -53,6 +55,36 @@ class TweetParquetWriter {
 
  private:
   ParquetWriter writer_;
+};
+
+// Reading back: rows of a load_tweets Parquet output (read with ParquetSource or ParquetFileReader
+// for some of TweetParquetSchema's columns) as Tweets. A row read with every column gives the
+// same Tweet that TweetParser gives for its JSON line (ids as decimal strings, created_at from the
+// timestamp, absent values as empty strings / -1 followers / no coordinates). Fields whose column
+// was not read keep Tweet's defaults, so a job reads only what it needs (top_terms: "hashtags").
+//
+//   TweetParquetRows rows({"id", "timestamp_ms", "hashtags"});
+//   ParquetSource source(…);  source.Plan({.src = dir, .columns = rows.columns()});
+//   source.Run([&](const ParquetRowBatch& b) {
+//     RF_RETURN_IF_ERROR(rows.Check(b));
+//     for (size_t r = 0; r < b.num_rows; ++r) { Tweet t; rows.Get(b, r, &t); … }
+//   });
+class TweetParquetRows {
+ public:
+  // `columns`: names of TweetParquetSchema() columns (empty = all), in the order the batches
+  // hold them. An unknown name is reported by Check (InvalidArgument).
+  explicit TweetParquetRows(std::vector<std::string> columns = {});
+  const std::vector<std::string>& columns() const { return names_; }
+  // Checks a batch's columns against the schema: InvalidArgument naming the file and the column
+  // when a column has another physical type, or a required one is missing from this file's
+  // footprint (a file rankflow did not write). Cheap: call once per batch.
+  Status Check(const ParquetRowBatch& batch) const;
+  // Row `row` of a checked batch into *t (fields of columns not read stay as they are).
+  void Get(const ParquetRowBatch& batch, size_t row, Tweet* t) const;
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<int> fields_;  // the schema index of each requested column, -1 if unknown
 };
 
 }  // namespace rankflow

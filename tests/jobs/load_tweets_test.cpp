@@ -311,6 +311,9 @@ TEST(LoadTweetsTest, CsvAndHdf5Formats) {
     const std::string text = ReadFile(entry.path().string());
     EXPECT_EQ(text.rfind("id,created_at,timestamp_ms,user_id,screen_name,followers,lang,text,", 0),
               0u);
+    EXPECT_EQ(text.substr(0, text.find('\n')).substr(text.find(",source_format,")),
+              ",source_format,retweeted_user_id,retweeted_screen_name")
+        << "the columns of the normalized JSON, in its order";
     // Rows may span lines (quoted newlines in text): count records by the python csv module.
     CommandResult py = RunCommand(
         "/usr/bin/python3 -c \"import csv,sys; "

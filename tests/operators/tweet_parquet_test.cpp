@@ -1,0 +1,184 @@
+// The normalized tweet as Parquet (operators/tweet_parquet.h), at 1, 2 and 4 ranks: tweets of
+// every archive shape (tests/data/tweets) written with TweetParquetWriter through an
+// OutputCommitter in small row groups, read back with ParquetSource (row groups claimed across
+// ranks) and TweetParquetRows, are the same Tweets (every field, through their JSON); a projection
+// reads fewer bytes and fills only its fields; ids that do not fit INT64 are refused; a column of
+// another type is a clear error.
+#include "operators/tweet_parquet.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "operators/tweet_parser.h"
+#include "runtime/commit.h"
+#include "runtime/parquet/parquet_source.h"
+#include "tests/util/mpi_test.h"
+#include "tests/util/test_util.h"
+
+namespace rankflow {
+namespace {
+
+using testing::TestMpi;
+
+// Every tweet of every sample file, in file and line order.
+std::vector<Tweet> SampleTweets() {
+  std::vector<Tweet> out;
+  TweetParser parser;
+  std::vector<std::string> files;
+  for (const auto& e :
+       std::filesystem::recursive_directory_iterator(testing::SourcePath("tests/data/tweets"))) {
+    if (e.is_regular_file() && e.path().extension() == ".jsonl") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::string& f : files) {
+    for (std::string line : testing::SplitLines(testing::ReadFile(f))) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      parser.Parse(line, &out);
+    }
+  }
+  return out;
+}
+
+// A folder every rank sees, made by rank 0.
+std::string SharedTempDir(std::unique_ptr<testing::TempDir>* holder) {
+  std::string path;
+  if (TestMpi().is_root()) {
+    *holder = std::make_unique<testing::TempDir>();
+    path = (*holder)->path();
+  }
+  TestMpi().Broadcast(&path);
+  return path;
+}
+
+// Rank r writes tweets r, r + size, … into its part, in row groups of about 4 KiB.
+void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest) {
+  auto fs = NewLocalFileSystem();
+  OutputCommitter c(TestMpi(), *fs, dest, WriteMode::kError);
+  ASSERT_TRUE(c.status().ok()) << c.status().ToString();
+  WritableFile* part = c.NewPart("parquet");
+  ParquetWriterOptions o;
+  o.row_group_bytes = 4096;
+  TweetParquetWriter w(part, o);
+  bool ok = true;
+  for (size_t i = static_cast<size_t>(TestMpi().rank()); i < tweets.size();
+       i += static_cast<size_t>(TestMpi().size())) {
+    Status s = w.Add(tweets[i]);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    ok = ok && s.ok();
+  }
+  ok = w.Finish().ok() && ok;
+  c.SetRecords(part, w.records());
+  ASSERT_TRUE(c.Commit(ok, "\"job\":\"tweet_parquet_test\"").ok());
+}
+
+// Reads `columns` of every row of dest (each rank its claimed row groups) into Tweets; every
+// rank gets all of them as JSON lines, sorted. *stored_bytes = the chunks' bytes read (all ranks).
+std::vector<std::string> ReadBack(const std::string& dest, const std::vector<std::string>& columns,
+                                  int64_t* stored_bytes) {
+  auto fs = NewLocalFileSystem();
+  Metrics metrics;
+  ParquetSource source(TestMpi(), *fs, &metrics, nullptr);
+  TweetParquetRows rows(columns);
+  ParquetSourceOptions o;
+  o.src = dest;
+  o.columns = rows.columns();
+  o.batch_rows = 7;  // batches end mid row group
+  Status s = source.Plan(o);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_GT(source.plan().units.size(), static_cast<size_t>(TestMpi().size()));
+  std::string mine;
+  s = source.Run([&](const ParquetRowBatch& b) {
+    RF_RETURN_IF_ERROR(rows.Check(b));
+    for (size_t r = 0; r < b.num_rows; ++r) {
+      Tweet t;
+      rows.Get(b, r, &t);
+      mine += TweetToJson(t) + "\n";
+    }
+    return Status::OK();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  *stored_bytes = TestMpi().AllSum(std::vector<int64_t>{metrics.Get("stored_bytes_in")})[0];
+  std::vector<std::string> all;
+  for (const std::string& part : TestMpi().AllGather(mine)) {
+    for (const std::string& line : testing::SplitLines(part)) {
+      if (!line.empty()) all.push_back(line);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
+TEST(TweetParquetTest, TweetsReadBackAreTheTweetsWritten) {
+  const std::vector<Tweet> tweets = SampleTweets();
+  ASSERT_GT(tweets.size(), 300u);
+  std::unique_ptr<testing::TempDir> holder;
+  const std::string dest = SharedTempDir(&holder) + "/out";
+  WriteTweets(tweets, dest);
+
+  std::vector<std::string> want;
+  for (const Tweet& t : tweets) want.push_back(TweetToJson(t));
+  std::sort(want.begin(), want.end());
+  int64_t all_bytes = 0, tag_bytes = 0;
+  EXPECT_EQ(ReadBack(dest, {}, &all_bytes), want);
+
+  // Only the hashtags: fewer bytes read, the other fields at their defaults.
+  std::vector<std::string> tags_want;
+  for (const Tweet& t : tweets) {
+    Tweet only;
+    only.hashtags = t.hashtags;
+    tags_want.push_back(TweetToJson(only));
+  }
+  std::sort(tags_want.begin(), tags_want.end());
+  EXPECT_EQ(ReadBack(dest, {"hashtags"}, &tag_bytes), tags_want);
+  EXPECT_LT(tag_bytes * 5, all_bytes) << "a projection reads only its column chunks";
+  TestMpi().Barrier();
+}
+
+TEST(TweetParquetTest, IdsThatDoNotFitInt64AreRefused) {
+  Tweet t;
+  t.id = "9223372036854775807";
+  t.text = "max";
+  EXPECT_TRUE(TweetIdsFitInt64(t));
+  for (const char* bad : {"9223372036854775808", "01", "18446744073709551615"}) {
+    Tweet b = t;
+    b.id = bad;
+    EXPECT_FALSE(TweetIdsFitInt64(b)) << bad;
+    b = t;
+    b.in_reply_to_id = bad;
+    EXPECT_FALSE(TweetIdsFitInt64(b)) << bad;
+  }
+  Tweet empty = t;
+  empty.id = "";
+  EXPECT_FALSE(TweetIdsFitInt64(empty)) << "a tweet always has an id";
+  auto fs = NewLocalFileSystem();
+  testing::TempDir dir;
+  std::unique_ptr<WritableFile> f;
+  ASSERT_TRUE(fs->NewWritableFile(dir.Join("x.parquet"), &f).ok());
+  TweetParquetWriter w(f.get(), {});
+  Tweet b = t;
+  b.user_id = "99999999999999999999";
+  Status s = w.Add(b);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("INT64"), std::string::npos) << s.ToString();
+}
+
+TEST(TweetParquetTest, AColumnOfAnotherTypeOrNameIsAClearError) {
+  ParquetRowBatch batch;
+  const std::string path = "/d/foreign.parquet";
+  batch.path = &path;
+  ParquetLeaf leaf;
+  leaf.type = pq::PhysicalType::kByteArray;  // id as a string: not what load_tweets writes
+  batch.columns.resize(1);
+  batch.columns[0].leaf = &leaf;
+  Status s = TweetParquetRows({"id"}).Check(batch);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("/d/foreign.parquet: column id"), std::string::npos) << s.ToString();
+  s = TweetParquetRows({"nope"}).Check(batch);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(s.message().find("nope"), std::string::npos) << s.ToString();
+}
+
+}  // namespace
+}  // namespace rankflow
