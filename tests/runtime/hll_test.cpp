@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "tests/util/mpi_test.h"
 
@@ -29,6 +30,10 @@ TEST(HyperLogLogTest, MillionDistinctAcrossRanksWithinThreeStandardErrors) {
     const double error = RelativeError(hll.Estimate(), kDistinct);
     EXPECT_LT(error, 3 * standard_error)
         << "precision " << precision << " estimate " << hll.Estimate();
+    if (TestMpi().is_root()) {
+      std::printf("[ hll      ] p=%d: estimate %.0f of %d distinct, error %.3f%% (se %.3f%%)\n",
+                  precision, hll.Estimate(), kDistinct, 100 * error, 100 * standard_error);
+    }
     // The same set gives the same registers on every rank count.
     const std::string registers = hll.Serialize();
     EXPECT_EQ(TestMpi().AllGather(registers)[0], registers);
