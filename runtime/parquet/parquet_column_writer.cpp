@@ -460,33 +460,38 @@ void ParquetColumnWriter::SetStatistics(parquet::ColumnMetaData* meta) const {
 }
 
 Status ParquetColumnWriter::FinishChunk(PageCompressor* compressor, uint64_t offset,
-                                        std::string* out, parquet::ColumnChunk* chunk) {
+                                        const std::function<Status(std::string_view)>& write,
+                                        parquet::ColumnChunk* chunk) {
   RF_RETURN_IF_ERROR(CutPage(compressor));
   parquet::ColumnMetaData meta;
-  const size_t start = out->size();
   uint64_t uncompressed = chunk_uncompressed_;
+  uint64_t written = 0;
+  auto emit = [&](std::string_view bytes) {
+    written += bytes.size();
+    return write(bytes);
+  };
   std::vector<parquet::PageEncodingStats> encoding_stats;
   std::vector<parquet::Encoding::type> encodings;
   if (dictionary_used_) {
-    // The dictionary page goes first: write it, then move the data pages behind it.
+    // The dictionary page goes first: build it in chunk_, then write the data pages behind it.
     std::string data_pages = std::move(chunk_);
     chunk_.clear();
     chunk_uncompressed_ = 0;
     RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DICTIONARY_PAGE, dict_plain_,
                                   static_cast<int32_t>(dict_count_), parquet::Encoding::PLAIN));
     uncompressed += chunk_uncompressed_;
-    meta.__set_dictionary_page_offset(static_cast<int64_t>(offset + start));
-    meta.__set_data_page_offset(static_cast<int64_t>(offset + start + chunk_.size()));
-    out->append(chunk_);
-    out->append(data_pages);
+    meta.__set_dictionary_page_offset(static_cast<int64_t>(offset));
+    meta.__set_data_page_offset(static_cast<int64_t>(offset + chunk_.size()));
+    RF_RETURN_IF_ERROR(emit(chunk_));
+    RF_RETURN_IF_ERROR(emit(data_pages));
     parquet::PageEncodingStats dict;
     dict.__set_page_type(parquet::PageType::DICTIONARY_PAGE);
     dict.__set_encoding(parquet::Encoding::PLAIN);
     dict.__set_count(1);
     encoding_stats.push_back(dict);
   } else {
-    meta.__set_data_page_offset(static_cast<int64_t>(offset + start));
-    out->append(chunk_);
+    meta.__set_data_page_offset(static_cast<int64_t>(offset));
+    RF_RETURN_IF_ERROR(emit(chunk_));
   }
   for (auto [encoding, count] :
        {std::pair{parquet::Encoding::RLE_DICTIONARY, dictionary_data_pages_},
@@ -509,7 +514,7 @@ Status ParquetColumnWriter::FinishChunk(PageCompressor* compressor, uint64_t off
   meta.__set_codec(Codec(compressor->codec()));
   meta.__set_num_values(static_cast<int64_t>(chunk_values_));
   meta.__set_total_uncompressed_size(static_cast<int64_t>(uncompressed));
-  meta.__set_total_compressed_size(static_cast<int64_t>(out->size() - start));
+  meta.__set_total_compressed_size(static_cast<int64_t>(written));
   meta.__set_encoding_stats(encoding_stats);
   SetStatistics(&meta);
   chunk->__set_file_offset(0);  // deprecated; 0 when no ColumnMetaData is written elsewhere

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,10 +51,11 @@ class ParquetColumnWriter {
   // Bytes held for the current row group: finished pages, the open page, the dictionary.
   uint64_t buffered_bytes() const;
 
-  // Cuts the open page, then appends the column chunk (dictionary page, data pages) to *out and
-  // fills *chunk; `offset` is the file offset where *out's first byte will land. Resets the
-  // column for the next row group.
-  Status FinishChunk(PageCompressor* compressor, uint64_t offset, std::string* out,
+  // Cuts the open page, then hands the column chunk (dictionary page, data pages) to `write` and
+  // fills *chunk; `offset` is the file offset where its first byte lands. Resets the column for
+  // the next row group (not after a failed write: the writer stays failed then).
+  Status FinishChunk(PageCompressor* compressor, uint64_t offset,
+                     const std::function<Status(std::string_view)>& write,
                      parquet::ColumnChunk* chunk);
 
  private:

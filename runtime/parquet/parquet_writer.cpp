@@ -138,7 +138,6 @@ std::vector<parquet::SchemaElement> SchemaElements(const std::vector<ParquetColu
 struct ParquetWriter::Footer {
   std::vector<parquet::RowGroup> row_groups;
   std::unique_ptr<pq::PageCompressor> compressor;
-  std::string out;  // one column chunk on its way to the file
 };
 
 ParquetWriter::ParquetWriter(WritableFile* file, std::vector<ParquetColumn> schema,
@@ -330,15 +329,12 @@ Status ParquetWriter::FlushRowGroup() {
   int64_t total_uncompressed = 0;
   const uint64_t start = offset_;
   std::vector<parquet::ColumnChunk> chunks(columns_.size());
+  const auto write = [this](std::string_view bytes) { return Write(bytes); };
   for (size_t i = 0; i < columns_.size(); ++i) {
-    footer_->out.clear();
     RF_RETURN_IF_ERROR(
-        columns_[i]->FinishChunk(footer_->compressor.get(), offset_, &footer_->out, &chunks[i]));
-    RF_RETURN_IF_ERROR(Write(footer_->out));
+        columns_[i]->FinishChunk(footer_->compressor.get(), offset_, write, &chunks[i]));
     total_uncompressed += chunks[i].meta_data.total_uncompressed_size;
   }
-  footer_->out.clear();
-  footer_->out.shrink_to_fit();
   group.__set_columns(chunks);
   group.__set_total_byte_size(total_uncompressed);
   group.__set_num_rows(static_cast<int64_t>(rows_in_group_));

@@ -37,12 +37,13 @@
 //   created_by "rankflow version 0.1.0", and the optional key/value metadata.
 //
 // Memory: the current row group is buffered, encoded and compressed, per column; it is written
-// out at the EndRow where the buffered bytes reach `row_group_bytes`. At any time the writer holds
-// at most about
-//   row_group_bytes + one row + per column (page_bytes + dictionary_bytes + 16 bytes per
-//   dictionary entry + 2 bytes per value of the open page for its levels)
-// plus one compression buffer of about page_bytes. Defaults (128 MiB, 1 MiB, 1 MiB): ~130 MiB +
-// 3 MiB per column. Jobs with a small --memory-mb should pass a smaller row_group_bytes.
+// out, column after column, at the EndRow where the buffered bytes (finished pages, open pages,
+// dictionaries; buffered_bytes()) reach `row_group_bytes`. At any time the writer holds at most
+// about
+//   row_group_bytes + one row + up to 72 bytes per dictionary entry (hash slots and keys)
+// plus one compression buffer of about page_bytes and, while a chunk is written out, its
+// dictionary page. Defaults: ~130 MiB. Jobs with a small --memory-mb should pass a smaller
+// row_group_bytes.
 //
 // Errors: a call that does not fit the schema (a string into an int64 column, a null into a
 // required one, a column left out of a row or given twice, EndList without BeginList, …) is
