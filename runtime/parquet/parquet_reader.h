@@ -53,6 +53,9 @@ namespace rankflow {
 // Hard limits against corrupt or hostile files; each is checked before the allocation it bounds.
 struct ParquetReadLimits {
   uint64_t max_footer_bytes = 64u << 20;  // the serialized FileMetaData
+  // List and map elements in the footer, all lists together (thrift allocates each list whole,
+  // up to ~800 bytes per element: ColumnChunk). Real footers hold ~10 per column chunk.
+  uint64_t max_footer_elements = 1u << 20;
   uint64_t max_page_bytes = 256u << 20;   // a page's compressed and uncompressed size
   uint64_t max_page_values = 16u << 20;   // values (level entries) in one page
   uint64_t max_chunk_bytes = 2ull << 30;  // one column chunk's bytes as stored

@@ -207,6 +207,28 @@ TEST(ParquetReaderTest, NotParquetAtAll) {
   ReadAll j = ReadBytes("junk.parquet", junk);
   EXPECT_EQ(j.status.code(), StatusCode::kCorruption);
   EXPECT_EQ(j.status.message().rfind("junk.parquet: footer: ", 0), 0u) << j.status.message();
+  // A footer whose first field is a list claiming 2^21 elements in 4 bytes: refused before thrift
+  // allocates the list.
+  std::string huge = "PAR1" + std::string("\x19\xfc\x80\x80\x80\x01", 6) +
+                     std::string("\x06\x00\x00\x00", 4) + "PAR1";
+  ReadAll h = ReadBytes("huge.parquet", huge);
+  EXPECT_EQ(h.status.message(),
+            "huge.parquet: footer: bad thrift metadata: truncated or malformed");
+}
+
+TEST(ParquetReaderTest, FooterElementLimit) {
+  ParquetReadLimits limits;
+  limits.max_footer_elements = 5;
+  std::unique_ptr<ParquetFileReader> r;
+  Status s = ParquetFileReader::OpenBytes(
+      "s.parquet", std::make_shared<const std::string>(testing::ReadFile(Fixture("small.parquet"))),
+      limits, &r);
+  EXPECT_EQ(s.message(), "s.parquet: footer: metadata holds more than 5 list elements (the limit)");
+  limits.max_footer_elements = 1000;
+  s = ParquetFileReader::OpenBytes(
+      "s.parquet", std::make_shared<const std::string>(testing::ReadFile(Fixture("small.parquet"))),
+      limits, &r);
+  EXPECT_TRUE(s.ok()) << s.ToString();
 }
 
 // --- A hand-built file with the page kinds DuckDB does not write -------------------------------
