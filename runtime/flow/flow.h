@@ -62,10 +62,7 @@
 // rank order, so after SortBy it is the global order.
 //
 // Thread-safety: none; everything runs on the main thread, as the engine does.
-//
-// STATUS (issue 10, in progress): Join, LeftJoin, BroadcastJoin, TopK, TopKPerKey and
-// ApproxCountDistinct sit on engine pieces (join.h, topk.h, hll.h) that are not implemented yet,
-// so a binary using them does not link yet.
+
 #pragma once
 
 #include <cstdint>

@@ -240,6 +240,116 @@ TEST_P(FlowOps, LinesReadEveryLineOfTheInputFiles) {
   TestMpi().Barrier();  // rank 0 removes the folder only after every rank read it
 }
 
+TEST_P(FlowOps, GroupByKeyStreamsEveryValueOfEachKeyOnce) {
+  auto got = ctx_.Parallelize(sales_)
+                 .GroupByKey<std::tuple<std::string, int64_t, int64_t>>(
+                     [](const Sale& s) { return s.shop; },
+                     [](const std::string& shop, Values<Sale>& values,
+                        Emitter<std::tuple<std::string, int64_t, int64_t>>& emit) {
+                       int64_t n = 0, units = 0;
+                       for (const Sale& s : values) {
+                         EXPECT_EQ(s.shop, shop);
+                         ++n;
+                         units += s.units;
+                       }
+                       emit({shop, n, units});
+                     })
+                 .Broadcast();
+  std::map<std::string, std::pair<int64_t, int64_t>> ref;
+  for (const Sale& s : sales_) {
+    ++ref[s.shop].first;
+    ref[s.shop].second += s.units;
+  }
+  std::vector<std::tuple<std::string, int64_t, int64_t>> want;
+  for (const auto& [shop, v] : ref) want.emplace_back(shop, v.first, v.second);
+  EXPECT_EQ(Sorted(got), want);
+}
+
+TEST_P(FlowOps, JoinsMatchANestedLoopReference) {
+  // Shops as the small side: names for some of them (s5 has none, "nowhere" no sales).
+  std::vector<std::pair<std::string, std::string>> shops{
+      {"s0", "zero"},  {"s0", "nought"}, {"s1", "one"}, {"s2", "two"},
+      {"s3", "three"}, {"s4", "four"},   {"s6", "six"}, {"nowhere", "-"}};
+  Dataset<Sale> sales = ctx_.Parallelize(sales_);
+  auto names = ctx_.Parallelize(shops);
+  auto shop_of = [](const Sale& s) { return s.shop; };
+  auto key_of = [](const std::pair<std::string, std::string>& p) { return p.first; };
+  auto flatten = [](const std::pair<Sale, std::pair<std::string, std::string>>& p) {
+    return std::make_tuple(p.first.shop, p.first.item, p.first.units, p.first.price,
+                           p.second.second);
+  };
+  auto inner = sales.Join(names, shop_of, key_of).Map(flatten).Broadcast();
+  auto broadcast = sales.BroadcastJoin(names, shop_of, key_of).Map(flatten).Broadcast();
+  auto left =
+      sales.LeftJoin(names, shop_of, key_of)
+          .Map([](const std::pair<Sale, std::optional<std::pair<std::string, std::string>>>& p) {
+            return std::make_tuple(p.first.shop, p.first.item, p.first.units, p.first.price,
+                                   p.second ? p.second->second : std::string("<none>"));
+          })
+          .Broadcast();
+  std::vector<std::tuple<std::string, std::string, int64_t, double, std::string>> want_inner,
+      want_left;
+  for (const Sale& s : sales_) {
+    bool matched = false;
+    for (const auto& [shop, name] : shops) {
+      if (shop != s.shop) continue;
+      matched = true;
+      want_inner.emplace_back(s.shop, s.item, s.units, s.price, name);
+    }
+    if (matched) continue;
+    want_left.emplace_back(s.shop, s.item, s.units, s.price, "<none>");
+  }
+  want_left.insert(want_left.end(), want_inner.begin(), want_inner.end());
+  EXPECT_EQ(Sorted(inner), Sorted(want_inner));
+  EXPECT_EQ(Sorted(broadcast), Sorted(want_inner));
+  EXPECT_EQ(Sorted(left), Sorted(want_left));
+}
+
+TEST_P(FlowOps, TopKGlobalAndPerGroupWithoutAFullSort) {
+  Dataset<Sale> ds = ctx_.Parallelize(sales_);
+  std::vector<Sale> top =
+      ds.TopK(10, [](const Sale& s) { return std::make_tuple(Desc(s.price), s.item); }).Collect();
+  std::vector<Sale> per =
+      ds.TopKPerKey(
+            3, [](const Sale& s) { return s.shop; }, &Sale::units, Order::kDescending)
+          .Broadcast();
+  std::vector<Sale> want = sales_;
+  auto by_price = [](const Sale& a, const Sale& b) {
+    if (a.price != b.price) return a.price > b.price;
+    if (a.item != b.item) return a.item < b.item;
+    return EncodeToString(a) < EncodeToString(b);
+  };
+  std::sort(want.begin(), want.end(), by_price);
+  want.resize(10);
+  if (TestMpi().is_root()) {
+    EXPECT_EQ(top, want);
+  } else {
+    EXPECT_TRUE(top.empty());
+  }
+  // Per group: the 3 with the most units, ties by the element's encoding, grouped and ordered.
+  std::map<std::string, std::vector<Sale>> groups;
+  for (const Sale& s : sales_) groups[s.shop].push_back(s);
+  std::vector<Sale> want_per;
+  for (auto& [shop, v] : groups) {
+    std::sort(v.begin(), v.end(), [](const Sale& a, const Sale& b) {
+      if (a.units != b.units) return a.units > b.units;
+      return EncodeToString(a) < EncodeToString(b);
+    });
+    v.resize(std::min<size_t>(3, v.size()));
+    want_per.insert(want_per.end(), v.begin(), v.end());
+  }
+  EXPECT_EQ(Sorted(per), Sorted(want_per));
+}
+
+TEST_P(FlowOps, ApproxCountDistinctIsCloseAndExactForFewValues) {
+  std::vector<int64_t> many(40000);
+  for (size_t i = 0; i < many.size(); ++i) many[i] = static_cast<int64_t>(i % 20000);
+  const uint64_t estimate = ctx_.Parallelize(many).ApproxCountDistinct();
+  EXPECT_NEAR(static_cast<double>(estimate), 20000.0, 20000.0 * 0.03);
+  EXPECT_EQ(
+      ctx_.Parallelize(sales_).Map([](const Sale& s) { return s.shop; }).ApproxCountDistinct(), 7u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Budget, FlowOps, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Spilling" : "InMemory"; });
 
