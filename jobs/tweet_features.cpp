@@ -1,5 +1,6 @@
 #include "jobs/tweet_features.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +11,7 @@
 #include "operators/features.h"
 #include "operators/tweet_lines.h"
 #include "runtime/hdf5_part_writer.h"
+#include "runtime/parquet/parquet_writer.h"
 #include "runtime/pipeline.h"
 #include "runtime/writer.h"
 
@@ -57,6 +59,45 @@ Status AddFeatureRow(Hdf5PartWriter& w, const TweetFeatures& f) {
   return w.AddRow({&id, &f.timestamp_ms, f.scalars, f.ngrams.data()});
 }
 
+// The Parquet table (--format parquet): the JSON row's columns. id INT64 (null when it does not
+// fit), timestamp_ms INT64, the scalars as DOUBLE (the float32 values, exactly), the non-zero
+// n-gram slots sparse as two lists of one length: ngram_slots LIST<INT32>, ngram_values
+// LIST<DOUBLE> (the JSON's "ngrams" object).
+std::vector<ParquetColumn> FeatureParquetSchema() {
+  std::vector<ParquetColumn> columns = {
+      ParquetColumn::Optional("id", ParquetType::kInt64),
+      ParquetColumn::Required("timestamp_ms", ParquetType::kInt64)};
+  for (const char* name : kFeatureScalarNames) {
+    columns.push_back(ParquetColumn::Required(name, ParquetType::kDouble));
+  }
+  columns.push_back(ParquetColumn::List("ngram_slots", ParquetType::kInt32, false));
+  columns.push_back(ParquetColumn::List("ngram_values", ParquetType::kDouble, false));
+  return columns;
+}
+
+Status AddFeatureParquetRow(ParquetWriter& w, const TweetFeatures& f) {
+  const int64_t id = IdAsInt64(f.id);
+  if (id < 0) {
+    w.AppendNull(0);
+  } else {
+    w.AppendInt64(0, id);
+  }
+  w.AppendInt64(1, f.timestamp_ms);
+  size_t column = 2;
+  for (float v : f.scalars) w.AppendDouble(column++, static_cast<double>(v));
+  const size_t slots = column, values = column + 1;
+  w.BeginList(slots);
+  w.BeginList(values);
+  for (size_t i = 0; i < f.ngrams.size(); ++i) {
+    if (f.ngrams[i] == 0.0f) continue;
+    w.AppendInt32(slots, static_cast<int32_t>(i));
+    w.AppendDouble(values, static_cast<double>(f.ngrams[i]));
+  }
+  w.EndList(slots);
+  w.EndList(values);
+  return w.EndRow();
+}
+
 Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
   FeatureOptions o;
   const int64_t dim = flags.GetInt("dimension");
@@ -85,9 +126,10 @@ void AddTweetFeaturesFlags(FlagSet* flags) {
 
 Status RunTweetFeatures(JobContext& ctx) {
   const std::string format = ctx.flags().GetString("format");
-  if (!format.empty() && format != "hdf5" && format != "jsonl" && format != "jsonl.gz") {
+  if (!format.empty() && format != "hdf5" && format != "jsonl" && format != "jsonl.gz" &&
+      format != "parquet") {
     return Status::InvalidArgument(
-        "--format must be hdf5, jsonl or jsonl.gz (empty: hdf5 and "
+        "--format must be hdf5, jsonl, jsonl.gz or parquet (empty: hdf5 and "
         "jsonl.gz), not \"" +
         format + "\"");
   }
@@ -95,7 +137,8 @@ Status RunTweetFeatures(JobContext& ctx) {
   RF_RETURN_IF_ERROR(options.status());
   RF_RETURN_IF_ERROR(ctx.OpenOutput());
   const bool want_hdf5 = format.empty() || format == "hdf5";
-  const bool want_json = format != "hdf5";
+  const bool want_json = format != "hdf5" && format != "parquet";
+  const bool want_parquet = format == "parquet";
 
   MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
   RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
@@ -117,6 +160,17 @@ Status RunTweetFeatures(JobContext& ctx) {
     h5 = NewFeaturePart(h5_file, *options, ctx.shuffle_options().spill_dir);
     if (local.ok()) local = h5->status();
   }
+  std::unique_ptr<ParquetWriter> pq;
+  WritableFile* pq_file = nullptr;
+  if (want_parquet) {
+    pq_file = ctx.output().NewPart("parquet");
+    ParquetWriterOptions po;
+    // A quarter of the budget for the row group, at most the format's usual 128 MiB.
+    po.row_group_bytes =
+        std::clamp<uint64_t>(ctx.shuffle_options().memory_bytes / 4, 1 << 20, uint64_t{128} << 20);
+    pq = std::make_unique<ParquetWriter>(pq_file, FeatureParquetSchema(), po);
+    if (local.ok()) local = pq->status();
+  }
   FeatureExtractor extractor(*options);
   TweetLines lines(&ctx.metrics());
   uint64_t rows = 0;
@@ -128,12 +182,17 @@ Status RunTweetFeatures(JobContext& ctx) {
       ++rows;
       if (json) local = json->WriteJson(FeaturesToJson(f));
       if (local.ok() && h5) local = AddFeatureRow(*h5, f);
+      if (local.ok() && pq) local = AddFeatureParquetRow(*pq, f);
     });
     if (!local.ok()) lc.Fail(local);
   });
   if (map_status.ok() && local.ok() && json) {
     local = json->Finish();
     ctx.output().SetRecords(json_file, rows);
+  }
+  if (map_status.ok() && local.ok() && pq) {
+    local = pq->Finish();
+    ctx.output().SetRecords(pq_file, rows);
   }
   if (map_status.ok() && local.ok() && h5) {
     local = h5->Finish();

@@ -2,7 +2,8 @@
 // people (JSON lines). Input: raw archives of any shape or load_tweets output (no dedupe here:
 // run load_tweets first for that).
 //
-//   mpirun -n 4 build/bin/tweet_features --src DIR --dest DIR [--format hdf5|jsonl|jsonl.gz]
+//   mpirun -n 4 build/bin/tweet_features --src DIR --dest DIR [--format
+//   hdf5|jsonl|jsonl.gz|parquet]
 //       [--dimension 256] [--min-n 1] [--max-n 2]
 //
 // Output per rank (--format empty: both): part-RRRRR.h5 and part-RRRRR.jsonl.gz (logical names:
@@ -18,6 +19,10 @@
 //   /ngrams        float32 [n, dimension]  hashed n-gram counts
 // Root attributes: "ngram_hash" (how slots are chosen), "dimension", "min_n", "max_n",
 // "tokenizer" (the rules' summary). JSON lines: FeaturesToJson (n-grams sparse).
+// --format parquet: part-RRRRR.parquet alone, the JSON row's columns: id INT64 (null if it does
+// not fit), timestamp_ms INT64, the 12 scalars as DOUBLE (the float32 values exactly), and the
+// non-zero n-gram slots as ngram_slots LIST<INT32> + ngram_values LIST<DOUBLE> (same length);
+// snappy, row groups of --memory-mb / 4 (1 to 128 MiB).
 #pragma once
 
 #include "runtime/cli.h"
