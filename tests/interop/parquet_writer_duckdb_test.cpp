@@ -3,6 +3,8 @@
 // dictionary pages with and without the PLAIN fallback, each compression. Checked: the schema
 // DuckDB sees (DESCRIBE, parquet_schema), the row count, every value against what was written,
 // and the column chunk metadata DuckDB exposes (parquet_metadata: statistics, encodings, codec).
+// ParquetEveryShapeTest: every type as a required and an optional column and as a list in all four
+// (list, element) nullabilities, with codec and sizes drawn from a seed.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -567,6 +569,255 @@ TEST(ParquetDuckDbMetadataTest, EmptyFileHasTheSchemaAndNoRows) {
   ASSERT_TRUE(d.ok) << d.error;
   EXPECT_EQ(d.rows().Size(), 11u);
 }
+
+}  // namespace
+}  // namespace rankflow
+
+namespace rankflow {
+namespace {
+
+// One value of the every-shape table; kind kNull is NULL.
+struct Cell {
+  enum Kind { kNull, kInt, kDouble, kBool, kString } kind = kNull;
+  int64_t i = 0;
+  double d = 0;
+  std::string s;
+};
+
+struct Entry {
+  bool null = false;        // a null value (plain) or a null list
+  Cell value;               // plain columns
+  std::vector<Cell> items;  // list columns
+};
+
+// Every type as a required and an optional plain column, and as a list in all four
+// (list nullable, element nullable) combinations.
+std::vector<ParquetColumn> EveryShapeSchema() {
+  const ParquetType types[] = {ParquetType::kBool,   ParquetType::kInt32,
+                               ParquetType::kInt64,  ParquetType::kDouble,
+                               ParquetType::kString, ParquetType::kTimestampMillis};
+  std::vector<ParquetColumn> out;
+  for (ParquetType t : types) {
+    const std::string n = ParquetTypeName(t);
+    out.push_back(ParquetColumn::Required("req_" + n, t));
+    out.push_back(ParquetColumn::Optional("opt_" + n, t));
+    for (int shape = 0; shape < 4; ++shape) {
+      out.push_back(ParquetColumn::List("list" + std::to_string(shape) + "_" + n, t, shape & 1,
+                                        (shape & 2) != 0));
+    }
+  }
+  return out;
+}
+
+Cell RandomCell(ParquetType type, std::mt19937_64& rng) {
+  Cell c;
+  switch (type) {
+    case ParquetType::kBool:
+      c.kind = Cell::kBool;
+      c.i = static_cast<int64_t>(rng() % 2);
+      break;
+    case ParquetType::kInt32:
+      c.kind = Cell::kInt;
+      c.i = static_cast<int32_t>(rng() % 7 == 0 ? rng() : rng() % 20);
+      break;
+    case ParquetType::kInt64:
+    case ParquetType::kTimestampMillis:
+      c.kind = Cell::kInt;
+      c.i = rng() % 7 == 0 ? static_cast<int64_t>(rng() >> 20) : static_cast<int64_t>(rng() % 20);
+      break;
+    case ParquetType::kDouble:
+      c.kind = Cell::kDouble;
+      c.d = static_cast<double>(static_cast<int64_t>(rng() % 4001) - 2000) / 8;
+      break;
+    case ParquetType::kString:
+      c.kind = Cell::kString;
+      c.s = rng() % 5 == 0 ? kTexts[rng() % kTexts.size()] : "s" + std::to_string(rng() % 30);
+      break;
+  }
+  return c;
+}
+
+std::vector<std::vector<Entry>> MakeEveryShapeRows(const std::vector<ParquetColumn>& schema,
+                                                   size_t n, uint32_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<Entry>> rows(n, std::vector<Entry>(schema.size()));
+  for (size_t r = 0; r < n; ++r) {
+    for (size_t c = 0; c < schema.size(); ++c) {
+      const ParquetColumn& col = schema[c];
+      Entry& e = rows[r][c];
+      e.null = col.nullable && rng() % 5 == 0;
+      if (e.null) continue;
+      if (!col.list) {
+        e.value = RandomCell(col.type, rng);
+        continue;
+      }
+      const size_t k = rng() % 4;  // 0: an empty list
+      for (size_t j = 0; j < k; ++j) {
+        e.items.push_back(col.element_nullable && rng() % 4 == 0 ? Cell{}
+                                                                 : RandomCell(col.type, rng));
+      }
+    }
+  }
+  return rows;
+}
+
+void AppendCell(ParquetWriter& w, size_t c, ParquetType type, const Cell& v) {
+  if (v.kind == Cell::kNull) return w.AppendNull(c);
+  switch (type) {
+    case ParquetType::kBool:
+      return w.AppendBool(c, v.i != 0);
+    case ParquetType::kInt32:
+      return w.AppendInt32(c, static_cast<int32_t>(v.i));
+    case ParquetType::kInt64:
+      return w.AppendInt64(c, v.i);
+    case ParquetType::kDouble:
+      return w.AppendDouble(c, v.d);
+    case ParquetType::kString:
+      return w.AppendString(c, v.s);
+    case ParquetType::kTimestampMillis:
+      return w.AppendTimestampMillis(c, v.i);
+  }
+}
+
+// One cell of DuckDB's JSON against what was written (int32 and bool as JSON numbers and
+// booleans; int64 and timestamps, selected as epoch_ms, as strings).
+void ExpectCell(const rapidjson::Value& g, ParquetType type, const Cell& v) {
+  if (v.kind == Cell::kNull) {
+    EXPECT_TRUE(g.IsNull());
+    return;
+  }
+  switch (type) {
+    case ParquetType::kBool:
+      EXPECT_EQ(g.GetBool(), v.i != 0);
+      return;
+    case ParquetType::kInt32:
+      EXPECT_EQ(g.GetInt64(), v.i);
+      return;
+    case ParquetType::kInt64:
+    case ParquetType::kTimestampMillis:
+      EXPECT_EQ(std::string(g.GetString()), std::to_string(v.i));
+      return;
+    case ParquetType::kDouble:
+      EXPECT_EQ(g.GetDouble(), v.d);
+      return;
+    case ParquetType::kString:
+      EXPECT_EQ(std::string(g.GetString(), g.GetStringLength()), v.s);
+      return;
+  }
+}
+
+class ParquetEveryShapeTest : public ::testing::TestWithParam<uint32_t> {};
+
+// Every type in every repetition, with options drawn from the seed (codec, page, row group and
+// dictionary sizes): DuckDB reads the schema and every value back.
+TEST_P(ParquetEveryShapeTest, DuckDbReadsEveryValueOfEveryShape) {
+  const uint32_t seed = GetParam();
+  std::mt19937_64 rng(seed);
+  ParquetWriterOptions o;
+  o.compression = static_cast<ParquetCompression>(rng() % 4);
+  o.page_bytes = 64 + rng() % 4096;
+  o.row_group_bytes = 1024 + rng() % (256 << 10);
+  o.dictionary = rng() % 4 != 0;
+  o.dictionary_bytes = 16 + rng() % 2048;
+  SCOPED_TRACE("seed " + std::to_string(seed) + ": " + ParquetCompressionName(o.compression) +
+               ", page " + std::to_string(o.page_bytes) + ", row group " +
+               std::to_string(o.row_group_bytes) + ", dictionary " +
+               (o.dictionary ? std::to_string(o.dictionary_bytes) : "off"));
+  const std::vector<ParquetColumn> schema = EveryShapeSchema();
+  const auto rows = MakeEveryShapeRows(schema, 700, seed);
+  TempDir dir;
+  const std::string path = dir.Join("shapes.parquet");
+  {
+    std::unique_ptr<FileSystem> fs = NewLocalFileSystem();
+    std::unique_ptr<WritableFile> file;
+    ASSERT_TRUE(fs->NewWritableFile(path, &file).ok());
+    ParquetWriter w(std::move(file), schema, o);
+    ASSERT_TRUE(w.status().ok()) << w.status().ToString();
+    for (const auto& row : rows) {
+      for (size_t c = 0; c < schema.size(); ++c) {
+        const Entry& e = row[c];
+        if (e.null) {
+          w.AppendNull(c);
+        } else if (!schema[c].list) {
+          AppendCell(w, c, schema[c].type, e.value);
+        } else {
+          w.BeginList(c);
+          for (const Cell& item : e.items) AppendCell(w, c, schema[c].type, item);
+          w.EndList(c);
+        }
+      }
+      ASSERT_TRUE(w.EndRow().ok()) << w.EndRow().ToString();
+    }
+    ASSERT_TRUE(w.Finish().ok());
+    ASSERT_TRUE(w.file().Publish().ok());
+  }
+  std::string select;
+  for (const ParquetColumn& c : schema) {
+    std::string expr = '"' + c.name + '"';
+    if (c.type == ParquetType::kTimestampMillis) {
+      expr = c.list ? "list_transform(" + expr + ", x -> epoch_ms(x))" : "epoch_ms(" + expr + ")";
+    }
+    select += (select.empty() ? "" : ", ") + expr;
+  }
+  const std::string file = ReadParquet(path);
+  std::vector<DuckDbResult> d =
+      DuckDbQueries({"DESCRIBE SELECT * FROM " + file, "SELECT " + select + " FROM " + file,
+                     "SELECT name, repetition_type FROM parquet_schema(" + SqlString(path) + ")"});
+  ASSERT_EQ(d.size(), 3u) << d[0].error;
+  ASSERT_TRUE(d[0].ok && d[1].ok && d[2].ok) << d[0].error << d[1].error << d[2].error;
+  // The repetitions DuckDB reads: the column's, then for lists the repeated group's and the
+  // element's (DESCRIBE shows every column as nullable).
+  std::vector<std::string> want_repetitions, got_repetitions;
+  auto repetition = [](bool nullable) { return nullable ? "OPTIONAL" : "REQUIRED"; };
+  for (const ParquetColumn& c : schema) {
+    want_repetitions.push_back(c.name + " " + repetition(c.nullable));
+    if (!c.list) continue;
+    want_repetitions.push_back("list REPEATED");
+    want_repetitions.push_back(std::string("element ") + repetition(c.element_nullable));
+  }
+  for (rapidjson::SizeType i = 1; i < d[2].rows().Size(); ++i) {  // 0 is the root
+    got_repetitions.push_back(std::string(d[2].rows()[i][0].GetString()) + " " +
+                              d[2].rows()[i][1].GetString());
+  }
+  EXPECT_EQ(got_repetitions, want_repetitions);
+  const std::map<ParquetType, std::string> duck = {
+      {ParquetType::kBool, "BOOLEAN"},
+      {ParquetType::kInt32, "INTEGER"},
+      {ParquetType::kInt64, "BIGINT"},
+      {ParquetType::kDouble, "DOUBLE"},
+      {ParquetType::kString, "VARCHAR"},
+      {ParquetType::kTimestampMillis, "TIMESTAMP WITH TIME ZONE"}};
+  ASSERT_EQ(d[0].rows().Size(), schema.size());
+  for (size_t c = 0; c < schema.size(); ++c) {
+    const auto& r = d[0].rows()[static_cast<rapidjson::SizeType>(c)];
+    EXPECT_EQ(std::string(r[0].GetString()), schema[c].name);
+    EXPECT_EQ(std::string(r[1].GetString()),
+              duck.at(schema[c].type) + (schema[c].list ? "[]" : ""));
+  }
+  const rapidjson::Value& got = d[1].rows();
+  ASSERT_EQ(got.Size(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (size_t c = 0; c < schema.size(); ++c) {
+      SCOPED_TRACE("row " + std::to_string(r) + ", " + schema[c].name);
+      const rapidjson::Value& g =
+          got[static_cast<rapidjson::SizeType>(r)][static_cast<rapidjson::SizeType>(c)];
+      const Entry& e = rows[r][c];
+      if (e.null) {
+        EXPECT_TRUE(g.IsNull());
+      } else if (!schema[c].list) {
+        ExpectCell(g, schema[c].type, e.value);
+      } else {
+        ASSERT_TRUE(g.IsArray());
+        ASSERT_EQ(g.Size(), e.items.size());
+        for (size_t k = 0; k < e.items.size(); ++k) {
+          ExpectCell(g[static_cast<rapidjson::SizeType>(k)], schema[c].type, e.items[k]);
+        }
+      }
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Seeds, ParquetEveryShapeTest, ::testing::Values(1u, 2u, 3u, 4u, 5u, 6u));
 
 }  // namespace
 }  // namespace rankflow
