@@ -44,15 +44,7 @@ for b in tweetgen top_terms; do
 done
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
-# The cache key includes tweetgen's checksum: a changed generator makes a new corpus.
-GEN_SUM=$(md5sum "$BIN/tweetgen" | cut -c1-8)
-CORPUS="$WORK/corpus-${MB}mb-${FILES}f-seed42-$GEN_SUM"
-if [ ! -f "$CORPUS/.complete" ]; then
-  rm -rf "$CORPUS"
-  "$BIN/tweetgen" --dest "$CORPUS" --files "$FILES" --mb "$MB" --seed 42 --bad-share 0.001 \
-    --dup-share 0.01
-  touch "$CORPUS/.complete"
-fi
+bench_corpus "$MB" "$FILES"  # sets CORPUS
 FILES_LIST=("$CORPUS"/*.jsonl.gz)
 BYTES=$(zcat "${FILES_LIST[@]}" | wc -c)
 STORED=$(cat "${FILES_LIST[@]}" | wc -c)

@@ -8,40 +8,24 @@
 #include "operators/lexicons.h"
 #include "operators/targets.h"
 #include "operators/terms.h"
-#include "operators/tweet_lines.h"
+#include "operators/tweet_source.h"
+#include "runtime/flow/flow.h"
 #include "runtime/markup.h"
-#include "runtime/pipeline.h"
-#include "runtime/shuffle.h"
 #include "runtime/writer.h"
 
 namespace rankflow {
 namespace {
 
-// Key: bucket start (8 bytes big-endian, biased so byte order = time order), target index
-// (4 bytes big-endian). Value: tweets and profane as two u64.
-std::string Key(int64_t bucket_ms, uint32_t target) {
-  std::string k(12, '\0');
-  uint64_t b = static_cast<uint64_t>(bucket_ms) ^ (uint64_t{1} << 63);
-  for (int i = 7; i >= 0; --i, b >>= 8) k[static_cast<size_t>(i)] = static_cast<char>(b & 0xff);
-  for (int i = 11; i >= 8; --i, target >>= 8)
-    k[static_cast<size_t>(i)] = static_cast<char>(target & 0xff);
-  return k;
-}
+namespace flow = rankflow::flow;
 
-void DecodeKey(std::string_view k, int64_t* bucket_ms, uint32_t* target) {
-  uint64_t b = 0;
-  for (int i = 0; i < 8; ++i) b = (b << 8) | static_cast<unsigned char>(k[static_cast<size_t>(i)]);
-  *bucket_ms = static_cast<int64_t>(b ^ (uint64_t{1} << 63));
-  uint32_t t = 0;
-  for (int i = 8; i < 12; ++i) t = (t << 8) | static_cast<unsigned char>(k[static_cast<size_t>(i)]);
-  *target = t;
-}
-
-void SumPairs(std::string* acc, std::string_view v) {
-  const uint64_t a = DecodeU64(std::string_view(*acc).substr(0, 8)) + DecodeU64(v.substr(0, 8));
-  const uint64_t b = DecodeU64(std::string_view(*acc).substr(8, 8)) + DecodeU64(v.substr(8, 8));
-  *acc = EncodeU64(a) + EncodeU64(b);
-}
+// One (bucket, target) cell: tweets mentioning the target, and how many of them are profane.
+struct TargetCount {
+  int64_t bucket_ms = 0;
+  uint32_t target = 0;  // index in the targets file
+  int64_t tweets = 0;
+  int64_t profane = 0;
+};
+RF_FIELDS(TargetCount, bucket_ms, target, tweets, profane);
 
 std::string Rate(int64_t profane, int64_t tweets) {
   char buf[32];
@@ -49,19 +33,73 @@ std::string Rate(int64_t profane, int64_t tweets) {
   return buf;
 }
 
-// Serialized rows for the gather to rank 0: "bucket_ms\ttarget\ttweets\tprofane\n".
-std::string SerializeRows(HashShuffle* counts, Status* status) {
-  std::string out;
-  *status = counts->ForEach([&](std::string_view key, std::string_view value) {
-    int64_t bucket = 0;
-    uint32_t target = 0;
-    DecodeKey(key, &bucket, &target);
-    out += std::to_string(bucket) + "\t" + std::to_string(target) + "\t" +
-           std::to_string(DecodeU64(value.substr(0, 8))) + "\t" +
-           std::to_string(DecodeU64(value.substr(8, 8))) + "\n";
-    return Status::OK();
+std::vector<Target> ReadTargets(const std::string& path, Tokenizer* tokenizer) {
+  std::string text;
+  std::unique_ptr<FileSystem> fs;
+  Status read = OpenFileSystem(path, &fs);
+  if (read.ok()) read = fs->ReadSmallFile(path, &text);
+  flow::ThrowIfError(read.WithPrefix("--targets " + path));
+  Result<std::vector<Target>> targets = ParseTargets(text, tokenizer);
+  flow::ThrowIfError(targets.status().WithPrefix(path));
+  return std::move(targets).value();
+}
+
+// The counts per (bucket, target), all on rank 0 in (bucket, target-file) order; empty elsewhere.
+std::vector<TargetCount> CountTargets(flow::Context& ctx, const std::vector<Target>& targets,
+                                      TimeBucket by, Tokenizer* tokenizer) {
+  const ProfanityLexicon profanity = ProfanityLexicon::Embedded();
+  int64_t* matched = ctx.Counter("target_mentions");
+  std::vector<TargetCount> rows =
+      ReadTweets(ctx)
+          .FlatMap<TargetCount>([&](const Tweet& t, flow::Emitter<TargetCount>& emit) {
+            const std::vector<Token> tokens = tokenizer->Tokenize(t.text);
+            int profane = -1;  // counted once per tweet, when a target is mentioned
+            for (size_t i = 0; i < targets.size(); ++i) {
+              if (!MentionsTarget(targets[i], t, tokens)) continue;
+              if (profane < 0) profane = profanity.Count(tokens) > 0 ? 1 : 0;
+              ++*matched;
+              emit(TargetCount{BucketStartMs(t.timestamp_ms, by), static_cast<uint32_t>(i), 1,
+                               profane});
+            }
+          })
+          .ReduceByKey([](const TargetCount& c) { return std::pair(c.bucket_ms, c.target); },
+                       [](TargetCount a, const TargetCount& b) {
+                         a.tweets += b.tweets;
+                         a.profane += b.profane;
+                         return a;
+                       })
+          .Collect();
+  std::sort(rows.begin(), rows.end(), [](const TargetCount& a, const TargetCount& b) {
+    return std::tie(a.bucket_ms, a.target) < std::tie(b.bucket_ms, b.target);
   });
-  return out;
+  return rows;
+}
+
+// part-00000.csv on rank 0.
+Status WriteTable(JobContext& job, const std::vector<ProfanityRow>& rows) {
+  WritableFile* file = job.output().NewPart("csv");
+  if (file == nullptr) return Status::IOError(job.dest() + ": cannot create the output files");
+  RecordWriter csv(file, OutputFormat::kCsv, {"bucket", "target", "tweets", "profane", "rate"});
+  for (const ProfanityRow& r : rows) {
+    RF_RETURN_IF_ERROR(csv.WriteCsvRow({r.bucket, r.target, std::to_string(r.tweets),
+                                        std::to_string(r.profane), Rate(r.profane, r.tweets)}));
+  }
+  RF_RETURN_IF_ERROR(csv.Finish());
+  job.output().SetRecords(file, rows.size());
+  job.metrics().Add("records_out", static_cast<int64_t>(rows.size()));
+  return Status::OK();
+}
+
+// report-00000.html on rank 0.
+Status WriteReport(JobContext& job, const std::vector<ProfanityRow>& rows,
+                   const std::vector<std::string>& labels, TimeBucket by) {
+  WritableFile* file = job.output().NewPart("html", "report");
+  if (file == nullptr) return Status::IOError(job.dest() + ": cannot create the output files");
+  RF_RETURN_IF_ERROR(file->Append(RenderProfanityReport(
+      rows, labels, "Profanity index by " + std::string(TimeBucketName(by)))));
+  RF_RETURN_IF_ERROR(file->Finish());
+  job.output().SetRecords(file, rows.size());
+  return Status::OK();
 }
 
 }  // namespace
@@ -164,120 +202,30 @@ std::string RenderProfanityReport(const std::vector<ProfanityRow>& rows,
   return page;
 }
 
-Status RunProfanityIndex(JobContext& ctx) {
-  Result<TimeBucket> by = ParseTimeBucket(ctx.flags().GetString("by"));
+Status RunProfanityIndex(JobContext& job) {
+  Result<TimeBucket> by = ParseTimeBucket(job.flags().GetString("by"));
   RF_RETURN_IF_ERROR(by.status());
-  const std::string format = ctx.flags().GetString("format");
+  const std::string format = job.flags().GetString("format");
   if (!format.empty() && format != "csv") {
     return Status::InvalidArgument("--format must be csv (the only table format), not " + format);
   }
-  // Every rank reads the targets file (small); errors are agreed.
-  const std::string targets_path = ctx.flags().GetString("targets");
-  std::string targets_text;
-  std::unique_ptr<FileSystem> tfs;
-  Status read = OpenFileSystem(targets_path, &tfs);
-  if (read.ok()) read = tfs->ReadSmallFile(targets_path, &targets_text);
-  if (!read.ok()) read = read.WithPrefix("--targets " + targets_path);
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), read));
-  Tokenizer tokenizer;
-  Result<std::vector<Target>> targets = ParseTargets(targets_text, &tokenizer);
-  if (!targets.ok()) return targets.status().WithPrefix(targets_path);
-  RF_RETURN_IF_ERROR(ctx.OpenOutput());
-
-  MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
-  RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
-  ctx.SetInputs(map.plan());
-  HashShuffle counts(ctx.mpi(), ctx.shuffle_options(), SumPairs);
-  const ProfanityLexicon profanity = ProfanityLexicon::Embedded();
-  TweetLines lines(&ctx.metrics());
-  int64_t* matched = ctx.metrics().Counter("target_mentions");
-  Status add_status;
-  RF_RETURN_IF_ERROR(map.Run([&](std::string_view line, LineContext& lc) {
-    lines.Handle(line, lc, [&](Tweet& t) {
-      const std::vector<Token> tokens = tokenizer.Tokenize(t.text);
-      bool profane_known = false, profane = false;
-      const int64_t bucket = BucketStartMs(t.timestamp_ms, *by);
-      for (size_t i = 0; i < targets->size(); ++i) {
-        if (!MentionsTarget((*targets)[i], t, tokens)) continue;
-        if (!profane_known) {
-          profane = profanity.Count(tokens) > 0;
-          profane_known = true;
-        }
-        ++*matched;
-        if (add_status.ok()) {
-          add_status = counts.Add(Key(bucket, static_cast<uint32_t>(i)),
-                                  EncodeU64(1) + EncodeU64(profane ? 1 : 0));
-        }
-      }
-    });
-    if (!add_status.ok()) lc.Fail(add_status);
-  }));
-  RF_RETURN_IF_ERROR(counts.Exchange());
-
-  Status local;
-  const std::vector<std::string> gathered = ctx.mpi().GatherToRoot(SerializeRows(&counts, &local));
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));
-  std::vector<std::string> labels;
-  for (const Target& t : *targets) labels.push_back(t.label);
-  if (ctx.mpi().is_root()) {
-    struct Raw {
-      int64_t bucket;
-      uint32_t target;
-      int64_t tweets, profane;
-    };
-    std::vector<Raw> raw;
-    for (const std::string& part : gathered) {
-      for (size_t pos = 0; pos < part.size();) {
-        const size_t nl = part.find('\n', pos);
-        Raw r{};
-        unsigned long long tw = 0, pr = 0;
-        long long b = 0;
-        std::sscanf(part.c_str() + pos, "%lld\t%u\t%llu\t%llu", &b, &r.target, &tw, &pr);
-        r.bucket = b;
-        r.tweets = static_cast<int64_t>(tw);
-        r.profane = static_cast<int64_t>(pr);
-        raw.push_back(r);
-        pos = nl + 1;
-      }
-    }
-    std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) {
-      return a.bucket != b.bucket ? a.bucket < b.bucket : a.target < b.target;
-    });
+  const std::string targets_path = job.flags().GetString("targets");
+  return flow::RunFlow(job, {"profanity_index", "", {}, "csv"}, [&](flow::Context& ctx) {
+    Tokenizer tokenizer;
+    const std::vector<Target> targets = ReadTargets(targets_path, &tokenizer);
+    std::vector<std::string> labels;
+    for (const Target& t : targets) labels.push_back(t.label);
     std::vector<ProfanityRow> rows;
-    for (const Raw& r : raw) {
-      rows.push_back({FormatIsoUtc(r.bucket), labels.at(r.target), r.tweets, r.profane});
+    for (const TargetCount& c : CountTargets(ctx, targets, *by, &tokenizer)) {
+      rows.push_back({FormatIsoUtc(c.bucket_ms), labels.at(c.target), c.tweets, c.profane});
     }
-    WritableFile* csv_file = ctx.output().NewPart("csv");
-    WritableFile* html_file = ctx.output().NewPart("html", "report");
-    if (csv_file == nullptr || html_file == nullptr) {
-      local = Status::IOError(ctx.dest() + ": cannot create the output files");
-    }
-    if (local.ok()) {
-      RecordWriter csv(csv_file, OutputFormat::kCsv,
-                       {"bucket", "target", "tweets", "profane", "rate"});
-      for (const ProfanityRow& r : rows) {
-        if (local.ok()) {
-          local = csv.WriteCsvRow({r.bucket, r.target, std::to_string(r.tweets),
-                                   std::to_string(r.profane), Rate(r.profane, r.tweets)});
-        }
-      }
-      if (local.ok()) local = csv.Finish();
-      ctx.output().SetRecords(csv_file, rows.size());
-    }
-    if (local.ok()) {
-      local = html_file->Append(RenderProfanityReport(
-          rows, labels, "Profanity index by " + std::string(TimeBucketName(*by))));
-    }
-    if (local.ok()) local = html_file->Finish();
-    if (local.ok()) ctx.output().SetRecords(html_file, rows.size());
-    ctx.metrics().Add("records_out", static_cast<int64_t>(rows.size()));
-    if (local.ok()) {
-      ctx.Print("profanity_index: " + std::to_string(rows.size()) + " (bucket, target) rows, " +
-                std::to_string(labels.size()) + " targets\n");
-    }
-  }
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));
-  return ctx.Commit(true);
+    if (!job.mpi().is_root()) return;
+    // The table is small and written whole by rank 0 (the flow API writes one part per rank).
+    flow::ThrowIfError(WriteTable(job, rows));
+    flow::ThrowIfError(WriteReport(job, rows, labels, *by));
+    job.Print("profanity_index: " + std::to_string(rows.size()) + " (bucket, target) rows, " +
+              std::to_string(labels.size()) + " targets\n");
+  });
 }
 
 }  // namespace rankflow
