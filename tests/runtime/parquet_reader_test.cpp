@@ -456,6 +456,88 @@ TEST(ParquetReaderTest, PagesV2ListsAcrossPagesAndNullElements) {
   }
 }
 
+// A file of no rows whose footer holds `schema`: for checking the leaves it becomes.
+std::string SchemaOnlyFile(const std::vector<::parquet::SchemaElement>& schema) {
+  ::parquet::FileMetaData meta;
+  meta.version = 1;
+  meta.num_rows = 0;
+  meta.schema = schema;
+  std::string footer;
+  AppendThrift(meta, &footer);
+  const uint32_t len = static_cast<uint32_t>(footer.size());
+  return "PAR1" + footer + std::string(reinterpret_cast<const char*>(&len), 4) + "PAR1";
+}
+
+TEST(ParquetReaderTest, LegacyListFormsAndStructs) {
+  using ::parquet::FieldRepetitionType;
+  auto list = [](const std::string& name, int repetition) {
+    ::parquet::SchemaElement e = Element(name, repetition, 1);
+    e.__set_converted_type(::parquet::ConvertedType::LIST);
+    return e;
+  };
+  const std::vector<::parquet::SchemaElement> schema = {
+      Element("spark_schema", -1, 6),
+      // 2-level: optional group a (LIST) { repeated binary array; }
+      list("a", FieldRepetitionType::OPTIONAL),
+      Element("array", FieldRepetitionType::REPEATED, 0, ::parquet::Type::BYTE_ARRAY),
+      // Old Hive/Spark: required group b (LIST) { repeated group bag { optional int64 e; } }
+      list("b", FieldRepetitionType::REQUIRED),
+      Element("bag", FieldRepetitionType::REPEATED, 1),
+      Element("array_element", FieldRepetitionType::OPTIONAL, 0, ::parquet::Type::INT64),
+      // A bare repeated field.
+      Element("c", FieldRepetitionType::REPEATED, 0, ::parquet::Type::INT32),
+      // A struct of two fields, and a nested list (not readable, but listed).
+      Element("user", FieldRepetitionType::OPTIONAL, 2),
+      Element("id", FieldRepetitionType::REQUIRED, 0, ::parquet::Type::INT64),
+      Element("name", FieldRepetitionType::OPTIONAL, 0, ::parquet::Type::BYTE_ARRAY),
+      Element("m", FieldRepetitionType::REPEATED, 1),
+      Element("inner", FieldRepetitionType::REPEATED, 0, ::parquet::Type::INT32),
+      Element("plain", FieldRepetitionType::REQUIRED, 0, ::parquet::Type::DOUBLE),
+  };
+  std::unique_ptr<ParquetFileReader> r;
+  Status s = ParquetFileReader::OpenBytes(
+      "legacy.parquet", std::make_shared<const std::string>(SchemaOnlyFile(schema)), {}, &r);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  struct Want {
+    const char* path;
+    int max_def, max_rep, row_def;
+    bool is_list;
+  };
+  const Want want[] = {
+      {"a.array", 2, 1, 1, true},    {"b.bag.array_element", 2, 1, 0, true},
+      {"c", 1, 1, 0, true},          {"user.id", 1, 0, 1, false},
+      {"user.name", 2, 0, 2, false}, {"m.inner", 2, 2, 0, false},
+      {"plain", 0, 0, 0, false},
+  };
+  ASSERT_EQ(r->leaves().size(), std::size(want));
+  for (size_t i = 0; i < std::size(want); ++i) {
+    const ParquetLeaf& l = r->leaves()[i];
+    EXPECT_EQ(l.path, want[i].path);
+    EXPECT_EQ(l.max_def, want[i].max_def) << l.path;
+    EXPECT_EQ(l.max_rep, want[i].max_rep) << l.path;
+    EXPECT_EQ(l.row_def, want[i].row_def) << l.path;
+    EXPECT_EQ(l.is_list, want[i].is_list) << l.path;
+  }
+  std::vector<int> cols;
+  EXPECT_TRUE(r->ResolveColumns({"a", "b", "c", "user.id", "plain"}, &cols).ok());
+  s = r->ResolveColumns({"user"}, &cols);
+  EXPECT_EQ(s.message().rfind("legacy.parquet: no column named user (it is a group of several "
+                              "columns)",
+                              0),
+            0u)
+      << s.message();
+  s = r->ResolveColumns({"m"}, &cols);
+  EXPECT_EQ(s.message(), "legacy.parquet: column m.inner: nested lists are not supported");
+  // All columns: the nested list is left out.
+  ASSERT_TRUE(r->ResolveColumns({}, &cols).ok());
+  EXPECT_EQ(cols, (std::vector<int>{0, 1, 2, 3, 4, 6}));
+  // A schema that claims more children than it has.
+  std::vector<::parquet::SchemaElement> cut(schema.begin(), schema.begin() + 4);
+  s = ParquetFileReader::OpenBytes(
+      "cut.parquet", std::make_shared<const std::string>(SchemaOnlyFile(cut)), {}, &r);
+  EXPECT_EQ(s.message(), "cut.parquet: footer: schema ends inside a group");
+}
+
 TEST(ParquetReaderTest, RowCountsThatDisagreeAreCorruption) {
   // The footer says 6 rows (or 4) where the chunks hold 5.
   ReadAll more = ReadBytes("hand.parquet", HandBuiltFile(6), {"id", "tags"}, 2);
