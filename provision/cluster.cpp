@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -104,6 +105,7 @@ struct Cluster::Launch {
   std::string binaries_url;
   std::string binaries_sha256;
   std::vector<std::string> packages;  // for the binaries' libraries (PackagesForTarball)
+  int64_t deadline_epoch_s = 0;       // launch time + ttl (UTC seconds): nodes and backstop
   std::vector<Node> nodes;
   std::vector<std::unique_ptr<SshSession>> sessions;  // parallel to nodes
   std::vector<std::string> homes;                     // remote $HOME per node
@@ -194,6 +196,7 @@ Status Cluster::DoUp(Launch* launch, UpResult* result) {
   RF_RETURN_IF_ERROR(EnsureKeyPair(launch));
   RF_RETURN_IF_ERROR(EnsureSecurityGroup(launch));
   RF_RETURN_IF_ERROR(LaunchNodes(launch));
+  RF_RETURN_IF_ERROR(CreateBackstop(launch));
   RF_RETURN_IF_ERROR(WaitRunning(launch));
   RF_RETURN_IF_ERROR(WaitReachable(launch));
   return DistributeClusterKey(launch, result);
@@ -318,6 +321,9 @@ Status Cluster::LaunchNodes(Launch* launch) {
     report_("binaries " + spec_.artifacts + ": sha256 " + launch->binaries_sha256 + ", " +
             std::to_string(launch->packages.size()) + " Debian packages for their libraries");
   }
+  // The cluster's absolute deadline: every node powers off then, at every boot (user-data's
+  // dead-man), and the server-side backstop terminates what is left (CreateBackstop).
+  launch->deadline_epoch_s = static_cast<int64_t>(std::time(nullptr)) + spec_.ttl_minutes * 60LL;
   for (const char* role : {"head", "worker"}) {
     bool head = std::string(role) == "head";
     int count = head ? 1 : spec_.workers;
@@ -326,6 +332,7 @@ Status Cluster::LaunchNodes(Launch* launch) {
     ud.cluster = spec_.name;
     ud.role = role;
     ud.ttl_minutes = spec_.ttl_minutes;
+    ud.deadline_epoch_s = launch->deadline_epoch_s;
     ud.binaries_url = launch->binaries_url;
     ud.binaries_sha256 = launch->binaries_sha256;
     ud.packages = launch->packages;
@@ -338,8 +345,10 @@ Status Cluster::LaunchNodes(Launch* launch) {
     r.security_group_ids = {launch->group_id};
     r.subnet_id = launch->subnet_id;
     r.user_data = GenerateUserData(ud);
-    r.tags = {
-        {kClusterTag, spec_.name}, {kRoleTag, role}, {"Name", ResourceName(spec_) + "-" + role}};
+    r.tags = {{kClusterTag, spec_.name},
+              {kRoleTag, role},
+              {kDeadlineTag, UtcTimestamp(launch->deadline_epoch_s)},
+              {"Name", ResourceName(spec_) + "-" + role}};
     r.spot = spec_.spot;
     r.spot_max_price = spec_.spot_max_price;
     r.iam_instance_profile = spec_.instance_profile;
@@ -361,6 +370,51 @@ Status Cluster::LaunchNodes(Launch* launch) {
     report_("launched " + std::to_string(count) + " x " + r.instance_type + " (" + role + ")" +
             (spec_.spot ? " spot" : ""));
   }
+  return Status::OK();
+}
+
+Result<SchedulerClient*> Cluster::Scheduler() {
+  if (!scheduler_) {
+    auto made = SchedulerClient::FromEnvironment(spec_.region);
+    if (!made.ok()) return made.status();
+    scheduler_ = std::move(*made);
+  }
+  return scheduler_.get();
+}
+
+// Right after the launch: a one-time EventBridge Scheduler schedule that terminates the
+// instances at the deadline, even if no node ever runs its user-data (so no dead-man is armed),
+// a node's clock is wrong or its dead-man was removed. A schedule of the same name left by an
+// earlier cluster of this name is replaced.
+Status Cluster::CreateBackstop(Launch* launch) {
+  if (spec_.scheduler_role_arn.empty()) {
+    report_(
+        "warning: no server-side backstop (set scheduler_role_arn, provision/README.md): "
+        "only the nodes' own dead-man ends the cluster at its deadline");
+    return Status::OK();
+  }
+  auto scheduler = Scheduler();
+  if (!scheduler.ok()) return scheduler.status();
+  std::vector<std::string> ids;
+  for (const Node& n : launch->nodes) ids.push_back(n.instance.id);
+  const std::string description = "rankflow cluster " + spec_.name +
+                                  ": terminate its instances at the deadline " +
+                                  UtcTimestamp(launch->deadline_epoch_s);
+  auto create = [&] {
+    return (*scheduler)
+        ->CreateTerminateSchedule(BackstopName(), launch->deadline_epoch_s, ids,
+                                  spec_.scheduler_role_arn, description);
+  };
+  Status s = create();
+  if (s.code() == StatusCode::kAlreadyExists) {
+    Status removed = (*scheduler)->DeleteSchedule(BackstopName());
+    if (!removed.ok() && removed.code() != StatusCode::kNotFound) return removed;
+    report_("replaced an earlier schedule " + BackstopName());
+    s = create();
+  }
+  if (!s.ok()) return s.WithPrefix("the server-side backstop");
+  report_("backstop: EventBridge Scheduler schedule " + BackstopName() + " terminates the " +
+          std::to_string(ids.size()) + " instance(s) at " + UtcTimestamp(launch->deadline_epoch_s));
   return Status::OK();
 }
 

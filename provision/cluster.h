@@ -15,6 +15,7 @@
 #include "provision/cluster_spec.h"
 #include "provision/ec2_client.h"
 #include "provision/prices.h"
+#include "provision/scheduler_client.h"
 #include "provision/ssh_session.h"
 #include "runtime/status.h"
 
@@ -45,7 +46,8 @@ std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir
 class Cluster {
  public:
   // `ec2` must outlive the Cluster. `spec` must have passed ValidateSpec (Up also checks
-  // ValidateSpecForUp).
+  // ValidateSpecForUp). The EventBridge Scheduler client (the backstop) is made from the
+  // environment and spec.region when first needed.
   Cluster(ClusterSpec spec, Ec2Client* ec2, PriceTable prices, Reporter report);
 
   // Launches the cluster (see provision/README.md for each step). On any failure, including a
@@ -58,9 +60,9 @@ class Cluster {
   Result<UpResult> Up();
 
   // Terminates every instance tagged with the cluster, waits until they are terminated, deletes
-  // the security group, key pair and placement group (and in local mode the VPC and subnet, and
-  // the public keys written to local_authorized_keys), removes the local key files. Idempotent:
-  // ok when nothing is left. `deadline_s` bounds the waiting.
+  // the backstop schedule (BackstopName), the security group, key pair and placement group (and in
+  // local mode the VPC and subnet, and the public keys written to local_authorized_keys), removes
+  // the local key files. Idempotent: ok when nothing is left. `deadline_s` bounds the waiting.
   Status Down(int deadline_s = 600);
 
   // Live (not terminated) instances of the cluster, head first.
@@ -82,8 +84,13 @@ class Cluster {
 
   // Names of every cluster that has any tagged resource left (orphans included): instances,
   // security groups, placement groups (skipped when EC2 cannot list them), key pairs named
-  // rankflow-*.
-  static Result<std::vector<std::string>> ListClusters(Ec2Client* ec2);
+  // rankflow-*, and with `scheduler` backstop schedules named rankflow-* (skipped when they
+  // cannot be listed, e.g. no scheduler:ListSchedules permission).
+  static Result<std::vector<std::string>> ListClusters(Ec2Client* ec2,
+                                                       SchedulerClient* scheduler = nullptr);
+
+  // The name of the cluster's backstop schedule: "rankflow-<name>" (default group).
+  std::string BackstopName() const { return ResourceName(spec_); }
 
   const ClusterSpec& spec() const { return spec_; }
   std::string PrivateKeyPath() const { return spec_.key_dir + "/id_ed25519"; }
@@ -106,6 +113,10 @@ class Cluster {
   Status EnsureKeyPair(Launch* launch);
   Status EnsureSecurityGroup(Launch* launch);
   Status LaunchNodes(Launch* launch);
+  Status CreateBackstop(Launch* launch);
+  // The scheduler client, made on first use; an error when the environment has none.
+  Result<SchedulerClient*> Scheduler();
+  void DeleteBackstop(std::string* errors);
   Status WaitRunning(Launch* launch);
   Status WaitReachable(Launch* launch);
   Status DistributeClusterKey(Launch* launch, UpResult* result);
@@ -121,6 +132,7 @@ class Cluster {
   Ec2Client* ec2_;
   PriceTable prices_;
   Reporter report_;
+  std::unique_ptr<SchedulerClient> scheduler_;
 };
 
 }  // namespace rankflow::provision

@@ -26,10 +26,9 @@ const std::vector<std::string> kLiveStates = {"pending", "running", "stopping", 
 
 // Seconds since an EC2 timestamp ("2024-05-01T10:20:30.000Z"); 0 if it does not parse.
 double AgeSeconds(const std::string& iso) {
-  std::tm tm{};
-  if (strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%S", &tm) == nullptr) return 0;
-  time_t t = timegm(&tm);
-  return std::max(0.0, std::difftime(std::time(nullptr), t));
+  int64_t t = ParseUtcTimestamp(iso);
+  if (t < 0) return 0;
+  return std::max(0.0, std::difftime(std::time(nullptr), static_cast<time_t>(t)));
 }
 
 void AddErr(std::string* errors, const Status& s) {
@@ -76,6 +75,13 @@ Result<std::string> Cluster::StatusText() {
   char tail[128];
   std::snprintf(tail, sizeof tail, "  cost so far (on-demand prices): $%.2f\n", total);
   out << tail;
+  auto deadline = nodes->front().instance.tags.find(kDeadlineTag);
+  if (deadline != nodes->front().instance.tags.end()) {
+    int64_t at = ParseUtcTimestamp(deadline->second);
+    int64_t left_min = at < 0 ? 0 : (at - static_cast<int64_t>(std::time(nullptr))) / 60;
+    out << "  deadline " << deadline->second << " (" << left_min
+        << " min left): the nodes power off then, at every boot\n";
+  }
   return out.str();
 }
 
@@ -176,10 +182,13 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
       std::this_thread::sleep_for(std::chrono::seconds(spec_.local ? 1 : 5));
     }
   }
-  // 4. Placement groups, found by name and tag like the security groups, so that `down --name`
+  // 4. The backstop schedule: only now that the instances are gone (until then it still guards
+  //    them).
+  DeleteBackstop(&errors);
+  // 5. Placement groups, found by name and tag like the security groups, so that `down --name`
   //    and `down --all` (which know no spec) remove them too.
   DeletePlacementGroups(&errors);
-  // 5. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
+  // 6. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
   if (spec_.local) {
     auto subnets = ec2_->DescribeSubnets(TagFilter());
     if (subnets.ok()) {
@@ -195,7 +204,7 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
     }
     AddErr(&errors, RemoveLocalAuthorizedKeys());
   }
-  // 6. Local files this cluster wrote (only ours: key_dir may be a folder the user chose).
+  // 7. Local files this cluster wrote (only ours: key_dir may be a folder the user chose).
   std::error_code ec;
   for (const char* f : {"id_ed25519", "id_ed25519.pub", "hostfile"}) {
     std::filesystem::remove(spec_.key_dir + "/" + f, ec);
@@ -206,6 +215,19 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
   report_("cluster " + spec_.name + " is down; nothing tagged rankflow:cluster=" + spec_.name +
           " is left");
   return Status::OK();
+}
+
+void Cluster::DeleteBackstop(std::string* errors) {
+  auto scheduler = Scheduler();
+  Status s = scheduler.ok() ? (*scheduler)->DeleteSchedule(BackstopName()) : scheduler.status();
+  if (s.ok()) {
+    report_("deleted backstop schedule " + BackstopName());
+  } else if (s.code() == StatusCode::kPermissionDenied && spec_.scheduler_role_arn.empty()) {
+    // A launcher without scheduler permissions cannot have made one.
+    report_("warning: backstop schedule not checked (" + s.message() + ")");
+  } else if (s.code() != StatusCode::kNotFound) {
+    AddErr(errors, s);
+  }
 }
 
 void Cluster::DeletePlacementGroups(std::string* errors) {
@@ -355,7 +377,7 @@ Result<std::vector<std::string>> Cluster::SshArgs() {
                                   spec_.ssh_user + "@" + head.address};
 }
 
-Result<std::vector<std::string>> Cluster::ListClusters(Ec2Client* ec2) {
+Result<std::vector<std::string>> Cluster::ListClusters(Ec2Client* ec2, SchedulerClient* scheduler) {
   std::set<std::string> names;
   std::vector<Ec2Filter> any = {{"tag-key", {kClusterTag}}};
   auto add = [&](const std::map<std::string, std::string>& tags) {
@@ -380,6 +402,13 @@ Result<std::vector<std::string>> Cluster::ListClusters(Ec2Client* ec2) {
   if (keys.ok()) {
     for (const auto& k : *keys) {
       if (k.name.rfind("rankflow-", 0) == 0) names.insert(k.name.substr(9));
+    }
+  }
+  if (scheduler != nullptr) {
+    // A backstop whose instances are gone (terminated by hand) still names its cluster.
+    auto schedules = scheduler->ListScheduleNames("rankflow-");
+    if (schedules.ok()) {
+      for (const auto& n : *schedules) names.insert(n.substr(9));
     }
   }
   return std::vector<std::string>(names.begin(), names.end());

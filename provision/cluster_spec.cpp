@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <map>
 
@@ -86,6 +87,7 @@ const std::map<std::string, Setter>& Setters() {
          }
          return Status::OK();
        }},
+      {"scheduler_role_arn", Str(&ClusterSpec::scheduler_role_arn)},
       {"local",
        [](ClusterSpec* s, const std::string& v) { return ParseBool("local", v, &s->local); }},
       {"local_authorized_keys", Str(&ClusterSpec::local_authorized_keys)},
@@ -163,9 +165,20 @@ Status ValidateSpec(ClusterSpec* spec) {
   if (!spec->artifacts.empty() && spec->artifacts.rfind("s3://", 0) != 0) {
     return Status::InvalidArgument("artifacts must be an s3://bucket/key url: " + spec->artifacts);
   }
+  if (!spec->scheduler_role_arn.empty() &&
+      (spec->scheduler_role_arn.rfind("arn:", 0) != 0 ||
+       spec->scheduler_role_arn.find(":role/") == std::string::npos)) {
+    return Status::InvalidArgument(
+        "scheduler-role-arn must be an IAM role ARN "
+        "(arn:aws:iam::<account>:role/<name>), not " +
+        spec->scheduler_role_arn);
+  }
   if (spec->local) {
     spec->ssh_user = spec->local_user;
     if (spec->ssh_cidr.empty()) spec->ssh_cidr = "127.0.0.0/8";
+    if (spec->scheduler_role_arn.empty()) {
+      spec->scheduler_role_arn = "arn:aws:iam::123456789012:role/rankflow-scheduler";
+    }
   }
   if (spec->key_dir.empty()) {
     const char* home = std::getenv("HOME");
@@ -192,5 +205,21 @@ std::vector<std::string> SpecKeys() {
 }
 
 std::string ResourceName(const ClusterSpec& spec) { return "rankflow-" + spec.name; }
+
+std::string UtcTimestamp(int64_t epoch_s) {
+  std::time_t t = static_cast<std::time_t>(epoch_s);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int64_t ParseUtcTimestamp(const std::string& text) {
+  std::tm tm{};
+  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (end == nullptr) return -1;
+  return static_cast<int64_t>(timegm(&tm));
+}
 
 }  // namespace rankflow::provision

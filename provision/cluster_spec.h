@@ -3,6 +3,7 @@
 // (flags use '-' where JSON uses '_'). Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ struct ClusterSpec {
   int ssh_port = 22;
   std::string key_dir;                      // empty: ~/.rankflow/<name>
   std::vector<std::string> extra_packages;  // more Debian packages for user-data to install
+  // The role EventBridge Scheduler assumes to terminate the instances at the deadline (the
+  // server-side backstop, provision/README.md); empty: no backstop, only the nodes' dead-man.
+  // Local mode defaults it to a made-up role of moto's account.
+  std::string scheduler_role_arn;
 
   // Local mode (`--local`): moto + a loopback sshd on this machine stand in for EC2 and the
   // nodes. up creates a 127.0.0.0/16 VPC + 127.0.0.0/24 subnet, writes the imported public key to
@@ -59,5 +64,12 @@ std::string ResourceName(const ClusterSpec& spec);
 // Tag keys on everything up creates.
 inline constexpr char kClusterTag[] = "rankflow:cluster";
 inline constexpr char kRoleTag[] = "rankflow:role";
+// On instances: the cluster's deadline, UTC ("2026-12-04T22:00:00Z"), as UtcTimestamp writes it.
+inline constexpr char kDeadlineTag[] = "rankflow:deadline";
+
+// "2026-12-04T22:00:00Z" for UTC seconds since the epoch; ParseUtcTimestamp reads it back
+// (also EC2's "…T22:00:00.000Z"), -1 if it does not parse.
+std::string UtcTimestamp(int64_t epoch_s);
+int64_t ParseUtcTimestamp(const std::string& text);
 
 }  // namespace rankflow::provision

@@ -36,7 +36,7 @@ commands:
 cluster settings (JSON keys in --config, or flags with '-' for '_'):
   name, region, head-type, worker-type, workers, ami, spot, spot-max-price, subnet-id, vpc-id,
   ssh-cidr, ttl-minutes, ssh-user, instance-profile, artifacts (s3://…tar.gz of build/bin),
-  placement-group, boot-deadline-s, ssh-port, key-dir, extra-packages,
+  placement-group, boot-deadline-s, ssh-port, key-dir, extra-packages, scheduler-role-arn,
   local, local-authorized-keys, local-user
 other flags:
   --prices FILE     price table (default: provision/prices.json of this source tree)
@@ -225,7 +225,8 @@ int Main(int argc, char** argv) {
       std::cerr << "provision: " << ec2.status().message() << "\n";
       return 1;
     }
-    auto names = Cluster::ListClusters(ec2->get());
+    auto scheduler = SchedulerClient::FromEnvironment(region);
+    auto names = Cluster::ListClusters(ec2->get(), scheduler.ok() ? scheduler->get() : nullptr);
     if (!names.ok()) {
       std::cerr << "provision: " << names.status().message() << "\n";
       return 1;

@@ -25,6 +25,99 @@ std::string PackageWords(const UserDataOptions& o) {
   return words;
 }
 
+// The dead-man script installed on the node. `boot` (every boot): power off at once if the
+// deadline has passed, else arm a transient systemd timer for what is left (fallback: shutdown
+// -P +minutes, rounded up). `check` (every minute): power off if the deadline has passed. A
+// missing or damaged deadline file counts as passed: a node of a throwaway cluster that lost its
+// deadline is not worth keeping.
+std::string DeadmanScriptText(const std::string& deadline_file) {
+  std::string s;
+  s += "#!/bin/sh\n";
+  s += "# rankflow dead-man (installed by the node bootstrap): power off, and so terminate, at "
+       "the\n";
+  s += "# cluster's deadline (UTC seconds since the epoch in " + deadline_file + ").\n";
+  s += "# usage: rankflow-deadman boot|check\n";
+  s += "deadline=$(cat " + ShellQuote(deadline_file) + " 2>/dev/null)\n";
+  s += "case \"$deadline\" in ''|*[!0-9]*) deadline=0 ;; esac\n";
+  s += "now=$(date -u +%s)\n";
+  s += "left=$((deadline - now))\n";
+  s += "if [ \"$left\" -le 0 ]; then\n";
+  s += "  echo \"rankflow: cluster deadline $deadline reached (now $now, $1): powering off\"\n";
+  s += "  systemctl poweroff || shutdown -P now 'rankflow: cluster deadline reached' || poweroff\n";
+  s += "  exit\n";
+  s += "fi\n";
+  s += "[ \"$1\" = boot ] || exit 0\n";
+  s += "if systemd-run --unit=rankflow-deadman-at --on-active=\"${left}s\" "
+       "--timer-property=AccuracySec=1s /bin/systemctl poweroff; then\n";
+  s += "  echo \"rankflow: dead-man armed: power off (terminate) in $left s\"\n";
+  s += "else\n";
+  s += "  shutdown -P +$(((left + 59) / 60)) 'rankflow: cluster deadline reached' || exit 1\n";
+  s +=
+      "  echo \"rankflow: dead-man armed with shutdown: power off in $(((left + 59) / 60)) min\"\n";
+  s += "fi\n";
+  return s;
+}
+
+// Step 1 of the bootstrap: the deadline file (first boot only), the script, the units, armed.
+std::string DeadmanSection(const UserDataOptions& o) {
+  const std::string deadline_file = o.root + kDeadlineFile;
+  const std::string script = o.root + kDeadmanScript;
+  const std::string units = o.root + "/etc/systemd/system";
+  const std::string ttl_s = std::to_string(static_cast<int64_t>(o.ttl_minutes) * 60);
+  auto write = [](const std::string& path, const std::string& text) {
+    return "cat > " + ShellQuote(path) + " <<'RANKFLOW_END_OF_FILE'\n" + text +
+           "RANKFLOW_END_OF_FILE\n";
+  };
+  std::string s;
+  s += "# 1. Dead-man first, so nothing below can keep the node alive past the deadline: an\n";
+  s += "#    absolute UTC deadline, checked at every boot and every minute (a reboot cannot\n";
+  s += "#    extend it).\n";
+  s += "mkdir -p \"$(dirname " + ShellQuote(deadline_file) + ")\" \"$(dirname " +
+       ShellQuote(script) + ")\" " + ShellQuote(units) + "\n";
+  s += "if [ ! -s " + ShellQuote(deadline_file) + " ]; then\n";
+  s += "  latest=$(($(date -u +%s) + " + ttl_s + "))\n";
+  if (o.deadline_epoch_s > 0) {
+    s += "  deadline=" + std::to_string(o.deadline_epoch_s) + "\n";
+    s += "  [ \"$deadline\" -le \"$latest\" ] || deadline=$latest\n";
+  } else {
+    s += "  deadline=$latest\n";
+  }
+  s += "  echo \"$deadline\" > " + ShellQuote(deadline_file) + "\n";
+  s += "fi\n";
+  s += write(script, DeadmanScriptText(deadline_file));
+  s += "chmod 755 " + ShellQuote(script) + "\n";
+  s += write(units + "/" + kDeadmanBootUnit,
+             "[Unit]\nDescription=rankflow dead-man: power off if the cluster deadline has "
+             "passed, else arm a timer (every boot)\nAfter=local-fs.target time-sync.target\n\n"
+             "[Service]\nType=oneshot\nExecStart=" +
+                 script + " boot\n\n[Install]\nWantedBy=multi-user.target\n");
+  s += write(units + "/" + kDeadmanCheckUnit,
+             "[Unit]\nDescription=rankflow dead-man: power off if the cluster deadline has "
+             "passed\n\n[Service]\nType=oneshot\nExecStart=" +
+                 script + " check\n");
+  const std::string every = std::to_string(kDeadmanCheckIntervalS) + "s";
+  s += write(units + "/" + kDeadmanCheckTimer,
+             "[Unit]\nDescription=rankflow dead-man: check the cluster deadline every " + every +
+                 "\n\n[Timer]\nOnBootSec=" + every + "\nOnUnitActiveSec=" + every +
+                 "\nAccuracySec=5s\nUnit=" + kDeadmanCheckUnit +
+                 "\n\n[Install]\nWantedBy=timers.target\n");
+  s += "if systemctl daemon-reload && systemctl enable " + std::string(kDeadmanBootUnit) + " " +
+       kDeadmanCheckTimer + " && systemctl start " + kDeadmanCheckTimer + "; then\n";
+  s += "  echo 'rankflow: dead-man units enabled (every boot, every " + every + ")'\n";
+  s += "else\n";
+  s += "  # No systemd: cron runs the same script at every boot and every minute.\n";
+  s += "  mkdir -p " + ShellQuote(o.root + "/etc/cron.d") + "\n";
+  s += "  printf '%s\\n' " + ShellQuote("@reboot root " + std::string(kDeadmanScript) + " boot") +
+       " " + ShellQuote("* * * * * root " + std::string(kDeadmanScript) + " check") + " > " +
+       ShellQuote(o.root + "/etc/cron.d/rankflow-deadman") + "\n";
+  s += "  echo 'rankflow: no systemd: dead-man in /etc/cron.d/rankflow-deadman'\n";
+  s += "fi\n";
+  s += ShellQuote(script) + " boot || fail 'the dead-man could not be armed'\n";
+  s += "echo \"rankflow: dead-man: deadline $(cat " + ShellQuote(deadline_file) +
+       ") (UTC seconds), power off (terminate) then\"\n";
+  return s;
+}
+
 }  // namespace
 
 std::vector<std::string> BasePackages() { return {"openmpi-bin", "curl", "ca-certificates"}; }
@@ -61,12 +154,7 @@ std::string GenerateUserData(const UserDataOptions& o) {
   s += "exec > >(tee -a " + log + " > " + ShellQuote(o.console) + ") 2>&1\n";
   s += "fail() { echo \"rankflow: bootstrap FAILED: $*\"; exit 1; }\n";
   s += "echo \"rankflow: bootstrap starting $(date -u +%FT%TZ)\"\n";
-  s += "# 1. Dead-man timer first, so nothing below can keep the node alive past the TTL.\n";
-  s += "if ! systemd-run --unit=rankflow-deadman --on-active=" + ttl +
-       "m /bin/systemctl poweroff; then\n";
-  s += "  shutdown -P +" + ttl + " 'rankflow: cluster ttl reached'\n";
-  s += "fi\n";
-  s += "echo 'rankflow: dead-man timer armed: power off (terminate) in " + ttl + " minutes'\n";
+  s += DeadmanSection(o);
   s += "# 2. Packages; apt waits for the dpkg lock, and a failure after 3 tries is fatal.\n";
   s += "export DEBIAN_FRONTEND=noninteractive\n";
   s += "installed=no\n";

@@ -1,7 +1,11 @@
 // The user-data script every node boots with (cloud-init runs it once, as root). In order:
-//   1. arms the dead-man timer: a systemd timer (fallback: `shutdown -P +TTL`) powers the node off
-//      after the TTL, and InstanceInitiatedShutdownBehavior=terminate turns that into termination,
-//      so a node dies even if the machine that launched it disappears;
+//   1. installs the dead-man (DeadmanScript): the cluster's absolute UTC deadline goes to
+//      /etc/rankflow/deadline once, at first boot (never later than first boot + TTL, whatever
+//      the launcher's clock said), and a script that powers the node off when that deadline has
+//      passed runs at every boot (a systemd unit: past -> power off at once, else a timer for
+//      what is left) and every minute (a systemd timer; cron where there is no systemd), so a
+//      reboot cannot extend the node's life; InstanceInitiatedShutdownBehavior=terminate turns
+//      the power-off into termination, so a node dies even if the launcher disappears;
 //   2. installs the Debian packages: BasePackages() (tools), `packages` (the libraries the shipped
 //      binaries need, derived from them by PackagesForBinaries at `up`), `extra_packages`. apt
 //      waits up to dpkg_lock_timeout_s for the dpkg lock (cloud-init's own apt runs may hold it)
@@ -17,6 +21,7 @@
 // (GetConsoleOutput). Pure function; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -26,6 +31,9 @@ struct UserDataOptions {
   std::string cluster;
   std::string role;  // "head" or "worker"
   int ttl_minutes = 120;
+  // The cluster's deadline, UTC seconds since the epoch (`up`: launch time + TTL); 0: first
+  // boot + TTL. A node never keeps a deadline later than its first boot + TTL.
+  int64_t deadline_epoch_s = 0;
   std::string binaries_url;           // presigned GET url of a .tar.gz; empty: install no binaries
   std::string binaries_sha256;        // lowercase hex SHA-256 of that tarball; checked on the node
   std::vector<std::string> packages;  // libraries the binaries need (PackagesForBinaries)
@@ -43,6 +51,16 @@ struct UserDataOptions {
 std::vector<std::string> BasePackages();
 
 std::string GenerateUserData(const UserDataOptions& options);
+
+// Where the dead-man keeps the deadline and its script (under options.root), and the systemd
+// units it installs (the boot unit runs `<script> boot`, the check timer's service `<script>
+// check` every kDeadmanCheckIntervalS seconds).
+inline constexpr char kDeadlineFile[] = "/etc/rankflow/deadline";
+inline constexpr char kDeadmanScript[] = "/usr/local/sbin/rankflow-deadman";
+inline constexpr char kDeadmanBootUnit[] = "rankflow-deadman.service";
+inline constexpr char kDeadmanCheckUnit[] = "rankflow-deadman-check.service";
+inline constexpr char kDeadmanCheckTimer[] = "rankflow-deadman-check.timer";
+inline constexpr int kDeadmanCheckIntervalS = 60;
 
 // Step 3 alone, as shell lines: downloads `url` to `tarball_path`, checks its SHA-256, unpacks it
 // into `opt_dir` and removes the tarball. Expects a shell function `fail MESSAGE` that ends the

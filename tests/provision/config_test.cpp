@@ -97,8 +97,8 @@ TEST(UserDataTest, ArmsDeadManTimerBeforeAnythingElseAndWritesMarker) {
   o.extra_packages = {"htop"};
   std::string ud = GenerateUserData(o);
   EXPECT_EQ(ud.rfind("#!/bin/bash\n", 0), 0u);
-  size_t timer = ud.find("--on-active=45m /bin/systemctl poweroff");
-  size_t fallback = ud.find("shutdown -P +45");
+  size_t timer = ud.find("'/usr/local/sbin/rankflow-deadman' boot || fail");
+  size_t fallback = ud.find("@reboot root /usr/local/sbin/rankflow-deadman boot");
   size_t apt = ud.find("apt-get -o DPkg::Lock::Timeout=600 -q update");
   size_t curl = ud.find("curl -fsS");
   size_t marker = ud.find("touch '/var/lib/rankflow/bootstrap-done'");
@@ -108,6 +108,8 @@ TEST(UserDataTest, ArmsDeadManTimerBeforeAnythingElseAndWritesMarker) {
   ASSERT_NE(curl, std::string::npos);
   ASSERT_NE(marker, std::string::npos);
   EXPECT_LT(timer, apt);
+  EXPECT_LT(fallback, timer);
+  EXPECT_NE(ud.find("latest=$(($(date -u +%s) + 2700))"), std::string::npos);
   EXPECT_LT(apt, curl);
   EXPECT_LT(curl, marker);
   // The url is single-quoted: '&' must not background the shell command.
@@ -177,6 +179,7 @@ TEST(LauncherPolicyTest, ReadmePolicyAllowsEveryEc2CallAndScopesItsConditions) {
   std::set<std::string> allowed;
   bool spot_role = false;
   bool pass_role_to_ec2 = false;
+  bool pass_role_to_scheduler = false;
   for (const auto& st : policy["Statement"].GetArray()) {
     std::vector<std::string> actions = Strings(st["Action"]);
     std::vector<std::string> resources = Strings(st["Resource"]);
@@ -193,15 +196,37 @@ TEST(LauncherPolicyTest, ReadmePolicyAllowsEveryEc2CallAndScopesItsConditions) {
                   Strings(st["Condition"]["StringEquals"]["iam:AWSServiceName"]) ==
                       std::vector<std::string>{"spot.amazonaws.com"};
     }
-    if (actions == std::vector<std::string>{"iam:PassRole"}) {
-      pass_role_to_ec2 = conditioned && st["Condition"].HasMember("StringEquals") &&
-                         st["Condition"]["StringEquals"].HasMember("iam:PassedToService") &&
-                         Strings(st["Condition"]["StringEquals"]["iam:PassedToService"]) ==
-                             std::vector<std::string>{"ec2.amazonaws.com"};
+    if (actions == std::vector<std::string>{"iam:PassRole"} && conditioned &&
+        st["Condition"].HasMember("StringEquals") &&
+        st["Condition"]["StringEquals"].HasMember("iam:PassedToService")) {
+      auto to = Strings(st["Condition"]["StringEquals"]["iam:PassedToService"]);
+      pass_role_to_ec2 |= to == std::vector<std::string>{"ec2.amazonaws.com"};
+      pass_role_to_scheduler |= to == std::vector<std::string>{"scheduler.amazonaws.com"};
+    }
+    if (actions.front().rfind("scheduler:", 0) == 0 &&
+        actions.front() != "scheduler:ListSchedules") {
+      // Schedules take no tags: the name is the only scope.
+      EXPECT_EQ(resources,
+                std::vector<std::string>{"arn:aws:scheduler:*:*:schedule/default/rankflow-*"})
+          << sid;
     }
   }
   EXPECT_TRUE(spot_role) << "iam:CreateServiceLinkedRole for spot.amazonaws.com";
   EXPECT_TRUE(pass_role_to_ec2) << "iam:PassRole with iam:PassedToService ec2.amazonaws.com";
+  EXPECT_TRUE(pass_role_to_scheduler) << "iam:PassRole for scheduler.amazonaws.com (backstop)";
+  // Every EventBridge Scheduler call of the backstop.
+  std::string scheduler_source =
+      rankflow::testing::ReadFile(rankflow::testing::SourcePath("provision/scheduler_client.cpp"));
+  std::regex scheduler_call(R"re(Call\("([A-Za-z]+)")re");
+  int scheduler_checked = 0;
+  for (std::sregex_iterator it(scheduler_source.begin(), scheduler_source.end(), scheduler_call),
+       done;
+       it != done; ++it) {
+    ++scheduler_checked;
+    EXPECT_TRUE(allowed.count("scheduler:" + (*it)[1].str()))
+        << "scheduler:" << (*it)[1].str() << " is not in the policy";
+  }
+  EXPECT_EQ(scheduler_checked, 4);
   // Every EC2 action Ec2Client sends, except the VPC/subnet calls only local mode (moto) makes.
   std::string source =
       rankflow::testing::ReadFile(rankflow::testing::SourcePath("provision/ec2_client.cpp"));
@@ -250,6 +275,33 @@ TEST(RemoteJobEnvironmentTest, CarriesTheClusterRegionAndNoSecret) {
   unsetenv("AWS_SECRET_ACCESS_KEY");
   unsetenv("AWS_ENDPOINT_URL");
   unsetenv("AWS_REGION");
+}
+
+}  // namespace
+}  // namespace rankflow::provision
+
+namespace rankflow::provision {
+namespace {
+
+TEST(ClusterSpecTest, SchedulerRoleArnIsCheckedAndLocalModeHasOne) {
+  ClusterSpec spec;
+  spec.name = "c";
+  spec.key_dir = "/tmp/x";
+  ASSERT_TRUE(ApplyOverride(&spec, "scheduler-role-arn", "rankflow-scheduler").ok());
+  Status bad = ValidateSpec(&spec);
+  EXPECT_EQ(bad.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("scheduler-role-arn must be an IAM role ARN"), std::string::npos);
+  spec.scheduler_role_arn = "arn:aws:iam::111122223333:role/rankflow-scheduler";
+  EXPECT_TRUE(ValidateSpec(&spec).ok());
+  ClusterSpec local;
+  local.name = "c";
+  local.key_dir = "/tmp/x";
+  local.local = true;
+  ASSERT_TRUE(ValidateSpec(&local).ok());
+  EXPECT_NE(local.scheduler_role_arn.find(":role/"), std::string::npos);
+  EXPECT_EQ(UtcTimestamp(1'800'000'000), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(ParseUtcTimestamp("2027-01-15T08:00:00.000Z"), 1'800'000'000);
+  EXPECT_EQ(ParseUtcTimestamp("soon"), -1);
 }
 
 }  // namespace

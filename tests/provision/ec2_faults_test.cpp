@@ -18,23 +18,12 @@
 namespace rankflow::provision {
 namespace {
 
-using rankflow::testing::BinPath;
-using rankflow::testing::CommandResult;
 using rankflow::testing::Ec2Front;
 using rankflow::testing::FrontRequest;
 using rankflow::testing::ReadFile;
-using rankflow::testing::RunCommand;
-using rankflow::testing::TempDir;
 
 class Ec2FaultsTest : public rankflow::testing::LoopbackClusterTest {
  protected:
-  void SetUp() override {
-    LoopbackClusterTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto c = Ec2Client::FromEnvironment("");
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    moto_ec2_ = std::move(*c);
-  }
   void TearDown() override { unsetenv("AWS_ENDPOINT_URL_EC2"); }
 
   // Starts a front with `flags`; provision commands (and front_ec2_) then talk EC2 through it.
@@ -45,17 +34,6 @@ class Ec2FaultsTest : public rankflow::testing::LoopbackClusterTest {
     auto c = Ec2Client::FromEnvironment("");
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     front_ec2_ = std::move(*c);
-  }
-
-  // build/bin/provision CMD with HOME in a temporary folder (key_dir defaults below it);
-  // `prefix` goes before the command line ("env -u VAR ").
-  CommandResult Provision(const std::string& args, int timeout_s = 120,
-                          const std::string& prefix = "") {
-    return RunCommand(prefix + "HOME=" + home_.path() + " " + BinPath("provision") + " " + args,
-                      timeout_s);
-  }
-  std::string LocalFlags(const std::string& name) {
-    return " --local --name " + name + " --key-dir " + home_.Join(name) + " ";
   }
 
   // Everything tagged with the cluster that still exists: asked of moto directly (past the
@@ -98,10 +76,8 @@ class Ec2FaultsTest : public rankflow::testing::LoopbackClusterTest {
     ASSERT_TRUE(front_ec2_->ImportKeyPair("rankflow-" + name, key->public_line, tags).ok());
   }
 
-  std::unique_ptr<Ec2Client> moto_ec2_;
   std::unique_ptr<Ec2Front> front_;
   std::unique_ptr<Ec2Client> front_ec2_;
-  TempDir home_;
 };
 
 // Issue 14, defect 5: the orphan path the README and `up`'s errors send users to failed with

@@ -204,6 +204,16 @@ std::vector<std::string> ClusterLeftovers(provision::Ec2Client& ec2, const std::
       left.push_back(what + " " + id);
     }
   }
+  // The backstop schedule (EventBridge Scheduler, at AWS_ENDPOINT_URL like everything but EC2).
+  auto scheduler = provision::SchedulerClient::FromEnvironment("");
+  if (!scheduler.ok()) left.push_back(scheduler.status().ToString());
+  if (scheduler.ok()) {
+    auto schedule = (*scheduler)->GetSchedule("rankflow-" + name);
+    if (schedule.ok()) left.push_back("schedule rankflow-" + name);
+    if (!schedule.ok() && schedule.status().code() != StatusCode::kNotFound) {
+      left.push_back(schedule.status().ToString());
+    }
+  }
   if (!authorized_keys.empty() && access(authorized_keys.c_str(), R_OK) == 0) {
     std::string auth = ReadFile(authorized_keys);
     if (auth.find("rankflow-" + name + "\n") != std::string::npos ||

@@ -12,10 +12,12 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "provision/ec2_client.h"
+#include "provision/scheduler_client.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow::testing {
@@ -91,7 +93,8 @@ inline constexpr char kTestSecretKey[] = "rankflowTESTsecret/never+leaks01234567
 void SetProvisionTestEnv(const std::string& moto_endpoint, const LoopbackSshd& sshd);
 
 // The fixture of the tests that run `provision` against loopback "instances": one private moto
-// and one loopback sshd for the whole suite, and SetProvisionTestEnv before every test. A derived
+// and one loopback sshd for the whole suite, and SetProvisionTestEnv (then moto_ec2_) before
+// every test. A derived
 // SetUp calls LoopbackClusterTest::SetUp() first and returns if HasFatalFailure().
 class LoopbackClusterTest : public ::testing::Test {
  protected:
@@ -109,13 +112,30 @@ class LoopbackClusterTest : public ::testing::Test {
     ASSERT_TRUE(moto_->ok()) << moto_->error();
     ASSERT_TRUE(sshd_->ok()) << sshd_->error();
     SetProvisionTestEnv(moto_->endpoint(), *sshd_);
+    auto ec2 = provision::Ec2Client::FromEnvironment("");
+    ASSERT_TRUE(ec2.ok()) << ec2.status().ToString();
+    moto_ec2_ = std::move(*ec2);
+  }
+  // build/bin/provision ARGS with HOME in home_ (key_dir defaults below it); `prefix` goes
+  // before the command line ("env -u VAR ").
+  CommandResult Provision(const std::string& args, int timeout_s = 120,
+                          const std::string& prefix = "") {
+    return RunCommand(prefix + "HOME=" + home_.path() + " " + BinPath("provision") + " " + args,
+                      timeout_s);
+  }
+  // " --local --name NAME --key-dir HOME/NAME ".
+  std::string LocalFlags(const std::string& name) {
+    return " --local --name " + name + " --key-dir " + home_.Join(name) + " ";
   }
   inline static PrivateMoto* moto_ = nullptr;
   inline static LoopbackSshd* sshd_ = nullptr;
+  std::unique_ptr<provision::Ec2Client> moto_ec2_;  // EC2 on the private moto, no front
+  TempDir home_;
 };
 
 // Everything tagged rankflow:cluster=<name> that still exists, one readable line each: live
-// instances, security groups, VPCs, subnets (asked of `ec2`), the key pair rankflow-<name>, and
+// instances, security groups, VPCs, subnets (asked of `ec2`), the key pair rankflow-<name>, the
+// backstop schedule rankflow-<name> (asked of the scheduler at the environment's endpoint), and
 // the cluster's lines in `authorized_keys` when that is not empty. A failed Describe is a line.
 std::vector<std::string> ClusterLeftovers(provision::Ec2Client& ec2, const std::string& name,
                                           const std::string& authorized_keys);

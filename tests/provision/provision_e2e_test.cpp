@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "provision/cluster_spec.h"
 #include "provision/ec2_client.h"
 #include "provision/s3_object.h"
 #include "provision/ssh_key.h"
@@ -36,14 +37,6 @@ using rankflow::testing::TempDir;
 
 class ProvisionE2eTest : public rankflow::testing::LoopbackClusterTest {
  protected:
-  void SetUp() override {
-    LoopbackClusterTest::SetUp();
-    if (HasFatalFailure()) return;
-    auto c = Ec2Client::FromEnvironment("");
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    ec2_ = std::move(*c);
-  }
-
   // Runs build/bin/provision with the cluster flags every call needs.
   CommandResult Provision(const std::string& cmd, const std::string& name, const std::string& args,
                           int timeout_s = 120) {
@@ -56,18 +49,17 @@ class ProvisionE2eTest : public rankflow::testing::LoopbackClusterTest {
 
   // Everything tagged with the cluster that still exists, as readable lines.
   std::vector<std::string> Leftovers(const std::string& name) {
-    return rankflow::testing::ClusterLeftovers(*ec2_, name, sshd_->authorized_keys());
+    return rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
   }
 
   std::string UserDataOf(const std::string& instance_id) {
-    auto ud = ec2_->Call("DescribeInstanceAttribute",
-                         {{"InstanceId", instance_id}, {"Attribute", "userData"}});
+    auto ud = moto_ec2_->Call("DescribeInstanceAttribute",
+                              {{"InstanceId", instance_id}, {"Attribute", "userData"}});
     EXPECT_TRUE(ud.ok()) << ud.status().ToString();
     if (!ud.ok()) return "";
     return Base64Decode(ud->FindText("userData/value")).value();
   }
 
-  std::unique_ptr<Ec2Client> ec2_;
   TempDir keys_;
   std::string logs_;  // every provision output, for the secrets check
 };
@@ -235,7 +227,7 @@ TEST_F(ProvisionE2eTest, UpRunsMpiJobAcrossTwoNodesOnS3ThenDownLeavesNothing) {
 
   // Secrets: user-data carries a presigned url (signature + access key *id* in
   // X-Amz-Credential), never the secret; no file, log or command line has either.
-  auto nodes = ec2_->DescribeInstances({{"tag:rankflow:cluster", {name}}});
+  auto nodes = moto_ec2_->DescribeInstances({{"tag:rankflow:cluster", {name}}});
   ASSERT_TRUE(nodes.ok());
   ASSERT_EQ(nodes->size(), 2u);
   for (const auto& n : *nodes) {
@@ -252,7 +244,12 @@ TEST_F(ProvisionE2eTest, UpRunsMpiJobAcrossTwoNodesOnS3ThenDownLeavesNothing) {
     EXPECT_NE(ud.find("'" + aws::Sha256Hex(tarball) + "'"), std::string::npos) << ud;
     EXPECT_NE(ud.find("'libicu72'"), std::string::npos) << ud;
     EXPECT_NE(ud.find("'libopenmpi3'"), std::string::npos) << ud;
-    EXPECT_NE(ud.find("systemd-run --unit=rankflow-deadman --on-active=30m"), std::string::npos);
+    // The dead-man gets the cluster's absolute deadline, the one on the instance's tag.
+    ASSERT_TRUE(n.tags.count(kDeadlineTag)) << n.id;
+    EXPECT_NE(
+        ud.find("  deadline=" + std::to_string(ParseUtcTimestamp(n.tags.at(kDeadlineTag))) + "\n"),
+        std::string::npos)
+        << ud;
     EXPECT_EQ(ud.find(kTestSecretKey), std::string::npos);
     std::string without_credential =
         std::regex_replace(ud, std::regex("X-Amz-Credential=[^&']*"), "");
@@ -297,13 +294,13 @@ TEST_F(ProvisionE2eTest, DownFindsOrphansByTagAndIsIdempotent) {
   r.image_id = "ami-0123456789abcdef0";
   r.instance_type = "t2.micro";
   r.tags = {{"rankflow:cluster", name}, {"rankflow:role", "worker"}};
-  ASSERT_TRUE(ec2_->RunInstances(r).ok());
+  ASSERT_TRUE(moto_ec2_->RunInstances(r).ok());
   ASSERT_TRUE(
-      ec2_->CreateSecurityGroup("rankflow-" + name, "orphan", "", {{"rankflow:cluster", name}})
+      moto_ec2_->CreateSecurityGroup("rankflow-" + name, "orphan", "", {{"rankflow:cluster", name}})
           .ok());
   auto key = GenerateEd25519Key("rankflow-" + name);
   ASSERT_TRUE(key.ok());
-  ASSERT_TRUE(ec2_->ImportKeyPair("rankflow-" + name, key->public_line, {}).ok());
+  ASSERT_TRUE(moto_ec2_->ImportKeyPair("rankflow-" + name, key->public_line, {}).ok());
   EXPECT_EQ(Leftovers(name).size(), 3u);
 
   auto all = RunCommand(BinPath("provision") + " status --all --local --key-dir " + keys_.path());
