@@ -2,6 +2,7 @@
 // and on failure, exit code of the job (labels: ssh, e2e).
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "tests/provision/loopback.h"
 
@@ -62,6 +63,38 @@ TEST_F(OneOffTest, JobRunsLogsAndManifestGoToS3AndClusterIsDown) {
   EXPECT_NE(logs.find("<Key>logs/run1/_SUCCESS</Key>"), std::string::npos) << logs;
   std::string report;
   EXPECT_TRUE(NothingLeft(&report)) << report << r.output;
+}
+
+// issue 10, item 7: a job built outside the tree (template/, against the installed package, by
+// scripts/build_template.sh) travels with --ship and the nodes run the shipped copy.
+TEST_F(OneOffTest, JobBuiltOutsideTheTreeIsShippedAndRuns) {
+  const std::string job = BinPath("../template/word_count");
+  ASSERT_EQ(access(job.c_str(), X_OK), 0)
+      << job << " is missing: scripts/build_template.sh builds it (scripts/test.sh runs that)";
+  ASSERT_EQ(RunCommand("curl -fs -X PUT " + moto_->endpoint() + "/oneoff").exit_code, 0);
+  TempDir in;
+  rankflow::testing::WriteFile(in.Join("a.txt"), "to be or not to be\nthat is the question\n");
+  ASSERT_EQ(RunCommand(BinPath("provision") + " put " + in.Join("a.txt") +
+                       " s3://oneoff/shipped/in/a.txt")
+                .exit_code,
+            0);
+  auto r = OneOff("--ship s3://oneoff/shipped/bin " + config_ + " -- " + job +
+                  " --src s3://oneoff/shipped/in --dest s3://oneoff/shipped/out --format csv");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  // Started by its name, which only the shipped bin folder on the nodes' PATH resolves (the
+  // nodes' folders go with `down`), not by its path here.
+  EXPECT_NE(r.output.find("$(command -v word_count"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("template/word_count"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("top words"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\nbe\t2\n"), std::string::npos) << r.output;
+  // Eight distinct words ("to" and "be" twice each) were written and committed.
+  auto got = RunCommand(BinPath("provision") + " get s3://oneoff/shipped/out/_SUCCESS " +
+                        dir_.Join("manifest.json"));
+  ASSERT_EQ(got.exit_code, 0) << got.output << List("shipped/");
+  std::string manifest = rankflow::testing::ReadFile(dir_.Join("manifest.json"));
+  EXPECT_NE(manifest.find("\"records_out\":8,"), std::string::npos) << manifest;
+  std::string report;
+  EXPECT_TRUE(NothingLeft(&report)) << report;
 }
 
 TEST_F(OneOffTest, FailingJobExitCodeIsReturnedAndClusterIsDownAnyway) {
