@@ -20,6 +20,8 @@ scripts/setup.sh --no-build
 scripts/check_format.sh
 scripts/check_layers.sh
 scripts/setup.sh
+# Real peers of the interop tests (DuckDB via npm @duckdb/node-api); a no-op once installed.
+tests/interop/install.sh
 # A user's own project (template/) built against the installed package; provision_one_off_test
 # ships that binary to the loopback cluster.
 scripts/build_template.sh
