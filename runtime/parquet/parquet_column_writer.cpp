@@ -43,10 +43,9 @@ parquet::CompressionCodec::type Codec(ParquetCompression c) {
 }
 
 void AppendLe(uint64_t v, int width, std::string* out) {
-  for (int b = 0; b < width; ++b) {
-    out->push_back(static_cast<char>(v & 0xff));
-    v >>= 8;
-  }
+  char bytes[8];
+  std::memcpy(bytes, &v, sizeof bytes);  // little-endian hosts only, as bits.h
+  out->append(bytes, static_cast<size_t>(width));
 }
 
 uint64_t MixBits(uint64_t x) {

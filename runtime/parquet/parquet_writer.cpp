@@ -1,5 +1,7 @@
 #include "runtime/parquet/parquet_writer.h"
 
+#include <cstdint>
+
 #include "runtime/parquet/page_compressor.h"
 #include "runtime/parquet/parquet_column_writer.h"
 #include "runtime/parquet/parquet_types.h"
@@ -12,11 +14,16 @@ constexpr std::string_view kMagic = "PAR1";
 constexpr char kCreatedBy[] = "rankflow version 0.1.0";
 // The dictionary's entry offsets are 32-bit.
 constexpr uint64_t kMaxDictionaryBytes = uint64_t{1} << 30;
+constexpr uint64_t kMaxPageBytes = uint64_t{1} << 30;
 
 Status ValidateOptions(const ParquetWriterOptions& o) {
   if (o.row_group_bytes == 0)
     return Status::InvalidArgument("parquet: row_group_bytes must be > 0");
-  if (o.page_bytes == 0) return Status::InvalidArgument("parquet: page_bytes must be > 0");
+  // A data page's value count is 32-bit; a page holds at most about page_bytes values.
+  if (o.page_bytes == 0 || o.page_bytes > kMaxPageBytes) {
+    return Status::InvalidArgument("parquet: page_bytes must be 1 to 1 GiB, not " +
+                                   std::to_string(o.page_bytes));
+  }
   if (o.dictionary_bytes > kMaxDictionaryBytes) {
     return Status::InvalidArgument("parquet: dictionary_bytes must be at most 1 GiB, not " +
                                    std::to_string(o.dictionary_bytes));
@@ -339,7 +346,10 @@ Status ParquetWriter::FlushRowGroup() {
   group.__set_total_byte_size(total_uncompressed);
   group.__set_num_rows(static_cast<int64_t>(rows_in_group_));
   group.__set_total_compressed_size(static_cast<int64_t>(offset_ - start));
-  group.__set_ordinal(static_cast<int16_t>(footer_->row_groups.size()));
+  // The ordinal is an optional i16: left out past the 32768th row group.
+  if (footer_->row_groups.size() <= INT16_MAX) {
+    group.__set_ordinal(static_cast<int16_t>(footer_->row_groups.size()));
+  }
   footer_->row_groups.push_back(std::move(group));
   rows_in_group_ = 0;
   ++row_groups_written_;

@@ -76,7 +76,8 @@ struct ParquetWriterOptions {
   int compression_level = 0;
   // Buffered (encoded, compressed) bytes at which a row group is written out. At least 1.
   uint64_t row_group_bytes = uint64_t{128} << 20;
-  // Encoded bytes (values and levels, before compression) at which a data page is cut. At least 1.
+  // Bytes of an open data page (PLAIN values or 4 per dictionary index, plus 1 per level) at which
+  // it is cut, at the end of a row. 1 to 1 GiB.
   uint64_t page_bytes = uint64_t{1} << 20;
   bool dictionary = true;
   // PLAIN-encoded size of a column chunk's dictionary past which the column falls back to PLAIN.

@@ -12,6 +12,7 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -262,6 +263,9 @@ struct Case {
   bool dictionary;
   uint64_t dictionary_bytes;
 };
+
+// GoogleTest prints a parameter by name (its default dumps the struct's bytes, padding included).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class ParquetDuckDbTest : public ::testing::TestWithParam<Case> {};
 

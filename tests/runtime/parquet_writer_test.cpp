@@ -449,7 +449,7 @@ TEST(ParquetWriterTest, BadSchemaAndOptionsAreRefusedUpFront) {
        {},
        "parquet schema: column 'a' is not a list but has element_nullable"},
       {SmallSchema(), zero_rows, "parquet: row_group_bytes must be > 0"},
-      {SmallSchema(), zero_page, "parquet: page_bytes must be > 0"},
+      {SmallSchema(), zero_page, "parquet: page_bytes must be 1 to 1 GiB, not 0"},
       {SmallSchema(), gzip10, "parquet: gzip level must be 1 to 9 (0: default), not 10"},
       {SmallSchema(), zstd23, "parquet: zstd level must be 1 to 22 (0: default), not 23"},
       {SmallSchema(), huge_dict, "parquet: dictionary_bytes must be at most 1 GiB, not 2147483648"},
