@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <vector>
 
+#include "operators/normalized_tweet_reader.h"
 #include "operators/tweet.h"
 #include "operators/tweet_parquet.h"
 #include "operators/tweet_parser.h"
@@ -15,31 +16,19 @@
 namespace rankflow {
 namespace {
 
+// The normalized keys, coordinates as two columns lon, lat.
 const std::vector<std::string>& CsvHeader() {
-  static const std::vector<std::string> kHeader = {"id",
-                                                   "created_at",
-                                                   "timestamp_ms",
-                                                   "user_id",
-                                                   "screen_name",
-                                                   "followers",
-                                                   "lang",
-                                                   "text",
-                                                   "is_retweet",
-                                                   "is_quote",
-                                                   "is_reply",
-                                                   "retweeted_id",
-                                                   "quoted_id",
-                                                   "in_reply_to_id",
-                                                   "hashtags",
-                                                   "mentions",
-                                                   "urls",
-                                                   "media_count",
-                                                   "lon",
-                                                   "lat",
-                                                   "place",
-                                                   "source_format",
-                                                   "retweeted_user_id",
-                                                   "retweeted_screen_name"};
+  static const std::vector<std::string> kHeader = [] {
+    std::vector<std::string> h;
+    for (std::string_view key : NormalizedTweetKeys()) {
+      if (key == "coordinates") {
+        h.insert(h.end(), {"lon", "lat"});
+      } else {
+        h.emplace_back(key);
+      }
+    }
+    return h;
+  }();
   return kHeader;
 }
 
@@ -245,7 +234,8 @@ TweetPartsWriter::TweetPartsWriter(OutputCommitter& output, Metrics& metrics,
     : output_(output),
       metrics_(metrics),
       options_(std::move(options)),
-      parser_(std::make_unique<TweetParser>()) {
+      parser_(std::make_unique<TweetParser>()),
+      reader_(std::make_unique<NormalizedTweetReader>()) {
   options_.max_open_parts = std::max<size_t>(1, options_.max_open_parts);
 }
 
@@ -309,9 +299,12 @@ Status TweetPartsWriter::Add(int64_t timestamp_ms, std::string_view json) {
   }
   const Tweet* tweet = nullptr;
   if (last_->needs_tweet()) {
-    parsed_.clear();
-    parser_->Parse(json, &parsed_);
-    if (parsed_.size() != 1) return Status::Internal("normalized tweet does not parse back");
+    parsed_.resize(1);
+    if (!reader_->Read(json, &parsed_[0])) {  // not expected: the records are our own JSON
+      parsed_.clear();
+      parser_->Parse(json, &parsed_);
+      if (parsed_.size() != 1) return Status::Internal("normalized tweet does not parse back");
+    }
     tweet = &parsed_[0];
     if (options_.format == LoadFormat::kParquet && !TweetIdsFitInt64(*tweet)) {
       metrics_.Add("bad_records.id_not_int64", 1);

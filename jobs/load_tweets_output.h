@@ -40,6 +40,7 @@
 
 namespace rankflow {
 
+class NormalizedTweetReader;
 class TweetParser;
 
 enum class LoadFormat { kJsonlGz, kJsonl, kCsv, kHdf5, kParquet };
@@ -94,7 +95,8 @@ class TweetPartsWriter {
   std::set<std::string> opened_;                       // folders that had a part
   Part* last_ = nullptr;                               // the part of the last row
   int64_t last_bucket_ = 0;                            // its day or hour since the epoch
-  std::unique_ptr<TweetParser> parser_;                // parses records back where needed
+  std::unique_ptr<TweetParser> parser_;                // parses records back where needed,
+  std::unique_ptr<NormalizedTweetReader> reader_;      // faster, for our own JSON
   std::vector<Tweet> parsed_;
   uint64_t rows_ = 0;
   uint64_t skipped_ = 0;
