@@ -373,10 +373,12 @@ Status ParquetColumnWriter::CutPage(PageCompressor* compressor) {
     }
     ++plain_data_pages_;
   } else {
-    body.append(plain_);
+    // Without levels (a required plain column) the page is the values alone: no copy.
+    if (!body.empty()) body.append(plain_);
     ++plain_data_pages_;
   }
-  RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DATA_PAGE, body,
+  const std::string_view page = body.empty() ? std::string_view(plain_) : std::string_view(body);
+  RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DATA_PAGE, page,
                                 static_cast<int32_t>(page_levels_), encoding));
   chunk_values_ += page_levels_;
   def_.clear();
