@@ -1,5 +1,6 @@
 #include "runtime/flow/flow.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "runtime/hdf5_part_writer.h"
@@ -235,6 +236,14 @@ void CheckWritable(const std::string& job, const std::string& name, const std::s
     throw JobFailed(
         Status::InvalidArgument("--format: " + output + ": " + parsed.status().message()));
   }
+}
+
+void CheckNewOutput(Context::Internal& in, const std::string& name) {
+  if (std::find(in.outputs.begin(), in.outputs.end(), name) != in.outputs.end()) {
+    throw JobFailed(Status::InvalidArgument("Write: output \"" + name +
+                                            "\" is written twice; give each Write its own name"));
+  }
+  in.outputs.push_back(name);
 }
 
 struct PartSink::Impl {

@@ -414,8 +414,9 @@ class Dataset {
   // field, attribute "columns" naming them). Records are counted into the manifest (records_out
   // and the file's records). A format the element type cannot be written in (hdf5 with a string
   // column) fails the job with one line naming the output, format and column. Several Writes with
-  // different names make several outputs in one commit. Nothing is visible before the job
-  // commits (Main, after the body). Memory: a 1 MiB buffer (parquet: a row group).
+  // different names make several outputs in one commit (a name used twice fails the job). Nothing
+  // is visible before the job commits (Main, after the body). Memory: a 1 MiB buffer (parquet: a
+  // row group).
   void Write(const std::string& name = "part", const WriteOptions& options = {}) const;
   // Prints up to n elements on rank 0 after the job's summary (a header line, then one
   // tab-separated line per element; `title` first if not empty). Holds n elements on rank 0.

@@ -96,6 +96,7 @@ struct Context::Internal {
   Status stage_failure;               // this rank's first failure in the current stage
   std::string print_text;             // rank 0: Print output, shown after the summary
   std::vector<FileInfo> inputs;       // every source's files, for the manifest
+  std::vector<std::string> outputs;   // the names Write has used
   std::map<std::string, std::unique_ptr<FileSystem>> file_systems;  // sources off --src
 
   ShuffleOptions shuffle_options(int shares = 1) const;
@@ -1191,6 +1192,8 @@ class PartSink {
 // depends on the type only). Throws JobFailed otherwise.
 void CheckWritable(const std::string& job, const std::string& name, const std::string& format,
                    const std::vector<std::string>& columns, const std::vector<int>& kinds);
+// The same for the name: each Write of a job needs its own (parts are named by it).
+void CheckNewOutput(Context::Internal& in, const std::string& name);
 
 }  // namespace detail
 
@@ -1201,6 +1204,7 @@ void Dataset<T>::Write(const std::string& name, const WriteOptions& options) con
   const std::string format = in.ResolveFormat(options);
   const std::vector<std::string> columns = RowColumns<T>(options.columns);
   detail::CheckWritable(in.info.name, name, format, columns, RowColumnKinds<T>());
+  detail::CheckNewOutput(in, name);
   std::vector<bool> floating;
   for (int kind : RowColumnKinds<T>()) floating.push_back(kind == kColumnFloating);
   detail::PartSink part(

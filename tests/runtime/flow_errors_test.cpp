@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
 
 #include "tests/util/test_util.h"
 
@@ -117,6 +118,39 @@ TEST_P(FlowErrors, AThrowInTheJobBodyOnOneRankEndsTheJob) {
 TEST_P(FlowErrors, AFormatTheRowsCannotBeWrittenInIsOneClearError) {
   ExpectFailed(Run("none", 0, "--format hdf5"),
                R"(error: --format hdf5: output "sums": column "key" is not numeric)");
+}
+
+TEST_P(FlowErrors, AnOutputNameUsedTwiceIsOneClearError) {
+  ExpectFailed(Run("twice", 0), R"(error: Write: output "sums" is written twice)");
+}
+
+TEST_P(FlowErrors, NumericRowsAreWrittenAsHdf5) {
+  testing::CommandResult r = Run("none", 0, "--format hdf5 --numeric");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  double total = 0;
+  int rows = 0;
+  for (int rank = 0; rank < GetParam(); ++rank) {
+    char name[32];
+    std::snprintf(name, sizeof name, "sums-%05d.h5", rank);
+    const std::string path = testing::CommittedFile(out_.Join("out"), name);
+    testing::CommandResult dump = RunCommand("h5dump -d float64 -y " + path + " 2>&1");
+    ASSERT_EQ(dump.exit_code, 0) << dump.output;
+    // The data section lists the values separated by commas and spaces.
+    const size_t at = dump.output.find("DATA {");
+    ASSERT_NE(at, std::string::npos) << dump.output;
+    std::string data = dump.output.substr(at + 6, dump.output.find('}', at) - at - 6);
+    for (char& c : data) c = (c == ',') ? ' ' : c;
+    std::istringstream in(data);
+    for (double v; in >> v;) {
+      total += v;
+      ++rows;
+    }
+    testing::CommandResult attr = RunCommand("h5dump -a float64/columns " + path + " 2>&1");
+    EXPECT_NE(attr.output.find("\"sum\""), std::string::npos) << attr.output;
+  }
+  // The sums of k0..k4 (8 files), "own" (3 per rank) and "poison" (0).
+  EXPECT_EQ(rows, 7);
+  EXPECT_DOUBLE_EQ(total, 8 * 780 + 3 * GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, FlowErrors, ::testing::Values(1, 2, 4),

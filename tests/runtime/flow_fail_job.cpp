@@ -1,7 +1,7 @@
 // A small dataflow job for flow_errors_test: sums "key value" lines per key, and can be told to
 // throw from user code on one rank (or on one input line) at a chosen place, to check that every
 // such failure ends the whole job with one error line, exit code 1 and nothing committed.
-//   --fail-in none|line|map|reduce|group|write|body   --fail-rank R
+//   --fail-in none|line|map|reduce|group|write|body|twice   --fail-rank R   [--numeric]
 #include <stdexcept>
 #include <string>
 
@@ -14,6 +14,7 @@ namespace {
 void AddFlags(rankflow::FlagSet* f) {
   f->AddString("fail-in", "none", "where user code throws: none|line|map|reduce|group|write|body");
   f->AddInt("fail-rank", 0, "the rank that throws");
+  f->AddBool("numeric", false, "write (key length, sum as double) rows instead of (key, sum)");
 }
 
 void Run(flow::Context& ctx) {
@@ -48,12 +49,22 @@ void Run(flow::Context& ctx) {
         for (const auto& v : values) n += v.second;
         emit({key, n});
       });
-  groups
-      .Map([&](std::pair<std::string, long long> p) {
-        throw_if("write");
-        return p;
-      })
-      .Write("sums", {{"key", "sum"}});
+  auto checked = groups.Map([&](std::pair<std::string, long long> p) {
+    throw_if("write");
+    return p;
+  });
+  if (ctx.flags().GetBool("numeric")) {
+    // Numeric rows (for --format hdf5): the key's length and the sum as a double.
+    checked
+        .Map([](const std::pair<std::string, long long>& p) {
+          return std::make_pair(static_cast<int64_t>(p.first.size()),
+                                static_cast<double>(p.second));
+        })
+        .Write("sums", {{"key_length", "sum"}});
+  } else {
+    checked.Write("sums", {{"key", "sum"}});
+  }
+  if (where == "twice") checked.Write("sums");
   ctx.Local(std::vector<uint64_t>{keys}).Print(1, "keys");
 }
 
