@@ -6,7 +6,8 @@ tweet_ref.py, which reads the archives itself.
     reference.py EXAMPLE --src DIR --out DIR [--top N]
 
 writes OUT/<output>.csv for each output of the example, with the header and the row order the
-job's contract gives (numbers as Python's repr: shortest round-trip). Exit code 2 on bad usage.
+job's contract gives (numbers as Python's repr: shortest round-trip), and OUT/tweets.txt, the
+number of tweets read (the job's manifest counter tweets_in). Exit code 2 on bad usage.
 """
 
 import argparse
@@ -144,8 +145,11 @@ def main():
     p.add_argument("--top", type=int)
     a = p.parse_args()
     fn, default_top = EXAMPLES[a.example]
-    outputs = fn(list(tweet_ref.read_tweets(a.src)), a.top if a.top is not None else default_top)
+    tweets = list(tweet_ref.read_tweets(a.src))
+    outputs = fn(tweets, a.top if a.top is not None else default_top)
     os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "tweets.txt"), "w") as f:
+        f.write("%d\n" % len(tweets))
     for name, (header, rows) in outputs.items():
         with open(os.path.join(a.out, name + ".csv"), "w", newline="", encoding="utf-8") as f:
             w = csv.writer(f, lineterminator="\n")
