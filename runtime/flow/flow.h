@@ -198,7 +198,8 @@ class Context {
   const FlagSet& flags() const;
   Metrics& metrics();
   // A named counter kept in the manifest (summed over ranks): ++*ctx.Counter("replies").
-  // Local; the pointer stays valid for the context's life.
+  // Local; the pointer stays valid for the context's life. User code bumps it each time it runs:
+  // a chain that runs twice (a dataset used twice without Cache) counts twice.
   int64_t* Counter(const std::string& name);
 
   // -- Sources. Each is lazy: the input is read when a collective operation or sink pulls the

@@ -143,5 +143,40 @@ TEST(FlowSources, CsvRowsGiveFieldsByHeaderNameInEveryFile) {
   EXPECT_EQ(Total(ctx, "bad_lines.invalid_csv"), 2);
 }
 
+TEST(FlowSources, StrictFailsOnTheFirstBadLineOnEveryRank) {
+  SharedDir dir([](rankflow::testing::TempDir& d) {
+    rankflow::testing::WriteFile(d.Join("a.jsonl"), "{\"id\":1}\nnot json\n{\"id\":2}\n");
+  });
+  ContextOptions options;
+  options.strict = true;
+  Context ctx(TestMpi(), options);
+  auto ids = ctx.JsonLines<int64_t>([](simdjson::ondemand::object& obj, LineContext&,
+                                       Emitter<int64_t>& emit) { emit(obj["id"].get_int64()); },
+                                    {dir.path(), ""});
+  try {
+    ids.Count();
+    ADD_FAILURE() << "no error";
+  } catch (const JobFailed& e) {
+    EXPECT_NE(e.status().message().find("--strict: invalid_json at " + dir.path() + "/a.jsonl:2"),
+              std::string::npos)
+        << e.status().message();
+  }
+}
+
+TEST(FlowSources, CountersFromUserCodeAreSummedOverRanks) {
+  Context ctx(TestMpi(), {});
+  std::vector<int64_t> values(1000);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<int64_t>(i);
+  int64_t* odd = ctx.Counter("odd_values");
+  const uint64_t n = ctx.Parallelize(values)
+                         .Filter([odd](int64_t v) {
+                           if (v % 2 == 1) ++*odd;
+                           return true;
+                         })
+                         .Count();
+  EXPECT_EQ(n, 1000u);
+  EXPECT_EQ(Total(ctx, "odd_values"), 500);
+}
+
 }  // namespace
 }  // namespace rankflow::flow
