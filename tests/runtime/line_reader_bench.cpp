@@ -4,22 +4,17 @@
 // and bytes, then prints the best of REPEATS runs as MB/s of uncompressed bytes (10^6 bytes) per
 // CPU second of this process (so that other work on a shared machine does not distort it).
 #include <stdlib.h>
-#include <time.h>
 
 #include <cstdio>
 #include <string>
 
 #include "runtime/fs.h"
 #include "runtime/line_reader.h"
+#include "tests/runtime/bench_util.h"
 
 namespace {
 
-// CPU time of this (single-threaded) process: other load on a shared machine does not count.
-double CpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using rankflow::testing::CpuSeconds;
 
 struct Pass {
   uint64_t lines = 0;

@@ -4,7 +4,6 @@
 // every byte, into a checksum), and prints the best of REPEATS runs as rows and values per CPU
 // second of this process (other work on a shared machine does not count). Every run must give the
 // same counts and checksum.
-#include <time.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -12,14 +11,11 @@
 
 #include "runtime/fs.h"
 #include "runtime/parquet/parquet_reader.h"
+#include "tests/runtime/bench_util.h"
 
 namespace {
 
-double CpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
+using rankflow::testing::CpuSeconds;
 
 struct Pass {
   uint64_t rows = 0;
