@@ -55,9 +55,11 @@ if [ "$JOB" = profanity_index ]; then
 fi
 BYTES=$(zcat "$CORPUS"/*.jsonl.gz | wc -c)
 
-run_job() {  # bin_dir ranks dest
+run_job() {  # bin_dir ranks dest [file for the CPU seconds of the whole process tree]
+  local timer=()
+  [ -n "${4:-}" ] && timer=(/usr/bin/time -o "$4" -f "%U %S")
   # shellcheck disable=SC2086
-  mpirun -n "$2" --bind-to core "$1/$JOB" --src "$CORPUS" --dest "$3" --mode overwrite \
+  "${timer[@]}" mpirun -n "$2" --bind-to core "$1/$JOB" --src "$CORPUS" --dest "$3" --mode overwrite \
     --memory-mb "$MEMORY_MB" "${EXTRA[@]}" $JOB_ARGS > /dev/null
 }
 # Every committed file's rows by extension, then logical name (a CSV part's header dropped after the
@@ -96,7 +98,7 @@ echo "check: $JOB commits the same rows as the baseline at 1 and 2 ranks"
 
 now() { date +%s.%N; }
 min_of() { if [ -z "$1" ] || awk -v d="$2" -v b="$1" 'BEGIN { exit !(d < b) }'; then echo "$2"; else echo "$1"; fi; }
-declare -A WALL JOBS
+declare -A WALL JOBS CPU
 zcat "$CORPUS"/*.jsonl.gz > /dev/null  # warm the page cache
 for _ in $(seq "$REPEATS"); do
   for n in 1 2; do
@@ -104,8 +106,9 @@ for _ in $(seq "$REPEATS"); do
       bin=$BIN
       [ "$which" = base ] && bin=$BASELINE/bin
       t0=$(now)
-      run_job "$bin" "$n" "$OUT/r-$which$n"
+      run_job "$bin" "$n" "$OUT/r-$which$n" "$OUT/cpu"
       t1=$(now)
+      CPU[$which$n]=$(min_of "${CPU[$which$n]:-}" "$(awk '{ printf "%.2f", $1 + $2 }' "$OUT/cpu")")
       WALL[$which$n]=$(min_of "${WALL[$which$n]:-}" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')")
       JOBS[$which$n]=$(min_of "${JOBS[$which$n]:-}" "$(manifest_seconds "$OUT/r-$which$n")")
     done
@@ -116,14 +119,16 @@ rate() { awk -v b="$BYTES" -v t="$1" -v n="$2" 'BEGIN { printf "%.1f", b / 1e6 /
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 MODEL=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 TABLE=$(cat <<EOF
-| run | wall s (best of $REPEATS) | job s (best) | MB/s per rank (job) |
-|---|---|---|---|
-| $JOB 1 rank, this build | ${WALL[this1]} | ${JOBS[this1]} | $(rate "${JOBS[this1]}" 1) |
-| $JOB 1 rank, baseline | ${WALL[base1]} | ${JOBS[base1]} | $(rate "${JOBS[base1]}" 1) |
-| $JOB 2 ranks, this build | ${WALL[this2]} | ${JOBS[this2]} | $(rate "${JOBS[this2]}" 2) |
-| $JOB 2 ranks, baseline | ${WALL[base2]} | ${JOBS[base2]} | $(rate "${JOBS[base2]}" 2) |
+| run | wall s (best of $REPEATS) | job s (best) | MB/s per rank (job) | CPU s, all processes (best) |
+|---|---|---|---|---|
+| $JOB 1 rank, this build | ${WALL[this1]} | ${JOBS[this1]} | $(rate "${JOBS[this1]}" 1) | ${CPU[this1]} |
+| $JOB 1 rank, baseline | ${WALL[base1]} | ${JOBS[base1]} | $(rate "${JOBS[base1]}" 1) | ${CPU[base1]} |
+| $JOB 2 ranks, this build | ${WALL[this2]} | ${JOBS[this2]} | $(rate "${JOBS[this2]}" 2) | ${CPU[this2]} |
+| $JOB 2 ranks, baseline | ${WALL[base2]} | ${JOBS[base2]} | $(rate "${JOBS[base2]}" 2) | ${CPU[base2]} |
 
-- throughput this/baseline (baseline time / this time; >= 0.95 is within 5%): 1 rank **$(ratio "${JOBS[base1]}" "${JOBS[this1]}")** job time, $(ratio "${WALL[base1]}" "${WALL[this1]}") wall; 2 ranks **$(ratio "${JOBS[base2]}" "${JOBS[this2]}")** job time, $(ratio "${WALL[base2]}" "${WALL[this2]}") wall
+- throughput this/baseline (baseline time / this time; >= 0.95 is within 5%): 1 rank **$(ratio "${JOBS[base1]}" "${JOBS[this1]}")** job time, $(ratio "${WALL[base1]}" "${WALL[this1]}") wall, $(ratio "${CPU[base1]}" "${CPU[this1]}") CPU; 2 ranks **$(ratio "${JOBS[base2]}" "${JOBS[this2]}")** job time, $(ratio "${WALL[base2]}" "${WALL[this2]}") wall, $(ratio "${CPU[base2]}" "${CPU[this2]}") CPU
+- CPU s: user + system of mpirun and its ranks (/usr/bin/time), the steadiest figure on a shared
+  machine (wall and job time include waiting for a core); MPI's polling in collectives counts too
 - corpus: tweetgen --files $FILES --mb $MB --seed 42 --bad-share 0.001 --dup-share 0.01 ($BYTES bytes uncompressed); --memory-mb $MEMORY_MB${JOB_ARGS:+; job args: $JOB_ARGS}
 EOF
 )
