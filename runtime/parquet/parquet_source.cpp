@@ -18,14 +18,16 @@ struct RowGroupEntry {
   uint64_t begin = 0;
   uint64_t end = 0;
   int64_t rows = 0;
+  uint64_t stored = 0;  // the requested columns' chunks, as stored
 };
 
 std::string Encode(const std::vector<RowGroupEntry>& entries) {
   std::string out;
   char line[160];
   for (const RowGroupEntry& e : entries) {
-    snprintf(line, sizeof line, "%" PRIu64 " %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRId64 "\n",
-             e.file, e.row_group, e.begin, e.end, e.rows);
+    snprintf(line, sizeof line,
+             "%" PRIu64 " %" PRId64 " %" PRIu64 " %" PRIu64 " %" PRId64 " %" PRIu64 "\n", e.file,
+             e.row_group, e.begin, e.end, e.rows, e.stored);
     out += line;
   }
   return out;
@@ -36,8 +38,9 @@ void Decode(const std::string& wire, std::vector<RowGroupEntry>* out) {
   while (pos < wire.size()) {
     const size_t nl = wire.find('\n', pos);
     RowGroupEntry e;
-    RF_CHECK(sscanf(wire.c_str() + pos, "%" SCNu64 " %" SCNd64 " %" SCNu64 " %" SCNu64 " %" SCNd64,
-                    &e.file, &e.row_group, &e.begin, &e.end, &e.rows) == 5);
+    RF_CHECK(sscanf(wire.c_str() + pos,
+                    "%" SCNu64 " %" SCNd64 " %" SCNu64 " %" SCNu64 " %" SCNd64 " %" SCNu64, &e.file,
+                    &e.row_group, &e.begin, &e.end, &e.rows, &e.stored) == 6);
     out->push_back(e);
     pos = nl == std::string::npos ? wire.size() : nl + 1;
   }
@@ -97,6 +100,7 @@ Status ParquetSource::Plan(const ParquetSourceOptions& options) {
       e.row_group = g;
       r->RowGroupRange(g, &e.begin, &e.end);
       e.rows = r->row_group_rows(g);
+      e.stored = r->ChunkBytes(g, cols, false);
       mine.push_back(e);
     }
   }
@@ -107,6 +111,7 @@ Status ParquetSource::Plan(const ParquetSourceOptions& options) {
     return std::tie(a.file, a.row_group) < std::tie(b.file, b.row_group);
   });
   Status overlap;
+  uint64_t stored = 0;
   for (const RowGroupEntry& e : all) {
     if (!row_group_of_.emplace(std::make_pair(e.file, e.begin), static_cast<int>(e.row_group))
              .second) {
@@ -117,9 +122,11 @@ Status ParquetSource::Plan(const ParquetSourceOptions& options) {
     }
     plan_.units.push_back({static_cast<size_t>(e.file), e.begin, e.end});
     total_rows_ += e.rows;
+    stored += e.stored;
   }
   RF_RETURN_IF_ERROR(overlap);  // the same on every rank: every rank has the same entries
-  if (progress_ != nullptr) progress_->SetTotals(plan_.files.size(), plan_.total_bytes);
+  // Progress counts the requested chunks' bytes, what Run reads.
+  if (progress_ != nullptr) progress_->SetTotals(plan_.files.size(), stored);
   planned_ = true;
   return Status::OK();
 }

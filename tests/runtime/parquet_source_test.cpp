@@ -50,7 +50,7 @@ TEST(ParquetSourceTest, EveryRowOnceWithItsValues) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   const std::vector<int64_t> sums =
       TestMpi().AllSum({rows, id_sum, tags, bad, metrics.Get("records_in"), metrics.Get("units_in"),
-                        metrics.Get("files_in")});
+                        metrics.Get("files_in"), metrics.Get("stored_bytes_in")});
   EXPECT_EQ(sums[0], 10000);
   EXPECT_EQ(sums[1], 9999LL * 10000 / 2);
   int64_t want_tags = 0;
@@ -60,6 +60,17 @@ TEST(ParquetSourceTest, EveryRowOnceWithItsValues) {
   EXPECT_EQ(sums[4], 10000);
   EXPECT_EQ(sums[5], 5);
   EXPECT_EQ(sums[6], 2);
+  // stored_bytes_in: exactly the requested columns' chunks of every row group.
+  uint64_t chunk_bytes = 0;
+  for (const FileInfo& f : source.plan().files) {
+    std::unique_ptr<ParquetFileReader> r;
+    ASSERT_TRUE(ParquetFileReader::Open(*fs, f, {}, &r).ok());
+    std::vector<int> cols;
+    ASSERT_TRUE(r->ResolveColumns(o.columns, &cols).ok());
+    for (int g = 0; g < r->num_row_groups(); ++g) chunk_bytes += r->ChunkBytes(g, cols, false);
+  }
+  EXPECT_EQ(static_cast<uint64_t>(sums[7]), chunk_bytes);
+  EXPECT_LT(chunk_bytes, source.plan().total_bytes);
 }
 
 TEST(ParquetSourceTest, ErrorsAreTheSameOnEveryRank) {
