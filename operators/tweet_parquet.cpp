@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <string>
 
+#include "operators/tokenizer.h"
+#include "runtime/parquet/parquet_source.h"
+
 namespace rankflow {
 namespace {
 
@@ -307,6 +310,54 @@ void TweetParquetRows::Get(const ParquetRowBatch& batch, size_t row, Tweet* t) c
         break;
     }
   }
+}
+
+std::vector<std::string> TweetParquetTermColumns(TweetTermKind kind, bool need_time) {
+  std::vector<std::string> columns;
+  switch (kind) {
+    case TweetTermKind::kHashtags:
+      columns = {"hashtags"};
+      break;
+    case TweetTermKind::kMentions:
+      columns = {"mentions"};
+      break;
+    case TweetTermKind::kUrls:
+      columns = {"urls"};
+      break;
+    case TweetTermKind::kWords:
+    case TweetTermKind::kEmoji:
+      columns = {"text"};
+      break;
+  }
+  if (need_time) columns.push_back("timestamp_ms");
+  return columns;
+}
+
+Status ReadParquetTerms(const MpiContext& mpi, FileSystem& fs, Metrics* metrics, Progress* progress,
+                        const std::string& src, TweetTermKind kind, bool need_time,
+                        const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn) {
+  TweetParquetRows rows(TweetParquetTermColumns(kind, need_time));
+  ParquetSource source(mpi, fs, metrics, progress);
+  ParquetSourceOptions options;
+  options.src = src;
+  options.columns = rows.columns();
+  RF_RETURN_IF_ERROR(source.Plan(options));
+  Tokenizer tokenizer;
+  int64_t* tweets = metrics->Counter("tweets");
+  int64_t* terms = metrics->Counter("terms");
+  Tweet t;
+  return source.Run([&](const ParquetRowBatch& batch) {
+    RF_RETURN_IF_ERROR(rows.Check(batch));
+    for (size_t r = 0; r < batch.num_rows; ++r) {
+      rows.Get(batch, r, &t);
+      ++*tweets;
+      for (std::string& term : ExtractTerms(t, kind, &tokenizer)) {
+        ++*terms;
+        fn(t.timestamp_ms, std::move(term));
+      }
+    }
+    return Status::OK();
+  });
 }
 
 }  // namespace rankflow

@@ -20,16 +20,21 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "operators/terms.h"
 #include "operators/tweet.h"
 #include "runtime/fs.h"
+#include "runtime/metrics.h"
+#include "runtime/mpi_context.h"
 #include "runtime/parquet/parquet_reader.h"
 #include "runtime/parquet/parquet_schema.h"
 #include "runtime/parquet/parquet_writer.h"
+#include "runtime/progress.h"
 #include "runtime/status.h"
 
 namespace rankflow {
@@ -86,5 +91,21 @@ class TweetParquetRows {
   std::vector<std::string> names_;
   std::vector<int> fields_;  // the schema index of each requested column, -1 if unknown
 };
+
+// The columns a term count needs: the kind's list (hashtags, mentions, urls) or text (words,
+// emoji), and timestamp_ms when `need_time`.
+std::vector<std::string> TweetParquetTermColumns(TweetTermKind kind, bool need_time);
+
+// Collective. The terms of every tweet of a load_tweets Parquet output under `src` (a committed
+// folder is read through its manifest), reading only TweetParquetTermColumns: ParquetSource
+// claims row groups across ranks, and fn(timestamp_ms, term) gets each term of each tweet this
+// rank read, as ExtractTerms(tweet, kind) gives them (timestamp 0 unless need_time). Counters in
+// `metrics`: ParquetSource's (records_in, units_in, files_in, stored_bytes_in, bytes_in),
+// tweets, terms. Errors: ParquetSource's, TweetParquetRows::Check's (a file whose columns are not
+// load_tweets'), agreed on every rank. This is the map side a term-counting job (top_terms) needs
+// to read Parquet instead of JSON lines.
+Status ReadParquetTerms(const MpiContext& mpi, FileSystem& fs, Metrics* metrics, Progress* progress,
+                        const std::string& src, TweetTermKind kind, bool need_time,
+                        const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn);
 
 }  // namespace rankflow

@@ -2,8 +2,9 @@
 // every archive shape (tests/data/tweets) written with TweetParquetWriter through an
 // OutputCommitter in small row groups, read back with ParquetSource (row groups claimed across
 // ranks) and TweetParquetRows, are the same Tweets (every field, through their JSON); a projection
-// reads fewer bytes and fills only its fields; ids that do not fit INT64 are refused; a column of
-// another type is a clear error.
+// reads fewer bytes and fills only its fields; ReadParquetTerms gives ExtractTerms' terms of every
+// tweet (hashtags, mentions, urls, words; with and without time); ids that do not fit INT64 are
+// refused; a column of another type is a clear error.
 #include "operators/tweet_parquet.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "operators/terms.h"
+#include "operators/tokenizer.h"
 #include "operators/tweet_parser.h"
 #include "runtime/commit.h"
 #include "runtime/parquet/parquet_source.h"
@@ -178,6 +181,48 @@ TEST(TweetParquetTest, AColumnOfAnotherTypeOrNameIsAClearError) {
   s = TweetParquetRows({"nope"}).Check(batch);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("nope"), std::string::npos) << s.ToString();
+}
+
+TEST(TweetParquetTest, ReadParquetTermsGivesExtractTermsOfEveryTweetReadingOnlyItsColumns) {
+  const std::vector<Tweet> tweets = SampleTweets();
+  std::unique_ptr<testing::TempDir> holder;
+  const std::string dest = SharedTempDir(&holder) + "/out";
+  WriteTweets(tweets, dest);
+  auto fs = NewLocalFileSystem();
+  Tokenizer tokenizer;
+  for (TweetTermKind kind : {TweetTermKind::kHashtags, TweetTermKind::kMentions,
+                             TweetTermKind::kUrls, TweetTermKind::kWords}) {
+    for (bool need_time : {false, true}) {
+      SCOPED_TRACE(std::string(TweetTermKindName(kind)) + (need_time ? " with time" : ""));
+      std::vector<std::string> want;
+      for (const Tweet& t : tweets) {
+        for (const std::string& term : ExtractTerms(t, kind, &tokenizer)) {
+          want.push_back(std::to_string(need_time ? t.timestamp_ms : 0) + " " + term);
+        }
+      }
+      std::sort(want.begin(), want.end());
+      ASSERT_FALSE(want.empty());
+      Metrics metrics;
+      std::string mine;
+      Status s = ReadParquetTerms(
+          TestMpi(), *fs, &metrics, nullptr, dest, kind, need_time,
+          [&](int64_t ts, std::string&& term) { mine += std::to_string(ts) + " " + term + "\n"; });
+      ASSERT_TRUE(s.ok()) << s.ToString();
+      std::vector<std::string> got;
+      for (const std::string& part : TestMpi().AllGather(mine)) {
+        for (const std::string& line : testing::SplitLines(part)) {
+          if (!line.empty()) got.push_back(line);
+        }
+      }
+      std::sort(got.begin(), got.end());
+      EXPECT_EQ(got, want);
+      const std::vector<int64_t> sums =
+          TestMpi().AllSum(std::vector<int64_t>{metrics.Get("tweets"), metrics.Get("terms")});
+      EXPECT_EQ(sums[0], static_cast<int64_t>(tweets.size()));
+      EXPECT_EQ(sums[1], static_cast<int64_t>(want.size()));
+    }
+  }
+  TestMpi().Barrier();
 }
 
 }  // namespace
