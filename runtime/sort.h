@@ -86,7 +86,7 @@ class GlobalSort {
   // first error stops the walk and is returned. May be called more than once.
   Status ForEach(const std::function<Status(std::string_view key, std::string_view value)>& fn);
 
-  // This rank's records after Sort; and the exchange's figures.
+  // How many records the last ForEach gave (0 before one); and the exchange's figures (after Sort).
   uint64_t records() const { return records_out_; }
   const ShuffleStats& shuffle_stats() const;
 
