@@ -121,6 +121,13 @@ void Context::Internal::ThrowIfFailed(const Status& agreed) {
 }
 
 void Context::Internal::BeginCollective() {
+  if (user_code_depth > 0) {
+    // Called from a user function: only the ranks that run it would get here, so it must not
+    // communicate. Thrown into the stage that runs the function, which fails the job cleanly.
+    throw detail::StatusException(Status::InvalidArgument(
+        "an operation was called inside a user function (operations are collective: call them "
+        "in the job body)"));
+  }
   line = nullptr;
   stage_failure = Status::OK();
   ThrowIfFailed(AgreeOnStatus(mpi, Status::OK()));

@@ -47,12 +47,15 @@
 // when the element came from an input line and no collective step lay between) — commits nothing
 // (no _SUCCESS) and returns exit code 1 on every rank. The job body itself (code between
 // operations) may throw too; Main then agrees the same way at the next collective step. A job must
-// not call MPI itself (a rank stuck in a foreign collective cannot be told).
+// not call MPI itself (a rank stuck in a foreign collective cannot be told), and user functions
+// must not call operations (a collective operation inside a Map would run on some ranks only: it
+// fails the job instead, "Map: an operation was called inside a user function …").
 //
 // Memory: each operation stays within --memory-mb per rank plus a small constant (the 1 MiB spool
 // buffer, 1 MiB writer buffers, 64 KiB read buffers): shuffles spill sorted runs past
 // --memory-mb / 2 (HashShuffle), results spool to scratch files. Exceptions, stated per operation:
-// TopK holds k elements, Collect/Broadcast/BroadcastJoin's small side hold what they return.
+// TopK holds k elements per rank (rank 0 k per rank while it merges), Collect/Broadcast/Print and
+// BroadcastJoin's small side hold what they return.
 //
 // Determinism: every result is a function of the input and the rank count. Results of SortBy and
 // TopK, Count, CountDistinct and ReduceByKey with integer aggregates do not depend on the rank

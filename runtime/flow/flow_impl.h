@@ -94,6 +94,7 @@ struct Context::Internal {
   const char* op = "source";          // the operation whose code runs now (for messages)
   const LineContext* line = nullptr;  // the input line being processed, if any
   Status stage_failure;               // this rank's first failure in the current stage
+  int user_code_depth = 0;            // > 0 while a stage or read-out runs user code
   std::string print_text;             // rank 0: Print output, shown after the summary
   std::vector<FileInfo> inputs;       // every source's files, for the manifest
   std::vector<std::string> outputs;   // the names Write has used
@@ -134,9 +135,19 @@ struct Dataset<T>::Node {
 
 namespace detail {
 
+// Marks that user code may run (an operation called from it is refused: see BeginCollective).
+struct UserCodeScope {
+  explicit UserCodeScope(Context::Internal& in) : in_(in) { ++in_.user_code_depth; }
+  ~UserCodeScope() { --in_.user_code_depth; }
+  UserCodeScope(const UserCodeScope&) = delete;
+  UserCodeScope& operator=(const UserCodeScope&) = delete;
+  Context::Internal& in_;
+};
+
 // Runs `loop` (which calls user code), turning any exception into this rank's failure.
 template <typename L>
 Status Guard(Context::Internal& in, L&& loop) {
+  UserCodeScope scope(in);
   try {
     return loop();
   } catch (...) {
@@ -147,6 +158,7 @@ Status Guard(Context::Internal& in, L&& loop) {
 // Reads a stage's input into sink; records the failure in in.stage_failure.
 template <typename T>
 void RunStage(Context::Internal& in, const NodePtr<T>& node, const Sink<T>& sink) {
+  UserCodeScope scope(in);
   Status s = node->Produce(in, sink);
   in.Fail(s);
 }

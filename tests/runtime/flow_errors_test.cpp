@@ -124,6 +124,11 @@ TEST_P(FlowErrors, AnOutputNameUsedTwiceIsOneClearError) {
   ExpectFailed(Run("twice", 0), R"(error: Write: output "sums" is written twice)");
 }
 
+TEST_P(FlowErrors, AnOperationCalledInsideAUserFunctionFailsInsteadOfHanging) {
+  ExpectFailed(Run("nested", 0),
+               R"(error: rank [0-3]: .*Map: an operation was called inside a user function)");
+}
+
 TEST_P(FlowErrors, NumericRowsAreWrittenAsHdf5) {
   testing::CommandResult r = Run("none", 0, "--format hdf5 --numeric");
   ASSERT_EQ(r.exit_code, 0) << r.output;

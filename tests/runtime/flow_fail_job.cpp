@@ -1,7 +1,7 @@
 // A small dataflow job for flow_errors_test: sums "key value" lines per key, and can be told to
 // throw from user code on one rank (or on one input line) at a chosen place, to check that every
 // such failure ends the whole job with one error line, exit code 1 and nothing committed.
-//   --fail-in none|line|map|reduce|group|write|body|twice   --fail-rank R   [--numeric]
+//   --fail-in none|line|map|reduce|group|write|body|twice|nested   --fail-rank R   [--numeric]
 #include <stdexcept>
 #include <string>
 
@@ -65,6 +65,14 @@ void Run(flow::Context& ctx) {
     checked.Write("sums", {{"key", "sum"}});
   }
   if (where == "twice") checked.Write("sums");
+  if (where == "nested") {
+    // An operation inside a user function: refused, never a hang.
+    pairs
+        .Map([&](const std::pair<std::string, long long>& p) {
+          return p.second + static_cast<long long>(pairs.Count());
+        })
+        .Count();
+  }
   ctx.Local(std::vector<uint64_t>{keys}).Print(1, "keys");
 }
 
