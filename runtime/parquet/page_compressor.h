@@ -24,6 +24,9 @@ class PageCompressor {
   // The compressed bytes of `in`: `in` itself when uncompressed, else a view of an internal
   // buffer, valid until the next call. Internal on a codec failure (out of memory only).
   Result<std::string_view> Compress(std::string_view in);
+  // The same for the concatenation head + tail, without concatenating them first (a page's
+  // levels and its values). Uncompressed: the two copied into an internal buffer.
+  Result<std::string_view> Compress(std::string_view head, std::string_view tail);
 
  private:
   struct State;

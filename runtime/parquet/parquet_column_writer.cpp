@@ -354,6 +354,7 @@ Status ParquetColumnWriter::CutPage(PageCompressor* compressor) {
   if (max_rep_ != 0) AppendRleHybridWithLength(rep_.data(), rep_.size(), BitWidth(max_rep_), &body);
   if (max_def_ != 0) AppendRleHybridWithLength(def_.data(), def_.size(), BitWidth(max_def_), &body);
   parquet::Encoding::type encoding = parquet::Encoding::PLAIN;
+  std::string_view values;
   if (!indices_.empty()) {
     // Indices exist only while the dictionary is used; a page of nulls alone stays PLAIN.
     const int bit_width = std::max(1, BitWidth(dict_count_ - 1));
@@ -373,12 +374,10 @@ Status ParquetColumnWriter::CutPage(PageCompressor* compressor) {
     }
     ++plain_data_pages_;
   } else {
-    // Without levels (a required plain column) the page is the values alone: no copy.
-    if (!body.empty()) body.append(plain_);
+    values = plain_;  // PLAIN values follow the levels without being copied behind them
     ++plain_data_pages_;
   }
-  const std::string_view page = body.empty() ? std::string_view(plain_) : std::string_view(body);
-  RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DATA_PAGE, page,
+  RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DATA_PAGE, body, values,
                                 static_cast<int32_t>(page_levels_), encoding));
   chunk_values_ += page_levels_;
   def_.clear();
@@ -391,18 +390,21 @@ Status ParquetColumnWriter::CutPage(PageCompressor* compressor) {
 }
 
 Status ParquetColumnWriter::AppendPage(PageCompressor* compressor, parquet::PageType::type type,
-                                       std::string_view body, int32_t num_values,
-                                       parquet::Encoding::type encoding) {
-  if (body.size() > static_cast<size_t>(INT32_MAX)) {
+                                       std::string_view head, std::string_view tail,
+                                       int32_t num_values, parquet::Encoding::type encoding) {
+  const size_t body_size = head.size() + tail.size();
+  if (body_size > static_cast<size_t>(INT32_MAX)) {
     return Status::InvalidArgument("parquet: column '" + spec_.name +
                                    "': a page over 2 GiB (one value too large)");
   }
-  Result<std::string_view> compressed = compressor->Compress(body);
+  const bool raw = compressor->codec() == ParquetCompression::kUncompressed;
+  Result<std::string_view> compressed =
+      raw ? Result<std::string_view>(std::string_view()) : compressor->Compress(head, tail);
   RF_RETURN_IF_ERROR(compressed.status());
   parquet::PageHeader header;
   header.__set_type(type);
-  header.__set_uncompressed_page_size(static_cast<int32_t>(body.size()));
-  header.__set_compressed_page_size(static_cast<int32_t>(compressed->size()));
+  header.__set_uncompressed_page_size(static_cast<int32_t>(body_size));
+  header.__set_compressed_page_size(static_cast<int32_t>(raw ? body_size : compressed->size()));
   if (type == parquet::PageType::DICTIONARY_PAGE) {
     parquet::DictionaryPageHeader dict;
     dict.__set_num_values(num_values);
@@ -418,8 +420,13 @@ Status ParquetColumnWriter::AppendPage(PageCompressor* compressor, parquet::Page
   }
   const size_t before = chunk_.size();
   AppendThrift(header, &chunk_);
-  chunk_uncompressed_ += chunk_.size() - before + body.size();
-  chunk_.append(*compressed);
+  chunk_uncompressed_ += chunk_.size() - before + body_size;
+  if (raw) {
+    chunk_.append(head);
+    chunk_.append(tail);
+  } else {
+    chunk_.append(*compressed);
+  }
   ++pages_;
   return Status::OK();
 }
@@ -478,7 +485,7 @@ Status ParquetColumnWriter::FinishChunk(PageCompressor* compressor, uint64_t off
     std::string data_pages = std::move(chunk_);
     chunk_.clear();
     chunk_uncompressed_ = 0;
-    RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DICTIONARY_PAGE, dict_plain_,
+    RF_RETURN_IF_ERROR(AppendPage(compressor, parquet::PageType::DICTIONARY_PAGE, dict_plain_, {},
                                   static_cast<int32_t>(dict_count_), parquet::Encoding::PLAIN));
     uncompressed += chunk_uncompressed_;
     meta.__set_dictionary_page_offset(static_cast<int64_t>(offset));

@@ -82,8 +82,9 @@ class ParquetColumnWriter {
   void ConvertPageToPlain();
   void DropDictionary();
   Status CutPage(PageCompressor* compressor);
-  Status AppendPage(PageCompressor* compressor, parquet::PageType::type type, std::string_view body,
-                    int32_t num_values, parquet::Encoding::type encoding);
+  // Appends a page whose body is head + tail (levels, then values).
+  Status AppendPage(PageCompressor* compressor, parquet::PageType::type type, std::string_view head,
+                    std::string_view tail, int32_t num_values, parquet::Encoding::type encoding);
   void SetStatistics(parquet::ColumnMetaData* meta) const;
   void ResetChunk();
 
