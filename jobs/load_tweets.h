@@ -31,7 +31,8 @@
 // ' ', coordinates as lon/lat columns) or .h5 (numeric columns only, see Hdf5Part in
 // load_tweets_output.cpp and jobs/README.md; built by runtime's Hdf5PartWriter in a scratch file of
 // --spill-dir that a killed rank cannot leave behind) or .parquet (operators/tweet_parquet.h: the
-// schema in operators/README.md, snappy, row groups of --memory-mb / 4 / open parts, 1 to 128 MiB;
+// schema in operators/README.md, snappy, row groups of --memory-mb / 4 / open parts, 1 to 128 MiB,
+// pages and dictionaries of 1/48 of that, 64 KiB to 1 MiB: ParquetOptions in load_tweets.cpp;
 // a record whose ids do not fit INT64 is skipped and counted as bad_records.id_not_int64).
 // --partition-by day|hour: Hive-style folders by created_at (UTC), dt=2015-08-06/ or
 // dt=2015-08-06/hr=07/, each with this rank's part(s) of that partition, all listed in the one
