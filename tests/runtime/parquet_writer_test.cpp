@@ -18,6 +18,7 @@
 #include "runtime/parquet/rle_encoder.h"
 #include "runtime/parquet/thrift_io.h"
 #include "runtime/writer.h"
+#include "tests/util/failing_file.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -465,6 +466,31 @@ TEST(ParquetWriterTest, BadSchemaAndOptionsAreRefusedUpFront) {
     EXPECT_EQ(w.Finish().message(), c.message);
     EXPECT_EQ(w.bytes(), 0u);  // not even the magic
   }
+}
+
+// A full disk while a row group is written out: EndRow returns the file's error, and so does every
+// later call (the magic took the one successful append).
+TEST(ParquetWriterTest, FailedAppendIsReturnedAndSticks) {
+  testing::FailingFile file(1);
+  ParquetWriterOptions o;
+  o.row_group_bytes = 4096;
+  ParquetWriter w(&file, SmallSchema(), o);
+  ASSERT_TRUE(w.status().ok());
+  Status s;
+  int rows = 0;
+  for (; rows < 10000 && s.ok(); ++rows) {
+    w.AppendInt64(0, rows);
+    w.AppendString(1, "name " + std::to_string(rows));
+    w.AppendNull(2);
+    w.AppendNull(3);
+    s = w.EndRow();
+  }
+  EXPECT_LT(rows, 10000) << "the row group was never written out";
+  EXPECT_EQ(s.code(), StatusCode::kIOError);
+  EXPECT_EQ(s.message(), "/full/disk: no space left on device");
+  w.AppendInt64(0, 1);
+  EXPECT_EQ(w.EndRow().message(), s.message());
+  EXPECT_EQ(w.Finish().message(), s.message());
 }
 
 TEST(ParquetWriterTest, CompressionNamesParse) {

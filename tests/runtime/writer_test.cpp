@@ -8,6 +8,7 @@
 #include <random>
 
 #include "runtime/line_reader.h"
+#include "tests/util/failing_file.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -164,26 +165,7 @@ TEST(WriterTest, BorrowedFileStaysWithItsOwner) {
   EXPECT_EQ(ReadFile(dir.Join("b.jsonl")), "{\"k\":1}\n");
 }
 
-// A file whose appends fail after `ok_appends` successes (a full disk).
-class FailingFile : public WritableFile {
- public:
-  explicit FailingFile(int ok_appends) : ok_appends_(ok_appends) {}
-  Status Append(std::string_view data) override {
-    if (ok_appends_-- <= 0) return Status::IOError("/full/disk: no space left on device");
-    bytes_ += data.size();
-    return Status::OK();
-  }
-  Status Finish() override { return Status::OK(); }
-  Status Publish() override { return Status::OK(); }
-  void Abort() override {}
-  const std::string& path() const override { return path_; }
-  uint64_t bytes_written() const override { return bytes_; }
-
- private:
-  int ok_appends_;
-  uint64_t bytes_ = 0;
-  std::string path_ = "/full/disk";
-};
+using testing::FailingFile;
 
 TEST(WriterTest, AppendFailuresAreReportedAndSticky) {
   for (OutputFormat format : {OutputFormat::kJsonl, OutputFormat::kJsonlGz}) {
