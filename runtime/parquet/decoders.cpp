@@ -50,6 +50,7 @@ int64_t Int96ToNanos(const uint8_t* p) {
 }
 
 Status DecodePlain(const DecodeArgs& a, const uint8_t* data, size_t size, size_t n, Values* out) {
+  if (n == 0) return Status::OK();  // (memcpy into an empty vector's null data() is undefined)
   const uint8_t* end = data + size;
   if (a.type == PhysicalType::kBoolean) {
     if (PackedBytes(n, 1) > size) return Bad("plain booleans run past the page");

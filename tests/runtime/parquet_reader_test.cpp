@@ -6,6 +6,7 @@
 // .parquet — each an error naming the file, never a crash.
 #include "runtime/parquet/parquet_reader.h"
 
+#include <dirent.h>
 #include <gtest/gtest.h>
 #include <snappy.h>
 #include <zstd.h>
@@ -13,6 +14,7 @@
 #include "runtime/parquet/bits.h"
 #include "runtime/parquet/parquet_types.h"
 #include "runtime/parquet/thrift_io.h"
+#include "tests/runtime/fuzz/parquet_fuzz_common.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -558,6 +560,30 @@ TEST(ParquetReaderTest, RowCountsThatDisagreeAreCorruption) {
   Status s = r->ReadRowGroup(0, cols, 2,
                              [&](const ParquetRowBatch&) { return Status::Aborted("stop here"); });
   EXPECT_EQ(s.message(), "stop here");
+}
+
+// The fuzzers' findings (tests/runtime/fuzz/parquet_regressions/), through the same code the
+// fuzz targets run: a finding aborts (or, in the sanitizer build, is reported) here too.
+TEST(ParquetReaderTest, FuzzRegressionsHold) {
+  const std::string dir = testing::SourcePath("tests/runtime/fuzz/parquet_regressions");
+  DIR* d = opendir(dir.c_str());
+  ASSERT_NE(d, nullptr) << dir;
+  int replayed = 0;
+  while (dirent* e = readdir(d)) {
+    const std::string name = e->d_name;
+    if (name[0] == '.') continue;
+    const std::string bytes = testing::ReadFile(dir + "/" + name);
+    const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+    if (name.rfind("footer-", 0) == 0) {
+      fuzz::FooterInput(data, bytes.size());
+    } else {
+      ASSERT_EQ(name.rfind("page-", 0), 0u) << "a regression is named footer-* or page-*: " << name;
+      fuzz::PageInput(data, bytes.size());
+    }
+    ++replayed;
+  }
+  closedir(d);
+  EXPECT_GE(replayed, 1);
 }
 
 }  // namespace
