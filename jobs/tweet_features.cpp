@@ -10,7 +10,10 @@
 
 #include "operators/features.h"
 #include "operators/tweet_lines.h"
+#include "operators/tweet_parquet.h"
 #include "runtime/hdf5_part_writer.h"
+#include "runtime/input.h"
+#include "runtime/parquet/parquet_source.h"
 #include "runtime/parquet/parquet_writer.h"
 #include "runtime/pipeline.h"
 #include "runtime/writer.h"
@@ -98,6 +101,27 @@ Status AddFeatureParquetRow(ParquetWriter& w, const TweetFeatures& f) {
   return w.EndRow();
 }
 
+// The columns of load_tweets' Parquet table that FeatureExtractor::Compute reads.
+const std::vector<std::string>& FeatureInputColumns() {
+  static const std::vector<std::string> kColumns = {
+      "id",       "timestamp_ms", "followers", "text", "is_retweet", "is_quote",
+      "is_reply", "hashtags",     "mentions",  "urls", "media_count"};
+  return kColumns;
+}
+
+// Collective. True on every rank if the input files are all Parquet (load_tweets --format
+// parquet): the job then reads those columns of the table instead of JSON lines.
+Result<bool> InputIsParquet(JobContext& ctx) {
+  const MapPhaseOptions o = ctx.map_options();
+  std::vector<FileInfo> files;
+  RF_RETURN_IF_ERROR(ListInputs(ctx.mpi(), ctx.src_fs(), o.src, o.name_regex, &files));
+  if (files.empty()) return false;
+  for (const FileInfo& f : files) {
+    if (f.path.size() < 8 || f.path.compare(f.path.size() - 8, 8, ".parquet") != 0) return false;
+  }
+  return true;
+}
+
 Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
   FeatureOptions o;
   const int64_t dim = flags.GetInt("dimension");
@@ -140,9 +164,22 @@ Status RunTweetFeatures(JobContext& ctx) {
   const bool want_json = format != "hdf5" && format != "parquet";
   const bool want_parquet = format == "parquet";
 
+  Result<bool> parquet_input = InputIsParquet(ctx);
+  RF_RETURN_IF_ERROR(parquet_input.status());
   MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
-  RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
-  ctx.SetInputs(map.plan());
+  ParquetSource table(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
+  TweetParquetRows table_rows(FeatureInputColumns());
+  if (*parquet_input) {
+    ParquetSourceOptions po;
+    po.src = ctx.map_options().src;
+    if (!ctx.map_options().name_regex.empty()) po.name_regex = ctx.map_options().name_regex;
+    po.columns = table_rows.columns();
+    RF_RETURN_IF_ERROR(table.Plan(po));
+    ctx.SetInputs(table.plan());
+  } else {
+    RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
+    ctx.SetInputs(map.plan());
+  }
 
   Status local;
   std::unique_ptr<RecordWriter> json;
@@ -174,18 +211,34 @@ Status RunTweetFeatures(JobContext& ctx) {
   FeatureExtractor extractor(*options);
   TweetLines lines(&ctx.metrics());
   uint64_t rows = 0;
-  Status map_status = map.Run([&](std::string_view line, LineContext& lc) {
+  auto add = [&](const Tweet& t) {
     if (!local.ok()) return;
-    lines.Handle(line, lc, [&](Tweet& t) {
-      if (!local.ok()) return;
-      const TweetFeatures f = extractor.Compute(t);
-      ++rows;
-      if (json) local = json->WriteJson(FeaturesToJson(f));
-      if (local.ok() && h5) local = AddFeatureRow(*h5, f);
-      if (local.ok() && pq) local = AddFeatureParquetRow(*pq, f);
+    const TweetFeatures f = extractor.Compute(t);
+    ++rows;
+    if (json) local = json->WriteJson(FeaturesToJson(f));
+    if (local.ok() && h5) local = AddFeatureRow(*h5, f);
+    if (local.ok() && pq) local = AddFeatureParquetRow(*pq, f);
+  };
+  Status map_status;
+  if (*parquet_input) {
+    int64_t* tweets_in = ctx.metrics().Counter("tweets_in");
+    Tweet t;
+    map_status = table.Run([&](const ParquetRowBatch& batch) {
+      RF_RETURN_IF_ERROR(table_rows.Check(batch));
+      for (size_t r = 0; r < batch.num_rows && local.ok(); ++r) {
+        table_rows.Get(batch, r, &t);
+        ++*tweets_in;
+        add(t);
+      }
+      return local;
     });
-    if (!local.ok()) lc.Fail(local);
-  });
+  } else {
+    map_status = map.Run([&](std::string_view line, LineContext& lc) {
+      if (!local.ok()) return;
+      lines.Handle(line, lc, [&](Tweet& t) { add(t); });
+      if (!local.ok()) lc.Fail(local);
+    });
+  }
   if (map_status.ok() && local.ok() && json) {
     local = json->Finish();
     ctx.output().SetRecords(json_file, rows);

@@ -1,6 +1,8 @@
 // tweet_features: one feature row per tweet (operators/features.h) for learning (HDF5) and for
 // people (JSON lines). Input: raw archives of any shape or load_tweets output (no dedupe here:
-// run load_tweets first for that).
+// run load_tweets first for that), also its Parquet table: when every input file is .parquet,
+// ParquetSource reads only the 11 columns the features need (row groups claimed across ranks) and
+// the rows are the same as from the JSON output of the same load.
 //
 //   mpirun -n 4 build/bin/tweet_features --src DIR --dest DIR [--format
 //   hdf5|jsonl|jsonl.gz|parquet]

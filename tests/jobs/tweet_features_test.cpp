@@ -171,5 +171,40 @@ TEST(TweetFeaturesTest, RankKilledMidWriteLeavesNothingInTheSpillDir) {
   EXPECT_FALSE(fs::exists(out + "/_SUCCESS"));
 }
 
+// Every feature row of a committed jsonl output, sorted (rows of the same tweet compare equal).
+std::vector<std::string> FeatureRows(const std::string& dest) {
+  std::vector<std::string> rows;
+  for (const auto& e : fs::directory_iterator(dest)) {
+    if (e.path().filename().string().rfind("part-", 0) != 0) continue;
+    for (const std::string& line : SplitLines(ReadFile(e.path().string()))) {
+      if (!line.empty()) rows.push_back(line);
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST(TweetFeaturesTest, ReadsLoadTweetsParquetLikeItsJson) {
+  TempDir tmp;
+  const std::string in = SourcePath("tests/data/tweets");
+  for (const char* format : {"jsonl", "parquet"}) {
+    CommandResult r = RunCommand(MpirunPrefix(2) + " " + BinPath("load_tweets") + " --src " + in +
+                                 " --dest " + tmp.Join(std::string("t-") + format) + " --format " +
+                                 format + " --partition-by day");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    r = RunCommand(MpirunPrefix(2) + " " + BinPath("tweet_features") + " --src " +
+                   tmp.Join(std::string("t-") + format) + " --dest " +
+                   tmp.Join(std::string("f-") + format) + " --format jsonl");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  const std::vector<std::string> from_json = FeatureRows(tmp.Join("f-jsonl"));
+  ASSERT_GT(from_json.size(), 200u);
+  EXPECT_EQ(FeatureRows(tmp.Join("f-parquet")), from_json);
+  const std::string manifest = ReadFile(tmp.Join("f-parquet/_SUCCESS"));
+  EXPECT_NE(manifest.find(".parquet"), std::string::npos) << "the inputs were the parquet parts";
+  EXPECT_NE(manifest.find("\"tweets_in\":" + std::to_string(from_json.size())), std::string::npos)
+      << manifest;
+}
+
 }  // namespace
 }  // namespace rankflow
