@@ -20,12 +20,13 @@
 //   }
 //   RF_RETURN_IF_ERROR(w.Finish());            // then committer.SetRecords(part, w.records())
 //
-// What the file holds (runtime/parquet/README.md has the details):
+// What the file holds (runtime/README.md, "I/O: writers", has the details):
 // - Row groups of about `row_group_bytes` of encoded, compressed data; data pages of about
 //   `page_bytes` (cut at row boundaries). Columns are dictionary encoded (RLE_DICTIONARY: a PLAIN
-//   dictionary page first, then RLE/bit-packed indices) while that pays: a column whose first page
-//   is not smaller that way is written PLAIN from the start, and one whose dictionary grows past
-//   `dictionary_bytes` falls back to PLAIN for the rest of the row group. Booleans are PLAIN.
+//   dictionary page first, then RLE/bit-packed indices) while that pays: a column chunk whose
+//   first 4096 values (or first page) are not smaller that way is written PLAIN from the start,
+//   and one whose dictionary grows past `dictionary_bytes` falls back to PLAIN for the rest of the
+//   row group. Booleans are PLAIN.
 // - Definition levels for nullable columns and lists, repetition levels for lists (RLE).
 // - Column chunk statistics: null_count, min_value/max_value in the column's order (signed for
 //   numbers and timestamps, unsigned bytes for strings, false < true; NaN ignored, a zero min is
