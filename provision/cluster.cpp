@@ -14,11 +14,13 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "provision/binary_packages.h"
 #include "provision/s3_object.h"
 #include "provision/ssh_key.h"
 #include "provision/user_data.h"
+#include "runtime/aws/config.h"
 #include "runtime/aws/sigv4.h"
 #include "runtime/log.h"
 
@@ -91,12 +93,85 @@ std::string WriteFilesScript(const std::vector<RemoteFile>& files) {
 
 }  // namespace
 
+Result<Subnet> ChooseSubnet(Ec2Client* ec2, const ClusterSpec& spec) {
+  const std::string private_hint =
+      "set private_ips: true if this machine reaches the VPC's private addresses (same VPC, "
+      "VPN, Direct Connect)";
+  Subnet chosen;
+  if (!spec.subnet_id.empty()) {
+    auto found = ec2->DescribeSubnets({}, {spec.subnet_id});
+    if (!found.ok()) return found.status().WithPrefix("subnet_id " + spec.subnet_id);
+    if (found->empty()) return Status::NotFound("subnet_id " + spec.subnet_id + ": no such subnet");
+    chosen = found->front();
+    if (!spec.vpc_id.empty() && spec.vpc_id != chosen.vpc_id) {
+      return Status::InvalidArgument("subnet_id " + chosen.id + " is in " + chosen.vpc_id +
+                                     ", not in vpc_id " + spec.vpc_id);
+    }
+    if (!spec.availability_zone.empty() && spec.availability_zone != chosen.availability_zone) {
+      return Status::InvalidArgument("subnet_id " + chosen.id + " is in zone " +
+                                     chosen.availability_zone + ", not in availability_zone " +
+                                     spec.availability_zone);
+    }
+  } else {
+    std::string vpc = spec.vpc_id;
+    if (vpc.empty()) {
+      auto vpcs = ec2->DescribeVpcs({{"is-default", {"true"}}});
+      if (!vpcs.ok()) return vpcs.status();
+      if (vpcs->empty()) {
+        return Status::InvalidArgument(
+            "region " +
+            (spec.region.empty() ? aws::ResolveRegion(aws::ProcessEnv()) : spec.region) +
+            " has no default VPC: set subnet_id to a subnet of your VPC (one that gives "
+            "instances public IPs, or " +
+            private_hint + ")");
+      }
+      vpc = vpcs->front();
+    }
+    std::vector<Ec2Filter> filters = {{"vpc-id", {vpc}}};
+    if (!spec.availability_zone.empty()) {
+      filters.push_back({"availability-zone", {spec.availability_zone}});
+    }
+    auto subnets = ec2->DescribeSubnets(filters);
+    if (!subnets.ok()) return subnets.status();
+    // One subnet for every node, so head and workers share a zone: the zone's default subnet,
+    // else one that gives public IPs (unless private_ips), the first zone by name.
+    std::vector<Subnet> usable;
+    for (const Subnet& s : *subnets) {
+      if (s.map_public_ip || spec.private_ips) usable.push_back(s);
+    }
+    std::sort(usable.begin(), usable.end(), [](const Subnet& a, const Subnet& b) {
+      return std::tie(b.default_for_az, a.availability_zone, a.id) <
+             std::tie(a.default_for_az, b.availability_zone, b.id);
+    });
+    if (usable.empty()) {
+      std::string where =
+          vpc +
+          (spec.availability_zone.empty() ? std::string() : " in zone " + spec.availability_zone);
+      return Status::InvalidArgument(
+          subnets->empty() ? "VPC " + where + " has no subnet: set subnet_id"
+                           : "no subnet of VPC " + where +
+                                 " gives instances public IPs: set subnet_id to one that does, "
+                                 "or " +
+                                 private_hint);
+    }
+    chosen = usable.front();
+  }
+  if (!chosen.map_public_ip && !spec.private_ips) {
+    return Status::InvalidArgument(
+        "subnet " + chosen.id +
+        " does not give instances a public IP (MapPublicIpOnLaunch is "
+        "false), so this machine could not reach them over ssh: choose a public subnet, or " +
+        private_hint);
+  }
+  return chosen;
+}
+
 // What one Up() has created so far and learned about its nodes.
 struct Cluster::Launch {
   Clock::time_point start = Clock::now();
   Clock::time_point deadline;
   std::string vpc_id;
-  std::string subnet_id;
+  std::string subnet_id;  // every node's (one subnet: one availability zone)
   std::string group_id;
   bool created_group = false;  // group_id was created by this launch (not reused)
   std::string key_name;
@@ -131,8 +206,9 @@ Node Cluster::MakeNode(const Instance& instance) const {
   n.role = role != instance.tags.end() ? role->second : "worker";
   n.instance = instance;
   n.slots = SlotsFor(instance.instance_type);
-  n.address =
-      !spec_.local && !instance.public_ip.empty() ? instance.public_ip : instance.private_ip;
+  n.address = !spec_.local && !spec_.private_ips && !instance.public_ip.empty()
+                  ? instance.public_ip
+                  : instance.private_ip;
   return n;
 }
 
@@ -204,8 +280,6 @@ Status Cluster::DoUp(Launch* launch, UpResult* result) {
 
 Status Cluster::EnsureNetwork(Launch* launch) {
   Tags tags = {{kClusterTag, spec_.name}, {"Name", ResourceName(spec_)}};
-  launch->subnet_id = spec_.subnet_id;
-  launch->vpc_id = spec_.vpc_id;
   if (spec_.local) {
     // moto hands out 127.0.0.4, .5, … in a 127.0.0.0/24 subnet: addresses the loopback sshd
     // listens on. A VPC per cluster keeps concurrent clusters' addresses independent.
@@ -218,6 +292,13 @@ Status Cluster::EnsureNetwork(Launch* launch) {
     launch->image_id = spec_.ami.empty() ? "ami-0123456789abcdef0" : spec_.ami;
     return Status::OK();
   }
+  auto subnet = ChooseSubnet(ec2_, spec_);
+  if (!subnet.ok()) return subnet.status();
+  launch->subnet_id = subnet->id;
+  launch->vpc_id = subnet->vpc_id;
+  report_("network: subnet " + subnet->id + " (" + subnet->cidr + ") in " + subnet->vpc_id +
+          ", zone " + subnet->availability_zone + ": every node there; ssh to their " +
+          (spec_.private_ips ? "private" : "public") + " addresses");
   launch->image_id = spec_.ami;
   if (launch->image_id.empty()) {
     auto images = ec2_->DescribeImages(
@@ -268,24 +349,65 @@ Status Cluster::EnsureSecurityGroup(Launch* launch) {
   if (!groups->empty()) {
     launch->group_id = groups->front().id;
     report_("reusing security group " + launch->group_id);
-    return Status::OK();
+    return SyncIngress(groups->front());
   }
   auto id = ec2_->CreateSecurityGroup(name, "rankflow cluster " + spec_.name, launch->vpc_id,
                                       {{kClusterTag, spec_.name}});
   if (!id.ok()) return id.status();
   launch->group_id = *id;
   launch->created_group = true;
+  // A group created a moment ago may still be unknown to EC2 (InvalidGroup.NotFound).
+  RF_RETURN_IF_ERROR(ec2_->UntilVisible(
+      "InvalidGroup.NotFound", [&] { return ec2_->AuthorizeIngress(*id, WantedIngress(*id)); }));
+  report_("security group " + *id + ": all traffic inside the group, ssh from " + spec_.ssh_cidr);
+  return Status::OK();
+}
+
+std::vector<IngressRule> Cluster::WantedIngress(const std::string& group_id) const {
   IngressRule inside;  // all traffic between members: MPI picks ports at random
-  inside.source_group_id = *id;
+  inside.source_group_id = group_id;
   IngressRule ssh;
   ssh.protocol = "tcp";
   ssh.from_port = ssh.to_port = spec_.ssh_port;
   ssh.cidr = spec_.ssh_cidr;
-  // A group created a moment ago may still be unknown to EC2 (InvalidGroup.NotFound).
-  RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidGroup.NotFound", [&] {
-    return ec2_->AuthorizeIngress(*id, {inside, ssh});
-  }));
-  report_("security group " + *id + ": all traffic inside the group, ssh from " + spec_.ssh_cidr);
+  return {inside, ssh};
+}
+
+// A reused group (an earlier cluster of this name, `down` not run) keeps the rules of its day:
+// SSH from the laptop's old address, an old ssh port. Every address rule that is not the one
+// wanted now is revoked, and the wanted ones are added if missing.
+Status Cluster::SyncIngress(const SecurityGroup& group) {
+  std::vector<IngressRule> wanted = WantedIngress(group.id);
+  auto same = [](const IngressRule& a, const IngressRule& b) {
+    bool any = a.protocol == "-1" && b.protocol == "-1";
+    return a.protocol == b.protocol && a.cidr == b.cidr && a.source_group_id == b.source_group_id &&
+           (any || (a.from_port == b.from_port && a.to_port == b.to_port));
+  };
+  std::vector<IngressRule> stale;
+  for (const IngressRule& r : group.ingress) {
+    bool keep =
+        std::any_of(wanted.begin(), wanted.end(), [&](const IngressRule& w) { return same(r, w); });
+    if (!keep && !r.cidr.empty()) stale.push_back(r);
+  }
+  std::vector<IngressRule> missing;
+  for (const IngressRule& w : wanted) {
+    bool present = std::any_of(group.ingress.begin(), group.ingress.end(),
+                               [&](const IngressRule& r) { return same(r, w); });
+    if (!present) missing.push_back(w);
+  }
+  if (!stale.empty()) {
+    RF_RETURN_IF_ERROR(ec2_->RevokeIngress(group.id, stale));
+    std::string what;
+    for (const IngressRule& r : stale) {
+      what += (what.empty() ? "" : ", ") + r.cidr + " port " + std::to_string(r.from_port);
+    }
+    report_("security group " + group.id + ": revoked stale rule(s) " + what);
+  }
+  if (!missing.empty()) {
+    RF_RETURN_IF_ERROR(ec2_->AuthorizeIngress(group.id, missing));
+    report_("security group " + group.id + ": ssh from " + spec_.ssh_cidr +
+            ", all traffic inside the group");
+  }
   return Status::OK();
 }
 

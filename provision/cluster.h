@@ -23,6 +23,13 @@ namespace rankflow::provision {
 
 using Reporter = std::function<void(const std::string& line)>;
 
+// The one subnet every node of a cluster goes to (so head and workers share an availability
+// zone), outside local mode: subnet_id (checked against vpc_id and availability_zone); else in
+// vpc_id or the region's default VPC, the default subnet of availability_zone or of the first zone
+// by name (else a subnet that gives public IPs). InvalidArgument naming what to set when there is
+// no default VPC, no subnet, or the subnet gives no public IPs and private_ips is not set.
+Result<Subnet> ChooseSubnet(Ec2Client* ec2, const ClusterSpec& spec);
+
 struct Node {
   std::string role;  // "head" or "worker"
   Instance instance;
@@ -37,11 +44,15 @@ struct UpResult {
   double seconds = 0;         // from the first EC2 call to a ready hostfile
 };
 
-// The "export …" prefix of a command run on the head node (`provision run`): the hostfile and ssh
-// settings Open MPI needs from `dir`, the cluster's region (AWS_REGION: spec.region, else the
-// launcher's region), and in local mode the launcher's endpoints; Open MPI forwards the AWS
-// variables to every rank. Never a key or token.
-std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir);
+// The prefix of a command run on the head node (`provision run`): the open-files limit raised to
+// kNodeOpenFiles (`ulimit -n`; user-data raises the hard limit on EC2), then "export …": the
+// hostfile and ssh settings Open MPI needs from `dir`, the cluster's region (AWS_REGION:
+// spec.region, else the launcher's region), Open MPI's TCP transport and out-of-band channel
+// limited to `subnet_cidr` (btl_tcp_if_include / oob_tcp_if_include; skipped when empty) so that
+// docker0 or a second interface never breaks mpirun, and in local mode the launcher's endpoints;
+// Open MPI forwards the AWS variables to every rank. Never a key or token.
+std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir,
+                                 const std::string& subnet_cidr = "");
 
 class Cluster {
  public:
@@ -112,6 +123,8 @@ class Cluster {
   Status EnsureNetwork(Launch* launch);
   Status EnsureKeyPair(Launch* launch);
   Status EnsureSecurityGroup(Launch* launch);
+  std::vector<IngressRule> WantedIngress(const std::string& group_id) const;
+  Status SyncIngress(const SecurityGroup& group);
   Status LaunchNodes(Launch* launch);
   Status CreateBackstop(Launch* launch);
   // The scheduler client, made on first use; an error when the environment has none.

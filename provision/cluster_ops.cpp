@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "provision/cluster.h"
+#include "provision/user_data.h"
 #include "runtime/aws/config.h"
 
 namespace rankflow::provision {
@@ -192,7 +193,7 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
   if (spec_.local) {
     auto subnets = ec2_->DescribeSubnets(TagFilter());
     if (subnets.ok()) {
-      for (const auto& s : *subnets) AddErr(&errors, ec2_->DeleteSubnet(s));
+      for (const auto& s : *subnets) AddErr(&errors, ec2_->DeleteSubnet(s.id));
     } else {
       AddErr(&errors, subnets.status());
     }
@@ -297,13 +298,23 @@ Status Cluster::RemoveLocalAuthorizedKeys() {
   return Status::OK();
 }
 
-std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir) {
-  std::string env = "export RANKFLOW_HOSTFILE=\"" + dir + "/hostfile\" " +
-                    "OMPI_MCA_orte_default_hostfile=\"" + dir + "/hostfile\" " +
-                    "OMPI_MCA_plm_rsh_args=\"-F " + dir + "/ssh_config\"" +
-                    // MPI windows across nodes over TCP: osc/rdma fails MPI_Win_allocate without
-                    // RDMA-capable transports; sm on one node, pt2pt across nodes work.
-                    " OMPI_MCA_osc=sm,pt2pt";
+std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir,
+                                 const std::string& subnet_cidr) {
+  // The hard limit is kNodeOpenFiles on EC2 (user-data); elsewhere take what the hard limit allows.
+  const std::string files = std::to_string(kNodeOpenFiles);
+  std::string env =
+      "ulimit -n " + files + " 2>/dev/null || ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; " +
+      "export RANKFLOW_HOSTFILE=\"" + dir + "/hostfile\" " + "OMPI_MCA_orte_default_hostfile=\"" +
+      dir + "/hostfile\" " + "OMPI_MCA_plm_rsh_args=\"-F " + dir + "/ssh_config\"" +
+      // MPI windows across nodes over TCP: osc/rdma fails MPI_Win_allocate without
+      // RDMA-capable transports; sm on one node, pt2pt across nodes work.
+      " OMPI_MCA_osc=sm,pt2pt";
+  if (!subnet_cidr.empty()) {
+    // Only the cluster subnet's interface: docker0, a VPN or a second ENI on a node would
+    // otherwise be tried (and hang or fail) by the TCP transport and ORTE's out-of-band channel.
+    env += " OMPI_MCA_btl_tcp_if_include=" + ShellQuote(subnet_cidr) +
+           " OMPI_MCA_oob_tcp_if_include=" + ShellQuote(subnet_cidr);
+  }
   // Only endpoints and the region travel, never keys; Open MPI forwards them to every rank.
   std::string forward;
   auto pass = [&](const std::string& name, const std::string& value) {
@@ -351,8 +362,20 @@ Result<int> Cluster::Run(const std::string& command, const OutputSink& on_stdout
   o.connect_timeout_ms = 15000;
   auto ssh = SshSession::Connect(o);
   if (!ssh.ok()) return ssh.status();
+  // The cluster subnet's CIDR, for Open MPI's interface selection.
+  std::string cidr;
+  if (!head.instance.subnet_id.empty()) {
+    auto subnet = ec2_->DescribeSubnets({}, {head.instance.subnet_id});
+    if (subnet.ok() && !subnet->empty()) {
+      cidr = subnet->front().cidr;
+    } else {
+      report_("warning: subnet " + head.instance.subnet_id + " not described (" +
+              (subnet.ok() ? std::string("not found") : subnet.status().message()) +
+              "): Open MPI picks its interfaces itself");
+    }
+  }
   const std::string env =
-      RemoteJobEnvironment(spec_, spec_.local ? RemoteDir(head, "") : "$HOME/.rankflow");
+      RemoteJobEnvironment(spec_, spec_.local ? RemoteDir(head, "") : "$HOME/.rankflow", cidr);
   auto r = (*ssh)->Exec(env + "; " + command, on_stdout, on_stderr, timeout_ms);
   if (!r.ok()) return r.status();
   return r->exit_code;

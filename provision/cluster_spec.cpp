@@ -54,6 +54,11 @@ const std::map<std::string, Setter>& Setters() {
       {"spot_max_price", Str(&ClusterSpec::spot_max_price)},
       {"subnet_id", Str(&ClusterSpec::subnet_id)},
       {"vpc_id", Str(&ClusterSpec::vpc_id)},
+      {"availability_zone", Str(&ClusterSpec::availability_zone)},
+      {"private_ips",
+       [](ClusterSpec* s, const std::string& v) {
+         return ParseBool("private-ips", v, &s->private_ips);
+       }},
       {"ssh_cidr", Str(&ClusterSpec::ssh_cidr)},
       {"ttl_minutes",
        [](ClusterSpec* s, const std::string& v) {

@@ -19,11 +19,15 @@ struct ClusterSpec {
   int workers = 1;  // worker nodes besides the head (0 … 100)
   std::string ami;  // empty: newest official Debian 12 amd64 image
   bool spot = false;
-  std::string spot_max_price;  // USD per hour; empty: up to the on-demand price
-  std::string subnet_id;       // empty: the default VPC's default subnet
-  std::string vpc_id;          // for the security group; empty: the default VPC
-  std::string ssh_cidr;        // who may SSH in, e.g. "203.0.113.7/32"; required by up unless local
-  int ttl_minutes = 120;       // dead-man timer: nodes power off (terminate) after this
+  std::string spot_max_price;     // USD per hour; empty: up to the on-demand price
+  std::string subnet_id;          // every node goes here; empty: one subnet of vpc_id (see README)
+  std::string vpc_id;             // empty: the subnet's VPC, else the region's default VPC
+  std::string availability_zone;  // without subnet_id: the zone whose subnet to use
+  // Connect to the nodes' private IPs (this machine reaches the VPC: same VPC, VPN, Direct
+  // Connect). Without it the subnet must give instances public IPs, else up fails early.
+  bool private_ips = false;
+  std::string ssh_cidr;   // who may SSH in, e.g. "203.0.113.7/32"; required by up unless local
+  int ttl_minutes = 120;  // dead-man timer: nodes power off (terminate) after this
   std::string ssh_user = "admin";  // Debian's cloud images
   std::string instance_profile;    // IAM instance profile name (S3 access on the nodes)
   std::string artifacts;           // s3://bucket/key.tar.gz of build/bin to install; optional

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <utility>
 
 #include "provision/ssh_key.h"
@@ -80,8 +81,41 @@ std::vector<Instance> ParseInstances(const XmlElement& root) {
 std::vector<SecurityGroup> ParseSecurityGroups(const XmlElement& root) {
   std::vector<SecurityGroup> out;
   for (const XmlElement* g : root.Items("securityGroupInfo")) {
-    out.push_back(
-        {g->ChildText("groupId"), g->ChildText("groupName"), g->ChildText("vpcId"), ParseTags(*g)});
+    SecurityGroup group{g->ChildText("groupId"),
+                        g->ChildText("groupName"),
+                        g->ChildText("vpcId"),
+                        ParseTags(*g),
+                        {}};
+    for (const XmlElement* perm : g->Items("ipPermissions")) {
+      IngressRule rule;
+      rule.protocol = perm->ChildText("ipProtocol");
+      std::string from = perm->ChildText("fromPort");
+      std::string to = perm->ChildText("toPort");
+      rule.from_port = from.empty() ? -1 : std::atoi(from.c_str());
+      rule.to_port = to.empty() ? -1 : std::atoi(to.c_str());
+      for (const XmlElement* range : perm->Items("ipRanges")) {
+        IngressRule r = rule;
+        r.cidr = range->ChildText("cidrIp");
+        group.ingress.push_back(r);
+      }
+      for (const XmlElement* source : perm->Items("groups")) {
+        IngressRule r = rule;
+        r.source_group_id = source->ChildText("groupId");
+        group.ingress.push_back(r);
+      }
+    }
+    out.push_back(std::move(group));
+  }
+  return out;
+}
+
+std::vector<Subnet> ParseSubnets(const XmlElement& root) {
+  std::vector<Subnet> out;
+  for (const XmlElement* s : root.Items("subnetSet")) {
+    out.push_back({s->ChildText("subnetId"), s->ChildText("vpcId"),
+                   s->ChildText("availabilityZone"), s->ChildText("cidrBlock"),
+                   s->ChildText("mapPublicIpOnLaunch") == "true",
+                   s->ChildText("defaultForAz") == "true", ParseTags(*s)});
   }
   return out;
 }
@@ -304,8 +338,10 @@ Result<std::vector<SecurityGroup>> Ec2Client::DescribeSecurityGroups(
   return ParseSecurityGroups(*doc);
 }
 
-Status Ec2Client::AuthorizeIngress(const std::string& group_id,
-                                   const std::vector<IngressRule>& rules) {
+namespace {
+
+// GroupId + IpPermissions.N.* of Authorize/RevokeSecurityGroupIngress.
+Params IngressParams(const std::string& group_id, const std::vector<IngressRule>& rules) {
   Params p = {{"GroupId", group_id}};
   for (size_t i = 0; i < rules.size(); ++i) {
     std::string r = "IpPermissions." + std::to_string(i + 1);
@@ -319,7 +355,19 @@ Status Ec2Client::AuthorizeIngress(const std::string& group_id,
       p.emplace_back(r + ".Groups.1.GroupId", rules[i].source_group_id);
     }
   }
-  return Ignore(Call("AuthorizeSecurityGroupIngress", p));
+  return p;
+}
+
+}  // namespace
+
+Status Ec2Client::AuthorizeIngress(const std::string& group_id,
+                                   const std::vector<IngressRule>& rules) {
+  return Ignore(Call("AuthorizeSecurityGroupIngress", IngressParams(group_id, rules)));
+}
+
+Status Ec2Client::RevokeIngress(const std::string& group_id,
+                                const std::vector<IngressRule>& rules) {
+  return Ignore(Call("RevokeSecurityGroupIngress", IngressParams(group_id, rules)));
 }
 
 Status Ec2Client::DeleteSecurityGroup(const std::string& group_id) {
@@ -403,12 +451,14 @@ Result<std::vector<std::string>> Ec2Client::DescribeVpcs(const std::vector<Ec2Fi
   return Ids(*doc, "vpcSet", "vpcId");
 }
 
-Result<std::vector<std::string>> Ec2Client::DescribeSubnets(const std::vector<Ec2Filter>& filters) {
+Result<std::vector<Subnet>> Ec2Client::DescribeSubnets(const std::vector<Ec2Filter>& filters,
+                                                       const std::vector<std::string>& ids) {
   Params p;
   AddFilters(&p, filters);
+  AddList(&p, "SubnetId", ids);
   auto doc = Call("DescribeSubnets", p);
   if (!doc.ok()) return doc.status();
-  return Ids(*doc, "subnetSet", "subnetId");
+  return ParseSubnets(*doc);
 }
 
 Status Ec2Client::DeleteSubnet(const std::string& subnet_id) {

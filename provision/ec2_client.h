@@ -64,10 +64,30 @@ struct Instance {
   std::map<std::string, std::string> tags;
 };
 
+struct IngressRule {
+  std::string protocol = "-1";  // "tcp", "-1" (all)
+  int from_port = -1;
+  int to_port = -1;
+  std::string cidr;  // one of cidr / source_group_id
+  std::string source_group_id;
+};
+
 struct SecurityGroup {
   std::string id;
   std::string name;
   std::string vpc_id;
+  std::map<std::string, std::string> tags;
+  // Inbound rules, one per CIDR / source group (EC2 groups several under one permission).
+  std::vector<IngressRule> ingress;
+};
+
+struct Subnet {
+  std::string id;
+  std::string vpc_id;
+  std::string availability_zone;
+  std::string cidr;
+  bool map_public_ip = false;  // mapPublicIpOnLaunch: instances get a public IPv4 address
+  bool default_for_az = false;
   std::map<std::string, std::string> tags;
 };
 
@@ -82,14 +102,6 @@ struct Image {
   std::string name;
   std::string creation_date;
   std::string architecture;
-};
-
-struct IngressRule {
-  std::string protocol = "-1";  // "tcp", "-1" (all)
-  int from_port = -1;
-  int to_port = -1;
-  std::string cidr;  // one of cidr / source_group_id
-  std::string source_group_id;
 };
 
 struct RunRequest {
@@ -113,6 +125,7 @@ struct RunRequest {
 // reservationSet/item/instancesSet).
 std::vector<Instance> ParseInstances(const XmlElement& root);
 std::vector<SecurityGroup> ParseSecurityGroups(const XmlElement& root);
+std::vector<Subnet> ParseSubnets(const XmlElement& root);
 std::vector<KeyPairInfo> ParseKeyPairs(const XmlElement& root);
 std::vector<Image> ParseImages(const XmlElement& root);
 // The Status for an error response body (<Response><Errors><Error><Code>…).
@@ -151,6 +164,7 @@ class Ec2Client {
                                           const std::string& vpc_id, const Tags& tags);
   Result<std::vector<SecurityGroup>> DescribeSecurityGroups(const std::vector<Ec2Filter>& filters);
   Status AuthorizeIngress(const std::string& group_id, const std::vector<IngressRule>& rules);
+  Status RevokeIngress(const std::string& group_id, const std::vector<IngressRule>& rules);
   Status DeleteSecurityGroup(const std::string& group_id);
 
   Result<std::string> ImportKeyPair(const std::string& name, const std::string& public_line,
@@ -170,9 +184,11 @@ class Ec2Client {
   Result<std::string> CreateVpc(const std::string& cidr, const Tags& tags);
   Result<std::string> CreateSubnet(const std::string& vpc_id, const std::string& cidr,
                                    const Tags& tags);
-  // Ids of VPCs / subnets matching the filters.
+  // Ids of VPCs matching the filters ("is-default": {"true"} finds the default VPC).
   Result<std::vector<std::string>> DescribeVpcs(const std::vector<Ec2Filter>& filters);
-  Result<std::vector<std::string>> DescribeSubnets(const std::vector<Ec2Filter>& filters);
+  // Subnets matching the filters, or the ones named by `ids`.
+  Result<std::vector<Subnet>> DescribeSubnets(const std::vector<Ec2Filter>& filters,
+                                              const std::vector<std::string>& ids = {});
   Status DeleteSubnet(const std::string& subnet_id);
   Status DeleteVpc(const std::string& vpc_id);
 

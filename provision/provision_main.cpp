@@ -35,7 +35,8 @@ commands:
 
 cluster settings (JSON keys in --config, or flags with '-' for '_'):
   name, region, head-type, worker-type, workers, ami, spot, spot-max-price, subnet-id, vpc-id,
-  ssh-cidr, ttl-minutes, ssh-user, instance-profile, artifacts (s3://…tar.gz of build/bin),
+  availability-zone, private-ips, ssh-cidr, ttl-minutes, ssh-user, instance-profile,
+  artifacts (s3://…tar.gz of build/bin),
   placement-group, boot-deadline-s, ssh-port, key-dir, extra-packages, scheduler-role-arn,
   local, local-authorized-keys, local-user
 other flags:
@@ -77,7 +78,8 @@ Result<Args> ParseArgs(int argc, char** argv) {
       key = key.substr(0, eq);
       has_value = true;
     }
-    bool is_flag = key == "local" || key == "spot" || key == "placement-group" || key == "all";
+    bool is_flag = key == "local" || key == "spot" || key == "placement-group" || key == "all" ||
+                   key == "private-ips";
     if (!has_value && !is_flag) {
       if (i + 1 >= argc) return Status::InvalidArgument("--" + key + " needs a value");
       value = argv[++i];

@@ -155,6 +155,15 @@ std::string GenerateUserData(const UserDataOptions& o) {
   s += "fail() { echo \"rankflow: bootstrap FAILED: $*\"; exit 1; }\n";
   s += "echo \"rankflow: bootstrap starting $(date -u +%FT%TZ)\"\n";
   s += DeadmanSection(o);
+  s += "# Open files: every login (ssh, so orted and the ranks) may open " +
+       std::to_string(kNodeOpenFiles) + ".\n";
+  s += "mkdir -p \"$(dirname " + ShellQuote(o.root + kLimitsFile) + ")\"\n";
+  {
+    const std::string n = std::to_string(kNodeOpenFiles);
+    s += "printf '%s\\n' " + ShellQuote("* soft nofile " + n) + " " +
+         ShellQuote("* hard nofile " + n) + " " + ShellQuote("root soft nofile " + n) + " " +
+         ShellQuote("root hard nofile " + n) + " > " + ShellQuote(o.root + kLimitsFile) + "\n";
+  }
   s += "# 2. Packages; apt waits for the dpkg lock, and a failure after 3 tries is fatal.\n";
   s += "export DEBIAN_FRONTEND=noninteractive\n";
   s += "installed=no\n";

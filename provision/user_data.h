@@ -62,6 +62,12 @@ inline constexpr char kDeadmanCheckUnit[] = "rankflow-deadman-check.service";
 inline constexpr char kDeadmanCheckTimer[] = "rankflow-deadman-check.timer";
 inline constexpr int kDeadmanCheckIntervalS = 60;
 
+// The open-files limit (soft and hard) of every login on a node (/etc/security/limits.d, read by
+// sshd's pam_limits, so mpirun's orted and the ranks have it) and of `provision run`'s shell: a
+// job's spill files, sockets to every other rank and S3 connections add up.
+inline constexpr int kNodeOpenFiles = 65536;
+inline constexpr char kLimitsFile[] = "/etc/security/limits.d/90-rankflow.conf";
+
 // Step 3 alone, as shell lines: downloads `url` to `tarball_path`, checks its SHA-256, unpacks it
 // into `opt_dir` and removes the tarball. Expects a shell function `fail MESSAGE` that ends the
 // script. Used by the user-data and by `up --local`, whose loopback nodes run no cloud-init.

@@ -263,6 +263,14 @@ TEST(RemoteJobEnvironmentTest, CarriesTheClusterRegionAndNoSecret) {
   EXPECT_NE(env.find("OMPI_MCA_mca_base_env_list='AWS_REGION'"), std::string::npos) << env;
   EXPECT_EQ(env.find("AWS_ENDPOINT_URL"), std::string::npos) << "endpoints only in local mode";
   EXPECT_EQ(env.find("NodeEnvSecret"), std::string::npos) << env;
+  // Issue 14, item 7: Open MPI only on the cluster subnet's interface; files limit raised first.
+  EXPECT_EQ(env.find("if_include"), std::string::npos) << "no subnet known: no restriction";
+  EXPECT_EQ(env.rfind("ulimit -n 65536 ", 0), 0u) << env;
+  std::string with_subnet = RemoteJobEnvironment(spec, "$HOME/.rankflow", "10.0.1.0/24");
+  EXPECT_NE(with_subnet.find(" OMPI_MCA_btl_tcp_if_include='10.0.1.0/24' "
+                             "OMPI_MCA_oob_tcp_if_include='10.0.1.0/24'"),
+            std::string::npos)
+      << with_subnet;
   spec.region.clear();  // the launcher's region, as the EC2 calls used
   env = RemoteJobEnvironment(spec, "$HOME/.rankflow");
   EXPECT_NE(env.find(" AWS_REGION='ap-south-1'"), std::string::npos) << env;

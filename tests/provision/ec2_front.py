@@ -4,6 +4,7 @@ form POSTs) that behaves the way real EC2 does where moto is kinder, and misbeha
 
 Usage: ec2_front.py --upstream http://127.0.0.1:PORT --port-file FILE --log FILE
                     [--hide-s S [--hide-what all|instances|groups]] [--throttle N] [--capacity-error TYPE] [--drop-answer ACTION:N]
+                    [--no-default-vpc]
 
 Always on (EC2 behaviour moto lacks):
   ClientToken     RunInstances is idempotent per ClientToken (moto 5.2.1 stores the token but
@@ -22,8 +23,11 @@ Faults:
                   InsufficientInstanceCapacity (what EC2 sends when a type has no capacity).
   --drop-answer ACTION:N  the first N requests of ACTION reach moto, then the connection is closed
                   without an answer (the client cannot know the call succeeded).
+  --no-default-vpc  the region has no default VPC (accounts made before 2013-12, or deleted it):
+                  DescribeVpcs filtered by is-default=true lists none, and RunInstances without a
+                  SubnetId is answered 400 VPCIdNotSpecified, as EC2 does (moto always has one).
 The log gets one JSON object per request: {"action", "outcome", "params"}; outcome is one of
-forwarded, hidden, throttled, capacity, dropped, replayed, emulated.
+forwarded, hidden, throttled, capacity, dropped, replayed, emulated, refused.
 """
 import argparse
 import hashlib
@@ -200,6 +204,7 @@ def main():
     ap.add_argument("--throttle", type=int, default=0)
     ap.add_argument("--capacity-error", default="")
     ap.add_argument("--drop-answer", default="")
+    ap.add_argument("--no-default-vpc", action="store_true")
     args = ap.parse_args()
     up = urllib.parse.urlsplit(args.upstream)
     state = State(args)
@@ -246,6 +251,19 @@ def main():
                 if refused is not None:
                     state.record(action, "hidden", logged)
                     return self.answer(400, refused)
+                if args.no_default_vpc and action == "DescribeVpcs" and \
+                        filters(params).get("is-default") == ["true"]:
+                    state.record(action, "emulated", logged)
+                    return self.answer(200, ("<DescribeVpcsResponse xmlns=\"%s\"><requestId>%s"
+                                             "</requestId><vpcSet/></DescribeVpcsResponse>"
+                                             % (NS, uuid.uuid4())).encode())
+                if args.no_default_vpc and action == "RunInstances" and \
+                        not params.get("SubnetId") and \
+                        not params.get("NetworkInterface.1.SubnetId"):
+                    state.record(action, "refused", logged)
+                    return self.answer(400, error_body(
+                        "VPCIdNotSpecified", "No default VPC for this user. GroupName is only "
+                        "supported for EC2-Classic and default VPC."))
                 if action == "RunInstances" and params.get("InstanceType") == args.capacity_error:
                     state.record(action, "capacity", logged)
                     return self.answer(500, error_body(

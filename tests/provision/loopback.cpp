@@ -197,12 +197,13 @@ std::vector<std::string> ClusterLeftovers(provision::Ec2Client& ec2, const std::
   for (const auto& k : keys.ok() ? *keys : std::vector<provision::KeyPairInfo>{}) {
     if (k.name == "rankflow-" + name) left.push_back("key pair " + k.name);
   }
-  for (const std::string what : {"vpc", "subnet"}) {
-    auto ids = what == "vpc" ? ec2.DescribeVpcs(tag) : ec2.DescribeSubnets(tag);
-    if (!ids.ok()) left.push_back(ids.status().ToString());
-    for (const auto& id : ids.ok() ? *ids : std::vector<std::string>{}) {
-      left.push_back(what + " " + id);
-    }
+  auto vpcs = ec2.DescribeVpcs(tag);
+  if (!vpcs.ok()) left.push_back(vpcs.status().ToString());
+  for (const auto& id : vpcs.ok() ? *vpcs : std::vector<std::string>{}) left.push_back("vpc " + id);
+  auto subnets = ec2.DescribeSubnets(tag);
+  if (!subnets.ok()) left.push_back(subnets.status().ToString());
+  for (const auto& s : subnets.ok() ? *subnets : std::vector<provision::Subnet>{}) {
+    left.push_back("subnet " + s.id);
   }
   // The backstop schedule (EventBridge Scheduler, at AWS_ENDPOINT_URL like everything but EC2).
   auto scheduler = provision::SchedulerClient::FromEnvironment("");

@@ -135,6 +135,10 @@ TEST_F(BootstrapTest, EverythingInstalledAndResolvedWritesTheMarkerLast) {
       << apt;
   EXPECT_NE(ReadFile(dir_.Join("root/var/log/rankflow-bootstrap.log")).find("bootstrap done"),
             std::string::npos);
+  // Issue 14, item 7: every login (sshd's pam_limits: orted and the ranks) may open 65536 files.
+  EXPECT_EQ(ReadFile(dir_.Join("root/etc/security/limits.d/90-rankflow.conf")),
+            "* soft nofile 65536\n* hard nofile 65536\nroot soft nofile 65536\n"
+            "root hard nofile 65536\n");
 }
 
 // Issue 14, defect 3: the apt retry loop ended on `sleep`'s status, so a node whose packages never
