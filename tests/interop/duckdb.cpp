@@ -32,16 +32,17 @@ std::string SqlString(const std::string& text) {
 
 namespace {
 
-// Runs duckdb_query.mjs with `flags` and the statements; the output lines, or an error.
-bool RunNode(const std::string& flags, const std::vector<std::string>& statements,
-             std::vector<std::string>* lines, std::string* error) {
+// Runs `script` (in tests/interop) with `flags` and the arguments; the output lines, or an error.
+bool RunNode(const std::string& script, const std::string& package, const std::string& flags,
+             const std::vector<std::string>& statements, std::vector<std::string>* lines,
+             std::string* error) {
   const std::string dir = SourcePath("tests/interop");
   struct stat st;
-  if (stat((dir + "/node_modules/@duckdb/node-api/package.json").c_str(), &st) != 0) {
-    *error = dir + "/node_modules has no @duckdb/node-api: run tests/interop/install.sh";
+  if (stat((dir + "/node_modules/" + package + "/package.json").c_str(), &st) != 0) {
+    *error = dir + "/node_modules has no " + package + ": run tests/interop/install.sh";
     return false;
   }
-  std::string command = "node " + ShellWord(dir + "/duckdb_query.mjs") + flags;
+  std::string command = "node " + ShellWord(dir + "/" + script) + flags;
   for (const std::string& s : statements) command += " " + ShellWord(s);
   CommandResult run = RunCommand(command + " 2>&1", 120);
   if (run.exit_code != 0) {
@@ -72,7 +73,7 @@ DuckDbResult ParseResult(const std::string& line) {
 DuckDbResult DuckDbQuery(const std::vector<std::string>& statements) {
   std::vector<std::string> lines;
   DuckDbResult r;
-  if (!RunNode("", statements, &lines, &r.error)) return r;
+  if (!RunNode("duckdb_query.mjs", "@duckdb/node-api", "", statements, &lines, &r.error)) return r;
   if (lines.size() != 1) {
     r.error = "expected one line of JSON, got " + std::to_string(lines.size());
     return r;
@@ -83,7 +84,10 @@ DuckDbResult DuckDbQuery(const std::vector<std::string>& statements) {
 std::vector<DuckDbResult> DuckDbQueries(const std::vector<std::string>& statements) {
   std::vector<std::string> lines;
   std::vector<DuckDbResult> out(1);
-  if (!RunNode(" --all", statements, &lines, &out[0].error)) return out;
+  if (!RunNode("duckdb_query.mjs", "@duckdb/node-api", " --all", statements, &lines,
+               &out[0].error)) {
+    return out;
+  }
   if (lines.size() != statements.size()) {
     out[0].error = "expected " + std::to_string(statements.size()) + " lines of JSON, got " +
                    std::to_string(lines.size());
@@ -92,6 +96,17 @@ std::vector<DuckDbResult> DuckDbQueries(const std::vector<std::string>& statemen
   out.clear();
   for (const std::string& line : lines) out.push_back(ParseResult(line));
   return out;
+}
+
+DuckDbResult HyparquetRead(const std::string& path) {
+  std::vector<std::string> lines;
+  DuckDbResult r;
+  if (!RunNode("hyparquet_read.mjs", "hyparquet", "", {path}, &lines, &r.error)) return r;
+  if (lines.size() != 1) {
+    r.error = "expected one line of JSON, got " + std::to_string(lines.size());
+    return r;
+  }
+  return ParseResult(lines[0]);
 }
 
 }  // namespace rankflow::testing

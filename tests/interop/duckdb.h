@@ -33,6 +33,11 @@ DuckDbResult DuckDbQuery(const std::vector<std::string>& statements);
 // start costs ~0.5 s). On a failure: one result, not ok, with the error.
 std::vector<DuckDbResult> DuckDbQueries(const std::vector<std::string>& statements);
 
+// A second, independent reader: hyparquet (npm, JavaScript) reads the whole file `path` through
+// tests/interop/hyparquet_read.mjs. The result has DuckDB's shape and value forms (timestamps as
+// epoch-millisecond strings, as DuckDB's epoch_ms gives them); column types are physical types.
+DuckDbResult HyparquetRead(const std::string& path);
+
 // A SQL string literal: 'text' with ' doubled.
 std::string SqlString(const std::string& text);
 

@@ -710,6 +710,32 @@ void ExpectCell(const rapidjson::Value& g, ParquetType type, const Cell& v) {
   }
 }
 
+// Every cell of a peer's rows (DuckDB's JSON forms) against what was written.
+void ExpectEveryShapeRows(const std::vector<ParquetColumn>& schema,
+                          const std::vector<std::vector<Entry>>& rows,
+                          const rapidjson::Value& got) {
+  ASSERT_EQ(got.Size(), rows.size());
+  for (size_t r = 0; r < rows.size(); ++r) {
+    for (size_t c = 0; c < schema.size(); ++c) {
+      SCOPED_TRACE("row " + std::to_string(r) + ", " + schema[c].name);
+      const rapidjson::Value& g =
+          got[static_cast<rapidjson::SizeType>(r)][static_cast<rapidjson::SizeType>(c)];
+      const Entry& e = rows[r][c];
+      if (e.null) {
+        EXPECT_TRUE(g.IsNull());
+      } else if (!schema[c].list) {
+        ExpectCell(g, schema[c].type, e.value);
+      } else {
+        ASSERT_TRUE(g.IsArray());
+        ASSERT_EQ(g.Size(), e.items.size());
+        for (size_t k = 0; k < e.items.size(); ++k) {
+          ExpectCell(g[static_cast<rapidjson::SizeType>(k)], schema[c].type, e.items[k]);
+        }
+      }
+    }
+  }
+}
+
 class ParquetEveryShapeTest : public ::testing::TestWithParam<uint32_t> {};
 
 // Every type in every repetition, with options drawn from the seed (codec, page, row group and
@@ -798,27 +824,13 @@ TEST_P(ParquetEveryShapeTest, DuckDbReadsEveryValueOfEveryShape) {
     EXPECT_EQ(std::string(r[1].GetString()),
               duck.at(schema[c].type) + (schema[c].list ? "[]" : ""));
   }
-  const rapidjson::Value& got = d[1].rows();
-  ASSERT_EQ(got.Size(), rows.size());
-  for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t c = 0; c < schema.size(); ++c) {
-      SCOPED_TRACE("row " + std::to_string(r) + ", " + schema[c].name);
-      const rapidjson::Value& g =
-          got[static_cast<rapidjson::SizeType>(r)][static_cast<rapidjson::SizeType>(c)];
-      const Entry& e = rows[r][c];
-      if (e.null) {
-        EXPECT_TRUE(g.IsNull());
-      } else if (!schema[c].list) {
-        ExpectCell(g, schema[c].type, e.value);
-      } else {
-        ASSERT_TRUE(g.IsArray());
-        ASSERT_EQ(g.Size(), e.items.size());
-        for (size_t k = 0; k < e.items.size(); ++k) {
-          ExpectCell(g[static_cast<rapidjson::SizeType>(k)], schema[c].type, e.items[k]);
-        }
-      }
-    }
-  }
+  ExpectEveryShapeRows(schema, rows, d[1].rows());
+
+  // A second, independent reader (hyparquet, JavaScript) gets the same values.
+  DuckDbResult h = testing::HyparquetRead(path);
+  ASSERT_TRUE(h.ok) << h.error;
+  EXPECT_EQ(h.column_names.size(), schema.size());
+  ExpectEveryShapeRows(schema, rows, h.rows());
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, ParquetEveryShapeTest, ::testing::Values(1u, 2u, 3u, 4u, 5u, 6u));
