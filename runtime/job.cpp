@@ -10,6 +10,7 @@
 
 #include "runtime/json_string.h"
 #include "runtime/log.h"
+#include "runtime/peer_watchdog.h"
 #include "runtime/writer.h"
 
 namespace rankflow {
@@ -40,6 +41,8 @@ void AddCommonFlags(FlagSet* flags) {
   flags->AddInt("split-mb", 256, 0, kMaxSizeMb,
                 "split plain (not gzip) inputs into byte ranges of this size");
   flags->AddBool("debug-shuffle", false, "force shuffle spills and tiny exchange rounds (tests)");
+  flags->AddInt("peer-timeout-s", 60, 0, 86400,
+                "end the job when a peer rank is silent this long (cut network); 0: never");
 }
 
 Status ValidateCommonFlags(const FlagSet& flags) {
@@ -249,6 +252,9 @@ JobOutcome RunJob(int argc, char** argv, const JobSpec& spec) {
   if (spec.add_flags) spec.add_flags(&flags);
   std::unique_ptr<FileSystem> src_fs, dest_fs;
   if (!Prepare(mpi, spec, argc, argv, &flags, &src_fs, &dest_fs, &outcome)) return outcome;
+  // Collective; stopped when RunJob returns, before MPI shuts down (mpi is destroyed last).
+  std::unique_ptr<PeerWatchdog> watchdog =
+      PeerWatchdog::Start(mpi, static_cast<double>(flags.GetInt("peer-timeout-s")));
   try {
     JobContext ctx(mpi, flags, spec.name, std::move(src_fs), std::move(dest_fs));
     Status s = spec.run(ctx);

@@ -20,7 +20,8 @@
 // Common flags: --src, --dest (required), --regex (input file names), --mode error|overwrite,
 // --memory-mb (shuffle memory budget per rank), --strict, --format (job-defined default),
 // --spill-dir, --split-mb (byte ranges of plain inputs), --debug-shuffle (forces spills and
-// tiny exchange rounds: the hard paths, for tests).
+// tiny exchange rounds: the hard paths, for tests), --peer-timeout-s (default 60; 0: off): a
+// PeerWatchdog (runtime/peer_watchdog.h) ends a rank whose peer has been silent that long.
 #pragma once
 
 #include <chrono>

@@ -24,6 +24,8 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   python3-h5py python3-numpy curl
   libicu-dev
+  # tests/scripts/netns_test.sh: ip netns, veth, bridge; ps and pgrep.
+  iproute2 procps
   # Parquet: thrift's C++ headers include boost, which Debian's libthrift-dev does not depend on.
   thrift-compiler libthrift-dev libboost-dev libsnappy-dev libzstd-dev
   clang libclang-rt-14-dev clang-format
