@@ -7,7 +7,9 @@
 
 #include "operators/term_lines.h"
 #include "operators/terms.h"
+#include "operators/tweet_parquet.h"
 #include "runtime/json_string.h"
+#include "runtime/parquet/parquet_source.h"
 #include "runtime/pipeline.h"
 #include "runtime/shuffle.h"
 #include "runtime/sort.h"
@@ -198,7 +200,6 @@ class TermCounter {
     if (!status_.ok()) lc.Fail(status_);
   }
 
- private:
   void Add(int64_t ms, std::string_view term) {
     if (!status_.ok()) return;
     if (!spec_.bucketed) {
@@ -214,6 +215,9 @@ class TermCounter {
     status_ = counts_->Add(key_, one_);
   }
 
+  const Status& status() const { return status_; }
+
+ private:
   TermSpec spec_;
   HashShuffle* counts_;
   TermLines lines_;
@@ -223,13 +227,34 @@ class TermCounter {
   Status status_;
 };
 
+// The map side over load_tweets' Parquet table: only the kind's column (and timestamp_ms with
+// --by) is read; terms as ExtractTerms gives them from the normalized tweet.
+Status CountParquetTerms(JobContext& ctx, const TermSpec& spec, TermCounter* counter) {
+  ParquetSource source(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
+  ParquetSourceOptions files;
+  files.src = ctx.map_options().src;
+  if (!ctx.map_options().name_regex.empty()) files.name_regex = ctx.map_options().name_regex;
+  Status s = ReadParquetTerms(source, files, &ctx.metrics(), spec.kind, spec.bucketed,
+                              [&](int64_t ms, std::string&& term) { counter->Add(ms, term); });
+  ctx.SetInputs(source.plan());
+  RF_RETURN_IF_ERROR(s);
+  return AgreeOnStatus(ctx.mpi(), counter->status());
+}
+
 Status CountTerms(JobContext& ctx, const TermSpec& spec, HashShuffle* counts) {
-  MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
-  RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
-  ctx.SetInputs(map.plan());
   TermCounter counter(ctx, spec, counts);
-  RF_RETURN_IF_ERROR(
-      map.Run([&](std::string_view line, LineContext& lc) { counter.Handle(line, lc); }));
+  Result<bool> parquet = InputsAreParquet(ctx.mpi(), ctx.src_fs(), ctx.map_options().src,
+                                          ctx.map_options().name_regex);
+  RF_RETURN_IF_ERROR(parquet.status());
+  if (*parquet) {
+    RF_RETURN_IF_ERROR(CountParquetTerms(ctx, spec, &counter));
+  } else {
+    MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
+    RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
+    ctx.SetInputs(map.plan());
+    RF_RETURN_IF_ERROR(
+        map.Run([&](std::string_view line, LineContext& lc) { counter.Handle(line, lc); }));
+  }
   Status s = counts->Exchange();
   const ShuffleStats& st = counts->stats();
   ctx.metrics().Add("shuffle.pairs_sent", static_cast<int64_t>(st.pairs_sent));

@@ -12,7 +12,6 @@
 #include "operators/tweet_lines.h"
 #include "operators/tweet_parquet.h"
 #include "runtime/hdf5_part_writer.h"
-#include "runtime/input.h"
 #include "runtime/parquet/parquet_source.h"
 #include "runtime/parquet/parquet_writer.h"
 #include "runtime/pipeline.h"
@@ -109,19 +108,6 @@ const std::vector<std::string>& FeatureInputColumns() {
   return kColumns;
 }
 
-// Collective. True on every rank if the input files are all Parquet (load_tweets --format
-// parquet): the job then reads those columns of the table instead of JSON lines.
-Result<bool> InputIsParquet(JobContext& ctx) {
-  const MapPhaseOptions o = ctx.map_options();
-  std::vector<FileInfo> files;
-  RF_RETURN_IF_ERROR(ListInputs(ctx.mpi(), ctx.src_fs(), o.src, o.name_regex, &files));
-  if (files.empty()) return false;
-  for (const FileInfo& f : files) {
-    if (f.path.size() < 8 || f.path.compare(f.path.size() - 8, 8, ".parquet") != 0) return false;
-  }
-  return true;
-}
-
 Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
   FeatureOptions o;
   const int64_t dim = flags.GetInt("dimension");
@@ -164,7 +150,8 @@ Status RunTweetFeatures(JobContext& ctx) {
   const bool want_json = format != "hdf5" && format != "parquet";
   const bool want_parquet = format == "parquet";
 
-  Result<bool> parquet_input = InputIsParquet(ctx);
+  Result<bool> parquet_input = InputsAreParquet(ctx.mpi(), ctx.src_fs(), ctx.map_options().src,
+                                                ctx.map_options().name_regex);
   RF_RETURN_IF_ERROR(parquet_input.status());
   MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
   ParquetSource table(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "operators/tokenizer.h"
-#include "runtime/parquet/parquet_source.h"
+#include "runtime/input.h"
 
 namespace rankflow {
 namespace {
@@ -333,15 +333,23 @@ std::vector<std::string> TweetParquetTermColumns(TweetTermKind kind, bool need_t
   return columns;
 }
 
-Status ReadParquetTerms(const MpiContext& mpi, FileSystem& fs, Metrics* metrics, Progress* progress,
-                        const std::string& src, TweetTermKind kind, bool need_time,
+Result<bool> InputsAreParquet(const MpiContext& mpi, FileSystem& fs, const std::string& src,
+                              const std::string& name_regex) {
+  std::vector<FileInfo> files;
+  RF_RETURN_IF_ERROR(ListInputs(mpi, fs, src, name_regex, &files));
+  if (files.empty()) return false;
+  for (const FileInfo& f : files) {
+    if (f.path.size() < 8 || f.path.compare(f.path.size() - 8, 8, ".parquet") != 0) return false;
+  }
+  return true;
+}
+
+Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
+                        TweetTermKind kind, bool need_time,
                         const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn) {
   TweetParquetRows rows(TweetParquetTermColumns(kind, need_time));
-  ParquetSource source(mpi, fs, metrics, progress);
-  ParquetSourceOptions options;
-  options.src = src;
-  options.columns = rows.columns();
-  RF_RETURN_IF_ERROR(source.Plan(options));
+  files.columns = rows.columns();
+  RF_RETURN_IF_ERROR(source.Plan(files));
   Tokenizer tokenizer;
   int64_t* tweets = metrics->Counter("tweets");
   int64_t* terms = metrics->Counter("terms");

@@ -33,6 +33,7 @@
 #include "runtime/mpi_context.h"
 #include "runtime/parquet/parquet_reader.h"
 #include "runtime/parquet/parquet_schema.h"
+#include "runtime/parquet/parquet_source.h"
 #include "runtime/parquet/parquet_writer.h"
 #include "runtime/progress.h"
 #include "runtime/status.h"
@@ -96,16 +97,21 @@ class TweetParquetRows {
 // emoji), and timestamp_ms when `need_time`.
 std::vector<std::string> TweetParquetTermColumns(TweetTermKind kind, bool need_time);
 
-// Collective. The terms of every tweet of a load_tweets Parquet output under `src` (a committed
-// folder is read through its manifest), reading only TweetParquetTermColumns: ParquetSource
-// claims row groups across ranks, and fn(timestamp_ms, term) gets each term of each tweet this
-// rank read, as ExtractTerms(tweet, kind) gives them (timestamp 0 unless need_time). Counters in
-// `metrics`: ParquetSource's (records_in, units_in, files_in, stored_bytes_in, bytes_in),
-// tweets, terms. Errors: ParquetSource's, TweetParquetRows::Check's (a file whose columns are not
-// load_tweets'), agreed on every rank. This is the map side a term-counting job (top_terms) needs
-// to read Parquet instead of JSON lines.
-Status ReadParquetTerms(const MpiContext& mpi, FileSystem& fs, Metrics* metrics, Progress* progress,
-                        const std::string& src, TweetTermKind kind, bool need_time,
+// Collective. True on every rank if src holds input files (as ListInputs lists them: a committed
+// folder through its manifest, `name_regex` on base names) and all of them are .parquet — the
+// test jobs use to read load_tweets' Parquet table instead of JSON lines.
+Result<bool> InputsAreParquet(const MpiContext& mpi, FileSystem& fs, const std::string& src,
+                              const std::string& name_regex);
+
+// Collective. The terms of every tweet of a load_tweets Parquet output, reading only
+// TweetParquetTermColumns: plans `source` over `files` (its columns are set here), claims row
+// groups across ranks, and calls fn(timestamp_ms, term) for each term of each tweet this rank
+// read, as ExtractTerms(tweet, kind) gives them (timestamp 0 unless need_time). Counters in
+// `metrics` (the one `source` counts into): ParquetSource's, tweets, terms. Errors:
+// ParquetSource's and TweetParquetRows::Check's (a file whose columns are not load_tweets'),
+// agreed on every rank. The map side of top_terms over Parquet; source.plan() names the inputs.
+Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
+                        TweetTermKind kind, bool need_time,
                         const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn);
 
 }  // namespace rankflow

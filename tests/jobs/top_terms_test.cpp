@@ -719,6 +719,58 @@ void ExpectNoVisibleOutput(const std::string& dest) {
   }
 }
 
+// Sorted rows of every CSV part (each part's header left out: one per rank).
+std::vector<std::string> CsvLines(const std::string& dest) {
+  std::vector<std::string> lines;
+  for (const std::string& part : PartFiles(dest, ".csv")) {
+    const std::vector<std::string> rows = SplitLines(ReadFile(part));
+    for (size_t i = 1; i < rows.size(); ++i) {
+      if (!rows[i].empty()) lines.push_back(rows[i]);
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
+
+TEST_F(TopTermsTest, LoadTweetsParquetGivesTheCountsOfItsJsonReadingOnlyTheTermColumn) {
+  TempDir tmp;
+  for (const char* format : {"jsonl", "parquet"}) {
+    CommandResult r = RunCommand(MpirunPrefix(2) + " " + BinPath("load_tweets") + " --src " +
+                                 corpus_ + " --dest " + tmp.Join(format) + " --format " + format);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  uint64_t parquet_bytes = 0;
+  for (const auto& e : fs::directory_iterator(tmp.Join("parquet"))) {
+    if (e.path().extension() == ".parquet") parquet_bytes += fs::file_size(e.path());
+  }
+  for (const std::string args : {"--what hashtags", "--what mentions --by hour", "--what words"}) {
+    // The reference: the same tweets as normalized JSON through the full parser (the semantics of
+    // the normalized tweet: a retweet's entities are the retweeted tweet's).
+    CommandResult r = Run(2, "--full-parser --format csv " + args + " --src " + tmp.Join("jsonl") +
+                                 " --dest " + tmp.Join("ref"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const std::vector<std::string> want = CsvLines(tmp.Join("ref"));
+    ASSERT_GT(want.size(), 50u) << args;
+    rapidjson::Document ref_manifest;
+    ref_manifest.Parse(ReadFile(tmp.Join("ref/_SUCCESS")).c_str());
+    const int64_t tweets = Counter(ref_manifest, "tweets");
+    for (int ranks : {1, 2, 4}) {
+      SCOPED_TRACE(args + ", ranks " + std::to_string(ranks));
+      const std::string dest = tmp.Join("pq" + std::to_string(ranks));
+      r = Run(ranks, "--format csv --mode overwrite " + args + " --src " + tmp.Join("parquet") +
+                         " --dest " + dest);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+      EXPECT_EQ(CsvLines(dest), want);
+      rapidjson::Document m;
+      m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+      EXPECT_EQ(Counter(m, "tweets"), tweets) << "one row per tweet of the load";
+      EXPECT_LT(static_cast<uint64_t>(Counter(m, "stored_bytes_in")) * 2, parquet_bytes)
+          << "only the term column (and time) is read";
+    }
+    fs::remove_all(tmp.Join("ref"));
+  }
+}
+
 TEST_F(TopTermsTest, TruncatedGzipEndsJobNamingTheFile) {
   TempDir in;
   fs::copy_file(corpus_ + "/tweets-00000.jsonl.gz", in.Join("a.jsonl.gz"));

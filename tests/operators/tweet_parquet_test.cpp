@@ -204,8 +204,11 @@ TEST(TweetParquetTest, ReadParquetTermsGivesExtractTermsOfEveryTweetReadingOnlyI
       ASSERT_FALSE(want.empty());
       Metrics metrics;
       std::string mine;
+      ParquetSource source(TestMpi(), *fs, &metrics, nullptr);
+      ParquetSourceOptions files;
+      files.src = dest;
       Status s = ReadParquetTerms(
-          TestMpi(), *fs, &metrics, nullptr, dest, kind, need_time,
+          source, files, &metrics, kind, need_time,
           [&](int64_t ts, std::string&& term) { mine += std::to_string(ts) + " " + term + "\n"; });
       ASSERT_TRUE(s.ok()) << s.ToString();
       std::vector<std::string> got;
@@ -220,6 +223,9 @@ TEST(TweetParquetTest, ReadParquetTermsGivesExtractTermsOfEveryTweetReadingOnlyI
           TestMpi().AllSum(std::vector<int64_t>{metrics.Get("tweets"), metrics.Get("terms")});
       EXPECT_EQ(sums[0], static_cast<int64_t>(tweets.size()));
       EXPECT_EQ(sums[1], static_cast<int64_t>(want.size()));
+      Result<bool> parquet = InputsAreParquet(TestMpi(), *fs, dest, "");
+      ASSERT_TRUE(parquet.ok());
+      EXPECT_TRUE(*parquet);
     }
   }
   TestMpi().Barrier();
