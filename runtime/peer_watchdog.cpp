@@ -90,8 +90,8 @@ std::unique_ptr<PeerWatchdog> PeerWatchdog::Start(const MpiContext& mpi, double 
     }
   }
   if (port == 0) {
-    LogError("rank " + std::to_string(mpi.rank()) +
-             ": peer watchdog: no UDP socket (" + std::strerror(errno) + "); this rank is unwatched");
+    LogError("rank " + std::to_string(mpi.rank()) + ": peer watchdog: no UDP socket (" +
+             std::strerror(errno) + "); this rank is unwatched");
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
@@ -115,9 +115,8 @@ std::unique_ptr<PeerWatchdog> PeerWatchdog::Start(const MpiContext& mpi, double 
     for (std::string a; in >> a;) p.addresses.push_back(a);
     if (p.port > 0 && !p.addresses.empty()) peers.push_back(std::move(p));  // else: unwatchable
   }
-  return std::unique_ptr<PeerWatchdog>(new PeerWatchdog(fd, mpi.rank(),
-                                                        std::stoull(nonce_text), timeout_s,
-                                                        std::move(peers)));
+  return std::unique_ptr<PeerWatchdog>(
+      new PeerWatchdog(fd, mpi.rank(), std::stoull(nonce_text), timeout_s, std::move(peers)));
 }
 
 PeerWatchdog::PeerWatchdog(int fd, int rank, uint64_t nonce, double timeout_s,
@@ -135,8 +134,8 @@ PeerWatchdog::~PeerWatchdog() {
 void PeerWatchdog::Loop() {
   const auto interval = std::chrono::duration_cast<Clock::duration>(
       std::chrono::duration<double>(std::min(1.0, timeout_s_ / 4)));
-  const auto timeout = std::chrono::duration_cast<Clock::duration>(
-      std::chrono::duration<double>(timeout_s_));
+  const auto timeout =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(timeout_s_));
   // Destinations resolved once.
   std::vector<std::vector<sockaddr_in>> dests(peers_.size());
   for (size_t i = 0; i < peers_.size(); ++i) {
@@ -167,8 +166,7 @@ void PeerWatchdog::Loop() {
       if (now - heard[i] > timeout) {
         WriteStderr("rank " + std::to_string(rank_) + ": no answer from rank " +
                     std::to_string(peers_[i].rank) + " for " +
-                    std::to_string(static_cast<long>(std::lround(timeout_s_))) +
-                    " s (network?)\n");
+                    std::to_string(static_cast<long>(std::lround(timeout_s_))) + " s (network?)\n");
         ::_exit(1);
       }
     }
