@@ -146,6 +146,13 @@ detail::Spool Context::Internal::NewSpool() const {
                                         "flow");
 }
 
+void Context::Internal::AddShuffleStats(const ShuffleStats& stats) {
+  metrics->Add("shuffle.pairs_sent", static_cast<int64_t>(stats.pairs_sent));
+  metrics->Add("shuffle.rounds", static_cast<int64_t>(stats.rounds));
+  metrics->Add("shuffle.spilled_runs", static_cast<int64_t>(stats.spilled_runs));
+  metrics->Add("shuffle.spilled_bytes", static_cast<int64_t>(stats.spilled_bytes));
+}
+
 std::string Context::Internal::ResolveFormat(const WriteOptions& write) const {
   if (!write.format.empty()) return write.format;
   if (job != nullptr && !job->flags().GetString("format").empty()) {
@@ -245,6 +252,17 @@ void CheckWritable(const std::string& job, const std::string& name, const std::s
   }
 }
 
+std::vector<std::string> SplitFormats(const std::string& formats) {
+  std::vector<std::string> out;
+  size_t begin = 0;
+  while (true) {
+    const size_t comma = formats.find(',', begin);
+    out.push_back(formats.substr(begin, comma == std::string::npos ? comma : comma - begin));
+    if (comma == std::string::npos) return out;
+    begin = comma + 1;
+  }
+}
+
 void CheckNewOutput(Context::Internal& in, const std::string& name) {
   if (std::find(in.outputs.begin(), in.outputs.end(), name) != in.outputs.end()) {
     throw JobFailed(Status::InvalidArgument("Write: output \"" + name +
@@ -261,15 +279,17 @@ struct PartSink::Impl {
   std::unique_ptr<ParquetWriter> parquet;
   bool has_reals = false;
   bool has_ints = false;
+  bool count_records_out = true;
   Status status;
   bool finished = false;
 };
 
 PartSink::PartSink(Context::Internal& in, const std::string& name, const std::string& format,
                    const std::vector<std::string>& columns, const std::vector<bool>& floating,
-                   std::vector<ParquetColumn> parquet_schema)
+                   std::vector<ParquetColumn> parquet_schema, bool count_records_out)
     : impl_(std::make_unique<Impl>()), format_(format) {
   impl_->in = &in;
+  impl_->count_records_out = count_records_out;
   if (in.job == nullptr) {
     impl_->status = Status::InvalidArgument("flow: Write needs a job (flow::Main)");
     return;
@@ -358,7 +378,8 @@ Status PartSink::Finish() {
     records = impl_->writer->records();
   }
   impl_->in->job->output().SetRecords(impl_->file, records);
-  impl_->in->metrics->Add("records_out", static_cast<int64_t>(records));
+  if (impl_->count_records_out)
+    impl_->in->metrics->Add("records_out", static_cast<int64_t>(records));
   return Status::OK();
 }
 

@@ -102,7 +102,8 @@ struct JobInfo {
   // The job's own flags (ctx.flags().GetInt("top")); may be empty.
   std::function<void(FlagSet*)> add_flags = {};
   // The format of Write when --format is not given: "jsonl", "jsonl.gz", "csv", "hdf5" (numeric
-  // rows only), "parquet".
+  // rows only), "parquet", or several joined by commas ("csv,jsonl": each Write writes the same
+  // rows in each, one part per format, records_out counted once).
   std::string default_format = "jsonl";
 };
 
@@ -298,7 +299,8 @@ struct WriteOptions {
   // Column names (CSV header, JSON keys) for rows that are tuples or pairs (default "_1", "_2",
   // …) or scalars (default "value"); structs use their RF_FIELDS names unless this is set.
   std::vector<std::string> columns;
-  // "jsonl", "jsonl.gz", "csv", "hdf5", "parquet"; empty: --format, else the job's default.
+  // "jsonl", "jsonl.gz", "csv", "hdf5", "parquet" or several joined by commas (see
+  // JobInfo::default_format); empty: --format, else the job's default.
   std::string format;
 };
 
@@ -331,7 +333,8 @@ class Dataset {
   // --memory-mb, spilling beyond; output in key order per rank.
 
   // With aggregates: Dataset<std::pair<K, R>> for one, Dataset<std::tuple<K, R1, R2, …>> for
-  // several. Map-side combine: one record per key and rank crosses the network.
+  // several. Map-side combine: one record per key and rank crosses the network. (ReduceByKey and
+  // Distinct add their HashShuffle's figures to the manifest's shuffle.* counters.)
   template <typename KF, Aggregate... As>
   requires(sizeof...(As) >= 1) auto ReduceByKey(KF key, As... aggregates) const;
   // With a reduce function reduce(T a, const T& b) -> T (associative and commutative): one T per

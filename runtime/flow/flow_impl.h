@@ -121,6 +121,9 @@ struct Context::Internal {
   void Fail(const Status& s) {
     if (stage_failure.ok()) stage_failure = s;
   }
+  // Adds a HashShuffle's figures to the manifest's counters (shuffle.pairs_sent, .rounds,
+  // .spilled_runs, .spilled_bytes; summed over operations and ranks).
+  void AddShuffleStats(const ShuffleStats& stats);
   // The output format of a Write.
   std::string ResolveFormat(const WriteOptions& options) const;
 };
@@ -687,6 +690,7 @@ requires(sizeof...(As) >= 1) auto Dataset<T>::ReduceByKey(KF key, As... aggregat
   });
   in.EndStage();
   Context::Internal::ThrowIfFailed(shuffle.Exchange(true));
+  in.AddShuffleStats(shuffle.stats());
   detail::Spool out = in.NewSpool();
   Status s = shuffle.ForEach([&](std::string_view kb, std::string_view vb) -> Status {
     Out row;
@@ -738,6 +742,7 @@ const {
   // A reduce that threw during the map-side combine is this rank's failure.
   in.EndStage(combine_failure);
   Context::Internal::ThrowIfFailed(shuffle.Exchange(true));
+  in.AddShuffleStats(shuffle.stats());
   detail::Spool out = in.NewSpool();
   Status s = shuffle.ForEach([&](std::string_view, std::string_view vb) -> Status {
     return out->Add(vb, std::string_view());
@@ -798,6 +803,7 @@ Dataset<T> Dataset<T>::Distinct() const {
   });
   in.EndStage();
   Context::Internal::ThrowIfFailed(shuffle.Exchange(true));
+  in.AddShuffleStats(shuffle.stats());
   detail::Spool out = in.NewSpool();
   Status s = shuffle.ForEach([&](std::string_view kb, std::string_view) -> Status {
     return out->Add(kb, std::string_view());
@@ -1183,7 +1189,7 @@ class PartSink {
   // Collective-free; errors are returned by Add*/Finish. `parquet_schema`: for format parquet.
   PartSink(Context::Internal& in, const std::string& name, const std::string& format,
            const std::vector<std::string>& columns, const std::vector<bool>& floating,
-           std::vector<ParquetColumn> parquet_schema = {});
+           std::vector<ParquetColumn> parquet_schema, bool count_records_out);
   ~PartSink();
   const std::string& format() const { return format_; }
   // The Parquet writer (format parquet); AddParquetRow ends the row the caller appended.
@@ -1204,6 +1210,8 @@ class PartSink {
 // depends on the type only). Throws JobFailed otherwise.
 void CheckWritable(const std::string& job, const std::string& name, const std::string& format,
                    const std::vector<std::string>& columns, const std::vector<int>& kinds);
+// "csv,jsonl" -> {"csv", "jsonl"}: a Write may write the same rows in several formats.
+std::vector<std::string> SplitFormats(const std::string& formats);
 // The same for the name: each Write of a job needs its own (parts are named by it).
 void CheckNewOutput(Context::Internal& in, const std::string& name);
 
@@ -1213,41 +1221,50 @@ template <typename T>
 void Dataset<T>::Write(const std::string& name, const WriteOptions& options) const {
   Context::Internal& in = ctx_->internal();
   in.BeginCollective();
-  const std::string format = in.ResolveFormat(options);
+  const std::vector<std::string> formats = detail::SplitFormats(in.ResolveFormat(options));
   const std::vector<std::string> columns = RowColumns<T>(options.columns);
-  detail::CheckWritable(in.info.name, name, format, columns, RowColumnKinds<T>());
+  for (const std::string& format : formats) {
+    detail::CheckWritable(in.info.name, name, format, columns, RowColumnKinds<T>());
+  }
   detail::CheckNewOutput(in, name);
   std::vector<bool> floating;
   for (int kind : RowColumnKinds<T>()) floating.push_back(kind == kColumnFloating);
-  detail::PartSink part(
-      in, name, format, columns, floating,
-      format == "parquet" ? detail::ParquetSchemaOf<T>(columns) : std::vector<ParquetColumn>{});
+  // One part per format, written in one pass; the first one counts records_out.
+  std::vector<std::unique_ptr<detail::PartSink>> parts;
+  for (const std::string& format : formats) {
+    parts.push_back(std::make_unique<detail::PartSink>(
+        in, name, format, columns, floating,
+        format == "parquet" ? detail::ParquetSchemaOf<T>(columns) : std::vector<ParquetColumn>{},
+        /*count_records_out=*/parts.empty()));
+  }
   std::string json;
   std::vector<std::string> cells;
   std::vector<double> reals;
   std::vector<int64_t> ints;
   detail::RunStage<T>(in, node_, [&](T&& x) {
     in.op = "Write";
-    if (part.format() == "csv") {
-      cells.clear();
-      AppendRowCells(x, &cells);
-      detail::ThrowIfNotOk(part.AddCsv(cells));
-    } else if (part.format() == "parquet") {
-      if (part.parquet() == nullptr) detail::ThrowIfNotOk(part.EndParquetRow());
-      detail::AppendParquetRow(part.parquet(), x);
-      detail::ThrowIfNotOk(part.EndParquetRow());
-    } else if (part.format() == "hdf5") {
-      reals.clear();
-      ints.clear();
-      AppendRowNumbers(x, &reals, &ints);
-      detail::ThrowIfNotOk(part.AddNumbers(reals, ints));
-    } else {
-      json.clear();
-      AppendJsonRow(x, columns, &json);
-      detail::ThrowIfNotOk(part.AddJson(json));
+    for (const auto& part : parts) {
+      if (part->format() == "csv") {
+        cells.clear();
+        AppendRowCells(x, &cells);
+        detail::ThrowIfNotOk(part->AddCsv(cells));
+      } else if (part->format() == "parquet") {
+        if (part->parquet() == nullptr) detail::ThrowIfNotOk(part->EndParquetRow());
+        detail::AppendParquetRow(part->parquet(), x);
+        detail::ThrowIfNotOk(part->EndParquetRow());
+      } else if (part->format() == "hdf5") {
+        reals.clear();
+        ints.clear();
+        AppendRowNumbers(x, &reals, &ints);
+        detail::ThrowIfNotOk(part->AddNumbers(reals, ints));
+      } else {
+        json.clear();
+        AppendJsonRow(x, columns, &json);
+        detail::ThrowIfNotOk(part->AddJson(json));
+      }
     }
   });
-  in.Fail(part.Finish());
+  for (const auto& part : parts) in.Fail(part->Finish());
   in.EndStage();
 }
 

@@ -129,6 +129,29 @@ TEST_P(FlowErrors, AnOperationCalledInsideAUserFunctionFailsInsteadOfHanging) {
                R"(error: rank [0-3]: .*Map: an operation was called inside a user function)");
 }
 
+TEST_P(FlowErrors, OneWriteInSeveralFormatsCountsItsRecordsOnce) {
+  testing::CommandResult r = Run("none", 0, "--format-list csv,jsonl");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> names = testing::CommittedNames(out_.Join("out"));
+  EXPECT_EQ(names.size(), 2u * static_cast<size_t>(GetParam()));
+  size_t csv_rows = 0, json_rows = 0;
+  for (const std::string& name : names) {
+    const std::string text = testing::ReadFile(testing::CommittedFile(out_.Join("out"), name));
+    for (const std::string& line : testing::SplitLines(text)) {
+      if (name.ends_with(".csv") && line != "key,sum") ++csv_rows;
+      if (name.ends_with(".jsonl")) {
+        ++json_rows;
+        EXPECT_TRUE(line.starts_with("{\"key\":")) << line;
+      }
+    }
+  }
+  EXPECT_EQ(csv_rows, 7u);
+  EXPECT_EQ(json_rows, 7u);
+  const std::string manifest = testing::ReadFile(out_.Join("out/_SUCCESS"));
+  EXPECT_NE(manifest.find("\"records_out\":7,"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("\"shuffle.pairs_sent\":"), std::string::npos) << manifest;
+}
+
 TEST_P(FlowErrors, NumericRowsAreWrittenAsHdf5) {
   testing::CommandResult r = Run("none", 0, "--format hdf5 --numeric");
   ASSERT_EQ(r.exit_code, 0) << r.output;

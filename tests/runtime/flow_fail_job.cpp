@@ -14,6 +14,7 @@ namespace {
 void AddFlags(rankflow::FlagSet* f) {
   f->AddString("fail-in", "none", "where user code throws: none|line|map|reduce|group|write|body");
   f->AddInt("fail-rank", 0, "the rank that throws");
+  f->AddString("format-list", "", "formats of the sums output (WriteOptions::format)");
   f->AddBool("numeric", false, "write (key length, sum as double) rows instead of (key, sum)");
 }
 
@@ -62,7 +63,7 @@ void Run(flow::Context& ctx) {
         })
         .Write("sums", {{"key_length", "sum"}});
   } else {
-    checked.Write("sums", {{"key", "sum"}});
+    checked.Write("sums", {{"key", "sum"}, ctx.flags().GetString("format-list")});
   }
   if (where == "twice") checked.Write("sums");
   if (where == "nested") {
