@@ -54,7 +54,17 @@ netns_rig_up() {
   NETNS_RIG_DIR=$2
   mkdir -p "$NETNS_RIG_DIR" /run/sshd
   chmod 700 "$NETNS_RIG_DIR"
-  local tag="rf$$"
+  local tag="rf$$" stale pid
+  # Rigs of processes that were killed before their trap ran (ctest's timeout kills): rf<pid>…
+  # names whose pid is gone. Only names of this pattern, never another live rig's.
+  for stale in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^rf[0-9]+(sw|h[0-9]+)$'); do
+    local spid=${stale#rf}
+    spid=${spid%%[sh]*}
+    if ! kill -0 "$spid" 2>/dev/null; then
+      for pid in $(ip netns pids "$stale" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+      ip netns del "$stale" 2>/dev/null || true
+    fi
+  done
   NETNS_RIG_SWITCH="${tag}sw"
   ip netns add "$NETNS_RIG_SWITCH" || return 1
   ip -n "$NETNS_RIG_SWITCH" link add br0 type bridge || return 1
