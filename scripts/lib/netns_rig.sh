@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Several "hosts" on one machine, for multi-host tests (issue 13, item 3). Source it:
 #   source scripts/lib/netns_rig.sh
 #   netns_rig_check                    # exit status 0 iff we may create namespaces (root, ip, sshd)
