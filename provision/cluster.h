@@ -87,6 +87,17 @@ class Cluster {
   Result<int> Run(const std::string& command, const OutputSink& on_stdout,
                   const OutputSink& on_stderr, int timeout_ms);
 
+  // Starts `command` on the head under the detached-job supervisor (provision/detach.h) and
+  // returns once it runs: the job's log and state go to spec.log_url, and when the job ends the
+  // head tears the cluster down (local mode: `provision down` from the head; EC2: every node
+  // powers off, so terminates). `provision` is the executable the head runs for uploads (local
+  // mode: this one; EC2: `provision` on the head's PATH, shipped with --artifacts).
+  // AlreadyExists when a detached job is already running; InvalidArgument without log_url.
+  Status RunDetached(const std::string& command, int upload_interval_s);
+  // The detached job's state line (DescribeJobJson): from the head while it lives, else from
+  // log_url's job.json. NotFound when there is no job.
+  Result<std::string> JobStatus();
+
   // "ssh" arguments for an interactive shell on the head (the key is a file; nothing secret).
   Result<std::vector<std::string>> SshArgs();
 
@@ -137,6 +148,14 @@ class Cluster {
   std::string RemoteDir(const Node& node, const std::string& home) const;
   std::vector<Ec2Filter> TagFilter() const;
   Status RemoveLocalAuthorizedKeys();
+  // The live head, an SSH session to it, its cluster folder and the job environment.
+  struct HeadSession {
+    Node head;
+    std::unique_ptr<SshSession> ssh;
+    std::string dir;
+    std::string env;  // RemoteJobEnvironment
+  };
+  Result<HeadSession> OpenHead();
   void DeletePlacementGroups(std::string* errors);
   int SlotsFor(const std::string& type) const;
   Node MakeNode(const Instance& instance) const;

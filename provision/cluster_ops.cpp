@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "provision/cluster.h"
+#include "provision/detach.h"
+#include "provision/s3_object.h"
 #include "provision/user_data.h"
 #include "runtime/aws/config.h"
 
@@ -346,39 +348,134 @@ std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir
   return env;
 }
 
-Result<int> Cluster::Run(const std::string& command, const OutputSink& on_stdout,
-                         const OutputSink& on_stderr, int timeout_ms) {
+Result<Cluster::HeadSession> Cluster::OpenHead() {
   auto nodes = Nodes();
   if (!nodes.ok()) return nodes.status();
   if (nodes->empty() || nodes->front().role != "head") {
     return Status::NotFound("cluster " + spec_.name + " has no live head node");
   }
-  const Node& head = nodes->front();
+  HeadSession h;
+  h.head = nodes->front();
   SshOptions o;
-  o.host = head.address;
+  o.host = h.head.address;
   o.port = spec_.ssh_port;
   o.user = spec_.ssh_user;
   o.private_key_path = PrivateKeyPath();
   o.connect_timeout_ms = 15000;
   auto ssh = SshSession::Connect(o);
   if (!ssh.ok()) return ssh.status();
+  h.ssh = std::move(*ssh);
   // The cluster subnet's CIDR, for Open MPI's interface selection.
   std::string cidr;
-  if (!head.instance.subnet_id.empty()) {
-    auto subnet = ec2_->DescribeSubnets({}, {head.instance.subnet_id});
+  if (!h.head.instance.subnet_id.empty()) {
+    auto subnet = ec2_->DescribeSubnets({}, {h.head.instance.subnet_id});
     if (subnet.ok() && !subnet->empty()) {
       cidr = subnet->front().cidr;
     } else {
-      report_("warning: subnet " + head.instance.subnet_id + " not described (" +
+      report_("warning: subnet " + h.head.instance.subnet_id + " not described (" +
               (subnet.ok() ? std::string("not found") : subnet.status().message()) +
               "): Open MPI picks its interfaces itself");
     }
   }
-  const std::string env =
-      RemoteJobEnvironment(spec_, spec_.local ? RemoteDir(head, "") : "$HOME/.rankflow", cidr);
-  auto r = (*ssh)->Exec(env + "; " + command, on_stdout, on_stderr, timeout_ms);
+  h.dir = spec_.local ? RemoteDir(h.head, "") : "$HOME/.rankflow";
+  h.env = RemoteJobEnvironment(spec_, h.dir, cidr);
+  return h;
+}
+
+Result<int> Cluster::Run(const std::string& command, const OutputSink& on_stdout,
+                         const OutputSink& on_stderr, int timeout_ms) {
+  auto h = OpenHead();
+  if (!h.ok()) return h.status();
+  auto r = h->ssh->Exec(h->env + "; " + command, on_stdout, on_stderr, timeout_ms);
   if (!r.ok()) return r.status();
   return r->exit_code;
+}
+
+Status Cluster::RunDetached(const std::string& command, int upload_interval_s) {
+  if (spec_.log_url.empty()) {
+    return Status::InvalidArgument(
+        "run --detach needs log-url (s3://bucket/prefix): where the job's log and state go");
+  }
+  auto h = OpenHead();
+  if (!h.ok()) return h.status();
+  SupervisorOptions o;
+  o.cluster = spec_.name;
+  o.dir = h->dir;
+  o.environment = h->env;
+  o.command = command;
+  o.log_url = spec_.log_url;
+  o.region = spec_.region.empty() ? aws::ResolveRegion(aws::ProcessEnv()) : spec_.region;
+  o.upload_interval_s = upload_interval_s;
+  if (spec_.local) {
+    // The loopback "head" is this machine: it runs this very executable, and ends the cluster
+    // with `provision down` (its credentials: moto's IMDS, like a job's).
+    std::error_code ec;
+    o.provision = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+    if (ec) return Status::Internal("cannot find this executable: " + ec.message());
+    // The launcher's retry base too (tests shorten it): moto answers DescribePlacementGroups
+    // with 500, which standard-mode retries would wait out for ~30 s.
+    const char* base = std::getenv("RANKFLOW_AWS_RETRY_BASE_MS");
+    o.teardown = base != nullptr && *base != '\0'
+                     ? "RANKFLOW_AWS_RETRY_BASE_MS=" + ShellQuote(base) + " "
+                     : std::string();
+    o.teardown += ShellQuote(o.provision) + " down --local --name " + ShellQuote(spec_.name) +
+                  " --key-dir " + ShellQuote(spec_.key_dir) + " --ssh-port " +
+                  std::to_string(spec_.ssh_port) + " --region " + ShellQuote(o.region);
+    if (!spec_.local_authorized_keys.empty()) {
+      o.teardown += " --local-authorized-keys " + ShellQuote(spec_.local_authorized_keys);
+    }
+  } else {
+    o.provision = "provision";
+    o.teardown = TeardownByPowerOff(h->dir + "/hostfile", h->dir + "/ssh_config");
+  }
+  const std::string job_dir = "\"" + h->dir + "/job\"";
+  // Refuse a second job; check the uploader exists; write the supervisor; start it in its own
+  // session, detached from this ssh channel (it outlives the connection and the laptop).
+  std::string start = "set -e\nmkdir -p " + job_dir + "\n";
+  start += "if [ \"$(cat " + job_dir + "/state 2>/dev/null)\" = running ]; then\n";
+  start += "  echo 'a detached job is already running on this cluster' >&2; exit 3\nfi\n";
+  start += "command -v " + ShellQuote(o.provision) +
+           " >/dev/null || { echo 'the head has no provision executable to upload the log: ship "
+           "build/bin with --artifacts' >&2; exit 4; }\n";
+  start += "cat > " + job_dir + "/supervisor.sh\n";
+  start += "rm -f " + job_dir + "/state " + job_dir + "/log " + job_dir + "/job.json\n";
+  // Not in a list (`a && b &`): the subshell of a list would hold this channel open until the
+  // job ends.
+  start += "cd /\n";
+  start += "nohup setsid bash " + job_dir + "/supervisor.sh < /dev/null > /dev/null 2>&1 &\n";
+  start += "echo started\n";
+  std::string err;
+  auto r = h->ssh->Exec(
+      "bash -c " + ShellQuote(start), nullptr, [&](std::string_view c) { err.append(c); }, 30000,
+      SupervisorScript(o));
+  if (!r.ok()) return r.status();
+  if (r->exit_code == 3) return Status::AlreadyExists(err);
+  if (r->exit_code != 0) return Status::Internal("starting the detached job failed: " + err);
+  report_("job detached on the head " + h->head.address + "; log and state: " + spec_.log_url +
+          " (`provision logs`, `provision status`); the cluster tears itself down when it ends");
+  return Status::OK();
+}
+
+Result<std::string> Cluster::JobStatus() {
+  auto nodes = Nodes();
+  if (nodes.ok() && !nodes->empty()) {
+    auto h = OpenHead();
+    if (h.ok()) {
+      std::string json;
+      auto r = h->ssh->Exec(
+          "cat \"" + h->dir + "/job/job.json\" 2>/dev/null",
+          [&](std::string_view c) { json.append(c); }, nullptr, 15000);
+      if (r.ok() && r->exit_code == 0 && !json.empty()) return DescribeJobJson(json);
+    }
+  }
+  if (spec_.log_url.empty()) return Status::NotFound("no detached job");
+  auto where = ParseS3Location(JobJsonUrl(spec_.log_url));
+  if (!where.ok()) return where.status();
+  auto s3 = S3Objects::FromEnvironment(spec_.region);
+  if (!s3.ok()) return s3.status();
+  auto json = (*s3)->Get(*where);
+  if (!json.ok()) return json.status();
+  return DescribeJobJson(*json);
 }
 
 Result<std::vector<std::string>> Cluster::SshArgs() {

@@ -93,6 +93,7 @@ const std::map<std::string, Setter>& Setters() {
          return Status::OK();
        }},
       {"scheduler_role_arn", Str(&ClusterSpec::scheduler_role_arn)},
+      {"log_url", Str(&ClusterSpec::log_url)},
       {"local",
        [](ClusterSpec* s, const std::string& v) { return ParseBool("local", v, &s->local); }},
       {"local_authorized_keys", Str(&ClusterSpec::local_authorized_keys)},
@@ -169,6 +170,9 @@ Status ValidateSpec(ClusterSpec* spec) {
   if (spec->boot_deadline_s < 1) return Status::InvalidArgument("boot-deadline-s must be > 0");
   if (!spec->artifacts.empty() && spec->artifacts.rfind("s3://", 0) != 0) {
     return Status::InvalidArgument("artifacts must be an s3://bucket/key url: " + spec->artifacts);
+  }
+  if (!spec->log_url.empty() && spec->log_url.rfind("s3://", 0) != 0) {
+    return Status::InvalidArgument("log-url must be an s3://bucket/prefix url: " + spec->log_url);
   }
   if (!spec->scheduler_role_arn.empty() &&
       (spec->scheduler_role_arn.rfind("arn:", 0) != 0 ||

@@ -40,6 +40,8 @@ struct ClusterSpec {
   // server-side backstop, provision/README.md); empty: no backstop, only the nodes' dead-man.
   // Local mode defaults it to a made-up role of moto's account.
   std::string scheduler_role_arn;
+  // s3://bucket/prefix of detached jobs' job.log and job.json (`run --detach`, `logs`, status).
+  std::string log_url;
 
   // Local mode (`--local`): moto + a loopback sshd on this machine stand in for EC2 and the
   // nodes. up creates a 127.0.0.0/16 VPC + 127.0.0.0/24 subnet, writes the imported public key to

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "provision/cluster.h"
+#include "provision/detach.h"
 #include "provision/s3_object.h"
 
 namespace rankflow::provision {
@@ -27,6 +28,9 @@ commands:
   status   nodes, states, ages and cost so far (--all: every rankflow cluster in the region)
   run      run CMD on the head (after --), output streamed, exits with CMD's exit code;
            a plain `mpirun` there uses the cluster hostfile and intra-cluster key
+           --detach: start CMD under a supervisor on the head and return; its log and state
+           go to log-url (s3://bucket/prefix), and the cluster tears itself down when CMD ends
+  logs     follow a detached job's log from log-url until it ends; exits with the job's code
   ssh      interactive shell on the head (or `ssh -- CMD` through the ssh program)
   down     terminate and delete everything tagged with the cluster (--all: every cluster);
            idempotent
@@ -38,6 +42,7 @@ cluster settings (JSON keys in --config, or flags with '-' for '_'):
   availability-zone, private-ips, ssh-cidr, ttl-minutes, ssh-user, instance-profile,
   artifacts (s3://…tar.gz of build/bin),
   placement-group, boot-deadline-s, ssh-port, key-dir, extra-packages, scheduler-role-arn,
+  log-url,
   local, local-authorized-keys, local-user
 other flags:
   --prices FILE     price table (default: provision/prices.json of this source tree)
@@ -51,6 +56,7 @@ struct Args {
   std::string config;
   std::string prices;
   bool all = false;
+  bool detach = false;
   int timeout_s = 0;
   std::vector<std::pair<std::string, std::string>> overrides;
   std::vector<std::string> rest;  // after "--" (run, put)
@@ -79,7 +85,7 @@ Result<Args> ParseArgs(int argc, char** argv) {
       has_value = true;
     }
     bool is_flag = key == "local" || key == "spot" || key == "placement-group" || key == "all" ||
-                   key == "private-ips";
+                   key == "private-ips" || key == "detach";
     if (!has_value && !is_flag) {
       if (i + 1 >= argc) return Status::InvalidArgument("--" + key + " needs a value");
       value = argv[++i];
@@ -90,6 +96,8 @@ Result<Args> ParseArgs(int argc, char** argv) {
       a.prices = value;
     } else if (key == "all") {
       a.all = true;
+    } else if (key == "detach") {
+      a.detach = true;
     } else if (key == "timeout-s") {
       a.timeout_s = std::atoi(value.c_str());
     } else if (key == "help") {
@@ -207,7 +215,7 @@ int Main(int argc, char** argv) {
   const Args& a = *args;
   if (a.command == "put") return Put(a);
   if (a.command == "get") return Get(a);
-  static const char* kCommands[] = {"up", "status", "run", "ssh", "down"};
+  static const char* kCommands[] = {"up", "status", "run", "ssh", "down", "logs"};
   if (std::find(std::begin(kCommands), std::end(kCommands), a.command) == std::end(kCommands)) {
     std::cerr << "provision: unknown command " << a.command << "\n" << kUsage;
     return 2;
@@ -289,7 +297,33 @@ int Main(int argc, char** argv) {
       return 1;
     }
     std::cout << *text;
+    auto job = cluster.JobStatus();
+    if (job.ok()) std::cout << "  " << *job << "\n";
     return 0;
+  }
+  if (a.command == "logs") {
+    if (spec->log_url.empty()) {
+      std::cerr << "provision: logs needs log-url (s3://bucket/prefix)\n";
+      return 2;
+    }
+    auto s3 = S3Objects::FromEnvironment(spec->region);
+    if (!s3.ok()) {
+      std::cerr << "provision: " << s3.status().message() << "\n";
+      return 1;
+    }
+    const char* poll = std::getenv("RANKFLOW_LOGS_POLL_MS");
+    auto code = FollowJobLog(
+        s3->get(), spec->log_url,
+        [](const std::string& text) {
+          std::cout << text;
+          std::cout.flush();
+        },
+        poll != nullptr ? std::atoi(poll) : 2000);
+    if (!code.ok()) {
+      std::cerr << "provision: logs: " << code.status().message() << "\n";
+      return 1;
+    }
+    return *code;
   }
   if (a.command == "down") {
     Status s = cluster.Down();
@@ -321,6 +355,16 @@ int Main(int argc, char** argv) {
   }
   std::string command;
   for (const auto& part : a.rest) command += (command.empty() ? "" : " ") + part;
+  if (a.detach) {
+    const char* interval = std::getenv("RANKFLOW_DETACH_UPLOAD_S");
+    Status s = cluster.RunDetached(command, interval != nullptr ? std::atoi(interval) : 10);
+    if (!s.ok()) {
+      std::cerr << "provision: run --detach failed: " << s.message() << "\n";
+      return 1;
+    }
+    std::cout << "detached\n";
+    return 0;
+  }
   auto rc = cluster.Run(
       command,
       [](std::string_view c) {
