@@ -4,8 +4,56 @@
 #include <utility>
 
 #include "operators/tweet_lines.h"
+#include "operators/tweet_parquet.h"
+#include "runtime/parquet/parquet_source.h"
 
 namespace rankflow {
+namespace {
+
+// The terms of a load_tweets Parquet table under --src (ReadParquetTerms: only the term's column,
+// and timestamp_ms when time is needed), as a flow source. The flow API has no hook for sources
+// that are not lines, so this node follows its line source (flow_impl.h, LineSourceNode): the
+// manifest counts the input once, a rank that failed earlier only takes part, and an exception
+// from downstream code fails this rank's stage.
+struct ParquetTermsNode : flow::Dataset<TimedTerm>::Node {
+  explicit ParquetTermsNode(TermLinesOptions o) : options(o) {}
+  TermLinesOptions options;
+  bool read_before = false;
+
+  Status Produce(flow::Context::Internal& in, const flow::detail::Sink<TimedTerm>& sink) override {
+    Metrics rerun;
+    Metrics* metrics = read_before ? &rerun : in.metrics;
+    ParquetSource source(in.mpi, in.job->src_fs(), metrics,
+                         read_before ? nullptr : &in.job->progress());
+    ParquetSourceOptions files;
+    files.src = in.job->map_options().src;
+    if (!in.job->map_options().name_regex.empty()) {
+      files.name_regex = in.job->map_options().name_regex;
+    }
+    const Status before = in.stage_failure;
+    in.op = "source";
+    Status s = ReadParquetTerms(source, files, metrics, options.kind, options.need_time,
+                                [&](int64_t ms, std::string&& term) {
+                                  if (!before.ok() || !in.stage_failure.ok()) return;
+                                  try {
+                                    sink(TimedTerm{ms, std::move(term)});
+                                  } catch (...) {
+                                    in.Fail(in.CurrentFailure(nullptr));
+                                  }
+                                });
+    if (!read_before) {
+      for (const FileInfo& f : source.plan().files) in.inputs.push_back(f);
+      InputPlan all;
+      all.files = in.inputs;
+      in.job->SetInputs(all);
+    }
+    read_before = true;
+    if (!before.ok()) return before;
+    return s;
+  }
+};
+
+}  // namespace
 
 flow::Dataset<Tweet> ReadTweets(flow::Context& ctx, const ReadTweetsOptions& options) {
   // Shared: the dataset (a recipe) may be copied and run more than once; the parser and its
@@ -20,6 +68,15 @@ flow::Dataset<Tweet> ReadTweets(flow::Context& ctx, const ReadTweetsOptions& opt
 
 flow::Dataset<TimedTerm> ReadTerms(flow::Context& ctx, const TermLinesOptions& options,
                                    const flow::SourceOptions& files) {
+  flow::Context::Internal& in = ctx.internal();
+  if (files.src.empty() && in.job != nullptr) {
+    const MapPhaseOptions& o = in.job->map_options();
+    Result<bool> parquet = InputsAreParquet(ctx.mpi(), in.job->src_fs(), o.src, o.name_regex);
+    flow::ThrowIfError(parquet.status());
+    if (*parquet) {
+      return flow::Dataset<TimedTerm>(&ctx, std::make_shared<ParquetTermsNode>(options));
+    }
+  }
   auto lines = std::make_shared<TermLines>(&ctx.metrics(), options);
   return ctx.ReadLines<TimedTerm>(
       [lines](std::string_view line, LineContext& lctx, flow::Emitter<TimedTerm>& emit) {

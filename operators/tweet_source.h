@@ -21,6 +21,10 @@
 // tweets_full_parser, notices, terms, bad_lines.invalid_json | not_a_tweet, bad_entries.<kind>.
 // Semantics differ from ExtractTerms(ReadTweets(…)) in one documented case: hashtags and words
 // without need_time come from V1TermScanner, which reads a v1.1 retweet's own hashtags and text.
+// When the job's --src holds only .parquet files (a load_tweets Parquet table, InputsAreParquet),
+// ReadTerms reads only the term's column (and timestamp_ms with need_time) through
+// ReadParquetTerms (operators/tweet_parquet.h): terms as ExtractTerms gives them, counters
+// tweets and terms. ReadTerms is then collective (it lists --src once, on every rank).
 //
 // Not thread-safe (nothing in the flow API is). Cost per line: that of the reader used (about
 // 1 GB/s of JSON per core for the fast readers, several times less for TweetParser).
