@@ -252,10 +252,11 @@ JobOutcome RunJob(int argc, char** argv, const JobSpec& spec) {
   if (spec.add_flags) spec.add_flags(&flags);
   std::unique_ptr<FileSystem> src_fs, dest_fs;
   if (!Prepare(mpi, spec, argc, argv, &flags, &src_fs, &dest_fs, &outcome)) return outcome;
-  // Collective; stopped when RunJob returns, before MPI shuts down (mpi is destroyed last).
-  std::unique_ptr<PeerWatchdog> watchdog =
-      PeerWatchdog::Start(mpi, static_cast<double>(flags.GetInt("peer-timeout-s")));
+  // Stopped when RunJob returns, before MPI shuts down (mpi is destroyed last).
+  std::unique_ptr<PeerWatchdog> watchdog;
   try {
+    // Collective (an MPI error in it throws JobError: caught below like the job's).
+    watchdog = PeerWatchdog::Start(mpi, static_cast<double>(flags.GetInt("peer-timeout-s")));
     JobContext ctx(mpi, flags, spec.name, std::move(src_fs), std::move(dest_fs));
     Status s = spec.run(ctx);
     if (s.ok() && !ctx.committed()) s = Status::Internal("the job ended without committing output");

@@ -1,6 +1,7 @@
 #include "runtime/peer_watchdog.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -148,8 +149,14 @@ void PeerWatchdog::Loop() {
   }
   std::vector<Clock::time_point> heard(peers_.size(), Clock::now());
   Clock::time_point next_send = Clock::now();
+  Clock::time_point last_turn = Clock::now();
   while (!stop_.load()) {
     Clock::time_point now = Clock::now();
+    // A turn takes at most ~100 ms (the poll below). A longer gap means this thread itself did not
+    // run (the process was stopped, suspended or starved of CPU): peers' heartbeats of that time
+    // may sit unread or were never sent, so silence is counted afresh from now.
+    if (now - last_turn > interval) std::fill(heard.begin(), heard.end(), now);
+    last_turn = now;
     if (now >= next_send) {
       for (size_t i = 0; i < peers_.size(); ++i) {
         Packet p{kMagic, static_cast<uint32_t>(rank_), static_cast<uint32_t>(peers_[i].rank), 0,

@@ -4,6 +4,9 @@
 #include "runtime/peer_watchdog.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -51,6 +54,32 @@ TEST(PeerWatchdogTest, ABusyRankIsNotSilent) {
   if (mpi.rank() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(3000));
   mpi.Barrier();
   if (mpi.rank() == mpi.size() - 1) std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  EXPECT_TRUE(mpi.AllOk(true));
+  w.reset();
+  mpi.Barrier();
+}
+
+// Every rank stopped for 3x the timeout (Ctrl-Z on mpirun, a suspended machine) and then resumed:
+// the watchdog's thread did not run either, so it must count silence afresh, not end the rank the
+// moment it wakes up. A child process of each rank sends it SIGCONT.
+TEST(PeerWatchdogTest, AStoppedAndResumedJobIsNotEnded) {
+  MpiContext& mpi = testing::TestMpi();
+  std::unique_ptr<PeerWatchdog> w = PeerWatchdog::Start(mpi, 1.0);
+  mpi.Barrier();
+  pid_t self = ::getpid();
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // Odd ranks wake 0.6 s later: the even ones must not count the time they were stopped
+    // themselves as their peers' silence.
+    ::usleep(static_cast<useconds_t>(3000 + 600 * (mpi.rank() % 2)) * 1000);
+    ::kill(self, SIGCONT);
+    ::_exit(0);
+  }
+  ::raise(SIGSTOP);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // 2x the timeout, running
   EXPECT_TRUE(mpi.AllOk(true));
   w.reset();
   mpi.Barrier();
