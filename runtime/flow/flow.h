@@ -234,7 +234,8 @@ class Context {
   // or any folder/file of .jsonl, .jsonl.gz, .csv): each record decoded into T (a RF_FIELDS
   // struct) by field name; a missing field keeps T's default, extra fields are ignored, a value
   // of the wrong type (or a line that is not a record) is a bad line "invalid_record". The format
-  // is taken from each file's name: ".csv" is CSV with a header, anything else JSON lines.
+  // is taken from each file's name: ".csv" is CSV with a header, anything else JSON lines. One
+  // output of a job that wrote several: the regex, ctx.Read<Edge>({dir, "^edges-"}).
   // Round trip: Read<T> of what Write of a Dataset<T> wrote gives the same elements, for csv,
   // jsonl and jsonl.gz (floating point exactly: shortest round-trip text).
   template <typename T>
