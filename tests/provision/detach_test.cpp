@@ -75,7 +75,19 @@ TEST(SupervisorTest, JobLogAndStateGoToS3ThenEveryNodePowersOffHeadLast) {
   EXPECT_FALSE(DescribeJobJson("nope").ok());
 }
 
-class DetachTest : public rankflow::testing::LoopbackClusterTest {};
+class DetachTest : public rankflow::testing::LoopbackClusterTest {
+ protected:
+  // What is left of cluster `name` once the head's teardown is done (or 60 s have passed).
+  std::vector<std::string> LeftoversAfterTeardown(const std::string& name) {
+    std::vector<std::string> left;
+    for (int i = 0; i < 300; ++i) {
+      left = rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
+      if (left.empty()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return left;
+  }
+};
 
 TEST_F(DetachTest, DetachedJobOutlivesTheSessionStreamsItsLogAndTheHeadTearsTheClusterDown) {
   const std::string name = "detached";
@@ -116,17 +128,45 @@ TEST_F(DetachTest, DetachedJobOutlivesTheSessionStreamsItsLogAndTheHeadTearsTheC
   EXPECT_NE(logs.output.find("first line\nsecond line\n"), std::string::npos) << logs.output;
 
   // The head tears everything down by itself (local mode: `provision down` from the head).
-  std::vector<std::string> left;
-  for (int i = 0; i < 300; ++i) {
-    left = rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
-    if (left.empty()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  std::vector<std::string> left = LeftoversAfterTeardown(name);
   EXPECT_TRUE(left.empty()) << left.front();
   auto after = Provision("status" + flags);
   EXPECT_EQ(after.exit_code, 0) << after.output;
   EXPECT_NE(after.output.find("no live instances"), std::string::npos) << after.output;
   EXPECT_NE(after.output.find("exit code 5"), std::string::npos) << after.output;
+}
+
+// scripts/one_off.sh --detach: exits 0 once the job runs; the job's log appears under --logs, and
+// the cluster ends itself.
+TEST_F(DetachTest, OneOffDetachReturnsOnceTheJobRunsAndTheClusterEndsItself) {
+  const std::string name = "oneoff-detach";
+  ASSERT_EQ(RunCommand("curl -fs -X PUT " + moto_->endpoint() + "/detach-oneoff").exit_code, 0);
+  const std::string config = home_.Join("cluster.json");
+  WriteFile(config, "{\"name\": \"" + name +
+                        "\", \"workers\": 1, \"head_type\": \"t2.micro\", "
+                        "\"worker_type\": \"t2.micro\", \"key_dir\": \"" +
+                        home_.Join("keys") + "\"}");
+  auto r = RunCommand("RANKFLOW_DETACH_UPLOAD_S=1 " +
+                          rankflow::testing::SourcePath("scripts/one_off.sh") +
+                          " --local --detach --logs s3://detach-oneoff/run " + config +
+                          " -- sh -c 'echo from-a-rank; exit 0'",
+                      180);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("one_off: detached"), std::string::npos) << r.output;
+  auto logs =
+      RunCommand("RANKFLOW_LOGS_POLL_MS=200 " + rankflow::testing::BinPath("provision") +
+                     " logs --local --config " + config + " --log-url s3://detach-oneoff/run",
+                 120);
+  EXPECT_EQ(logs.exit_code, 0) << logs.output;
+  EXPECT_NE(logs.output.find("from-a-rank\nfrom-a-rank\n"), std::string::npos) << logs.output;
+  std::vector<std::string> left = LeftoversAfterTeardown(name);
+  EXPECT_TRUE(left.empty()) << left.front();
+  // Without a place for the log, --detach is refused before anything is created.
+  auto refused = RunCommand(rankflow::testing::SourcePath("scripts/one_off.sh") +
+                                " --local --detach " + config + " -- true",
+                            60);
+  EXPECT_EQ(refused.exit_code, 2) << refused.output;
+  EXPECT_NE(refused.output.find("--detach needs --logs"), std::string::npos) << refused.output;
 }
 
 }  // namespace
