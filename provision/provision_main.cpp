@@ -40,10 +40,8 @@ commands:
 cluster settings (JSON keys in --config, or flags with '-' for '_'):
   name, region, head-type, worker-type, workers, ami, spot, spot-max-price, subnet-id, vpc-id,
   availability-zone, private-ips, ssh-cidr, ttl-minutes, ssh-user, instance-profile,
-  artifacts (s3://…tar.gz of build/bin),
-  placement-group, boot-deadline-s, ssh-port, key-dir, extra-packages, scheduler-role-arn,
-  log-url,
-  local, local-authorized-keys, local-user
+  artifacts (s3://…tar.gz of build/bin), placement-group, boot-deadline-s, ssh-port, key-dir,
+  extra-packages, scheduler-role-arn, log-url, local, local-authorized-keys, local-user
 other flags:
   --prices FILE     price table (default: provision/prices.json of this source tree)
   --timeout-s N     run: give up after N seconds (default: none)
