@@ -6,6 +6,7 @@
 #   netns_rig_export_mpi_env           # exports the OMPI_MCA_* settings mpirun needs to span them
 #   netns_rig_exec I CMD…              # runs CMD inside host I's namespace
 #   netns_rig_cut I                    # cuts host I off: its link goes down on the switch side
+#   netns_rig_uncut I                  # joins it again
 #   netns_rig_down                     # removes everything netns_rig_up made (idempotent)
 #
 # Layout: one namespace per host (NETNS_RIG_NS[i]) and one "switch" namespace holding a bridge; a
@@ -168,6 +169,11 @@ netns_rig_export_mpi_env() {
 # Cuts host I off the switch: its veth peer goes down (no RST, no FIN: the peers just stop hearing).
 netns_rig_cut() {
   ip -n "$NETNS_RIG_SWITCH" link set "port$1" down
+}
+
+# Joins host I again (after netns_rig_cut).
+netns_rig_uncut() {
+  ip -n "$NETNS_RIG_SWITCH" link set "port$1" up
 }
 
 netns_rig_down() {

@@ -8,6 +8,9 @@
 #   2. Host 2's link is cut while load_tweets runs: mpirun ends within BOUND_S seconds of the cut
 #      with a non-zero code and an error naming the lost host, no job process is left on hosts 0
 #      and 1, and there is no _SUCCESS.
+#   3. Before the rig: one rank stopped (SIGSTOP) on one host: the PeerWatchdog ends the job.
+#   4. Host 2 joined again and cut again with mpirun's OOB keepalive at Open MPI's default (300 s):
+#      the ranks on hosts 0 and 1 end through their PeerWatchdog within BOUND_S.
 # Needs root and `ip` (CAP_NET_ADMIN): without them the test FAILS (CI runs as root).
 # Usage: netns_test.sh BIN_DIR
 set -uo pipefail
@@ -194,4 +197,46 @@ for i in 0 1; do
   done
   [ "$left" = 0 ] || fail "host $i still runs $left load_tweets process(es) after mpirun ended"
 done
+
+# --- the watchdog across hosts, with Open MPI's default OOB keepalive (300 s) ---------------------
+# mpirun itself then does not notice the lost host for minutes (and, we saw, waits for its daemon
+# even after every reachable rank ended): the ranks on the surviving hosts must still end, through
+# their PeerWatchdog, within the bound. mpirun is left to netns_rig_down.
+netns_rig_uncut 2
+for _ in $(seq 1 50); do
+  # shellcheck disable=SC2046
+  netns_rig_exec 0 ssh $(netns_rig_ssh_args) "$(netns_rig_addr 2)" true 2>/dev/null && break
+  sleep 0.1
+done
+dest="$WORK/cut_watchdog"
+OMPI_MCA_oob_tcp_keepalive_time=300 run_rig load_tweets "$WORK/big" "$dest" --memory-mb 1 \
+  --debug-shuffle --peer-timeout-s 4 >"$dest.log" 2>&1 &
+jobs_on() { ip netns pids "${NETNS_RIG_NS[$1]}" | xargs -r ps -o comm= -p 2>/dev/null | grep -cx load_tweets; }
+for _ in $(seq 1 300); do
+  [ "$(jobs_on 2)" != 0 ] && break
+  sleep 0.1
+done
+sleep 0.5
+if [ "$(jobs_on 0)" = 0 ] || [ "$(jobs_on 1)" = 0 ]; then
+  cat "$dest.log" >&2
+  fail "the second cut run is not running on hosts 0 and 1"
+fi
+netns_rig_cut 2
+CUT=$(now_ms)
+while (($(now_ms) - CUT < BOUND_S * 1000)); do
+  [ "$(jobs_on 0)" = 0 ] && [ "$(jobs_on 1)" = 0 ] && break
+  sleep 0.1
+done
+WATCHDOG_ENDED=$(($(now_ms) - CUT))
+if [ "$(jobs_on 0)" != 0 ] || [ "$(jobs_on 1)" != 0 ]; then
+  cat "$dest.log" >&2
+  fail "ranks on hosts 0/1 still run ${BOUND_S} s after the cut with mpirun's keepalive at 300 s"
+fi
+sleep 0.5  # the lines travel through mpirun's output forwarding
+grep -Eq "^rank [01]: no answer from rank 2 for 4 s \(network\?\)$" "$dest.log" || {
+  cat "$dest.log" >&2
+  fail "no watchdog line 'rank R: no answer from rank 2 for 4 s (network?)'"
+}
+[ ! -e "$dest/_SUCCESS" ] || fail "$dest/_SUCCESS exists after the second cut"
+echo "netns_test: keepalive 300 s: the ranks of hosts 0 and 1 ended ${WATCHDOG_ENDED} ms after the cut"
 echo "netns_test: PASS (cut to exit on every surviving host: ${ENDED} ms; bound ${BOUND_S} s)"
