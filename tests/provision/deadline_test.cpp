@@ -174,5 +174,34 @@ TEST_F(DeadlineBackstopTest, DownAllRemovesOrphanSchedulesAndUpReplacesAStaleOne
   }
 }
 
+// `up` killed with SIGKILL (the laptop dies) before and after it created the backstop: `down
+// --all` finds everything, the schedule included, and leaves nothing.
+TEST_F(DeadlineBackstopTest, UpKilledBeforeOrAfterTheBackstopThenDownAllLeavesNothing) {
+  for (const std::string point : {"launched 1 x t2.micro (head)", "backstop: EventBridge"}) {
+    const std::string name = point[0] == 'l' ? "killed-early" : "killed-late";
+    const std::string log = home_.Join(name + ".log");
+    auto killed = rankflow::testing::RunCommand(
+        "HOME=" + home_.path() + " " + rankflow::testing::BinPath("provision") + " up" +
+            LocalFlags(name) + "--workers 2 --head-type t2.micro --worker-type t2.micro 2> " + log +
+            " & pid=$!; for i in $(seq 600); do grep -q '" + point + "' " + log +
+            " && break; sleep 0.02; done; kill -9 $pid; wait $pid; echo status=$?",
+        120);
+    EXPECT_NE(killed.output.find("status=137"), std::string::npos)
+        << "up was not killed at '" << point << "': " << killed.output;
+    EXPECT_NE(rankflow::testing::ReadFile(log).find(point), std::string::npos);
+    auto before = rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
+    EXPECT_FALSE(before.empty()) << point;
+    if (name == "killed-late") {
+      EXPECT_NE(std::find(before.begin(), before.end(), "schedule rankflow-killed-late"),
+                before.end())
+          << "the schedule existed when up was killed";
+    }
+    auto down = Provision("down --all --local");
+    EXPECT_EQ(down.exit_code, 0) << down.output;
+    auto left = rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
+    EXPECT_TRUE(left.empty()) << point << ": " << left.front();
+  }
+}
+
 }  // namespace
 }  // namespace rankflow::provision
