@@ -122,21 +122,32 @@ Status ReadCheckedThrift(const uint8_t* data, size_t size, uint64_t max_elements
   return ReadThrift(data, size, value, consumed);
 }
 
+// The value of a thrift-generated enum field as the i32 the file holds. Those enums have no fixed
+// underlying type, so a value outside their names (a newer format's, or a corrupt file's) must
+// never be loaded as the enum itself (undefined behaviour; UBSan's enum check reports it).
+template <typename E>
+int Wire(const E& e) {
+  static_assert(sizeof(E) == sizeof(int32_t));
+  int32_t v;
+  std::memcpy(&v, &e, sizeof v);
+  return v;
+}
+
 bool IsStringAnnotated(const ::parquet::SchemaElement& e) {
   if (e.__isset.logicalType) {
     const auto& l = e.logicalType;
     if (l.__isset.STRING || l.__isset.ENUM || l.__isset.JSON) return true;
   }
   if (e.__isset.converted_type) {
-    return e.converted_type == ::parquet::ConvertedType::UTF8 ||
-           e.converted_type == ::parquet::ConvertedType::ENUM ||
-           e.converted_type == ::parquet::ConvertedType::JSON;
+    return Wire(e.converted_type) == ::parquet::ConvertedType::UTF8 ||
+           Wire(e.converted_type) == ::parquet::ConvertedType::ENUM ||
+           Wire(e.converted_type) == ::parquet::ConvertedType::JSON;
   }
   return false;
 }
 
 ParquetTimeUnit TimeUnitOf(const ::parquet::SchemaElement& e) {
-  if (e.__isset.type && e.type == ::parquet::Type::INT96) return ParquetTimeUnit::kNanos;
+  if (e.__isset.type && Wire(e.type) == ::parquet::Type::INT96) return ParquetTimeUnit::kNanos;
   if (e.__isset.logicalType && e.logicalType.__isset.TIMESTAMP) {
     const auto& u = e.logicalType.TIMESTAMP.unit;
     if (u.__isset.MILLIS) return ParquetTimeUnit::kMillis;
@@ -144,10 +155,10 @@ ParquetTimeUnit TimeUnitOf(const ::parquet::SchemaElement& e) {
     if (u.__isset.NANOS) return ParquetTimeUnit::kNanos;
   }
   if (e.__isset.converted_type) {
-    if (e.converted_type == ::parquet::ConvertedType::TIMESTAMP_MILLIS) {
+    if (Wire(e.converted_type) == ::parquet::ConvertedType::TIMESTAMP_MILLIS) {
       return ParquetTimeUnit::kMillis;
     }
-    if (e.converted_type == ::parquet::ConvertedType::TIMESTAMP_MICROS) {
+    if (Wire(e.converted_type) == ::parquet::ConvertedType::TIMESTAMP_MICROS) {
       return ParquetTimeUnit::kMicros;
     }
   }
@@ -156,7 +167,7 @@ ParquetTimeUnit TimeUnitOf(const ::parquet::SchemaElement& e) {
 
 bool IsDate(const ::parquet::SchemaElement& e) {
   return (e.__isset.logicalType && e.logicalType.__isset.DATE) ||
-         (e.__isset.converted_type && e.converted_type == ::parquet::ConvertedType::DATE);
+         (e.__isset.converted_type && Wire(e.converted_type) == ::parquet::ConvertedType::DATE);
 }
 
 // Walks the depth-first schema list, producing one ParquetLeaf per primitive.
@@ -188,7 +199,7 @@ class SchemaWalker {
     const ::parquet::SchemaElement& e = schema_[next_++];
     const std::string path = parent.empty() ? e.name : parent + "." + e.name;
     const std::string& top_name = top.empty() ? e.name : top;
-    const int repetition = e.__isset.repetition_type ? static_cast<int>(e.repetition_type) : 0;
+    const int repetition = e.__isset.repetition_type ? Wire(e.repetition_type) : 0;
     if (repetition == ::parquet::FieldRepetitionType::REPEATED) {
       if (rep == 0) row_def = def;  // the list exists at the levels above its repeated node
       ++rep;
@@ -204,7 +215,7 @@ class SchemaWalker {
       }
       return Status::OK();
     }
-    const int type = static_cast<int>(e.type);
+    const int type = Wire(e.type);
     if (type < 0 || type > static_cast<int>(pq::PhysicalType::kFixedLenByteArray)) {
       return Status::Corruption("column " + path + " has unknown physical type " +
                                 std::to_string(type));
@@ -344,11 +355,12 @@ Status ColumnChunkReader::NextPage(bool* got) {
     }
     const uint8_t* data = base + pos_ + header_bytes;
     pos_ += header_bytes + csize;
-    if (h.type == ::parquet::PageType::DICTIONARY_PAGE) {
+    if (Wire(h.type) == ::parquet::PageType::DICTIONARY_PAGE) {
       RF_RETURN_IF_ERROR(DecodeDictionary(h, data, csize));
       continue;
     }
-    if (h.type == ::parquet::PageType::DATA_PAGE || h.type == ::parquet::PageType::DATA_PAGE_V2) {
+    if (Wire(h.type) == ::parquet::PageType::DATA_PAGE ||
+        Wire(h.type) == ::parquet::PageType::DATA_PAGE_V2) {
       RF_RETURN_IF_ERROR(DecodeDataPage(h, data, csize));
       if (page_entries_ == 0) continue;
       *got = true;
@@ -371,9 +383,9 @@ Status ColumnChunkReader::DecodeDictionary(const ::parquet::PageHeader& h, const
   if (d.num_values < 0 || static_cast<uint64_t>(d.num_values) > limits_.max_page_values) {
     return Bad("dictionary of " + std::to_string(d.num_values) + " values");
   }
-  if (d.encoding != ::parquet::Encoding::PLAIN &&
-      d.encoding != ::parquet::Encoding::PLAIN_DICTIONARY) {
-    return Bad(std::string("dictionary page encoded ") + pq::EncodingName(d.encoding));
+  if (Wire(d.encoding) != ::parquet::Encoding::PLAIN &&
+      Wire(d.encoding) != ::parquet::Encoding::PLAIN_DICTIONARY) {
+    return Bad(std::string("dictionary page encoded ") + pq::EncodingName(Wire(d.encoding)));
   }
   const uint8_t* bytes = nullptr;
   RF_RETURN_IF_ERROR(LoadPageBytes(data, size, static_cast<size_t>(h.uncompressed_page_size), true,
@@ -409,7 +421,7 @@ Status ColumnChunkReader::DecodeLevelsV1(int max_level, int encoding, const uint
 
 Status ColumnChunkReader::DecodeDataPage(const ::parquet::PageHeader& h, const uint8_t* data,
                                          size_t size) {
-  const bool v2 = h.type == ::parquet::PageType::DATA_PAGE_V2;
+  const bool v2 = Wire(h.type) == ::parquet::PageType::DATA_PAGE_V2;
   if (v2 ? !h.__isset.data_page_header_v2 : !h.__isset.data_page_header) {
     return Bad("data page without its header");
   }
@@ -431,20 +443,20 @@ Status ColumnChunkReader::DecodeDataPage(const ::parquet::PageHeader& h, const u
   const size_t usize = static_cast<size_t>(h.uncompressed_page_size);
   if (!v2) {
     const auto& d = h.data_page_header;
-    encoding = d.encoding;
+    encoding = Wire(d.encoding);
     const uint8_t* bytes = nullptr;
     RF_RETURN_IF_ERROR(LoadPageBytes(data, size, usize, true, &page_buf_, &bytes));
     const uint8_t* p = bytes;
     const uint8_t* end = bytes + usize;
-    RF_RETURN_IF_ERROR(
-        DecodeLevelsV1(leaf_.max_rep, d.repetition_level_encoding, &p, end, entries, &page_rep_));
-    RF_RETURN_IF_ERROR(
-        DecodeLevelsV1(leaf_.max_def, d.definition_level_encoding, &p, end, entries, &page_def_));
+    RF_RETURN_IF_ERROR(DecodeLevelsV1(leaf_.max_rep, Wire(d.repetition_level_encoding), &p, end,
+                                      entries, &page_rep_));
+    RF_RETURN_IF_ERROR(DecodeLevelsV1(leaf_.max_def, Wire(d.definition_level_encoding), &p, end,
+                                      entries, &page_def_));
     values = p;
     values_size = static_cast<size_t>(end - p);
   } else {
     const auto& d = h.data_page_header_v2;
-    encoding = d.encoding;
+    encoding = Wire(d.encoding);
     const int64_t rep_len = d.repetition_levels_byte_length;
     const int64_t def_len = d.definition_levels_byte_length;
     if (rep_len < 0 || def_len < 0 || static_cast<uint64_t>(rep_len + def_len) > size ||
@@ -829,7 +841,7 @@ Status ParquetFileReader::ReadRowGroup(int row_group, const std::vector<int>& le
                                      " has no plain metadata (encrypted?)");
     }
     const ::parquet::ColumnMetaData& m = c.meta_data;
-    if (static_cast<int>(m.type) != static_cast<int>(leaf.type)) {
+    if (Wire(m.type) != static_cast<int>(leaf.type)) {
       return Status::Corruption(where + ": column " + leaf.path +
                                 ": chunk type differs from the schema's");
     }
@@ -844,7 +856,7 @@ Status ParquetFileReader::ReadRowGroup(int row_group, const std::vector<int>& le
     auto chunk = std::make_shared<std::string>();
     RF_RETURN_IF_ERROR(ReadRange(begin, length, chunk.get()));
     readers.push_back(std::make_unique<ColumnChunkReader>(path_, leaf, limits_));
-    readers.back()->Init(std::move(chunk), static_cast<int>(m.codec), m.num_values);
+    readers.back()->Init(std::move(chunk), Wire(m.codec), m.num_values);
     batch.columns[i].leaf = &leaf;
   }
   const uint64_t total_rows = static_cast<uint64_t>(rg.num_rows);
