@@ -41,15 +41,19 @@ using JsonSource = std::function<Status(
 // The buffers of one open part (ParquetWriter: a row group, and per column an open page and a
 // dictionary) so that max_open_parts of them stay within about half of the budget: the row group
 // gets a quarter of the budget over the open parts (1 to 128 MiB, Spark's size when one part is
-// open), pages and dictionaries 1/48 of that each (64 KiB to the writer's default 1 MiB), for
-// the 24 columns of the normalized tweet.
+// open), pages 1/48 of that each (64 KiB to the writer's default 1 MiB), for the 24 columns of
+// the normalized tweet.
 ParquetWriterOptions ParquetOptions(uint64_t memory_bytes, size_t max_open_parts) {
   ParquetWriterOptions o;
   o.row_group_bytes = std::clamp<uint64_t>(memory_bytes / 4 / std::max<size_t>(1, max_open_parts),
                                            uint64_t{1} << 20, uint64_t{128} << 20);
   o.page_bytes =
       std::clamp<uint64_t>(o.row_group_bytes / 48, uint64_t{64} << 10, uint64_t{1} << 20);
-  o.dictionary_bytes = o.page_bytes;
+  // Dictionaries (with their hash tables) count into the row group's bytes, which is written out
+  // when they fill it, so a larger one costs no memory beyond the row group; 1/16 of it (up to
+  // 4 MiB) keeps the text of a row group full of retweets dictionary-encoded, as DuckDB does.
+  o.dictionary_bytes =
+      std::clamp<uint64_t>(o.row_group_bytes / 16, uint64_t{64} << 10, uint64_t{4} << 20);
   o.key_value_metadata = {{"rankflow.schema", "normalized tweet (operators/README.md)"}};
   return o;
 }

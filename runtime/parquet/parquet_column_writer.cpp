@@ -285,14 +285,21 @@ uint64_t ParquetColumnWriter::page_bytes() const {
 }
 
 uint64_t ParquetColumnWriter::buffered_bytes() const {
-  return chunk_.size() + page_bytes() + dict_plain_.size();
+  // The dictionary's hash table (a quarter to half full) and offsets count too, per entry, so a
+  // large dictionary of short values ends the row group early instead of growing memory past
+  // row_group_bytes.
+  return chunk_.size() + page_bytes() + dict_plain_.size() +
+         uint64_t{dict_count_} * (4 * sizeof(Slot) + sizeof(uint32_t));
 }
 
 Status ParquetColumnWriter::AfterRow(PageCompressor* compressor) {
-  if (mode_ == Mode::kDictionary && !dictionary_used_ && indices_.size() >= kProbeValues &&
-      !probed_) {
-    // Mostly distinct values (ids, timestamps, free text) would fill a large dictionary before
-    // the first page shows it does not pay: judge it on the first values instead.
+  if (mode_ == Mode::kDictionary && !dictionary_used_ && width_ != 0 &&
+      indices_.size() >= kProbeValues && !probed_) {
+    // Mostly distinct numbers (ids, timestamps) would fill a large dictionary before the first
+    // page shows it does not pay: judge them on the first values instead. Not strings: free text
+    // is often distinct in its first thousands of values and yet repeats over the chunk
+    // (retweets), where a dictionary is several times smaller than PLAIN; strings are judged
+    // on the first page and bounded by dictionary_bytes.
     probed_ = true;
     if (!DictionaryPays()) {
       ConvertPageToPlain();

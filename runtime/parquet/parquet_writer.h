@@ -24,9 +24,9 @@
 // - Row groups of about `row_group_bytes` of encoded, compressed data; data pages of about
 //   `page_bytes` (cut at row boundaries). Columns are dictionary encoded (RLE_DICTIONARY: a PLAIN
 //   dictionary page first, then RLE/bit-packed indices) while that pays: a column chunk whose
-//   first 4096 values (or first page) are not smaller that way is written PLAIN from the start,
-//   and one whose dictionary grows past `dictionary_bytes` falls back to PLAIN for the rest of the
-//   row group. Booleans are PLAIN.
+//   first page (numbers: first 4096 values) is not smaller that way is written PLAIN from the
+//   start, and one whose dictionary grows past `dictionary_bytes` falls back to PLAIN for the rest
+//   of the row group. Booleans are PLAIN.
 // - Definition levels for nullable columns and lists, repetition levels for lists (RLE).
 // - Column chunk statistics: null_count, min_value/max_value in the column's order (signed for
 //   numbers and timestamps, unsigned bytes for strings, false < true; NaN ignored, a zero min is
@@ -39,9 +39,9 @@
 //
 // Memory: the current row group is buffered, encoded and compressed, per column; it is written
 // out, column after column, at the EndRow where the buffered bytes (finished pages, open pages,
-// dictionaries; buffered_bytes()) reach `row_group_bytes`. At any time the writer holds at most
-// about
-//   row_group_bytes + one row + up to 72 bytes per dictionary entry (hash slots and keys)
+// dictionaries with their hash tables; buffered_bytes()) reach `row_group_bytes`. At any time the
+// writer holds at most about
+//   row_group_bytes + one row
 // plus one compression buffer of about page_bytes and, while a chunk is written out, its
 // dictionary page. Defaults: ~130 MiB. Jobs with a small --memory-mb should pass a smaller
 // row_group_bytes.
