@@ -310,7 +310,13 @@ std::string RemoteJobEnvironment(const ClusterSpec& spec, const std::string& dir
       dir + "/hostfile\" " + "OMPI_MCA_plm_rsh_args=\"-F " + dir + "/ssh_config\"" +
       // MPI windows across nodes over TCP: osc/rdma fails MPI_Win_allocate without
       // RDMA-capable transports; sm on one node, pt2pt across nodes work.
-      " OMPI_MCA_osc=sm,pt2pt";
+      " OMPI_MCA_osc=sm,pt2pt"
+      // A node that vanishes without a RST (terminated, network cut) is noticed by mpirun's
+      // out-of-band channel only through TCP keepalive: 300 + 9 x 20 s by default, and mpirun
+      // waits on it even after the ranks ended (the job's --peer-timeout-s watchdog). 15 + 3 x 5 s
+      // here; direct routing, so every daemon talks to mpirun itself (tests/scripts/README.md).
+      " OMPI_MCA_oob_tcp_keepalive_time=15 OMPI_MCA_oob_tcp_keepalive_intvl=5"
+      " OMPI_MCA_oob_tcp_keepalive_probes=3 OMPI_MCA_routed=direct";
   if (!subnet_cidr.empty()) {
     // Only the cluster subnet's interface: docker0, a VPN or a second ENI on a node would
     // otherwise be tried (and hang or fail) by the TCP transport and ORTE's out-of-band channel.
