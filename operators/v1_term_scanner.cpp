@@ -66,6 +66,7 @@ V1LineClass V1TermScanner::Classify(std::string_view line) {
   if (doc.get_object().get(obj)) return V1LineClass::kInvalidJson;
   bool has_id = false;
   bool notice = false;
+  bool normalized = false;
   for (auto field : obj) {
     std::string_view key;
     if (field.unescaped_key().get(key)) return V1LineClass::kInvalidJson;
@@ -91,6 +92,10 @@ V1LineClass V1TermScanner::Classify(std::string_view line) {
       }
     } else if (IsNoticeKey(key)) {
       notice = true;
+    } else if (key == "hashtags" || key == "source_format") {
+      // rankflow's normalized tweet (load_tweets' output): its entities are top-level lists,
+      // which this reader does not read; TweetParser does.
+      normalized = true;
     }
   }
   // The whole object was consumed: a truncated line or trailing bytes show up here.
@@ -98,6 +103,7 @@ V1LineClass V1TermScanner::Classify(std::string_view line) {
   const char* rest = nullptr;
   if (!doc.current_location().get(rest)) return V1LineClass::kInvalidJson;
   if (notice) return V1LineClass::kNotice;
+  if (normalized) return V1LineClass::kNotATweet;
   bool has_text = !text_.empty() || !full_text_.empty() || has_extended_;
   return has_id && has_text ? V1LineClass::kTweet : V1LineClass::kNotATweet;
 }

@@ -18,7 +18,8 @@
 //   - a notice is an object holding a stream-control key (delete, limit, scrub_geo,
 //     status_withheld, user_withheld, disconnect, warning, event, friends);
 //   - every top-level field is visited, so a truncated line or trailing bytes are kInvalidJson;
-//     kNotATweet lines (Gnip, v2, wrappers, oddities) are for TweetParser.
+//     kNotATweet lines (Gnip, v2, wrappers, rankflow's normalized tweets — a top-level
+//     "hashtags" or "source_format" — and oddities) are for TweetParser.
 // Cost: ~4 GB/s of JSON; memory bounded by the longest line (a padded copy and simdjson's index).
 // Not thread-safe; one per thread.
 #pragma once

@@ -81,6 +81,18 @@ TEST(V1TermScannerTest, ClassifiesAndExtracts) {
   EXPECT_TRUE(got.empty());
 }
 
+// load_tweets' normalized lines are TweetParser's (top-level entity lists): counting them as
+// v1.1 tweets without "entities" gave top_terms zero hashtags on load_tweets' output.
+TEST(V1TermScannerTest, DeclinesNormalizedTweets) {
+  V1TermScanner ex(TweetTermKind::kHashtags);
+  int calls = 0;
+  EXPECT_EQ(ex.Scan(R"({"id":"1","created_at":"2017-05-24T20:19:05Z","text":"a #Go",)"
+                    R"("hashtags":["Go"],"source_format":"v1"})",
+                    [&](std::string_view) { ++calls; }),
+            V1LineClass::kNotATweet);
+  EXPECT_EQ(calls, 0);
+}
+
 TEST(V1TermScannerTest, WordsUseTheFullText) {
   V1TermScanner ex(TweetTermKind::kWords);
   std::vector<std::string> got;
