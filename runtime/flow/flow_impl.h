@@ -75,6 +75,10 @@ struct ReduceOut<K, R> {
   using type = std::pair<K, R>;
 };
 
+// The empty value of records that are all key (spools, Distinct). Not std::string_view(): its
+// null data() would reach memcpy (undefined even for 0 bytes).
+inline constexpr std::string_view kNoValue("", 0);
+
 // The spool of a collective result: encoded elements (RecordBuffer keys, empty values).
 using Spool = std::shared_ptr<RecordBuffer>;
 
@@ -320,7 +324,7 @@ void EncodeKeyed(const KF& key, const T& x, std::string* kbuf, std::string* vbuf
 
 // Appends an encoded element to a spool; throws on a spill error (inside a Guard).
 inline void SpoolAdd(const Spool& spool, std::string_view encoded) {
-  ThrowIfNotOk(spool->Add(encoded, std::string_view()));
+  ThrowIfNotOk(spool->Add(encoded, detail::kNoValue));
 }
 
 template <typename T>
@@ -340,7 +344,7 @@ std::string FrameLocal(Context::Internal& in, const NodePtr<T>& node, size_t lim
     ++n;
     buf.clear();
     Encode(x, &buf);
-    AppendFramedRecord(&framed, buf, std::string_view());
+    AppendFramedRecord(&framed, buf, detail::kNoValue);
   });
   return framed;
 }
@@ -704,7 +708,7 @@ requires(sizeof...(As) >= 1) auto Dataset<T>::ReduceByKey(KF key, As... aggregat
     (std::index_sequence_for<As...>{});
     vbuf.clear();
     Encode(row, &vbuf);
-    return out->Add(vbuf, std::string_view());
+    return out->Add(vbuf, detail::kNoValue);
   });
   in.EndStage(combine_failure.ok() ? s : combine_failure);
   return detail::FromSpool<Out>(ctx_, std::move(out));
@@ -745,7 +749,7 @@ const {
   in.AddShuffleStats(shuffle.stats());
   detail::Spool out = in.NewSpool();
   Status s = shuffle.ForEach([&](std::string_view, std::string_view vb) -> Status {
-    return out->Add(vb, std::string_view());
+    return out->Add(vb, detail::kNoValue);
   });
   in.EndStage(combine_failure.ok() ? s : combine_failure);
   return detail::FromSpool<T>(ctx_, std::move(out));
@@ -799,14 +803,14 @@ Dataset<T> Dataset<T>::Distinct() const {
   detail::RunStage<T>(in, node_, [&](T&& x) {
     buf.clear();
     Encode(x, &buf);
-    detail::ThrowIfNotOk(shuffle.Add(buf, std::string_view()));
+    detail::ThrowIfNotOk(shuffle.Add(buf, detail::kNoValue));
   });
   in.EndStage();
   Context::Internal::ThrowIfFailed(shuffle.Exchange(true));
   in.AddShuffleStats(shuffle.stats());
   detail::Spool out = in.NewSpool();
   Status s = shuffle.ForEach([&](std::string_view kb, std::string_view) -> Status {
-    return out->Add(kb, std::string_view());
+    return out->Add(kb, detail::kNoValue);
   });
   in.EndStage(s);
   return detail::FromSpool<T>(ctx_, std::move(out));
@@ -875,7 +879,7 @@ Dataset<Out> ShuffledJoin(Context* ctx, const NodePtr<T>& left, const NodePtr<U>
         if (!make(lb, rb, &row)) return Status::Corruption("flow: Join record (a bug)");
         vbuf.clear();
         Encode(row, &vbuf);
-        return out->Add(vbuf, std::string_view());
+        return out->Add(vbuf, detail::kNoValue);
       });
   in.EndStage(s);
   return FromSpool<Out>(ctx, std::move(out));
@@ -992,7 +996,7 @@ Dataset<T> Dataset<T>::SortBy(KF key, Order order) const {
   Context::Internal::ThrowIfFailed(sort.Sort(true));
   detail::Spool out = in.NewSpool();
   Status s = sort.ForEach([&](std::string_view, std::string_view vb) -> Status {
-    return out->Add(vb, std::string_view());
+    return out->Add(vb, detail::kNoValue);
   });
   in.EndStage(s);
   return detail::FromSpool<T>(ctx_, std::move(out));
@@ -1048,7 +1052,7 @@ Dataset<T> Dataset<T>::TopKPerKey(size_t k, GF group, KF key, Order order) const
   Context::Internal::ThrowIfFailed(top.Exchange(true));
   detail::Spool out = in.NewSpool();
   Status s = top.ForEach([&](std::string_view, const std::vector<TopKRow>& rows) -> Status {
-    for (const TopKRow& row : rows) RF_RETURN_IF_ERROR(out->Add(row.value, std::string_view()));
+    for (const TopKRow& row : rows) RF_RETURN_IF_ERROR(out->Add(row.value, detail::kNoValue));
     return Status::OK();
   });
   in.EndStage(s);
