@@ -344,28 +344,36 @@ Result<bool> InputsAreParquet(const MpiContext& mpi, FileSystem& fs, const std::
   return true;
 }
 
-Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
-                        TweetTermKind kind, bool need_time,
-                        const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn) {
-  TweetParquetRows rows(TweetParquetTermColumns(kind, need_time));
+Status ReadParquetTweets(ParquetSource& source, ParquetSourceOptions files,
+                         std::vector<std::string> columns, int64_t* tweets,
+                         const std::function<void(Tweet& tweet)>& fn) {
+  TweetParquetRows rows(std::move(columns));
   files.columns = rows.columns();
   RF_RETURN_IF_ERROR(source.Plan(files));
-  Tokenizer tokenizer;
-  int64_t* tweets = metrics->Counter("tweets");
-  int64_t* terms = metrics->Counter("terms");
-  Tweet t;
   return source.Run([&](const ParquetRowBatch& batch) {
     RF_RETURN_IF_ERROR(rows.Check(batch));
     for (size_t r = 0; r < batch.num_rows; ++r) {
+      Tweet t;
       rows.Get(batch, r, &t);
       ++*tweets;
-      for (std::string& term : ExtractTerms(t, kind, &tokenizer)) {
-        ++*terms;
-        fn(t.timestamp_ms, std::move(term));
-      }
+      fn(t);
     }
     return Status::OK();
   });
+}
+
+Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
+                        TweetTermKind kind, bool need_time,
+                        const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn) {
+  Tokenizer tokenizer;
+  int64_t* terms = metrics->Counter("terms");
+  return ReadParquetTweets(source, std::move(files), TweetParquetTermColumns(kind, need_time),
+                           metrics->Counter("tweets"), [&](Tweet& t) {
+                             for (std::string& term : ExtractTerms(t, kind, &tokenizer)) {
+                               ++*terms;
+                               fn(t.timestamp_ms, std::move(term));
+                             }
+                           });
 }
 
 }  // namespace rankflow

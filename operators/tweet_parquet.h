@@ -103,6 +103,15 @@ std::vector<std::string> TweetParquetTermColumns(TweetTermKind kind, bool need_t
 Result<bool> InputsAreParquet(const MpiContext& mpi, FileSystem& fs, const std::string& src,
                               const std::string& name_regex);
 
+// Collective. Every tweet of a load_tweets Parquet output, reading only `columns` (names of
+// TweetParquetSchema() columns; empty: all, giving the Tweet its JSON line gives): plans `source`
+// over `files` (its columns are set here), claims row groups across ranks and calls fn with each
+// tweet this rank read (fields of columns not read keep Tweet's defaults), counting each into
+// *tweets. Errors: ParquetSource's and TweetParquetRows::Check's, agreed on every rank.
+Status ReadParquetTweets(ParquetSource& source, ParquetSourceOptions files,
+                         std::vector<std::string> columns, int64_t* tweets,
+                         const std::function<void(Tweet& tweet)>& fn);
+
 // Collective. The terms of every tweet of a load_tweets Parquet output, reading only
 // TweetParquetTermColumns: plans `source` over `files` (its columns are set here), claims row
 // groups across ranks, and calls fn(timestamp_ms, term) for each term of each tweet this rank

@@ -9,7 +9,10 @@
 // collective operation or a sink pulls the dataset, each rank claiming units of the input. A
 // dataset read twice reads its input twice and counts twice: Cache() it to read once.
 //
-// ReadTweets: every line through TweetParser (v1.1 classic/extended, REST wrappers, Gnip, API v2
+// ReadTweets: when the job's --src holds only .parquet files (a load_tweets Parquet table,
+// InputsAreParquet; ReadTweets is then collective: it lists --src once, on every rank), every row
+// through ReadParquetTweets — the same Tweet its JSON line gives; counter tweets_in. Otherwise
+// every line through TweetParser (v1.1 classic/extended, REST wrappers, Gnip, API v2
 // pages, load_tweets' own normalized output), operators/tweet_lines.h with its kByKind counters:
 // tweets_in, notices and notices.<kind>, bad_lines.<BadKindName> (--strict fails on the first),
 // bad_entries.<kind>. Tweet is a RF_FIELDS struct (below), so it can go through every operation;

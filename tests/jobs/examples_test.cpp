@@ -215,5 +215,45 @@ INSTANTIATE_TEST_SUITE_P(All, ExamplesTest,
                            return std::get<0>(info.param).name + "_" + std::get<1>(info.param);
                          });
 
+// The examples on a load_tweets Parquet table (ReadTweets reads it through ReadParquetTweets)
+// give what they give on the same tweets' JSON lines (issue 12, item 3: every job runs on either).
+TEST(ExamplesOnParquetTest, SameOutputsAsOnTheJsonOfTheSameTweets) {
+  TempDir dir;
+  for (const char* format : {"jsonl", "parquet"}) {
+    CommandResult r = RunCommand(MpirunPrefix(2) + " " + BinPath("load_tweets") + " --src " +
+                                     SourcePath("tests/data/tweets") + " --dest " +
+                                     dir.Join(format) + " --format " + format,
+                                 300);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+  }
+  for (const Example& ex : kExamples) {
+    for (int ranks : {1, 2}) {
+      std::vector<Table> tables[2];
+      uint64_t tweets[2] = {0, 0};
+      for (int i = 0; i < 2; ++i) {
+        const std::string format = i == 0 ? "jsonl" : "parquet";
+        const std::string dest = dir.Join(ex.name + "-" + format + std::to_string(ranks));
+        CommandResult r = RunCommand(MpirunPrefix(ranks) + " " + BinPath(ex.name) + " --src " +
+                                         dir.Join(format) + " --dest " + dest + " --format csv",
+                                     300);
+        ASSERT_EQ(r.exit_code, 0) << r.output;
+        for (const std::string& name : ex.outputs) tables[i].push_back(ReadOutput(dest, name));
+        rapidjson::Document m;
+        m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
+        ASSERT_FALSE(m.HasParseError()) << dest;
+        tweets[i] = m["counters"]["tweets_in"].GetUint64();
+      }
+      EXPECT_GT(tweets[0], 0u) << ex.name;
+      EXPECT_EQ(tweets[1], tweets[0]) << ex.name << ": tweets read from Parquet and from JSON";
+      for (size_t o = 0; o < ex.outputs.size(); ++o) {
+        EXPECT_FALSE(tables[0][o].rows.empty()) << ex.name << " " << ex.outputs[o];
+        ExpectSameTable(tables[1][o], tables[0][o],
+                        ex.name + " on Parquet vs JSON at " + std::to_string(ranks) + " ranks, " +
+                            ex.outputs[o]);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace rankflow
