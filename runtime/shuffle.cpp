@@ -133,8 +133,11 @@ class FlatTable {
     arena_.resize(off + 8 + key.size() + value.size());
     std::memcpy(arena_.data() + off, &klen, 4);
     std::memcpy(arena_.data() + off + 4, &vlen, 4);
-    std::memcpy(arena_.data() + off + 8, key.data(), key.size());
-    std::memcpy(arena_.data() + off + 8 + key.size(), value.data(), value.size());
+    // An empty view may have a null data(): memcpy's arguments must not be null even for 0.
+    if (!key.empty()) std::memcpy(arena_.data() + off + 8, key.data(), key.size());
+    if (!value.empty()) {
+      std::memcpy(arena_.data() + off + 8 + key.size(), value.data(), value.size());
+    }
     return off;
   }
 
