@@ -63,9 +63,9 @@ Result<TermSpec> ParseSpec(const FlagSet &flags) {
   spec.top = flags.GetInt("top");
   if (spec.top < 0) return Status::InvalidArgument("--top must not be negative");
   if (const std::string format = flags.GetString("format");
-      !format.empty() && !ParseOutputFormat(format).ok()) {
-    return Status::InvalidArgument("--format: top_terms writes csv, jsonl or jsonl.gz, not " +
-                                   format);
+      !format.empty() && format != "parquet" && !ParseOutputFormat(format).ok()) {
+    return Status::InvalidArgument(
+        "--format: top_terms writes csv, jsonl, jsonl.gz or parquet, not " + format);
   }
   return spec;
 }

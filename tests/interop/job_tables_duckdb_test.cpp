@@ -1,6 +1,7 @@
 // The other job tables as Parquet, read by DuckDB (npm @duckdb/node-api): tweet_features
 // --format parquet at 2 ranks holds, row for row, what --format jsonl writes for the same input
-// (id, timestamp_ms, every scalar as the same float32, the sparse n-grams).
+// (id, timestamp_ms, every scalar as the same float32, the sparse n-grams); top_terms --format
+// parquet the rows of its csv, in order.
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -110,6 +111,51 @@ TEST(JobTablesDuckDbTest, TweetFeaturesParquetEqualsItsJsonLines) {
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, want);
   EXPECT_GT(with_ngrams, 100u);
+}
+
+// top_terms --format parquet: the same ranking, row for row and in order, as --format csv
+// (term, count; with --by, bucket first), read by DuckDB from the committed parts in their order.
+TEST(JobTablesDuckDbTest, TopTermsParquetEqualsItsCsv) {
+  TempDir tmp;
+  const std::string in = SourcePath("tests/data/tweets");
+  for (const char* by : {"", " --by day"}) {
+    for (const char* format : {"csv", "parquet"}) {
+      CommandResult r =
+          RunCommand(MpirunPrefix(2) + " " + BinPath("top_terms") + " --src " + in + " --dest " +
+                     tmp.Join(format + std::string(by[0] ? "-day" : "")) +
+                     " --what hashtags --top 0 --format " + format + by);
+      ASSERT_EQ(r.exit_code, 0) << r.output;
+    }
+    const std::string suffix = by[0] ? "-day" : "";
+    std::vector<std::string> want;
+    std::string header;
+    for (const std::string& path : CommittedFiles(tmp.Join("csv" + suffix))) {
+      std::vector<std::string> lines = SplitLines(ReadFile(path));
+      ASSERT_FALSE(lines.empty()) << path;
+      header = lines[0];
+      for (size_t i = 1; i < lines.size(); ++i) {
+        if (!lines[i].empty()) want.push_back(lines[i]);
+      }
+    }
+    ASSERT_GT(want.size(), 20u);
+    std::string list = "[";
+    for (const std::string& p : CommittedFiles(tmp.Join("parquet" + suffix))) {
+      list += (list.size() > 1 ? "," : "") + SqlString(p);
+    }
+    const bool bucketed = by[0] != '\0';
+    EXPECT_EQ(header, bucketed ? "bucket,term,count" : "term,count");
+    DuckDbResult r = DuckDbQuery({std::string("SELECT ") + (bucketed ? "bucket, " : "") +
+                                  "term, CAST(count AS VARCHAR) FROM read_parquet(" + list + "])"});
+    ASSERT_TRUE(r.ok) << r.error;
+    std::vector<std::string> got;
+    for (const auto& row : r.rows().GetArray()) {
+      std::string line;
+      for (const auto& v : row.GetArray())
+        line += (line.empty() ? "" : ",") + std::string(v.GetString());
+      got.push_back(line);
+    }
+    EXPECT_EQ(got, want) << (bucketed ? "--by day" : "");
+  }
 }
 
 }  // namespace
