@@ -902,9 +902,10 @@ TEST_F(TopTermsTest, FlagErrorsAndHelp) {
       << r.output;
   r = Run(1, "--src x --dest y --format hdf5");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.output.find("top_terms: error: --format: top_terms writes csv, jsonl or jsonl.gz, "
-                          "not hdf5"),
-            std::string::npos)
+  EXPECT_NE(
+      r.output.find("top_terms: error: --format: top_terms writes csv, jsonl, jsonl.gz or parquet, "
+                    "not hdf5"),
+      std::string::npos)
       << r.output;
   r = Run(1, "--help");
   EXPECT_EQ(r.exit_code, 0);

@@ -44,8 +44,11 @@ export RANKFLOW_CLAIMER=messages
 
 "$BIN/tweetgen" --dest "$WORK/in" --files 6 --mb 12 --seed 13 --dup-share 0.05 \
   --bad-share 0.01 >/dev/null || fail "tweetgen failed"
-# For the cut: a corpus large enough that load_tweets is still running when the link goes down.
-"$BIN/tweetgen" --dest "$WORK/big" --files 12 --mb 120 --seed 14 >/dev/null ||
+# For the cut and the stopped rank: a corpus large enough that load_tweets is still running when
+# the link goes down or rank 2 stops. On a quiet 2-core machine 120 MB took load_tweets 0.23 s
+# (less than the 0.5 s the test waits after rank 2 starts: a clean-clone CI run failed so);
+# 1 GB takes ~2 s (and tweetgen ~11 s to write).
+"$BIN/tweetgen" --dest "$WORK/big" --files 12 --mb 1000 --seed 14 >/dev/null ||
   fail "tweetgen (big) failed"
 
 # --- the watchdog alone: a silent rank on one host -------------------------------------------------
