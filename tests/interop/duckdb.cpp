@@ -21,6 +21,12 @@ std::string ShellWord(const std::string& s) {
 
 }  // namespace
 
+std::string SqlList(const std::vector<std::string>& texts) {
+  std::string out = "[";
+  for (const std::string& t : texts) out += (out.size() > 1 ? "," : "") + SqlString(t);
+  return out + "]";
+}
+
 std::string SqlString(const std::string& text) {
   std::string out = "'";
   for (char c : text) {

@@ -40,5 +40,7 @@ DuckDbResult HyparquetRead(const std::string& path);
 
 // A SQL string literal: 'text' with ' doubled.
 std::string SqlString(const std::string& text);
+// A SQL list literal of strings, ['a','b'], for read_parquet over several files.
+std::string SqlList(const std::vector<std::string>& texts);
 
 }  // namespace rankflow::testing

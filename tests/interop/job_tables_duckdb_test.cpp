@@ -19,6 +19,7 @@ namespace {
 
 using testing::BinPath;
 using testing::CommandResult;
+using testing::CommittedPaths;
 using testing::DuckDbQuery;
 using testing::DuckDbResult;
 using testing::MpirunPrefix;
@@ -26,20 +27,12 @@ using testing::ReadFile;
 using testing::RunCommand;
 using testing::SourcePath;
 using testing::SplitLines;
-using testing::SqlString;
+using testing::SqlList;
 using testing::TempDir;
 
 const char* const kScalars[] = {"hashtags", "mentions",       "urls",        "tokens",
                                 "afinn",    "vader_compound", "profanity",   "is_retweet",
                                 "is_quote", "is_reply",       "media_count", "followers"};
-
-std::vector<std::string> CommittedFiles(const std::string& dest) {
-  rapidjson::Document m;
-  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
-  std::vector<std::string> out;
-  for (const auto& f : m["files"].GetArray()) out.push_back(dest + "/" + f["file"].GetString());
-  return out;
-}
 
 TEST(JobTablesDuckDbTest, TweetFeaturesParquetEqualsItsJsonLines) {
   TempDir tmp;
@@ -67,7 +60,7 @@ TEST(JobTablesDuckDbTest, TweetFeaturesParquetEqualsItsJsonLines) {
     return out;
   };
   std::vector<std::string> want;
-  for (const std::string& path : CommittedFiles(tmp.Join("jsonl"))) {
+  for (const std::string& path : CommittedPaths(tmp.Join("jsonl"))) {
     for (const std::string& line : SplitLines(ReadFile(path))) {
       if (line.empty()) continue;
       rapidjson::Document d;
@@ -83,13 +76,10 @@ TEST(JobTablesDuckDbTest, TweetFeaturesParquetEqualsItsJsonLines) {
     }
   }
   ASSERT_GT(want.size(), 300u);
-  std::string list = "[";
-  for (const std::string& p : CommittedFiles(tmp.Join("parquet"))) {
-    list += (list.size() > 1 ? "," : "") + SqlString(p);
-  }
+  const std::string list = SqlList(CommittedPaths(tmp.Join("parquet")));
   std::string select = "SELECT CAST(id AS VARCHAR), CAST(timestamp_ms AS VARCHAR)";
   for (const char* s : kScalars) select += std::string(", ") + s;
-  select += ", ngram_slots, ngram_values FROM read_parquet(" + list + "])";
+  select += ", ngram_slots, ngram_values FROM read_parquet(" + list + ")";
   DuckDbResult r = DuckDbQuery({select});
   ASSERT_TRUE(r.ok) << r.error;
   std::vector<std::string> got;
@@ -129,7 +119,7 @@ TEST(JobTablesDuckDbTest, TopTermsParquetEqualsItsCsv) {
     const std::string suffix = by[0] ? "-day" : "";
     std::vector<std::string> want;
     std::string header;
-    for (const std::string& path : CommittedFiles(tmp.Join("csv" + suffix))) {
+    for (const std::string& path : CommittedPaths(tmp.Join("csv" + suffix))) {
       std::vector<std::string> lines = SplitLines(ReadFile(path));
       ASSERT_FALSE(lines.empty()) << path;
       header = lines[0];
@@ -138,14 +128,11 @@ TEST(JobTablesDuckDbTest, TopTermsParquetEqualsItsCsv) {
       }
     }
     ASSERT_GT(want.size(), 20u);
-    std::string list = "[";
-    for (const std::string& p : CommittedFiles(tmp.Join("parquet" + suffix))) {
-      list += (list.size() > 1 ? "," : "") + SqlString(p);
-    }
+    const std::string list = SqlList(CommittedPaths(tmp.Join("parquet" + suffix)));
     const bool bucketed = by[0] != '\0';
     EXPECT_EQ(header, bucketed ? "bucket,term,count" : "term,count");
     DuckDbResult r = DuckDbQuery({std::string("SELECT ") + (bucketed ? "bucket, " : "") +
-                                  "term, CAST(count AS VARCHAR) FROM read_parquet(" + list + "])"});
+                                  "term, CAST(count AS VARCHAR) FROM read_parquet(" + list + ")"});
     ASSERT_TRUE(r.ok) << r.error;
     std::vector<std::string> got;
     for (const auto& row : r.rows().GetArray()) {

@@ -23,6 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using testing::BinPath;
 using testing::CommandResult;
+using testing::CommittedPaths;
 using testing::DuckDbQuery;
 using testing::DuckDbResult;
 using testing::MpirunPrefix;
@@ -30,23 +31,9 @@ using testing::ReadFile;
 using testing::RunCommand;
 using testing::SourcePath;
 using testing::SplitLines;
+using testing::SqlList;
 using testing::SqlString;
 using testing::TempDir;
-
-// The files a committed output's _SUCCESS lists, as full paths.
-std::vector<std::string> CommittedFiles(const std::string& dest) {
-  rapidjson::Document m;
-  m.Parse(ReadFile(dest + "/_SUCCESS").c_str());
-  std::vector<std::string> out;
-  for (const auto& f : m["files"].GetArray()) out.push_back(dest + "/" + f["file"].GetString());
-  return out;
-}
-
-std::string SqlList(const std::vector<std::string>& paths) {
-  std::string out = "[";
-  for (const std::string& p : paths) out += (out.size() > 1 ? "," : "") + SqlString(p);
-  return out + "]";
-}
 
 // Every column, in the form the JSON has it (ids as decimal strings, doubles as shortest text).
 const char* const kSelect =
@@ -106,7 +93,7 @@ std::string RowAsJson(const rapidjson::Value& row) {
 // id -> JSON line of a committed jsonl output.
 std::map<std::string, std::string> JsonLines(const std::string& dest) {
   std::map<std::string, std::string> out;
-  for (const std::string& path : CommittedFiles(dest)) {
+  for (const std::string& path : CommittedPaths(dest)) {
     for (const std::string& line : SplitLines(ReadFile(path))) {
       if (line.empty()) continue;
       rapidjson::Document d;
@@ -155,10 +142,10 @@ TEST(LoadTweetsDuckDbTest, ParquetOfTheBundledSamplesEqualsTheJsonlOutput) {
   LoadTweets(2, "--src " + in + " --dest " + tmp.Join("parquet") + " --format parquet");
   const auto json = JsonLines(tmp.Join("jsonl"));
   ASSERT_GT(json.size(), 200u);
-  ExpectParquetEqualsJson(CommittedFiles(tmp.Join("parquet")), json);
+  ExpectParquetEqualsJson(CommittedPaths(tmp.Join("parquet")), json);
   // The schema as DuckDB sees it.
   DuckDbResult d = DuckDbQuery({"DESCRIBE SELECT * FROM read_parquet(" +
-                                SqlList(CommittedFiles(tmp.Join("parquet"))) + ")"});
+                                SqlList(CommittedPaths(tmp.Join("parquet"))) + ")"});
   ASSERT_TRUE(d.ok) << d.error;
   std::map<std::string, std::string> types;
   for (const auto& row : d.rows().GetArray()) types[row[0].GetString()] = row[1].GetString();
@@ -179,7 +166,7 @@ TEST(LoadTweetsDuckDbTest, ParquetOfATweetgenCorpusEqualsTheJsonlOutput) {
   LoadTweets(2, "--src " + tmp.Join("in") + " --dest " + tmp.Join("parquet") + " --format parquet");
   const auto json = JsonLines(tmp.Join("jsonl"));
   ASSERT_GT(json.size(), 500u);
-  ExpectParquetEqualsJson(CommittedFiles(tmp.Join("parquet")), json);
+  ExpectParquetEqualsJson(CommittedPaths(tmp.Join("parquet")), json);
 }
 
 TEST(LoadTweetsDuckDbTest, PartitionedParquetIsReadWithHivePartitioning) {
@@ -189,7 +176,7 @@ TEST(LoadTweetsDuckDbTest, PartitionedParquetIsReadWithHivePartitioning) {
   LoadTweets(2, "--src " + in + " --dest " + tmp.Join("hour") +
                     " --format parquet --partition-by hour --max-open-parts 2");
   const auto json = JsonLines(tmp.Join("jsonl"));
-  ExpectParquetEqualsJson(CommittedFiles(tmp.Join("hour")), json);
+  ExpectParquetEqualsJson(CommittedPaths(tmp.Join("hour")), json);
   // A plain glob over the folder, partition keys as columns: dt as DATE, hr as '07' (DuckDB keeps
   // a key with leading zeros as VARCHAR) or, with hive_types, as an INTEGER.
   const std::string glob = SqlString(tmp.Join("hour") + "/*/*/*.parquet");

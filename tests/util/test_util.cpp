@@ -206,4 +206,10 @@ std::vector<std::string> CommittedNames(const std::string& dir) {
   return names;
 }
 
+std::vector<std::string> CommittedPaths(const std::string& dir) {
+  std::vector<std::string> paths;
+  for (const ManifestFile& f : ReadManifest(dir).files) paths.push_back(dir + "/" + f.file);
+  return paths;
+}
+
 }  // namespace rankflow::testing

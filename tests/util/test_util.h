@@ -58,6 +58,9 @@ std::string CommittedFile(const std::string& dir, const std::string& name);
 std::string CommittedFileName(const std::string& manifest_json, const std::string& name);
 // The logical names of every file dir/_SUCCESS lists, sorted. Throws like CommittedFile.
 std::vector<std::string> CommittedNames(const std::string& dir);
+// The local paths (dir + "/" + file) of every file dir/_SUCCESS lists, in the manifest's order
+// (rank order for parts). Throws like CommittedFile.
+std::vector<std::string> CommittedPaths(const std::string& dir);
 // Every file and folder below `dir`, hidden ones included, as sorted paths relative to it
 // (folders end in '/'): for "a committed folder holds _SUCCESS and what it lists, nothing else".
 std::vector<std::string> TreeEntries(const std::string& dir);
