@@ -179,6 +179,9 @@ struct Cluster::Launch {
   std::string placement_group;
   std::string binaries_url;
   std::string binaries_sha256;
+  // Local mode: the tarball as a file under key_dir, which every loopback node unpacks (the
+  // nodes are this machine; no presigned url on any command line).
+  std::string local_tarball;
   std::vector<std::string> packages;  // for the binaries' libraries (PackagesForTarball)
   int64_t deadline_epoch_s = 0;       // launch time + ttl (UTC seconds): nodes and backstop
   std::vector<Node> nodes;
@@ -437,6 +440,12 @@ Status Cluster::LaunchNodes(Launch* launch) {
     if (!url.ok()) return url.status();
     launch->binaries_url = *url;
     launch->binaries_sha256 = aws::Sha256Hex(*tarball);
+    if (spec_.local) {
+      launch->local_tarball = spec_.key_dir + "/rankflow-bin.tar.gz";
+      std::ofstream out(launch->local_tarball, std::ios::binary | std::ios::trunc);
+      out << *tarball;
+      if (!out) return Status::IOError(launch->local_tarball + ": cannot write");
+    }
     auto packages = PackagesForTarball(*tarball);
     if (!packages.ok()) return packages.status().WithPrefix(spec_.artifacts);
     launch->packages = *packages;
@@ -614,16 +623,20 @@ Status Cluster::WaitReachable(Launch* launch) {
         if (spec_.local) {
           // No cloud-init runs on a loopback "node": do the part of the bootstrap that matters
           // here (the marker) so the wait below is the same code path as on EC2.
-          // With --artifacts, the shipped binaries are downloaded through the presigned url,
-          // checked and unpacked into the node's folder (opt/rankflow/bin), as user-data does
-          // on EC2; `run` puts that bin folder first on PATH.
+          // With --artifacts, the shipped tarball (written under key_dir by LaunchNodes: the
+          // nodes are this machine) is checked against its SHA-256 and unpacked into the node's
+          // folder (opt/rankflow/bin), as user-data does on EC2 after its download; `run` puts
+          // that bin folder first on PATH. No presigned url here: it would sit in a command line.
           marker = RemoteDir(node, "") + "/bootstrap-done";
+          const std::string opt = ShellQuote(RemoteDir(node, "") + "/opt/rankflow");
           std::string script = "set -e\nfail() { echo \"local bootstrap: $*\" >&2; exit 1; }\n";
           script += "mkdir -p " + ShellQuote(RemoteDir(node, "")) + "\n";
-          if (!launch->binaries_url.empty()) {
-            script += InstallBinariesScript(launch->binaries_url, launch->binaries_sha256,
-                                            RemoteDir(node, "") + "/opt/rankflow",
-                                            RemoteDir(node, "") + "/rankflow-bin.tar.gz");
+          if (!launch->local_tarball.empty()) {
+            const std::string tarball = ShellQuote(launch->local_tarball);
+            script += "mkdir -p " + opt + "\n";
+            script += "printf '%s  %s\\n' " + ShellQuote(launch->binaries_sha256) + " " + tarball +
+                      " | sha256sum -c --quiet - || fail 'wrong sha256 of the binaries'\n";
+            script += "tar -xzf " + tarball + " -C " + opt + " || fail 'unpacking failed'\n";
           }
           script += "touch " + ShellQuote(marker) + "\n";
           std::string errors;

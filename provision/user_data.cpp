@@ -118,10 +118,8 @@ std::string DeadmanSection(const UserDataOptions& o) {
   return s;
 }
 
-}  // namespace
-
-std::vector<std::string> BasePackages() { return {"openmpi-bin", "curl", "ca-certificates"}; }
-
+// Step 3 as shell lines: downloads `url`, checks its SHA-256, unpacks it into `opt_dir`, removes
+// the tarball. Expects a shell function `fail MESSAGE`.
 std::string InstallBinariesScript(const std::string& url, const std::string& sha256,
                                   const std::string& opt_dir, const std::string& tarball_path) {
   const std::string opt = ShellQuote(opt_dir);
@@ -137,6 +135,10 @@ std::string InstallBinariesScript(const std::string& url, const std::string& sha
   s += "rm -f " + tarball + "\n";
   return s;
 }
+
+}  // namespace
+
+std::vector<std::string> BasePackages() { return {"openmpi-bin", "curl", "ca-certificates"}; }
 
 std::string GenerateUserData(const UserDataOptions& o) {
   const std::string ttl = std::to_string(o.ttl_minutes);

@@ -68,10 +68,4 @@ inline constexpr int kDeadmanCheckIntervalS = 60;
 inline constexpr int kNodeOpenFiles = 65536;
 inline constexpr char kLimitsFile[] = "/etc/security/limits.d/90-rankflow.conf";
 
-// Step 3 alone, as shell lines: downloads `url` to `tarball_path`, checks its SHA-256, unpacks it
-// into `opt_dir` and removes the tarball. Expects a shell function `fail MESSAGE` that ends the
-// script. Used by the user-data and by `up --local`, whose loopback nodes run no cloud-init.
-std::string InstallBinariesScript(const std::string& url, const std::string& sha256,
-                                  const std::string& opt_dir, const std::string& tarball_path);
-
 }  // namespace rankflow::provision
