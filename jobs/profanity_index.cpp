@@ -90,10 +90,10 @@ Status WriteTable(JobContext& job, const std::vector<ProfanityRow>& rows) {
   return Status::OK();
 }
 
-// report-00000.html on rank 0.
+// report.html on rank 0 (one report per output, not one per rank).
 Status WriteReport(JobContext& job, const std::vector<ProfanityRow>& rows,
                    const std::vector<std::string>& labels, TimeBucket by) {
-  WritableFile* file = job.output().NewPart("html", "report");
+  WritableFile* file = job.output().NewFile("report.html");
   if (file == nullptr) return Status::IOError(job.dest() + ": cannot create the output files");
   RF_RETURN_IF_ERROR(file->Append(RenderProfanityReport(
       rows, labels, "Profanity index by " + std::string(TimeBucketName(by)))));

@@ -8,7 +8,7 @@
 // A tweet counts once per target it mentions, in the bucket of its timestamp_ms.
 // Output (written by rank 0; the table is small): part-00000.csv with header
 // "bucket,target,tweets,profane,rate" sorted by bucket then target order of the targets file
-// (rows only where tweets > 0; rate = profane / tweets), and report-00000.html: a self-contained
+// (rows only where tweets > 0; rate = profane / tweets), and report.html: a self-contained
 // page (inline SVG line plot of the rate per target over time, then the table).
 #pragma once
 

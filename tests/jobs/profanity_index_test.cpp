@@ -69,9 +69,9 @@ TEST(ProfanityIndexTest, CountsByHourAndTargetAtEveryRankCount) {
                    " --dest " + dest + " --targets " + tmp.Join("targets.txt"));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_EQ(testing::CommittedNames(dest),
-              (std::vector<std::string>{"part-00000.csv", "report-00000.html"}));
+              (std::vector<std::string>{"part-00000.csv", "report.html"}));
     EXPECT_EQ(ReadFile(testing::CommittedFile(dest, "part-00000.csv")), expected);
-    const std::string html = ReadFile(testing::CommittedFile(dest, "report-00000.html"));
+    const std::string html = ReadFile(testing::CommittedFile(dest, "report.html"));
     EXPECT_NE(html.find("<svg"), std::string::npos);
     EXPECT_EQ(html.find("<script"), std::string::npos);  // self-contained, no scripts
     EXPECT_NE(html.find("<td>2017-07-18T10:00:00Z</td><td>Alpha</td><td>3</td><td>2</td>"),
