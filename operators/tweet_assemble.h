@@ -1,4 +1,4 @@
-// Internal to operators/: turns the raw fields read by tweet_parser.cpp into normalized Tweets.
+// Internal to operators/: turns the raw fields read by raw_tweet_reader.h into normalized Tweets.
 // Pure functions, no JSON library; tests reach them through TweetParser.
 #pragma once
 

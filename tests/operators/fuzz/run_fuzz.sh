@@ -57,7 +57,7 @@ for path in sorted(glob.glob(os.path.join(src, "*.parquet"))):
         open(os.path.join(out, name), "wb").write(b"\0" + data)
 PY
 else
-SRCS=(tweet tweet_parser tweet_assemble entities tokenizer embedded_data v1_entity_reader)
+SRCS=(tweet tweet_parser raw_tweet_reader status_fields tweet_assemble entities tokenizer embedded_data v1_entity_reader)
 objs=()
 for s in "${SRCS[@]}"; do
   obj="$WORK/obj/$s.o"
