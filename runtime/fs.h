@@ -32,6 +32,9 @@ class InputStream {
   virtual Status Read(char* buf, size_t n, size_t* got) = 0;
 };
 
+// Reads from `in` until n bytes are in buf or the stream ends: *have < n only at the end.
+Status ReadUpTo(InputStream& in, char* buf, size_t n, size_t* have);
+
 // Bytes being written under a final name that stays invisible until Publish(). Not thread-safe.
 class WritableFile {
  public:

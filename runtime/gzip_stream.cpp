@@ -276,12 +276,7 @@ Status OpenDecodingStream(std::unique_ptr<InputStream> raw, std::unique_ptr<Inpu
                           bool* is_gzip) {
   char head[2];
   size_t have = 0;
-  while (have < sizeof head) {
-    size_t got = 0;
-    RF_RETURN_IF_ERROR(raw->Read(head + have, sizeof head - have, &got));
-    if (got == 0) break;
-    have += got;
-  }
+  RF_RETURN_IF_ERROR(ReadUpTo(*raw, head, sizeof head, &have));
   std::string head_bytes(head, have);
   *is_gzip = HasGzipMagic(head_bytes);
   if (!*is_gzip) {

@@ -71,12 +71,7 @@ Result<bool> FileStartsWithGzipMagic(FileSystem& fs, const std::string& path) {
   RF_RETURN_IF_ERROR(fs.OpenRead(path, 0, 2, &in));
   char head[2];
   size_t have = 0;
-  while (have < sizeof head) {
-    size_t got = 0;
-    RF_RETURN_IF_ERROR(in->Read(head + have, sizeof head - have, &got));
-    if (got == 0) break;
-    have += got;
-  }
+  RF_RETURN_IF_ERROR(ReadUpTo(*in, head, sizeof head, &have));
   return HasGzipMagic(std::string_view(head, have));
 }
 

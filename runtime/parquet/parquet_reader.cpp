@@ -611,12 +611,7 @@ Status ParquetFileReader::ReadRange(uint64_t offset, uint64_t length, std::strin
   std::unique_ptr<InputStream> in;
   RF_RETURN_IF_ERROR(fs_->OpenRead(path_, offset, length, &in));
   size_t have = 0;
-  while (have < length) {
-    size_t got = 0;
-    RF_RETURN_IF_ERROR(in->Read(out->data() + have, length - have, &got));
-    if (got == 0) break;
-    have += got;
-  }
+  RF_RETURN_IF_ERROR(ReadUpTo(*in, out->data(), length, &have));
   if (have != length) {
     return Status::Corruption(path_ + ": file ends at " + std::to_string(offset + have) +
                               ", expected " + std::to_string(offset + length) + " bytes");
