@@ -173,6 +173,18 @@ constexpr uint64_t kBackOne = uint64_t{1} << 32;
 uint64_t Front(uint64_t word) { return word & 0xffffffffu; }
 uint64_t Back(uint64_t word) { return word >> 32; }
 
+// One claim on owner's `list` through its window word: adds kFrontOne (the front unit) or kBackOne
+// (the back unit) and returns that unit, or nullopt when the two ends had met already.
+std::optional<size_t> ClaimEnd(MPI_Win win, int owner, const std::vector<size_t>& list,
+                               uint64_t add) {
+  uint64_t old = 0;
+  CheckMpi(MPI_Fetch_and_op(&add, &old, MPI_UINT64_T, 0, owner, MPI_SUM, win),
+           "unit claimer: MPI_Fetch_and_op");
+  CheckMpi(MPI_Win_flush(0, win), "unit claimer: MPI_Win_flush");
+  if (Front(old) + Back(old) >= list.size()) return std::nullopt;
+  return add == kFrontOne ? list[Front(old)] : list[list.size() - 1 - Back(old)];
+}
+
 // Collective.
 bool AllRanksOnOneNode(const MpiContext& mpi) {
   MPI_Comm node = MPI_COMM_NULL;
@@ -310,25 +322,11 @@ UnitClaimer::~UnitClaimer() {
 }
 
 std::optional<size_t> UnitClaimer::ClaimFromFront(int owner) {
-  uint64_t add = kFrontOne;
-  uint64_t old = 0;
-  CheckMpi(MPI_Fetch_and_op(&add, &old, MPI_UINT64_T, 0, owner, MPI_SUM, win_),
-           "unit claimer: MPI_Fetch_and_op");
-  CheckMpi(MPI_Win_flush(0, win_), "unit claimer: MPI_Win_flush");
-  const std::vector<size_t>& list = lists_[owner];
-  if (Front(old) + Back(old) >= list.size()) return std::nullopt;
-  return list[Front(old)];
+  return ClaimEnd(win_, owner, lists_[owner], kFrontOne);
 }
 
 std::optional<size_t> UnitClaimer::ClaimFromBack(int owner) {
-  uint64_t add = kBackOne;
-  uint64_t old = 0;
-  CheckMpi(MPI_Fetch_and_op(&add, &old, MPI_UINT64_T, 0, owner, MPI_SUM, win_),
-           "unit claimer: MPI_Fetch_and_op");
-  CheckMpi(MPI_Win_flush(0, win_), "unit claimer: MPI_Win_flush");
-  const std::vector<size_t>& list = lists_[owner];
-  if (Front(old) + Back(old) >= list.size()) return std::nullopt;
-  return list[list.size() - 1 - Back(old)];
+  return ClaimEnd(win_, owner, lists_[owner], kBackOne);
 }
 
 // The other rank with the most unclaimed units, read atomically from the window; nullopt if none

@@ -104,27 +104,32 @@ Status MapPhase::Run(const LineFn& fn) {
   LineContext ctx;
   ctx.metrics_ = metrics_;
   ctx.strict_ = options_.strict;
+  return RunInputPhase(mpi_, plan_, metrics_, figures_, progress_, "map phase",
+                       [&](const InputUnit& unit, bool* began_file) {
+                         *began_file = unit.begin == 0;
+                         return RunUnit(unit, fn, &ctx);
+                       });
+}
+
+Status RunInputPhase(const MpiContext& mpi, const InputPlan& plan, Metrics* metrics,
+                     const ProgressFigures& figures, Progress* progress, const std::string& what,
+                     const InputUnitFn& run_unit) {
   Status local;
   uint64_t units = 0;
-  uint64_t first_units = 0;
+  uint64_t files = 0;
   {
-    UnitClaimer claimer(mpi_, plan_);
+    UnitClaimer claimer(mpi, plan);
     while (local.ok()) {
       std::optional<InputUnit> unit = claimer.Next();
       if (!unit) break;
-      local = RunUnit(*unit, fn, &ctx);
+      bool began_file = false;
+      local = run_unit(*unit, &began_file);
       ++units;
-      if (unit->begin == 0) ++first_units;
-      if (progress_ != nullptr) progress_->Update(figures_);
+      if (began_file) ++files;
+      if (progress != nullptr) progress->Update(figures);
     }
     // Ranks that failed still take part in the claimer's collective destructor and the agreement.
   }
-  return FinishInputPhase(mpi_, metrics_, units, first_units, figures_, local, "map phase");
-}
-
-Status FinishInputPhase(const MpiContext& mpi, Metrics* metrics, uint64_t units, uint64_t files,
-                        const ProgressFigures& figures, const Status& local,
-                        const std::string& what) {
   metrics->Add("units_in", static_cast<int64_t>(units));
   metrics->Add("files_in", static_cast<int64_t>(files));
   metrics->Add("bytes_in", static_cast<int64_t>(figures.bytes));

@@ -103,12 +103,18 @@ class MapPhase {
   ProgressFigures figures_;
 };
 
-// Collective. The end of an input phase (MapPhase::Run, ParquetSource::Run): adds this rank's
-// units_in, files_in, bytes_in and stored_bytes_in to metrics, logs a local failure at debug level
-// ("<what> failed: …"), then AgreeOnStatus(mpi, local).
-Status FinishInputPhase(const MpiContext& mpi, Metrics* metrics, uint64_t units, uint64_t files,
-                        const ProgressFigures& figures, const Status& local,
-                        const std::string& what);
+// One unit of an input phase; *began_file: the unit is the first of its file (counted as files_in).
+using InputUnitFn = std::function<Status(const InputUnit& unit, bool* began_file)>;
+
+// Collective. An input phase (MapPhase::Run, ParquetSource::Run): claims units of `plan`
+// (UnitClaimer) and runs each until none is left or one fails on this rank (a failed rank still
+// takes part in the claimer's collective end), updating `progress` (may be null) after each. Then
+// adds this rank's units_in, files_in, bytes_in and stored_bytes_in (from `figures`, which
+// run_unit keeps) to metrics, logs a local failure at debug level ("<what> failed: …") and returns
+// AgreeOnStatus(mpi, local).
+Status RunInputPhase(const MpiContext& mpi, const InputPlan& plan, Metrics* metrics,
+                     const ProgressFigures& figures, Progress* progress, const std::string& what,
+                     const InputUnitFn& run_unit);
 
 // Collective. OK on every rank if every rank passed OK; otherwise every rank gets the same
 // status: that of the lowest failing rank (code and message). Costs one Allreduce, plus one

@@ -155,26 +155,15 @@ Status ParquetSource::RunUnit(const InputUnit& unit, const ParquetBatchFn& fn) {
 
 Status ParquetSource::Run(const ParquetBatchFn& fn) {
   RF_CHECK_MSG(planned_, "ParquetSource::Run before a successful Plan");
-  Status local;
-  uint64_t units = 0;
-  uint64_t first_units = 0;
-  {
-    UnitClaimer claimer(mpi_, plan_);
-    while (local.ok()) {
-      std::optional<InputUnit> unit = claimer.Next();
-      if (!unit) break;
-      local = RunUnit(*unit, fn);
-      ++units;
-      const auto first = row_group_of_.lower_bound({unit->file_index, 0});
-      if (first != row_group_of_.end() && first->first.second == unit->begin) {
-        ++first_units;
-        ++figures_.files_done;
-      }
-      if (progress_ != nullptr) progress_->Update(figures_);
-    }
-    // Ranks that failed still take part in the claimer's collective destructor and the agreement.
-  }
-  return FinishInputPhase(mpi_, metrics_, units, first_units, figures_, local, "parquet source");
+  return RunInputPhase(mpi_, plan_, metrics_, figures_, progress_, "parquet source",
+                       [&](const InputUnit& unit, bool* began_file) {
+                         const auto first = row_group_of_.lower_bound({unit.file_index, 0});
+                         *began_file =
+                             first != row_group_of_.end() && first->first.second == unit.begin;
+                         Status s = RunUnit(unit, fn);
+                         if (*began_file) ++figures_.files_done;
+                         return s;
+                       });
 }
 
 }  // namespace rankflow
