@@ -109,6 +109,58 @@ Status ExchangeTweets(JobContext& ctx, uint64_t table_limit, bool use_table, Twe
   return Status::OK();
 }
 
+// Collective. The map phase: every line's tweets go to `add`, parsed on this thread, or with
+// --parse-thread on a second one while this one inflates and splits the next lines.
+Status MapTweets(JobContext& ctx, MapPhase& map, const std::function<Status(Tweet&)>& add) {
+  if (ctx.flags().GetBool("strict") || !ctx.flags().GetBool("parse-thread")) {
+    // --strict parses here so that the first bad line stops the job where it is.
+    TweetLines lines(&ctx.metrics());
+    Status add_status;
+    return map.Run([&](std::string_view line, LineContext& lc) {
+      lines.Handle(line, lc, [&](Tweet& t) {
+        if (add_status.ok()) add_status = add(t);
+      });
+      if (!add_status.ok()) lc.Fail(add_status);
+    });
+  }
+  ParseWorker worker(add);
+  const Status run = map.Run([&](std::string_view line, LineContext& lc) {
+    const Status s = worker.Add(line, lc.path(), lc.line_number());
+    if (!s.ok()) lc.Fail(s);
+  });
+  const Status parsed = worker.Finish(&ctx.metrics());
+  RF_RETURN_IF_ERROR(run);
+  return AgreeOnStatus(ctx.mpi(), parsed);
+}
+
+// Writes this rank's deduplicated records as the job's parts and counts them (tweets_out,
+// records_out, duplicates); *rows: the records this rank wrote. Returns this rank's status, not
+// yet agreed.
+Status WriteTweets(JobContext& ctx, const JsonSource& source, LoadFormat format,
+                   PartitionBy partition_by, const ShuffleOptions& shuffle_options,
+                   uint64_t* rows) {
+  LoadOutputOptions out_options;
+  out_options.format = format;
+  out_options.partition_by = partition_by;
+  out_options.max_open_parts =
+      partition_by == PartitionBy::kNone ? 1 : ctx.flags().GetInt("max-open-parts");
+  out_options.spill_dir = shuffle_options.spill_dir;
+  out_options.parquet = ParquetOptions(shuffle_options.memory_bytes, out_options.max_open_parts);
+  TweetPartsWriter out(ctx.output(), ctx.metrics(), out_options);
+  Status local = source(
+      [&](int64_t timestamp_ms, std::string_view json) { return out.Add(timestamp_ms, json); });
+  const Status finished = out.Finish();
+  if (local.ok()) local = finished;
+  *rows = out.rows();
+  const int64_t tweets_in = ctx.metrics().Get("tweets_in");
+  ctx.metrics().Add("tweets_out", static_cast<int64_t>(*rows));
+  ctx.metrics().Add("records_out", static_cast<int64_t>(*rows));
+  // Summed over ranks this is the number of records dropped as duplicates.
+  ctx.metrics().Add("duplicates",
+                    tweets_in - static_cast<int64_t>(*rows) - static_cast<int64_t>(out.skipped()));
+  return local;
+}
+
 }  // namespace
 
 void AddLoadTweetsFlags(FlagSet* flags) {
@@ -160,53 +212,17 @@ Status RunLoadTweets(JobContext& ctx) {
     ctx.metrics().Add(counter, MsSince(phase_start));
     phase_start = std::chrono::steady_clock::now();
   };
-  if (ctx.flags().GetBool("strict") || !ctx.flags().GetBool("parse-thread")) {
-    // Parse on this thread (--strict: so that the first bad line stops the job where it is).
-    TweetLines lines(&ctx.metrics());
-    Status add_status;
-    RF_RETURN_IF_ERROR(map.Run([&](std::string_view line, LineContext& lc) {
-      lines.Handle(line, lc, [&](Tweet& t) {
-        if (add_status.ok()) add_status = add(t);
-      });
-      if (!add_status.ok()) lc.Fail(add_status);
-    }));
-  } else {
-    // Parse on a second thread while this one inflates and splits the next lines.
-    ParseWorker worker(add);
-    const Status run = map.Run([&](std::string_view line, LineContext& lc) {
-      const Status s = worker.Add(line, lc.path(), lc.line_number());
-      if (!s.ok()) lc.Fail(s);
-    });
-    const Status parsed = worker.Finish(&ctx.metrics());
-    RF_RETURN_IF_ERROR(run);
-    RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parsed));
-  }
+  RF_RETURN_IF_ERROR(MapTweets(ctx, map, add));
   end_phase("time_ms.map");
   JsonSource source;
   RF_RETURN_IF_ERROR(
       ExchangeTweets(ctx, table_limit, use_table, &table, &tweets, end_phase, &source));
 
-  LoadOutputOptions out_options;
-  out_options.format = *format;
-  out_options.partition_by = *partition_by;
-  out_options.max_open_parts =
-      *partition_by == PartitionBy::kNone ? 1 : ctx.flags().GetInt("max-open-parts");
-  out_options.spill_dir = shuffle_options.spill_dir;
-  out_options.parquet = ParquetOptions(shuffle_options.memory_bytes, out_options.max_open_parts);
-  TweetPartsWriter out(ctx.output(), ctx.metrics(), out_options);
-  Status local = source(
-      [&](int64_t timestamp_ms, std::string_view json) { return out.Add(timestamp_ms, json); });
-  const Status finished = out.Finish();
-  if (local.ok()) local = finished;
-  const uint64_t rows = out.rows();
+  uint64_t rows = 0;
+  const Status written = WriteTweets(ctx, source, *format, *partition_by, shuffle_options, &rows);
   end_phase("time_ms.write");
+  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), written));
   const int64_t tweets_in = ctx.metrics().Get("tweets_in");
-  ctx.metrics().Add("tweets_out", static_cast<int64_t>(rows));
-  ctx.metrics().Add("records_out", static_cast<int64_t>(rows));
-  // Summed over ranks this is the number of records dropped as duplicates.
-  ctx.metrics().Add("duplicates",
-                    tweets_in - static_cast<int64_t>(rows) - static_cast<int64_t>(out.skipped()));
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));
 
   const std::vector<int64_t> totals =
       ctx.mpi().AllSum({tweets_in, static_cast<int64_t>(rows), ctx.metrics().Get("notices"),
