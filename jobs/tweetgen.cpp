@@ -12,6 +12,7 @@
 
 #include "jobs/tweetgen_json.h"
 #include "jobs/tweetgen_text.h"
+#include "jobs/tweetgen_time.h"
 #include "runtime/sys.h"
 
 namespace rankflow {
@@ -25,14 +26,17 @@ using tweetgen::User;
 
 class TweetSource::Impl {
  public:
-  Impl(uint64_t seed, double bad, double dup, double notice)
-      : rng_(seed), text_(&rng_), bad_(bad), dup_(dup), notice_(notice) {
-    time_ms_ = 1577836800000ull + (seed % 1000) * 86400000ull;  // 2020-01-01 + seed days
-  }
+  Impl(uint64_t seed, const TweetgenOptions& o, const tweetgen::TweetClock* clock)
+      : rng_(seed),
+        text_(&rng_),
+        clock_(clock),
+        bad_(o.bad_share),
+        dup_(o.dup_share),
+        notice_(o.notice_share) {}
 
-  Kind Next(std::string* out) {
+  Kind Next(double position, std::string* out) {
     out->clear();
-    time_ms_ += 1 + rng_.Below(40);
+    time_ms_ = clock_->TimeAt(position);
     double u = rng_.Unit();
     if (u < bad_) {
       WriteBad(out);
@@ -59,6 +63,23 @@ class TweetSource::Impl {
   }
 
  private:
+  // What a status written at ms talks about: in a burst, mostly the burst's topic, often with
+  // profanity; otherwise now and then a topic, and rarely profanity (more at night, and more
+  // about a topic than about anything else).
+  tweetgen::Mood MoodAt(uint64_t ms) {
+    tweetgen::Mood mood;
+    int burst_topic = -1;
+    if (rng_.Chance(clock_->BurstShare(ms, &burst_topic))) {
+      mood.topic = burst_topic;
+      mood.profane = rng_.Chance(kBurstProfaneShare);
+      return mood;
+    }
+    if (rng_.Chance(kTopicShare)) mood.topic = text_.RandomTopic();
+    const double profane = mood.topic >= 0 ? kTopicProfaneShare : kProfaneShare;
+    mood.profane = rng_.Chance(profane * tweetgen::TweetClock::ProfanityFactor(ms));
+    return mood;
+  }
+
   uint64_t NewId(uint64_t ms) { return ((ms - 1288834974657ull) << 22) | rng_.Below(1 << 22); }
 
   struct Status {
@@ -139,7 +160,8 @@ class TweetSource::Impl {
       s.text.AppendEntity("@" + reply_to.screen_name, Entity{Entity::kMention, reply_to.screen_name,
                                                              reply_to.name, reply_to.id, 0, 0});
     }
-    Text body = text_.MakeText(extended ? 160 + rng_.Below(100) : 40 + rng_.Below(90));
+    const size_t body_cps = extended ? 160 + rng_.Below(100) : 40 + rng_.Below(90);
+    Text body = text_.MakeText(body_cps, MoodAt(s.ms));
     for (Entity e : body.entities) {
       size_t shift = s.text.cps + (s.text.s.empty() ? 0 : 1);
       e.begin += shift;
@@ -271,25 +293,41 @@ class TweetSource::Impl {
     }
   }
 
+  // Shares of original statuses (a retweet repeats its original's text).
+  static constexpr double kTopicShare = 0.05;         // name a topic outside bursts
+  static constexpr double kProfaneShare = 0.015;      // profane, no topic (times the hour's factor)
+  static constexpr double kTopicProfaneShare = 0.05;  // profane, naming a topic
+  static constexpr double kBurstProfaneShare = 0.35;  // profane, in a burst about its topic
+
   Rng rng_;
   tweetgen::TextMaker text_;
+  const tweetgen::TweetClock* clock_;
   double bad_;
   double dup_;
   double notice_;
-  uint64_t time_ms_;
+  uint64_t time_ms_ = 0;
   bool escape_ = false;
   std::vector<std::string> recent_;
 };
 
-TweetSource::TweetSource(uint64_t seed, double bad_share, double dup_share, double notice_share)
-    : impl_(std::make_unique<Impl>(seed, bad_share, dup_share, notice_share)) {}
+TweetSource::TweetSource(uint64_t seed, const TweetgenOptions& shares,
+                         const tweetgen::TweetClock* clock)
+    : impl_(std::make_unique<Impl>(seed, shares, clock)) {}
 TweetSource::~TweetSource() = default;
-TweetSource::Kind TweetSource::Next(std::string* out) { return impl_->Next(out); }
+TweetSource::Kind TweetSource::Next(double position, std::string* out) {
+  return impl_->Next(position, out);
+}
 
 namespace {
 
-Status WriteOneFile(const TweetgenOptions& o, int index, uint64_t target_bytes,
-                    TweetgenFileStats* st) {
+constexpr int64_t kDayMs = 86'400'000;
+constexpr int64_t kDefaultStartMs = 1'577'836'800'000;   // 2020-01-01T00:00:00Z
+constexpr int64_t kEarliestStartMs = 1'293'840'000'000;  // 2011-01-01T00:00:00Z
+constexpr int64_t kLatestEndMs = 4'102'444'800'000;      // 2100-01-01T00:00:00Z
+
+// File `index` holds the lines at positions [index, index + 1) / files of the archive.
+Status WriteOneFile(const TweetgenOptions& o, const tweetgen::TweetClock& clock, int index,
+                    uint64_t target_bytes, TweetgenFileStats* st) {
   char name[64];
   std::snprintf(name, sizeof name, "tweets-%05d.jsonl.gz", index);
   st->path = o.dest + "/" + name;
@@ -302,8 +340,7 @@ Status WriteOneFile(const TweetgenOptions& o, int index, uint64_t target_bytes,
     std::fclose(f);
     return Status::Internal("deflateInit2 failed");
   }
-  TweetSource source(o.seed * 1000003ull + static_cast<uint64_t>(index), o.bad_share, o.dup_share,
-                     o.notice_share);
+  TweetSource source(o.seed * 1000003ull + static_cast<uint64_t>(index), o, &clock);
   std::string line;
   std::string pending;
   std::string zout(1 << 20, '\0');
@@ -321,7 +358,8 @@ Status WriteOneFile(const TweetgenOptions& o, int index, uint64_t target_bytes,
     pending.clear();
   };
   while (st->bytes < target_bytes) {
-    switch (source.Next(&line)) {
+    const double in_file = static_cast<double>(st->bytes) / static_cast<double>(target_bytes);
+    switch (source.Next((index + in_file) / o.files, &line)) {
       case TweetSource::Kind::kTweet:
         ++st->tweets;
         break;
@@ -366,14 +404,25 @@ Status GenerateArchive(const TweetgenOptions& options, std::vector<TweetgenFileS
       options.bad_share + options.dup_share + options.notice_share > 1) {
     return Status::InvalidArgument("--bad-share, --dup-share and notices must be shares in [0, 1]");
   }
+  TweetgenOptions o = options;
+  if (o.start_ms == -1) o.start_ms = kDefaultStartMs + static_cast<int64_t>(o.seed % 1000) * kDayMs;
+  if (o.start_ms < kEarliestStartMs || o.start_ms >= kLatestEndMs) {
+    return Status::InvalidArgument("--start must be from 2011-01-01 to 2099-12-31");
+  }
+  if (o.days < 1 || o.days > tweetgen::TweetClock::kMaxDays) {
+    return Status::InvalidArgument("--days must be from 1 to " +
+                                   std::to_string(tweetgen::TweetClock::kMaxDays));
+  }
   std::error_code ec;
-  std::filesystem::create_directories(options.dest, ec);
-  if (ec) return Status::IOError(options.dest + ": cannot create folder: " + ec.message());
-  const uint64_t total = static_cast<uint64_t>(options.total_mb * 1e6);
-  stats->assign(options.files, TweetgenFileStats{});
-  for (int i = 0; i < options.files; ++i) {
-    uint64_t target = total / options.files + (static_cast<uint64_t>(i) < total % options.files);
-    RF_RETURN_IF_ERROR(WriteOneFile(options, i, target, &(*stats)[i]));
+  std::filesystem::create_directories(o.dest, ec);
+  if (ec) return Status::IOError(o.dest + ": cannot create folder: " + ec.message());
+  const tweetgen::TweetClock clock(static_cast<uint64_t>(o.start_ms), o.days, o.seed,
+                                   static_cast<int>(tweetgen::Topics().size()));
+  const uint64_t total = static_cast<uint64_t>(o.total_mb * 1e6);
+  stats->assign(o.files, TweetgenFileStats{});
+  for (int i = 0; i < o.files; ++i) {
+    uint64_t target = total / o.files + (static_cast<uint64_t>(i) < total % o.files);
+    RF_RETURN_IF_ERROR(WriteOneFile(o, clock, i, target, &(*stats)[i]));
   }
   return Status::OK();
 }

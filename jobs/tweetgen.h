@@ -7,6 +7,13 @@
 // malformed lines and a share of duplicated tweets (an earlier line repeated). Lines average about
 // 3.8 KB like real stream tweets. Same options -> byte-identical files (no std:: distributions,
 // gzip header without a timestamp).
+//
+// Time: the tweets spread over [start, start + days) with a daily curve and a few bursts
+// (jobs/tweetgen_time.h), in time order across the files (file 0 first). A small share of the
+// tweets names one of five brands (tweetgen_text.h, Topics(): Netflix, Spotify, Tesla, Starbucks,
+// Uber) and a small share holds a word of operators' LDNOOBW list, more at night and many more in
+// a burst, which is about one brand: profanity_index draws a curve on such an archive. Links go
+// to YouTube, Instagram, news sites, URL shorteners and a long tail of small sites.
 #pragma once
 
 #include <cstdint>
@@ -27,6 +34,10 @@ struct TweetgenOptions {
   double dup_share = 0.0;      // share of lines that repeat an earlier tweet (same id)
   double notice_share = 0.02;  // share of delete/limit notices
   int gzip_level = 6;
+  // The first instant of the span (ms since the epoch, 2011-01-01 to 2099-12-31); -1: midnight
+  // UTC of 2020-01-01 + (seed mod 1000) days.
+  int64_t start_ms = -1;
+  int days = 1;  // the span's length, 1 to 366
 };
 
 struct TweetgenFileStats {
@@ -39,17 +50,22 @@ struct TweetgenFileStats {
   uint64_t duplicates = 0;
 };
 
-// One line (no newline) of the stream for a given generator state; exposed for tests.
+namespace tweetgen {
+class TweetClock;
+}
+
+// One line (no newline) of the stream for a given generator state; exposed for tests. Shares as
+// in TweetgenOptions; `clock` (not owned) says when tweets happen.
 class TweetSource {
  public:
-  explicit TweetSource(uint64_t seed, double bad_share = 0, double dup_share = 0,
-                       double notice_share = 0.02);
+  TweetSource(uint64_t seed, const TweetgenOptions& shares, const tweetgen::TweetClock* clock);
   ~TweetSource();
   TweetSource(const TweetSource&) = delete;
   TweetSource& operator=(const TweetSource&) = delete;
   enum class Kind { kTweet, kNotice, kBad, kDuplicate };
-  // Appends the next line to *out (cleared first) and returns what it is.
-  Kind Next(std::string* out);
+  // Appends the line at `position` in [0, 1) of the archive to *out (cleared first) and returns
+  // what it is. Positions must not decrease from one call to the next.
+  Kind Next(double position, std::string* out);
 
  private:
   class Impl;

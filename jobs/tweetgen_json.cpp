@@ -3,6 +3,17 @@
 #include <ctime>
 
 namespace rankflow::tweetgen {
+namespace {
+
+// What Twitter shows of a link: no scheme, no "www.", at most 26 characters, then "…".
+std::string DisplayUrl(std::string_view url) {
+  for (std::string_view head : {"https://", "http://", "www."}) {
+    if (url.starts_with(head)) url.remove_prefix(head.size());
+  }
+  return url.size() > 26 ? std::string(url.substr(0, 26)) + "…" : std::string(url);
+}
+
+}  // namespace
 
 std::string CreatedAt(uint64_t ms) {
   std::time_t t = static_cast<std::time_t>(ms / 1000);
@@ -39,7 +50,7 @@ void WriteEntities(std::string* out, const std::vector<Entity>& entities, size_t
         out->append(",\"expanded_url\":");
         AppendJsonString(out, e.extra, escape);
         out->append(",\"display_url\":");
-        AppendJsonString(out, e.extra.substr(8, 26) + "…", escape);
+        AppendJsonString(out, DisplayUrl(e.extra), escape);
       }
       out->append(",\"indices\":[" + std::to_string(e.begin) + "," + std::to_string(e.end) + "]}");
     }

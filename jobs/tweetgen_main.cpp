@@ -1,8 +1,10 @@
 // tweetgen: writes a deterministic synthetic tweet archive (see jobs/tweetgen.h). One process; no
 // MPI.
 #include <cstdio>
+#include <string>
 
 #include "jobs/tweetgen.h"
+#include "operators/tweet.h"
 #include "runtime/cli.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +18,10 @@ int main(int argc, char** argv) {
   flags.AddDouble("dup-share", 0, "share of lines repeating an earlier tweet (duplicate ids)");
   flags.AddDouble("notice-share", 0.02, "share of delete/limit notices");
   flags.AddInt("gzip-level", 6, "gzip compression level 1-9");
+  flags.AddString("start", "",
+                  "first day of the tweets, YYYY-MM-DD or an ISO-8601 UTC time (default: "
+                  "2020-01-01 + seed mod 1000 days)");
+  flags.AddInt("days", 1, 1, 366, "days the tweets spread over (daily curve, a few bursts)");
   rankflow::Status s = flags.Parse(argc, argv);
   if (!s.ok()) {
     std::fprintf(stderr, "%s\n", s.message().c_str());
@@ -34,6 +40,15 @@ int main(int argc, char** argv) {
   o.dup_share = flags.GetDouble("dup-share");
   o.notice_share = flags.GetDouble("notice-share");
   o.gzip_level = static_cast<int>(flags.GetInt("gzip-level"));
+  o.days = static_cast<int>(flags.GetInt("days"));
+  if (std::string start = flags.GetString("start"); !start.empty()) {
+    if (start.size() == 10) start += "T00:00:00Z";
+    if (!rankflow::ParseIsoDate(start, &o.start_ms)) {
+      std::fprintf(stderr, "tweetgen: --start: not a date (YYYY-MM-DD or ISO-8601 UTC): %s\n",
+                   flags.GetString("start").c_str());
+      return 2;
+    }
+  }
   std::vector<rankflow::TweetgenFileStats> stats;
   s = rankflow::GenerateArchive(o, &stats);
   if (!s.ok()) {

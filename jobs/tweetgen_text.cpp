@@ -1,5 +1,9 @@
 #include "jobs/tweetgen_text.h"
 
+#include <algorithm>
+
+#include "operators/embedded_data.h"
+
 namespace rankflow::tweetgen {
 namespace {
 
@@ -81,6 +85,101 @@ const char* const kLocations[] = {"London, England", "New York, NY", "Αθήνα
                                   "São Paulo",       "東京",         "",      "Earth",
                                   "Zürich"};
 
+constexpr Topic kTopics[] = {{"Netflix", "netflix", 916500001, "Netflix"},
+                             {"Spotify", "Spotify", 916500002, "Spotify"},
+                             {"Tesla", "Tesla", 916500003, "Tesla"},
+                             {"Starbucks", "Starbucks", 916500004, "Starbucks"},
+                             {"Uber", "Uber", 916500005, "Uber"}};
+constexpr uint64_t kTopicWeights[] = {30, 25, 20, 15, 10};  // sums to 100
+
+// Link targets: a URL head, what follows it, and a weight (per 100 links).
+enum class Tail { kId11, kId7, kId22, kArticle, kHandle, kPath };
+struct Site {
+  const char* head;
+  Tail tail;
+  uint64_t weight;
+};
+constexpr Site kSites[] = {
+    {"https://www.youtube.com/watch?v=", Tail::kId11, 13},
+    {"https://youtu.be/", Tail::kId11, 5},
+    {"https://www.instagram.com/p/", Tail::kId11, 9},
+    {"https://bit.ly/", Tail::kId7, 8},
+    {"https://www.nytimes.com/", Tail::kArticle, 5},
+    {"https://www.bbc.co.uk/news/", Tail::kArticle, 5},
+    {"https://www.theguardian.com/", Tail::kArticle, 4},
+    {"https://edition.cnn.com/", Tail::kArticle, 3},
+    {"https://www.reuters.com/", Tail::kArticle, 3},
+    {"https://www.washingtonpost.com/", Tail::kArticle, 2},
+    {"https://open.spotify.com/track/", Tail::kId22, 4},
+    {"https://www.tiktok.com/@", Tail::kHandle, 4},
+    {"https://www.facebook.com/", Tail::kPath, 4},
+    {"https://www.twitch.tv/", Tail::kHandle, 2},
+    {"https://github.com/", Tail::kPath, 2},
+    {"https://medium.com/@", Tail::kPath, 2},
+    {"https://amzn.to/", Tail::kId7, 2},
+    {"https://www.linkedin.com/posts/", Tail::kPath, 2},
+    {"https://buff.ly/", Tail::kId7, 2},
+    {"https://ow.ly/", Tail::kId7, 1},
+    {"https://", Tail::kPath, 18}};  // the long tail: small sites of made-up names
+constexpr const char* kTlds[] = {".com", ".com", ".com", ".net", ".org", ".co.uk", ".de", ".io"};
+constexpr const char* kSections[] = {"world",   "politics", "business", "technology",   "sport",
+                                     "culture", "science",  "us-news",  "entertainment"};
+
+// The most used profane words, most used first; each is used only if the lexicon holds it.
+constexpr const char* kCommonProfanity[] = {
+    "fuck",   "shit", "fucking", "bitch",   "ass",  "bullshit", "sucks",       "asshole",
+    "shitty", "damn", "dick",    "bastard", "suck", "crap",     "motherfucker"};
+
+struct ProfaneWords {
+  std::vector<std::string> common;  // kCommonProfanity that the lexicon holds
+  std::vector<std::string> all;     // every one-word, a-z entry of the lexicon
+};
+
+// Read once from operators' embedded LDNOOBW list (what profanity_index counts).
+const ProfaneWords& Profanity() {
+  static const ProfaneWords words = [] {
+    ProfaneWords w;
+    std::string_view text = EmbeddedProfanityEn();
+    while (!text.empty()) {
+      const size_t end = std::min(text.find('\n'), text.size());
+      std::string_view line = text.substr(0, end);
+      text.remove_prefix(std::min(end + 1, text.size()));
+      if (!line.empty() && line.find_first_not_of("abcdefghijklmnopqrstuvwxyz") == line.npos) {
+        w.all.emplace_back(line);
+      }
+    }
+    for (const char* c : kCommonProfanity) {
+      if (std::find(w.all.begin(), w.all.end(), c) != w.all.end()) w.common.emplace_back(c);
+    }
+    return w;
+  }();
+  return words;
+}
+
+// An index by weight: weights(i) summing to total.
+template <typename WeightOf>
+size_t PickWeighted(Rng& r, size_t n, uint64_t total, WeightOf weight_of) {
+  uint64_t x = r.Below(total);
+  for (size_t i = 0; i < n; ++i) {
+    if (x < weight_of(i)) return i;
+    x -= weight_of(i);
+  }
+  return n - 1;
+}
+
+std::string RandomChars(Rng& r, int n) {
+  static const char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string s;
+  for (int i = 0; i < n; ++i) s.push_back(kAlnum[r.Below(62)]);
+  return s;
+}
+
+std::string Syllables(Rng& r, int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += r.Pick(kSyllables);
+  return s;
+}
+
 }  // namespace
 
 size_t CodePoints(std::string_view s) {
@@ -138,6 +237,8 @@ const char* PickSource(Rng& r) { return r.Pick(kSources); }
 const char* PickLang(Rng& r) { return r.Pick(kLangs); }
 const char* PickLocation(Rng& r) { return r.Pick(kLocations); }
 
+std::span<const Topic> Topics() { return kTopics; }
+
 User MakeUser(uint64_t id) {
   Rng r(id);
   User u;
@@ -159,17 +260,89 @@ std::string TextMaker::Tag() {
          (k % 3 == 0 ? std::to_string(k % 100) : "");
 }
 
-std::string TextMaker::TcoUrl() {
-  static const char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::string url = "https://t.co/";
-  for (int i = 0; i < 10; ++i) url.push_back(kAlnum[rng_->Below(62)]);
-  return url;
+std::string TextMaker::TcoUrl() { return "https://t.co/" + RandomChars(*rng_, 10); }
+
+int TextMaker::RandomTopic() {
+  return static_cast<int>(
+      PickWeighted(*rng_, std::size(kTopics), 100, [](size_t i) { return kTopicWeights[i]; }));
 }
 
-Text TextMaker::MakeText(size_t target_cps) {
+std::string TextMaker::Link() {
+  static const uint64_t kTotal = [] {
+    uint64_t t = 0;
+    for (const Site& site : kSites) t += site.weight;
+    return t;
+  }();
+  const Site& site = kSites[PickWeighted(*rng_, std::size(kSites), kTotal,
+                                         [](size_t i) { return kSites[i].weight; })];
+  std::string url = site.head;
+  switch (site.tail) {
+    case Tail::kId11:
+      return url + RandomChars(*rng_, 11);
+    case Tail::kId7:
+      return url + RandomChars(*rng_, 7);
+    case Tail::kId22:
+      return url + RandomChars(*rng_, 22);
+    case Tail::kHandle:
+      return url + Syllables(*rng_, 3) + std::to_string(rng_->Below(100));
+    case Tail::kArticle:
+      return url + rng_->Pick(kSections) + "/" + PickWord(*rng_) + "-" + PickWord(*rng_) + "-" +
+             std::to_string(10'000'000 + rng_->Below(90'000'000));
+    case Tail::kPath:
+      break;
+  }
+  if (url == "https://") {  // the long tail: a small site, some much more linked than others
+    Rng r(rng_->Skewed(5000) + 991);
+    url += (r.Chance(0.3) ? "www." : "") + Syllables(r, 2 + static_cast<int>(r.Below(2))) +
+           r.Pick(kTlds) + "/";
+  }
+  return url + PickWord(*rng_) + "-" + std::to_string(rng_->Below(99999));
+}
+
+void TextMaker::AppendTopic(Text* t, int topic) {
+  const Topic& k = kTopics[topic];
+  const double u = rng_->Unit();
+  if (u < 0.3) {
+    t->AppendEntity(std::string("@") + k.handle,
+                    Entity{Entity::kMention, k.handle, k.label, k.user_id, 0, 0});
+  } else if (u < 0.5) {
+    t->AppendEntity(std::string("#") + k.hashtag, Entity{Entity::kHashtag, k.hashtag, "", 0, 0, 0});
+  } else {
+    std::string name = k.label;  // as written, or in lower or upper case
+    const double v = rng_->Unit();
+    for (char& c : name)
+      c = v < 0.3   ? static_cast<char>(std::tolower(c))
+          : v < 0.4 ? static_cast<char>(std::toupper(c))
+                    : c;
+    t->Append(name);
+  }
+}
+
+const std::string& TextMaker::ProfaneWord() {
+  const ProfaneWords& w = Profanity();
+  if (!w.common.empty() && rng_->Chance(0.85)) return w.common[rng_->Skewed(w.common.size())];
+  return w.all[rng_->Below(w.all.size())];
+}
+
+Text TextMaker::MakeText(size_t target_cps, const Mood& mood) {
   Text t;
   int urls = 0;
-  while (t.cps < target_cps) {
+  // Where the topic and the profane word go: after that many code points of text.
+  bool topic_due = mood.topic >= 0;
+  bool profane_due = mood.profane;
+  const size_t topic_at = topic_due ? rng_->Below(target_cps / 2 + 1) : 0;
+  const size_t profane_at = profane_due ? rng_->Below(target_cps + 1) : 0;
+  while (t.cps < target_cps || topic_due || profane_due) {
+    if (topic_due && t.cps >= topic_at) {
+      AppendTopic(&t, mood.topic);
+      topic_due = false;
+      continue;
+    }
+    if (profane_due && t.cps >= profane_at) {
+      t.Append(ProfaneWord());
+      profane_due = false;
+      continue;
+    }
     double u = rng_->Unit();
     if (u < 0.10) {
       std::string tag = Tag();
@@ -180,9 +353,8 @@ Text TextMaker::MakeText(size_t target_cps) {
                      Entity{Entity::kMention, m.screen_name, m.name, m.id, 0, 0});
     } else if (u < 0.17 && urls < 2) {
       ++urls;
-      std::string path = std::string(PickWord(*rng_)) + "-" + std::to_string(rng_->Below(99999));
       std::string url = TcoUrl();
-      t.AppendEntity(url, Entity{Entity::kUrl, url, "https://example.com/" + path, 0, 0, 0});
+      t.AppendEntity(url, Entity{Entity::kUrl, url, Link(), 0, 0, 0});
     } else if (u < 0.27) {
       t.Append(PickIntlWord(*rng_));
     } else {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,23 @@ const char* PickLocation(Rng& r);
 // The user with this id (the same id gives the same user).
 User MakeUser(uint64_t id);
 
+// What the tweets talk about besides everything else: a few brands, each named in a tweet by its
+// name (any case), its account (@handle) or its hashtag. A profanity_index targets file for them
+// (labels as here, terms lowercased):  Netflix: netflix, @netflix, #netflix  and so on.
+struct Topic {
+  const char* label;    // "Netflix": the name as written
+  const char* handle;   // its account's screen name
+  uint64_t user_id;     // its account's id
+  const char* hashtag;  // without '#'
+};
+std::span<const Topic> Topics();
+
+// What a tweet's text holds besides its words.
+struct Mood {
+  int topic = -1;        // an index into Topics(): the text names that topic; -1: none
+  bool profane = false;  // the text has a word of the LDNOOBW list (operators' lexicon)
+};
+
 // Writes tweet texts from words, hashtags, mentions and links, drawing from *rng (not owned).
 class TextMaker {
  public:
@@ -103,11 +121,19 @@ class TextMaker {
   User RandomUser();
   // "https://t.co/" + 10 random characters.
   std::string TcoUrl();
-  // About target_cps code points of text (it stops at the first token past it).
-  Text MakeText(size_t target_cps);
+  // About target_cps code points of text (it stops at the first token past it), holding what
+  // mood asks for at random places.
+  Text MakeText(size_t target_cps, const Mood& mood = {});
+  // A topic, the popular ones more often.
+  int RandomTopic();
 
  private:
   std::string Tag();
+  // The expanded URL of a link: YouTube, Instagram, news sites, URL shorteners, … and a long
+  // tail of small sites, popular ones more often.
+  std::string Link();
+  void AppendTopic(Text* t, int topic);
+  const std::string& ProfaneWord();
   Rng* rng_;
 };
 
