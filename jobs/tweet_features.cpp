@@ -100,6 +100,80 @@ Status AddFeatureParquetRow(ParquetWriter& w, const TweetFeatures& f) {
   return w.EndRow();
 }
 
+// The job's parts, as --format asks: jsonl.gz (or jsonl), hdf5 and/or parquet, one row per tweet
+// in each. The first failure (opening a part, a row, a finish) sticks in status().
+class FeatureParts {
+ public:
+  FeatureParts(JobContext& ctx, const std::string& format, const FeatureOptions& o) : ctx_(ctx) {
+    if (format != "hdf5" && format != "parquet") {
+      OpenJson(format == "jsonl" ? OutputFormat::kJsonl : OutputFormat::kJsonlGz);
+    }
+    if (format.empty() || format == "hdf5") {
+      h5_file_ = ctx.output().NewPart("h5");
+      h5_ = NewFeaturePart(h5_file_, o, ctx.shuffle_options().spill_dir);
+      if (status_.ok()) status_ = h5_->status();
+    }
+    if (format == "parquet") OpenParquet();
+  }
+
+  const Status& status() const { return status_; }
+  uint64_t rows() const { return rows_; }
+
+  // Call only while status() is ok.
+  void Add(const TweetFeatures& f) {
+    ++rows_;
+    if (json_) status_ = json_->WriteJson(FeaturesToJson(f));
+    if (status_.ok() && h5_) status_ = AddFeatureRow(*h5_, f);
+    if (status_.ok() && pq_) status_ = AddFeatureParquetRow(*pq_, f);
+  }
+
+  // Finishes the parts and records their rows in the manifest.
+  void Finish() {
+    if (status_.ok() && json_) {
+      status_ = json_->Finish();
+      ctx_.output().SetRecords(json_file_, rows_);
+    }
+    if (status_.ok() && pq_) {
+      status_ = pq_->Finish();
+      ctx_.output().SetRecords(pq_file_, rows_);
+    }
+    if (status_.ok() && h5_) {
+      status_ = h5_->Finish();
+      ctx_.output().SetRecords(h5_file_, rows_);
+    }
+  }
+
+ private:
+  void OpenJson(OutputFormat of) {
+    json_file_ = ctx_.output().NewPart(OutputFormatExtension(of));
+    if (json_file_ == nullptr) {
+      status_ = Status::IOError(ctx_.dest() + ": cannot create a part");
+      return;
+    }
+    json_ = std::make_unique<RecordWriter>(json_file_, of);
+  }
+
+  void OpenParquet() {
+    pq_file_ = ctx_.output().NewPart("parquet");
+    ParquetWriterOptions po;
+    // A quarter of the budget for the row group, at most the format's usual 128 MiB.
+    po.row_group_bytes =
+        std::clamp<uint64_t>(ctx_.shuffle_options().memory_bytes / 4, 1 << 20, uint64_t{128} << 20);
+    pq_ = std::make_unique<ParquetWriter>(pq_file_, FeatureParquetSchema(), po);
+    if (status_.ok()) status_ = pq_->status();
+  }
+
+  JobContext& ctx_;
+  Status status_;
+  uint64_t rows_ = 0;
+  std::unique_ptr<RecordWriter> json_;
+  WritableFile* json_file_ = nullptr;
+  std::unique_ptr<Hdf5PartWriter> h5_;
+  WritableFile* h5_file_ = nullptr;
+  std::unique_ptr<ParquetWriter> pq_;
+  WritableFile* pq_file_ = nullptr;
+};
+
 // The columns of load_tweets' Parquet table that FeatureExtractor::Compute reads.
 const std::vector<std::string>& FeatureInputColumns() {
   static const std::vector<std::string> kColumns = {
@@ -146,9 +220,6 @@ Status RunTweetFeatures(JobContext& ctx) {
   Result<FeatureOptions> options = OptionsFromFlags(ctx.flags());
   RF_RETURN_IF_ERROR(options.status());
   RF_RETURN_IF_ERROR(ctx.OpenOutput());
-  const bool want_hdf5 = format.empty() || format == "hdf5";
-  const bool want_json = format != "hdf5" && format != "parquet";
-  const bool want_parquet = format == "parquet";
 
   Result<bool> parquet_input = InputsAreParquet(ctx.mpi(), ctx.src_fs(), ctx.map_options().src,
                                                 ctx.map_options().name_regex);
@@ -168,43 +239,11 @@ Status RunTweetFeatures(JobContext& ctx) {
     ctx.SetInputs(map.plan());
   }
 
-  Status local;
-  std::unique_ptr<RecordWriter> json;
-  WritableFile* json_file = nullptr;
-  if (want_json) {
-    const OutputFormat of = format == "jsonl" ? OutputFormat::kJsonl : OutputFormat::kJsonlGz;
-    json_file = ctx.output().NewPart(OutputFormatExtension(of));
-    if (json_file == nullptr) local = Status::IOError(ctx.dest() + ": cannot create a part");
-    if (local.ok()) json = std::make_unique<RecordWriter>(json_file, of);
-  }
-  std::unique_ptr<Hdf5PartWriter> h5;
-  WritableFile* h5_file = nullptr;
-  if (want_hdf5) {
-    h5_file = ctx.output().NewPart("h5");
-    h5 = NewFeaturePart(h5_file, *options, ctx.shuffle_options().spill_dir);
-    if (local.ok()) local = h5->status();
-  }
-  std::unique_ptr<ParquetWriter> pq;
-  WritableFile* pq_file = nullptr;
-  if (want_parquet) {
-    pq_file = ctx.output().NewPart("parquet");
-    ParquetWriterOptions po;
-    // A quarter of the budget for the row group, at most the format's usual 128 MiB.
-    po.row_group_bytes =
-        std::clamp<uint64_t>(ctx.shuffle_options().memory_bytes / 4, 1 << 20, uint64_t{128} << 20);
-    pq = std::make_unique<ParquetWriter>(pq_file, FeatureParquetSchema(), po);
-    if (local.ok()) local = pq->status();
-  }
+  FeatureParts parts(ctx, format, *options);
   FeatureExtractor extractor(*options);
   TweetLines lines(&ctx.metrics());
-  uint64_t rows = 0;
   auto add = [&](const Tweet& t) {
-    if (!local.ok()) return;
-    const TweetFeatures f = extractor.Compute(t);
-    ++rows;
-    if (json) local = json->WriteJson(FeaturesToJson(f));
-    if (local.ok() && h5) local = AddFeatureRow(*h5, f);
-    if (local.ok() && pq) local = AddFeatureParquetRow(*pq, f);
+    if (parts.status().ok()) parts.Add(extractor.Compute(t));
   };
   Status map_status;
   if (*parquet_input) {
@@ -212,36 +251,25 @@ Status RunTweetFeatures(JobContext& ctx) {
     Tweet t;
     map_status = table.Run([&](const ParquetRowBatch& batch) {
       RF_RETURN_IF_ERROR(table_rows.Check(batch));
-      for (size_t r = 0; r < batch.num_rows && local.ok(); ++r) {
+      for (size_t r = 0; r < batch.num_rows && parts.status().ok(); ++r) {
         table_rows.Get(batch, r, &t);
         ++*tweets_in;
         add(t);
       }
-      return local;
+      return parts.status();
     });
   } else {
     map_status = map.Run([&](std::string_view line, LineContext& lc) {
-      if (!local.ok()) return;
+      if (!parts.status().ok()) return;
       lines.Handle(line, lc, [&](Tweet& t) { add(t); });
-      if (!local.ok()) lc.Fail(local);
+      if (!parts.status().ok()) lc.Fail(parts.status());
     });
   }
-  if (map_status.ok() && local.ok() && json) {
-    local = json->Finish();
-    ctx.output().SetRecords(json_file, rows);
-  }
-  if (map_status.ok() && local.ok() && pq) {
-    local = pq->Finish();
-    ctx.output().SetRecords(pq_file, rows);
-  }
-  if (map_status.ok() && local.ok() && h5) {
-    local = h5->Finish();
-    ctx.output().SetRecords(h5_file, rows);
-  }
+  if (map_status.ok()) parts.Finish();
   RF_RETURN_IF_ERROR(map_status);
-  ctx.metrics().Add("records_out", static_cast<int64_t>(rows));
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), local));
-  const int64_t total = ctx.mpi().AllSum(static_cast<int64_t>(rows));
+  ctx.metrics().Add("records_out", static_cast<int64_t>(parts.rows()));
+  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parts.status()));
+  const int64_t total = ctx.mpi().AllSum(static_cast<int64_t>(parts.rows()));
   RF_RETURN_IF_ERROR(ctx.Commit(true));
   if (ctx.mpi().is_root()) {
     ctx.Print("tweet_features: " + std::to_string(total) + " feature rows (dimension " +
