@@ -26,10 +26,14 @@ void WriteStderrLine(const std::string& text) {
 // --memory-mb used to become 0 bytes).
 constexpr int64_t kMaxSizeMb = int64_t{1} << 20;
 
-void AddCommonFlags(FlagSet* flags) {
-  flags->AddString("src", "", "input folder, file or s3://bucket/prefix", FlagSet::kRequired);
+void AddCommonFlags(FlagSet* flags, bool reads_src) {
+  if (reads_src) {
+    flags->AddString("src", "", "input folder, file or s3://bucket/prefix", FlagSet::kRequired);
+  }
   flags->AddString("dest", "", "output folder or s3://bucket/prefix", FlagSet::kRequired);
-  flags->AddString("regex", "", "only input files whose name matches (ECMAScript regex)");
+  if (reads_src) {
+    flags->AddString("regex", "", "only input files whose name matches (ECMAScript regex)");
+  }
   flags->AddString("mode", "error", "error|overwrite: what to do when dest holds output");
   flags->AddInt("memory-mb", 256, 1, kMaxSizeMb,
                 "shuffle memory budget per rank in MB; spills beyond it");
@@ -38,8 +42,10 @@ void AddCommonFlags(FlagSet* flags) {
                    "output format: jsonl, jsonl.gz, csv, or a job's own (hdf5, parquet; job "
                    "default if empty)");
   flags->AddString("spill-dir", "", "folder for shuffle spill files (default $TMPDIR or /tmp)");
-  flags->AddInt("split-mb", 256, 0, kMaxSizeMb,
-                "split plain (not gzip) inputs into byte ranges of this size");
+  if (reads_src) {
+    flags->AddInt("split-mb", 256, 0, kMaxSizeMb,
+                  "split plain (not gzip) inputs into byte ranges of this size");
+  }
   flags->AddBool("debug-shuffle", false, "force shuffle spills and tiny exchange rounds (tests)");
   flags->AddInt("peer-timeout-s", 60, 0, 86400,
                 "end the job when a peer rank is silent this long (cut network); 0: never");
@@ -115,11 +121,14 @@ ShuffleOptions JobContext::shuffle_options(int shares) const {
   return o;
 }
 
-Status JobContext::OpenOutput() {
+Status JobContext::OpenOutput() { return OpenOutput(dest(), {src()}); }
+
+Status JobContext::OpenOutput(const std::string& folder, std::vector<std::string> inputs) {
   Result<WriteMode> mode = ParseWriteMode(flags_.GetString("mode"));
   RF_RETURN_IF_ERROR(mode.status());
-  output_ = std::make_unique<OutputCommitter>(mpi_, *dest_fs_, dest(), *mode,
-                                              std::vector<std::string>{src()});
+  std::erase(inputs, std::string());
+  output_.reset();  // the committer of an earlier output, if any
+  output_ = std::make_unique<OutputCommitter>(mpi_, *dest_fs_, folder, *mode, std::move(inputs));
   return output_->status();
 }
 
@@ -129,6 +138,8 @@ OutputCommitter& JobContext::output() {
 }
 
 void JobContext::SetInputs(const InputPlan& plan) { inputs_ = plan.files; }
+
+void JobContext::SetInputs(std::vector<FileInfo> files) { inputs_ = std::move(files); }
 
 double JobContext::ElapsedSeconds() const {
   if (manifest_seconds_ >= 0) return manifest_seconds_;
@@ -192,6 +203,7 @@ Status JobContext::Commit(bool local_ok) {
   peak_rss_bytes_max_ = mpi_.AllMax(static_cast<int64_t>(usage.ru_maxrss) * 1024);
   metrics_.MergeToRoot(mpi_);
   // The summary shows the manifest's elapsed time, rounded the same way.
+  manifest_seconds_ = -1;
   manifest_seconds_ = std::round(ElapsedSeconds() * 1000) / 1000;
   std::string manifest = mpi_.is_root() ? ManifestMembers() : std::string();
   Status s = output_->Commit(local_ok, manifest);
@@ -202,11 +214,16 @@ Status JobContext::Commit(bool local_ok) {
                            static_cast<uint64_t>(metrics_.Get("stored_bytes_in")),
                            static_cast<uint64_t>(metrics_.Get("bytes_in")),
                            static_cast<uint64_t>(metrics_.Get("records_in"))};
-    Print(progress_.Finish(global, metrics_.BadLinesTotal(), manifest_seconds_) + "\n");
+    // A job without --src that read nothing (make_training_data) has no input figures to show.
+    const bool read_input = src_fs_ != nullptr || global.files_done > 0;
+    std::string figures = progress_.Finish(global, metrics_.BadLinesTotal(), manifest_seconds_);
+    if (read_input) Print(figures + "\n");
     Print(job_ + ": wrote " + FormatCount(static_cast<uint64_t>(metrics_.Get("records_out"))) +
           " records in " + std::to_string(output_->committed_files().size()) + " files to " +
-          dest() + " (manifest: " + FileSystem::Join(dest(), "_SUCCESS") + ")\n");
+          output_->dest() + " (manifest: " + FileSystem::Join(output_->dest(), "_SUCCESS") + ")\n");
   }
+  // A second output's manifest (a job that commits two folders) counts what came after this one.
+  metrics_ = Metrics();
   return Status::OK();
 }
 
@@ -218,6 +235,10 @@ bool Prepare(const MpiContext& mpi, const JobSpec& spec, int argc, char** argv, 
              JobOutcome* outcome) {
   Status s = flags->Parse(argc, argv);
   if (s.ok() && !flags->help_requested()) s = ValidateCommonFlags(*flags);
+  if (s.ok() && !flags->help_requested() && spec.check_flags) {
+    s = spec.check_flags(*flags);
+    if (!s.ok()) s = Status::InvalidArgument(spec.name + ": " + s.message());
+  }
   if (!s.ok()) {
     // Every rank parsed the same arguments, so every rank stops here: no agreement needed.
     if (mpi.is_root()) WriteStderrLine(s.message());
@@ -229,7 +250,7 @@ bool Prepare(const MpiContext& mpi, const JobSpec& spec, int argc, char** argv, 
     outcome->exit_code = 0;
     return false;
   }
-  s = OpenFileSystem(flags->GetString("src"), src_fs);
+  if (spec.reads_src) s = OpenFileSystem(flags->GetString("src"), src_fs);
   if (s.ok()) s = OpenFileSystem(flags->GetString("dest"), dest_fs);
   if (!mpi.AllOk(s.ok())) {
     if (mpi.is_root()) {
@@ -248,7 +269,7 @@ JobOutcome RunJob(int argc, char** argv, const JobSpec& spec) {
   MpiContext mpi(&argc, &argv);
   JobOutcome outcome;
   FlagSet flags(spec.name, spec.summary);
-  AddCommonFlags(&flags);
+  AddCommonFlags(&flags, spec.reads_src);
   if (spec.add_flags) spec.add_flags(&flags);
   std::unique_ptr<FileSystem> src_fs, dest_fs;
   if (!Prepare(mpi, spec, argc, argv, &flags, &src_fs, &dest_fs, &outcome)) return outcome;
@@ -274,6 +295,13 @@ JobOutcome RunJob(int argc, char** argv, const JobSpec& spec) {
     if (mpi.size() == 1) return outcome;
     mpi.Abort(1);
   }
+}
+
+int JobMain(int argc, char** argv, const JobSpec& spec) {
+  JobOutcome outcome = RunJob(argc, argv, spec);
+  std::fputs(outcome.stdout_text.c_str(), stdout);
+  std::fflush(stdout);
+  return outcome.exit_code;
 }
 
 }  // namespace rankflow

@@ -22,6 +22,8 @@
 // --spill-dir, --split-mb (byte ranges of plain inputs), --debug-shuffle (forces spills and
 // tiny exchange rounds: the hard paths, for tests), --peer-timeout-s (default 60; 0: off): a
 // PeerWatchdog (runtime/peer_watchdog.h) ends a rank whose peer has been silent that long.
+// A job whose JobSpec says reads_src = false (it makes its data, or names it with flags of its
+// own: make_training_data, train_mlp) has no --src, --regex or --split-mb; its src() is empty.
 #pragma once
 
 #include <chrono>
@@ -53,9 +55,13 @@ class JobContext {
   const std::string& job() const { return job_; }
   Metrics& metrics() { return metrics_; }
   Progress& progress() { return progress_; }
-  FileSystem& src_fs() { return *src_fs_; }
+  FileSystem& src_fs() {
+    RF_CHECK_MSG(src_fs_ != nullptr, "JobContext::src_fs in a job without --src");
+    return *src_fs_;
+  }
   FileSystem& dest_fs() { return *dest_fs_; }
-  std::string src() const { return flags_.GetString("src"); }
+  // Empty in a job without --src (JobSpec::reads_src = false).
+  std::string src() const { return src_fs_ ? flags_.GetString("src") : std::string(); }
   std::string dest() const { return flags_.GetString("dest"); }
 
   // From the common flags. max_line_bytes = --memory-mb / 16, clamped to [1 MiB, 64 MiB] (so
@@ -69,15 +75,23 @@ class JobContext {
   // Collective. Creates the output committer for --dest under --mode; the same error on every rank
   // if dest already holds output (--mode error). Call before the map phase to fail fast.
   Status OpenOutput();
+  // The same for another folder on --dest's file system (--dest itself or a folder below it),
+  // refusing a folder that holds one of `inputs`. A job with two outputs (classify_tweets:
+  // dest/features, then dest/model) opens and commits them one after the other; each open
+  // replaces the committer of the one before.
+  Status OpenOutput(const std::string& folder, std::vector<std::string> inputs);
   OutputCommitter& output();
 
-  // Records the inputs for the manifest (the map phase's plan).
+  // Records the inputs for the manifest (the map phase's plan, or files a job read by itself).
   void SetInputs(const InputPlan& plan);
+  void SetInputs(std::vector<FileInfo> files);
 
   // Collective. Merges metrics to rank 0, commits the parts (all or nothing) with the manifest
   // (job, arguments without secrets, start/end, ranks, peak RSS of the largest rank, inputs,
   // records in/out, bad lines by kind, counters, samples, files), and on rank 0 appends the summary
-  // line to stdout_text. The same status on every rank.
+  // line to stdout_text. The same status on every rank. After a successful Commit every rank's
+  // metrics start again from zero: a job that commits a second output (OpenOutput(folder, …))
+  // gets a manifest and a summary for what it did after the first.
   Status Commit(bool local_ok);
   bool committed() const { return committed_; }
 
@@ -85,7 +99,8 @@ class JobContext {
   void Print(const std::string& text) { stdout_text_ += text; }
   std::string& stdout_text() { return stdout_text_; }
 
-  // The manifest members as Commit writes them (rank 0, after MergeToRoot); exposed for tests.
+  // The manifest members as Commit writes them (rank 0, after MergeToRoot, before the metrics
+  // start again); exposed for tests.
   std::string ManifestMembers() const;
 
  private:
@@ -112,6 +127,11 @@ struct JobSpec {
   std::string summary;
   std::function<void(FlagSet*)> add_flags;  // the job's own flags (may be empty)
   std::function<Status(JobContext&)> run;   // the job; must call ctx.Commit
+  // False: the job has no --src (nor --regex, --split-mb); see above.
+  bool reads_src = true;
+  // Checks the values of the job's own flags before anything runs (may be empty): an error is a
+  // bad flag like an unknown one, "<job>: <message>" on rank 0 and exit code 2.
+  std::function<Status(const FlagSet&)> check_flags = nullptr;
 };
 
 struct JobOutcome {
@@ -121,6 +141,8 @@ struct JobOutcome {
 
 // Runs a job from main(). Never exits; prints only to stderr (errors, progress).
 JobOutcome RunJob(int argc, char** argv, const JobSpec& spec);
+// A job's whole main(): RunJob, its stdout_text on stdout, its exit code.
+int JobMain(int argc, char** argv, const JobSpec& spec);
 
 // "2026-11-21T04:35:00Z".
 std::string IsoTimeNow();
