@@ -10,20 +10,12 @@
 # Env: RANKFLOW_BUILD_DIR (default build).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
-source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag (REPEATS 5, WORK)
 
-REPEATS=5
 MB=60
-WORK=${TMPDIR:-/tmp}/rankflow-bench
-RECORD=1
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --repeats) REPEATS=$2; shift 2 ;;
-    --mb) MB=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
-    --no-record) RECORD=0; shift ;;
-    *) echo "flow_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
+  bench_flag flow_bench "repeats mb work no-record" "$@"
+  shift "$BENCH_SHIFT"
 done
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
 CORPUS="$WORK/flow-words-${MB}mb"

@@ -14,29 +14,20 @@
 # Env: RANKFLOW_BUILD_DIR (this build; default build).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
-source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag and its defaults
 
-MB=400
-FILES=16
-REPEATS=5
-MEMORY_MB=256
-WORK=${TMPDIR:-/tmp}/rankflow-bench
-RECORD=1
 JOB=""
-JOB_ARGS=""
-BASELINE=""
 while [ $# -gt 0 ]; do
   case "$1" in
-    --mb) MB=$2; shift 2 ;;
-    --files) FILES=$2; shift 2 ;;
-    --repeats) REPEATS=$2; shift 2 ;;
-    --memory-mb) MEMORY_MB=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
-    --no-record) RECORD=0; shift ;;
-    --job) JOB=$2; shift 2 ;;
-    --job-args) JOB_ARGS=$2; shift 2 ;;
-    --baseline) BASELINE=$2; shift 2 ;;
-    *) echo "job_vs_baseline: unknown argument $1" >&2; exit 2 ;;
+    --job)
+      [ $# -ge 2 ] || { echo "job_vs_baseline: --job needs a value" >&2; exit 2; }
+      JOB=$2
+      shift 2
+      ;;
+    *)
+      bench_flag job_vs_baseline "mb files repeats memory-mb work no-record job-args baseline" "$@"
+      shift "$BENCH_SHIFT"
+      ;;
   esac
 done
 [ -n "$JOB" ] && [ -n "$BASELINE" ] || { echo "job_vs_baseline: --job and --baseline are required" >&2; exit 2; }

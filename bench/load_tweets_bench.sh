@@ -18,21 +18,13 @@
 # Env: RANKFLOW_BUILD_DIR (default build): where bin/load_tweets and bin/tweetgen are.
 set -euo pipefail
 # shellcheck source=bench/lib.sh
-source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
-MB=400
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag (MB 400)
 FILES=8
 REPEATS=3
 WORK=${TMPDIR:-/tmp}/rankflow-load-tweets-bench
-RECORD=1
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --mb) MB=$2; shift 2 ;;
-    --files) FILES=$2; shift 2 ;;
-    --repeats) REPEATS=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
-    --no-record) RECORD=0; shift ;;
-    *) echo "load_tweets_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
+  bench_flag load_tweets_bench "mb files repeats work no-record" "$@"
+  shift "$BENCH_SHIFT"
 done
 for b in tweetgen load_tweets; do
   [ -x "$BIN/$b" ] || { echo "load_tweets_bench: $BIN/$b missing; build first" >&2; exit 1; }

@@ -19,21 +19,14 @@
 # Needs tests/interop/install.sh to have installed DuckDB (npm @duckdb/node-api).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
-source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag
 MB=200
 FILES=8
 REPEATS=3
 WORK=${TMPDIR:-/tmp}/rankflow-parquet-bench
-RECORD=1
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --mb) MB=$2; shift 2 ;;
-    --files) FILES=$2; shift 2 ;;
-    --repeats) REPEATS=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
-    --no-record) RECORD=0; shift ;;
-    *) echo "parquet_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
+  bench_flag parquet_bench "mb files repeats work no-record" "$@"
+  shift "$BENCH_SHIFT"
 done
 for b in tweetgen load_tweets top_terms; do
   [ -x "$BIN/$b" ] || { echo "parquet_bench: $BIN/$b missing; build first" >&2; exit 1; }

@@ -16,28 +16,11 @@
 # Env: RANKFLOW_BUILD_DIR (default build). Needs a built tree (scripts/setup.sh).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
-source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag and its defaults
 
-MB=400
-FILES=16
-REPEATS=5
-MEMORY_MB=256
-WORK=${TMPDIR:-/tmp}/rankflow-bench
-RECORD=1
-JOB_ARGS=""
-BASELINE=""
 while [ $# -gt 0 ]; do
-  case "$1" in
-    --mb) MB=$2; shift 2 ;;
-    --files) FILES=$2; shift 2 ;;
-    --repeats) REPEATS=$2; shift 2 ;;
-    --memory-mb) MEMORY_MB=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
-    --no-record) RECORD=0; shift ;;
-    --job-args) JOB_ARGS=$2; shift 2 ;;
-    --baseline) BASELINE=$2; shift 2 ;;
-    *) echo "top_terms_bench: unknown argument $1" >&2; exit 2 ;;
-  esac
+  bench_flag top_terms_bench "mb files repeats memory-mb work no-record job-args baseline" "$@"
+  shift "$BENCH_SHIFT"
 done
 for b in tweetgen top_terms; do
   [ -x "$BIN/$b" ] || { echo "top_terms_bench: $BIN/$b missing; run scripts/setup.sh" >&2; exit 1; }
