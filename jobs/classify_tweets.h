@@ -1,20 +1,21 @@
 // classify_tweets: language identification of tweets from hashed n-gram features, the MLP trainer
 // applied to real data.
 //
-//   1. Every rank reads its share of the files under --src (raw tweets in any shape the tweet
-//      parser knows, or load_tweets output; .json files are read whole as one document, other
-//      files line by line, gzip or not), parses them and computes tweet_features' hashed n-gram
-//      vector (operators/features.h, --dim slots) of each tweet's text.
-//   2. Rank 0 gathers the rows, drops repeated tweet ids, keeps tweets whose `lang` is a language
-//      code (two letters; "und", "qst", … are not), pools languages with fewer than --min-class
-//      tweets into the class "other", and splits
-//      them by a hash of the id: one in five held out. Features are log(1 + count), each row scaled
-//      to unit L2 norm, stored sparse (CSR). Output: dest/features/, committed through
-//      runtime's OutputCommitter: _SUCCESS lists train.h5 and test.h5 (stored under attempt names).
+//   1. Every rank reads its share of the files under --src (ForEachTweetInFiles,
+//      operators/tweet_lines.h: raw tweets in any shape the tweet parser knows, or load_tweets
+//      output; .json files whole, other files line by line, gzip or not; bad lines counted as
+//      bad_lines.<kind>) and computes tweet_features' hashed n-gram vector (operators/features.h,
+//      --dim slots) of each tweet's text.
+//   2. Rank 0 gathers the rows (operators/ml/sparse_examples.h), drops repeated tweet ids, keeps
+//      tweets whose `lang` is a language code (two letters; "und", "qst", … are not), pools
+//      languages with fewer than --min-class tweets into the class "other", and splits them by a
+//      hash of the id: one in five held out. Features are log(1 + count), each row scaled to unit
+//      L2 norm, stored sparse (CSR). Output: dest/features/, committed through the JobContext:
+//      _SUCCESS lists train.h5 and test.h5 (stored under attempt names).
 //   3. train_mlp's sweep (operators/ml/sweep.h) trains the --hidden models on those two files,
 //      found through features/_SUCCESS, into dest/model/ (metrics.csv, model-hidden-<h>.h5,
 //      report.html with held-out accuracy and the majority-class baseline, selection.json,
-//      _SUCCESS).
+//      _SUCCESS). Both manifests are the common one (runtime/job.h), job "classify_tweets".
 #pragma once
 
 #include <cstdint>
@@ -22,15 +23,13 @@
 #include <vector>
 
 #include "operators/ml/sweep.h"
-#include "runtime/mpi_context.h"
+#include "runtime/cli.h"
+#include "runtime/job.h"
 #include "runtime/status.h"
 
 namespace rankflow {
 
 struct ClassifyTweetsOptions {
-  std::string src;
-  std::string dest;
-  bool overwrite = false;
   int dim = 1024;
   int min_class = 10;
   ml::SweepOptions train;  // models, epochs, batch, optimizer, seed; paths and dest are set here
@@ -46,8 +45,14 @@ struct ClassifyTweetsResult {
   ml::SweepResult training;
 };
 
-// Collective. Ok on every rank iff both outputs were committed.
-Status ClassifyTweets(const MpiContext& mpi, const ClassifyTweetsOptions& options,
+// Collective. Reads --src (and --regex) of ctx, commits dest/features and dest/model through it;
+// ok on every rank iff both outputs were committed.
+Status ClassifyTweets(JobContext& ctx, const ClassifyTweetsOptions& options,
                       ClassifyTweetsResult* result);
+
+// The job's own flags (--dim, --min-class, the sweep's) and the job: flags -> ClassifyTweets ->
+// the results on rank 0.
+void AddClassifyTweetsFlags(FlagSet* flags);
+Status RunClassifyTweets(JobContext& ctx);
 
 }  // namespace rankflow

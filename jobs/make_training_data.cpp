@@ -28,8 +28,9 @@ Status WriteHdf5(OutputCommitter& out, const MakeTrainingDataOptions& o,
   return ml::WriteOutputHdf5(out, "data.h5", **file, n);
 }
 
+constexpr const char* kNames[] = {"background", "x", "o"};
+
 std::string Csv(const std::vector<float>& xy, const std::vector<int32_t>& labels) {
-  static const char* kNames[] = {"background", "x", "o"};
   std::string csv = "x,y,label,class\n";
   csv.reserve(labels.size() * 32);
   char line[96];
@@ -44,38 +45,58 @@ std::string Csv(const std::vector<float>& xy, const std::vector<int32_t>& labels
 
 }  // namespace
 
-Status MakeTrainingData(const MpiContext& mpi, const MakeTrainingDataOptions& o,
+Status MakeTrainingData(JobContext& ctx, const MakeTrainingDataOptions& o,
                         MakeTrainingDataResult* result) {
   if (o.rows <= 0) return Status::InvalidArgument("--n must be positive");
   if (o.noise < 0 || o.noise > 1) return Status::InvalidArgument("--noise must be in [0, 1]");
-  if (o.dest.empty()) return Status::InvalidArgument("--dest is required");
-  std::unique_ptr<FileSystem> fs;
-  RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &fs));
-  OutputCommitter out(mpi, *fs, o.dest, o.overwrite ? WriteMode::kOverwrite : WriteMode::kError);
-  RF_RETURN_IF_ERROR(out.status());
+  RF_RETURN_IF_ERROR(ctx.OpenOutput());
   Status st;
-  std::vector<float> xy;
-  std::vector<int32_t> labels;
-  if (mpi.is_root()) {
+  if (ctx.mpi().is_root()) {
+    std::vector<float> xy;
+    std::vector<int32_t> labels;
     ml::GenerateXo(o.seed, o.noise, 0, o.rows, &xy, &labels);
     result->rows = o.rows;
     for (int32_t y : labels) ++result->class_counts[y];
+    Metrics& m = ctx.metrics();
+    m.Add("records_out", o.rows);
+    m.Add("rows", o.rows);
+    for (int c = 0; c < 3; ++c) m.Add(std::string("class.") + kNames[c], result->class_counts[c]);
     LogInfo("make_training_data: generated " + std::to_string(o.rows) + " points (background " +
             std::to_string(result->class_counts[0]) + ", x " +
             std::to_string(result->class_counts[1]) + ", o " +
             std::to_string(result->class_counts[2]) + ")");
-    st = WriteHdf5(out, o, xy, labels);
+    st = WriteHdf5(ctx.output(), o, xy, labels);
     if (st.ok() && o.csv) {
-      st = ml::WriteOutputFile(out, "data.csv", Csv(xy, labels), labels.size());
+      st = ml::WriteOutputFile(ctx.output(), "data.csv", Csv(xy, labels), labels.size());
     }
   }
-  const std::string manifest =
-      "\"job\":\"make_training_data\",\"arguments\":" + ml::JsonQuoted(o.command_line) +
-      ",\"rows\":" + std::to_string(o.rows) + ",\"seed\":" + std::to_string(o.seed) +
-      ",\"noise\":" + std::to_string(o.noise) + ",\"ranks\":" + std::to_string(mpi.size());
-  Status commit = out.Commit(st.ok(), manifest);
+  Status commit = ctx.Commit(st.ok());
   if (!st.ok()) return st;
   return commit;
+}
+
+void AddMakeTrainingDataFlags(FlagSet* flags) {
+  flags->AddInt("n", 100000, "number of points");
+  flags->AddInt("seed", 1, "random seed; the same seed gives the same points");
+  flags->AddDouble("noise", 0, "label noise: share of points given a wrong label");
+  flags->AddBool("csv", true, "also write data.csv");
+}
+
+Status RunMakeTrainingData(JobContext& ctx) {
+  MakeTrainingDataOptions o;
+  o.rows = ctx.flags().GetInt("n");
+  o.seed = static_cast<uint64_t>(ctx.flags().GetInt("seed"));
+  o.noise = ctx.flags().GetDouble("noise");
+  o.csv = ctx.flags().GetBool("csv");
+  MakeTrainingDataResult r;
+  RF_RETURN_IF_ERROR(MakeTrainingData(ctx, o, &r));
+  if (ctx.mpi().is_root()) {
+    ctx.Print("make_training_data: wrote " + std::to_string(r.rows) + " points to " + ctx.dest() +
+              " (background " + std::to_string(r.class_counts[0]) + ", x " +
+              std::to_string(r.class_counts[1]) + ", o " + std::to_string(r.class_counts[2]) +
+              ")\n");
+  }
+  return Status::OK();
 }
 
 }  // namespace rankflow

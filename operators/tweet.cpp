@@ -86,6 +86,10 @@ bool IsDecimalId(std::string_view s) {
   return true;
 }
 
+bool IsLanguageCode(std::string_view lang) {
+  return lang.size() == 2 && lang[0] >= 'a' && lang[0] <= 'z' && lang[1] >= 'a' && lang[1] <= 'z';
+}
+
 namespace {
 
 void AppendKey(const char* key, std::string* out) {

@@ -66,4 +66,8 @@ std::string FormatIsoUtc(int64_t epoch_ms);
 // True if s is 1–20 ASCII digits (a tweet or user id).
 bool IsDecimalId(std::string_view s);
 
+// True if a tweet's `lang` names a language: two lowercase ASCII letters ("en"; "und", "qst",
+// "zxx" and "" do not).
+bool IsLanguageCode(std::string_view lang);
+
 }  // namespace rankflow

@@ -1,6 +1,9 @@
 #include "operators/tweet_lines.h"
 
+#include <memory>
 #include <string>
+
+#include "runtime/line_reader.h"
 
 namespace rankflow {
 
@@ -51,6 +54,37 @@ void TweetLines::Handle(std::string_view line, LineContext& ctx,
 void TweetLines::Handle(std::string_view line, std::string_view path, uint64_t line_number,
                         const std::function<void(Tweet&)>& fn) {
   if (const char* bad = Parse(line, fn)) metrics_->BadLine(bad, path, line_number, line);
+}
+
+Status ForEachTweetInFiles(const MpiContext& mpi, FileSystem& fs,
+                           const std::vector<FileInfo>& files, Metrics* metrics,
+                           const std::function<void(Tweet&)>& fn) {
+  TweetLines lines(metrics);
+  int64_t* records = metrics->Counter("records_in");
+  int64_t* bytes = metrics->Counter("bytes_in");
+  for (size_t i = static_cast<size_t>(mpi.rank()); i < files.size(); i += mpi.size()) {
+    const FileInfo& file = files[i];
+    metrics->Add("files_in", 1);
+    metrics->Add("stored_bytes_in", static_cast<int64_t>(file.size));
+    if (file.path.ends_with(".json")) {
+      std::string doc;
+      RF_RETURN_IF_ERROR(fs.ReadSmallFile(file.path, &doc));
+      ++*records;
+      *bytes += static_cast<int64_t>(doc.size());
+      lines.Handle(doc, file.path, 1, fn);
+      continue;
+    }
+    std::unique_ptr<LineReader> reader;
+    RF_RETURN_IF_ERROR(LineReader::Open(fs, file, &reader));
+    std::string_view line;
+    while (reader->Next(&line)) {
+      ++*records;
+      *bytes += static_cast<int64_t>(line.size()) + 1;
+      lines.Handle(line, file.path, reader->line_number(), fn);
+    }
+    RF_RETURN_IF_ERROR(reader->status());
+  }
+  return Status::OK();
 }
 
 }  // namespace rankflow

@@ -22,8 +22,11 @@
 #include <vector>
 
 #include "operators/tweet_parser.h"
+#include "runtime/fs.h"
 #include "runtime/metrics.h"
+#include "runtime/mpi_context.h"
 #include "runtime/pipeline.h"
+#include "runtime/status.h"
 
 namespace rankflow {
 
@@ -52,5 +55,17 @@ class TweetLines {
   int64_t* notices_;
   int64_t* notice_kinds_[kNoticeKindCount];
 };
+
+// Every tweet of this rank's share of `files` (file i goes to rank i mod mpi.size(), no
+// claiming), through a TweetLines (kByKind) counting into *metrics: a ".json" file is one
+// document (a REST or v2 response, often pretty-printed), any other file is read line by line
+// (gzip or not; runtime/line_reader.h). A file that cannot be read ends it with that Status.
+// Counts, as MapPhase does: files_in, stored_bytes_in (file sizes), records_in (lines, a .json
+// file being one), bytes_in (their bytes, newlines included).
+// Local: not collective. For jobs that read small, mixed archives whole (classify_tweets);
+// large ones go through MapPhase or the flow sources.
+Status ForEachTweetInFiles(const MpiContext& mpi, FileSystem& fs,
+                           const std::vector<FileInfo>& files, Metrics* metrics,
+                           const std::function<void(Tweet&)>& fn);
 
 }  // namespace rankflow

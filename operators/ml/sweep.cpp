@@ -16,6 +16,7 @@
 #include "operators/ml/trainer.h"
 #include "runtime/hdf5_file.h"
 #include "runtime/log.h"
+#include "runtime/pipeline.h"
 
 namespace rankflow::ml {
 namespace {
@@ -29,8 +30,10 @@ std::string Fixed(double v, int digits) {
 // The local path of a data file: `path` itself if it names a .h5 file, else the file with logical
 // name `logical` in the committed folder `path` (found through its _SUCCESS); a local copy of a
 // remote one.
+// *input is the file as stored, for the manifest.
 Result<std::string> LocalDataFile(const std::string& path, const std::string& logical,
-                                  const ScratchFolder& scratch, const std::string& name) {
+                                  const ScratchFolder& scratch, const std::string& name,
+                                  FileInfo* input) {
   std::unique_ptr<FileSystem> fs;
   RF_RETURN_IF_ERROR(OpenFileSystem(path, &fs));
   std::string file = path;
@@ -39,6 +42,9 @@ Result<std::string> LocalDataFile(const std::string& path, const std::string& lo
     if (!committed.ok()) return committed.status();
     file = *committed;
   }
+  Result<uint64_t> size = fs->Size(file);
+  if (!size.ok()) return size.status();
+  *input = FileInfo{file, *size};
   if (!IsS3Path(file)) return file;
   const std::string local = scratch.Join(name);
   RF_RETURN_IF_ERROR(FetchToLocalFile(*fs, file, local));
@@ -46,19 +52,21 @@ Result<std::string> LocalDataFile(const std::string& path, const std::string& lo
 }
 
 struct DataPlan {
+  std::vector<FileInfo> inputs;  // as stored (for the manifest)
   std::string train_file, test_file;
   int64_t train_rows = 0, test_rows = 0;
   int64_t test_offset = 0;  // first row of the held-out rows in test_file
 };
 
 Status PlanData(const SweepOptions& o, const ScratchFolder& scratch, DataPlan* plan) {
-  auto train = LocalDataFile(o.train, o.train_name, scratch, "train.h5");
+  plan->inputs.resize(o.test.empty() ? 1 : 2);
+  auto train = LocalDataFile(o.train, o.train_name, scratch, "train.h5", &plan->inputs[0]);
   if (!train.ok()) return train.status();
   plan->train_file = *train;
   auto rows = CountDatasetRows(plan->train_file);
   if (!rows.ok()) return rows.status();
   if (!o.test.empty()) {
-    auto test = LocalDataFile(o.test, o.test_name, scratch, "test.h5");
+    auto test = LocalDataFile(o.test, o.test_name, scratch, "test.h5", &plan->inputs[1]);
     if (!test.ok()) return test.status();
     plan->test_file = *test;
     auto test_rows = CountDatasetRows(plan->test_file);
@@ -372,31 +380,26 @@ std::string OptimizerText(const OptimizerOptions& o) {
   return s;
 }
 
-}  // namespace
-
-Result<std::vector<std::vector<int64_t>>> ParseHiddenList(const std::string& text) {
-  std::vector<std::vector<int64_t>> models;
-  std::stringstream items(text);
-  std::string item;
-  while (std::getline(items, item, ',')) {
-    std::vector<int64_t> widths;
-    std::stringstream layers(item);
-    std::string w;
-    while (std::getline(layers, w, '-')) {
-      char* end = nullptr;
-      const long long v = std::strtoll(w.c_str(), &end, 10);
-      if (w.empty() || *end != '\0' || v < 0 || v > 1000000) {
-        return Status::InvalidArgument("--hidden: bad width '" + w + "' in '" + text + "'");
-      }
-      if (v > 0) widths.push_back(v);
-    }
-    models.push_back(widths);
+// Rank 0: the counters of the manifest and the summary (the other ranks add nothing).
+void CountSweep(JobContext& ctx, const DataPlan& plan, int models, int groups) {
+  if (!ctx.mpi().is_root()) return;
+  Metrics& m = ctx.metrics();
+  m.Add("files_in", static_cast<int64_t>(plan.inputs.size()));
+  for (const FileInfo& f : plan.inputs) {
+    m.Add("stored_bytes_in", static_cast<int64_t>(f.size));
+    m.Add("bytes_in", static_cast<int64_t>(f.size));
   }
-  if (models.empty()) return Status::InvalidArgument("--hidden: no model sizes given");
-  return models;
+  m.Add("records_in", plan.train_rows + plan.test_rows);
+  m.Add("train_rows", plan.train_rows);
+  m.Add("test_rows", plan.test_rows);
+  m.Add("models", models);
+  m.Add("groups", groups);
 }
 
-Status TrainSweep(const MpiContext& mpi, const SweepOptions& o, SweepResult* result) {
+}  // namespace
+
+Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
+  const MpiContext& mpi = ctx.mpi();
   if (o.models.empty()) return Status::InvalidArgument("no model sizes given (--hidden)");
   if (o.epochs <= 0 || o.batch <= 0) {
     return Status::InvalidArgument("--epochs and --batch must be positive");
@@ -407,18 +410,16 @@ Status TrainSweep(const MpiContext& mpi, const SweepOptions& o, SweepResult* res
   if (o.grid < 0 || o.grid > 2000) return Status::InvalidArgument("--grid must be in [0, 2000]");
   auto activation = ParseActivation(o.activation);
   if (!activation.ok()) return activation.status();
-  std::unique_ptr<FileSystem> fs;
-  RF_RETURN_IF_ERROR(OpenFileSystem(o.dest, &fs));
-  OutputCommitter out(mpi, *fs, o.dest, o.overwrite ? WriteMode::kOverwrite : WriteMode::kError,
-                      {o.train, o.test});
-  RF_RETURN_IF_ERROR(out.status());
+  RF_RETURN_IF_ERROR(ctx.OpenOutput(o.dest, {o.train, o.test}));
+  OutputCommitter& out = ctx.output();
+  FileSystem& fs = ctx.dest_fs();
 
   // Per rank: local copies of remote data and checkpoints on their way out.
   Result<ScratchFolder> scratch = ScratchFolder::Create(SpillDirectory(""));
   DataPlan plan;
-  Status st = scratch.ok() ? PlanData(o, *scratch, &plan) : scratch.status();
-  if (!mpi.AllOk(st.ok()))
-    return st.ok() ? Status::Aborted("another rank failed to read data") : st;
+  // Agreed with the failing rank's message, so that rank 0 reports it.
+  Status st = AgreeOnStatus(mpi, scratch.ok() ? PlanData(o, *scratch, &plan) : scratch.status());
+  if (!st.ok()) return st;
 
   const int models = static_cast<int>(o.models.size());
   const int groups = std::max(1, std::min(o.groups > 0 ? o.groups : models, mpi.size()));
@@ -426,15 +427,15 @@ Status TrainSweep(const MpiContext& mpi, const SweepOptions& o, SweepResult* res
   const MpiContext group = mpi.Split(color);
 
   Dataset train, test;
-  st = LoadShards(plan, group.rank(), group.size(), &train, &test);
-  if (!mpi.AllOk(st.ok())) {
-    return st.ok() ? Status::Aborted("another rank failed to read data") : st;
-  }
+  st = AgreeOnStatus(mpi, LoadShards(plan, group.rank(), group.size(), &train, &test));
+  if (!st.ok()) return st;
   std::vector<MlpSpec> specs;
   for (const auto& hidden : o.models) {
     specs.push_back(MlpSpec{train.inputs, hidden, train.classes(), *activation});
   }
   const std::vector<int> assignment = AssignModels(specs, groups);
+  ctx.SetInputs(plan.inputs);
+  CountSweep(ctx, plan, models, groups);
   if (mpi.is_root()) {
     LogInfo("train_mlp: " + std::to_string(plan.train_rows) + " train rows, " +
             std::to_string(plan.test_rows) + " held-out rows, " + std::to_string(train.inputs) +
@@ -444,12 +445,17 @@ Status TrainSweep(const MpiContext& mpi, const SweepOptions& o, SweepResult* res
   std::string serialized;
   for (int i = 0; i < models && st.ok(); ++i) {
     if (assignment[i] != color) continue;
-    st = TrainOne(o, group, *fs, *scratch, train, test, specs[i], &out, &serialized);
+    st = TrainOne(o, group, fs, *scratch, train, test, specs[i], &out, &serialized);
     // Staging is done by the group's first rank alone: the group agrees before its next model.
     if (!group.AllOk(st.ok()) && st.ok()) st = Status::Aborted("another rank of the group failed");
   }
   // Every rank of a group saw the same status for collective failures; agree world-wide now.
   const bool all_ok = mpi.AllOk(st.ok());
+  // Rank 0 reports its own error (RunJob); one that happened elsewhere reaches it only as
+  // "another rank failed", so it is logged where it happened.
+  if (!st.ok() && st.code() != StatusCode::kAborted && !mpi.is_root()) {
+    LogError("train_mlp: " + st.message());
+  }
   std::vector<std::string> gathered = mpi.GatherToRoot(serialized);
   Status local = st;
   if (all_ok && mpi.is_root()) {
@@ -506,14 +512,10 @@ Status TrainSweep(const MpiContext& mpi, const SweepOptions& o, SweepResult* res
                                   "parameters\"}\n");
     }
   }
-  const std::string manifest = "\"job\":\"train_mlp\",\"arguments\":" + JsonQuoted(o.command_line) +
-                               ",\"ranks\":" + std::to_string(mpi.size()) +
-                               ",\"groups\":" + std::to_string(groups) +
-                               ",\"train_rows\":" + std::to_string(plan.train_rows) +
-                               ",\"test_rows\":" + std::to_string(plan.test_rows);
-  Status commit = out.Commit(all_ok && local.ok(), manifest);
+  if (mpi.is_root()) ctx.metrics().Add("records_out", static_cast<int64_t>(result->models.size()));
+  Status commit = ctx.Commit(all_ok && local.ok());
   // Checkpoints are for interrupted runs only: a committed folder holds _SUCCESS and its files.
-  if (commit.ok() && mpi.is_root()) RemoveCheckpoints(*fs, o.dest, specs);
+  if (commit.ok() && mpi.is_root()) RemoveCheckpoints(fs, o.dest, specs);
   if (!st.ok()) return st;
   if (!local.ok()) return local;
   if (!all_ok) return Status::Aborted("another rank failed; nothing was committed");

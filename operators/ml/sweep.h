@@ -1,10 +1,11 @@
 // The hidden-size sweep: trains one MLP or several (different hidden sizes) on an HDF5 data set
 // (dataset.h layout, e.g. make_training_data's data.h5), data-parallel over MPI, and commits into
-// dest through runtime's OutputCommitter (runtime/commit.h) the files below. It is the whole of
-// the train_mlp job and the training step of classify_tweets, so it logs and writes its manifest
-// as job "train_mlp" for both. Each file is stored under a name unique to the attempt
-// (metrics.csv as metrics-rf<12 hex>.csv); dest/_SUCCESS lists them by these logical names, and
-// readers find them there (FindCommittedFile, output_files.h):
+// dest through the job's JobContext (runtime/job.h: OpenOutput, Commit; so the manifest has every
+// job's members, with counters train_rows, test_rows, models, groups) the files below. It is the
+// whole of the train_mlp job and the training step of classify_tweets; it logs as "train_mlp" for
+// both, and its manifest names the job that runs it. Each file is stored under a name unique to the
+// attempt (metrics.csv as metrics-rf<12 hex>.csv); dest/_SUCCESS lists them by these logical names,
+// and readers find them there (FindCommittedFile, output_files.h):
 //
 //   metrics.csv                  hidden,layers,parameters,train_accuracy,test_accuracy,
 //                                train_loss,test_loss,epochs,seconds,seconds_per_epoch,chosen
@@ -32,7 +33,8 @@
 #include <vector>
 
 #include "operators/ml/optimizer.h"
-#include "runtime/mpi_context.h"
+#include "runtime/cli.h"
+#include "runtime/job.h"
 #include "runtime/status.h"
 
 namespace rankflow::ml {
@@ -52,14 +54,12 @@ struct SweepOptions {
   OptimizerOptions optimizer;
   uint64_t seed = 1;
   std::string dest;
-  bool overwrite = false;
   int groups = 0;  // 0: min(models, ranks)
   int grid = 100;  // decision-surface resolution (2-input data only); 0: none
   bool resume = false;
   int stop_after_epochs = 0;  // testing: fail (no commit) once every model has this many epochs
   std::string title = "train_mlp: hidden-size sweep";
-  std::string notes_html;    // extra HTML for the report
-  std::string command_line;  // for the manifest
+  std::string notes_html;  // extra HTML for the report
 };
 
 struct SweepModelResult {
@@ -81,7 +81,23 @@ struct SweepResult {
 // layer (multinomial logistic regression).
 Result<std::vector<std::vector<int64_t>>> ParseHiddenList(const std::string& text);
 
-// Collective over every rank. Ok on every rank iff the output was committed.
-Status TrainSweep(const MpiContext& mpi, const SweepOptions& options, SweepResult* result);
+// Collective over every rank of ctx.mpi(). Opens ctx's output at options.dest and commits it
+// (ctx.Commit); ok on every rank iff the output was committed.
+Status TrainSweep(JobContext& ctx, const SweepOptions& options, SweepResult* result);
+
+// The flags train_mlp and classify_tweets share (--hidden, --epochs, --batch, --lr, --optimizer,
+// --l2, --seed), with each job's defaults.
+struct SweepFlagDefaults {
+  std::string hidden;
+  int64_t epochs = 20;
+  int64_t batch = 200;
+  double lr = 0.001;
+  double l2 = 0;
+};
+void AddSweepFlags(FlagSet* flags, const SweepFlagDefaults& defaults);
+// InvalidArgument for a bad --hidden or --optimizer (JobSpec::check_flags: exit code 2).
+Status CheckSweepFlags(const FlagSet& flags);
+// The shared flags' values into *o (after CheckSweepFlags).
+void ReadSweepFlags(const FlagSet& flags, SweepOptions* o);
 
 }  // namespace rankflow::ml
