@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up (packages + build), starts what the tests need (moto S3/EC2 emulator, loopback sshd),
 # runs every test with ctest, stops everything. Exit 0 only if every test passed.
-# Before building it checks the habits: scripts/check_format.sh (clang-format) and
-# scripts/check_layers.sh (include edges follow the layers); either failing fails the run.
+# Before building it checks the habits: scripts/check_format.sh (clang-format),
+# scripts/check_layers.sh (include edges follow the layers) and scripts/check_sizes.sh (files
+# and functions within issue 11's size targets); any failing fails the run.
 # Usage: scripts/test.sh [--sanitize] [ctest args…]   e.g. scripts/test.sh -L unit
 #   RANKFLOW_LONG_TESTS=1 also runs the tests labelled "long" (minutes each; not in CI).
 #   --sanitize   build with ASan + UBSan in build-asan/ and run the tests there (slower; not in CI).
@@ -19,6 +20,7 @@ fi
 scripts/setup.sh --no-build
 scripts/check_format.sh
 scripts/check_layers.sh
+scripts/check_sizes.sh
 scripts/setup.sh
 # Real peers of the interop tests (DuckDB via npm @duckdb/node-api); a no-op once installed.
 tests/interop/install.sh
