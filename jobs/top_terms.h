@@ -5,7 +5,10 @@
 //   mpirun -n 2 build/bin/top_terms --src DIR --dest DIR
 //       [--what hashtags|mentions|urls|words|emoji] [--by minute|hour|day] [--top N]
 //
-// A pipeline on the dataflow API (runtime/flow/flow.h): ReadTerms (operators/tweet_source.h: the
+// A pipeline on the dataflow API (runtime/flow/flow.h), in Thrill's shape: the pipeline is
+// CountTerms -> RankTerms (jobs/top_terms.cpp: functions of a flow::Context and the typed
+// TopTermsOptions that tests call directly at 1, 2 and 4 ranks), the driver turns flags into
+// options and prints the table (jobs/top_terms_cli.cpp). ReadTerms (operators/tweet_source.h: the
 // fast v1.1 readers where they cover the request, TweetParser for every other line and shape, a
 // load_tweets Parquet table by its term column; jobs/README.md has the details) -> ReduceByKey
 // (term, or (bucket start, term)) -> SortBy((bucket,) count descending, term) -> Write, and
@@ -19,15 +22,60 @@
 // are printed on rank 0 after the summary.
 #pragma once
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "operators/terms.h"
 #include "runtime/cli.h"
+#include "runtime/flow/flow.h"
 #include "runtime/job.h"
 #include "runtime/status.h"
 
 namespace rankflow {
 
-// The job's own flags (--what, --top).
+// What the job counts (the flags --what, --by, --full-parser, --top).
+struct TopTermsOptions {
+  TweetTermKind what = TweetTermKind::kHashtags;
+  std::optional<TimeBucket> by;  // count per UTC time bucket of the tweet; nullopt: one ranking
+  bool full_parser = false;      // every line through TweetParser (no fast v1.1 reader)
+  int64_t top = 20;              // rows of the printed table (per bucket with `by`)
+};
+
+// One row of the ranking: without `by` the bucket is unused (bucket_ms 0) and not written.
+struct TermCount {
+  int64_t bucket_ms = 0;
+  std::string term;
+  uint64_t count = 0;
+};
+RF_FIELDS(TermCount, bucket_ms, term, count);
+
+// Collective (the shuffle). Occurrences per term, or per (bucket start, term) with `by`, of the
+// input `files` (default: the job's --src and --regex). Per rank in key order, keys owned by hash.
+flow::Dataset<TermCount> CountTerms(flow::Context& ctx, const TopTermsOptions& options,
+                                    const flow::SourceOptions& files = {});
+// Collective. The counts globally sorted: (bucket,) count descending, then term bytes ascending;
+// rank 0 holds the first rows, Collect gives the whole ranking in order.
+flow::Dataset<TermCount> RankTerms(const flow::Dataset<TermCount>& counts);
+// Collective. The first options.top rows of the ranking (per bucket with `by`), in ranking
+// order, on rank 0; empty on other ranks and when top is 0.
+std::vector<TermCount> TopTermRows(const flow::Dataset<TermCount>& counts,
+                                   const TopTermsOptions& options);
+// Collective. Writes the ranking as the job's "part" output: "term,count" rows, or
+// "bucket,term,count" with `by` (bucket as BucketLabel). Needs a job's context.
+void WriteRanking(const flow::Dataset<TermCount>& ranked, const TopTermsOptions& options);
+
+// The table rank 0 prints: "top N hashtags:" (or "top N hashtags per hour (B buckets):" and a
+// label line per bucket), then "rank  count  term" lines. Pure.
+std::string FormatTopTerms(const std::vector<TermCount>& rows, const TopTermsOptions& options);
+
+// The job's own flags (--what, --by, --top, --full-parser) and their options; InvalidArgument
+// naming the flag for a bad value (also for a --format top_terms cannot write).
 void AddTopTermsFlags(FlagSet* flags);
-// The job: flags -> the pipeline above (collective; commits through flow::RunFlow) -> the top N.
-Status RunTopTerms(JobContext& ctx);
+Result<TopTermsOptions> TopTermsOptionsFromFlags(const FlagSet& flags);
+// The job: flags -> options -> the pipeline (collective; commits through flow::RunFlow) -> the
+// printed top N.
+Status RunTopTerms(JobContext& job);
 
 }  // namespace rankflow

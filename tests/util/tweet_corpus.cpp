@@ -1,0 +1,86 @@
+#include "tests/util/tweet_corpus.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "operators/tweet_parser.h"
+
+namespace rankflow::testing {
+
+SharedTempDir::SharedTempDir(const MpiContext& mpi) : mpi_(mpi) {
+  if (mpi.is_root()) {
+    dir_ = std::make_unique<TempDir>();
+    path_ = dir_->path();
+  }
+  mpi.Broadcast(&path_);
+}
+
+SharedTempDir::~SharedTempDir() { mpi_.Barrier(); }
+
+void WriteTweetgenArchive(const MpiContext& mpi, const TweetgenOptions& options) {
+  Status written;
+  if (mpi.is_root()) {
+    std::vector<TweetgenFileStats> stats;
+    written = GenerateArchive(options, &stats);
+  }
+  const bool ok = mpi.AllOk(written.ok());
+  ASSERT_TRUE(ok) << written.ToString();
+}
+
+void CopyRealSamples(const MpiContext& mpi, const std::string& dest) {
+  if (mpi.is_root()) {
+    std::filesystem::create_directories(dest);
+    for (const char* folder : {"v1.1-stream", "gnip", "v2"}) {
+      const std::string from = SourcePath(std::string("tests/data/tweets/") + folder);
+      for (const auto& e : std::filesystem::directory_iterator(from)) {
+        if (e.path().extension() != ".jsonl") continue;
+        std::filesystem::copy_file(e.path(),
+                                   dest + "/" + folder + "-" + e.path().filename().string());
+      }
+    }
+  }
+  mpi.Barrier();
+}
+
+ParsedArchive ParseArchive(const std::string& dir) {
+  std::vector<std::string> files;
+  if (std::filesystem::is_directory(dir)) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.is_regular_file()) files.push_back(e.path().string());
+    }
+  } else {
+    files.push_back(dir);
+  }
+  std::sort(files.begin(), files.end());
+  ParsedArchive archive;
+  TweetParser parser;
+  for (const std::string& file : files) {
+    for (const std::string& line : SplitLines(ReadMaybeGzipFile(file))) {
+      if (line.empty()) continue;
+      ++archive.lines;
+      const ParseResult r = parser.Parse(line, &archive.tweets);
+      archive.notices += r.kind == ParseResult::Kind::kNotice;
+      archive.bad_lines += r.kind == ParseResult::Kind::kBad;
+    }
+  }
+  return archive;
+}
+
+TestArchive::TestArchive(const MpiContext& mpi, TweetgenOptions options, bool real_samples)
+    : dir_(mpi), path_(dir_.Join("corpus")) {
+  options.dest = path_;
+  WriteTweetgenArchive(mpi, options);
+  tweetgen_tweets_ = ParseArchive(path_).tweets.size();
+  if (real_samples) CopyRealSamples(mpi, path_);
+  parsed_ = ParseArchive(path_);
+}
+
+flow::SourceOptions TestArchive::files() const {
+  flow::SourceOptions files;
+  files.src = path_;
+  return files;
+}
+
+}  // namespace rankflow::testing
