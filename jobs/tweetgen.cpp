@@ -148,7 +148,8 @@ class TweetSource::Impl {
   // An original status (plain, reply, quote or extended), as a top-level line or nested.
   void WriteOriginal(std::string* out, int depth, Status* made) {
     Status s;
-    s.ms = time_ms_ - (depth > 0 ? rng_.Below(86400000) : 0);
+    // A retweeted or quoted status is from the last day, mostly from the last few hours.
+    s.ms = time_ms_ - (depth > 0 ? rng_.Skewed(86400000) : 0);
     s.id = NewId(s.ms);
     s.user = text_.RandomUser();
     bool reply = rng_.Chance(0.15);
@@ -161,7 +162,9 @@ class TweetSource::Impl {
                                                              reply_to.name, reply_to.id, 0, 0});
     }
     const size_t body_cps = extended ? 160 + rng_.Below(100) : 40 + rng_.Below(90);
-    Text body = text_.MakeText(body_cps, MoodAt(s.ms));
+    // What people retweet and quote is what they talk about now: a nested status's text is
+    // about the topic of the moment too.
+    Text body = text_.MakeText(body_cps, MoodAt(time_ms_));
     for (Entity e : body.entities) {
       size_t shift = s.text.cps + (s.text.s.empty() ? 0 : 1);
       e.begin += shift;

@@ -36,14 +36,15 @@ TweetClock::TweetClock(uint64_t start_ms, int days, uint64_t seed, int topics)
     : start_ms_(start_ms), end_ms_(start_ms + static_cast<uint64_t>(days) * kDayMs) {
   Rng rng(seed * 0x2545f4914f6cdd1dull + 0x7c1);
   const uint64_t span_ms = end_ms_ - start_ms_;
-  const int bursts = std::max(1, days / 2);
+  const int bursts = (days + 3) / 2;
+  const uint64_t first_topic = rng.Below(static_cast<uint64_t>(std::max(1, topics)));
   for (int i = 0; i < bursts; ++i) {
     Burst b;
     const uint64_t length_ms = (30 + rng.Below(151)) * kMinuteMs;
     b.start_ms = start_ms_ + rng.Below(span_ms - length_ms);
     b.end_ms = b.start_ms + length_ms;
     b.peak = 2 + 4 * rng.Unit();
-    b.topic = static_cast<int>(rng.Below(static_cast<uint64_t>(std::max(1, topics))));
+    b.topic = static_cast<int>((first_topic + i) % std::max(1, topics));  // each another topic
     bursts_.push_back(b);
   }
   std::vector<double> day_factor(static_cast<size_t>(days));

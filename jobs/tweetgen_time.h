@@ -2,11 +2,12 @@
 //
 // The span [start, start + days) has a rate per minute: a daily curve over the UTC hours (quietest
 // around 05:00, busiest around 19:00-20:00, as a stream of mostly American and European users),
-// weekends 10% quieter, each day within ±10% of the next, plus a few bursts (one per two days, at
-// least one): 30 minutes to 3 hours in which tweets about one topic add 2 to 6 times the rate,
-// rising fast and fading slowly. The tweet at position p in [0, 1) of the archive gets the time
-// where the cumulative rate reaches p of the total, so an archive's lines are in time order,
-// within and across its files, and busy minutes get more of them. Deterministic given the seed.
+// weekends 10% quieter, each day within ±10% of the next, plus a few bursts ((days + 3) / 2:
+// two in one or two days, five in a week): 30 minutes to 3 hours in which tweets about one topic
+// (each burst another) add 2 to 6 times the rate, rising fast and fading slowly. The tweet at
+// position p in [0, 1) of the archive gets the time where the cumulative rate reaches p of the
+// total, so an archive's lines are in time order, within and across its files, and busy minutes get
+// more of them. Deterministic given the seed.
 #pragma once
 
 #include <cstdint>

@@ -211,7 +211,7 @@ double ShareOfPositions(const tweetgen::TweetClock& clock, uint64_t from_ms, uin
 
 TEST(TweetgenTest, ClockHasBurstsAndIsMonotonic) {
   const tweetgen::TweetClock clock(1'577'836'800'000, 7, 3, 5);
-  ASSERT_EQ(clock.bursts().size(), 3u);  // one per two days
+  ASSERT_EQ(clock.bursts().size(), 5u);  // (days + 3) / 2
   uint64_t previous = 0;
   for (int i = 0; i < 10000; ++i) {
     const uint64_t ms = clock.TimeAt(i / 10000.0);
