@@ -1,6 +1,6 @@
 // HashShuffle (see shuffle.h). Layout of the implementation:
-//   - FlatTable: open addressing over an arena of framed pairs; its exact byte size drives
-//     spilling.
+//   - FlatTable (flat_table.h): open addressing over an arena of framed pairs; its exact byte size
+//     drives spilling.
 //   - SpillFile (spill.h): one unnamed file per shuffle, opened on the first spill; runs are byte
 //     ranges of it holding framed records (varint key length, varint value length, key, value).
 //   - Map side: when the table passes memory/2 its pairs are written to the spill file grouped
@@ -18,146 +18,18 @@
 #include <queue>
 #include <vector>
 
+#include "runtime/flat_table.h"
 #include "runtime/log.h"
 #include "runtime/spill.h"
 
 namespace rankflow {
+
+using internal::FlatTable;
+using internal::KeyHash;
+
 namespace {
 
 constexpr size_t kMaxFanIn = 64;
-
-uint64_t KeyHash(std::string_view key) {
-  // FNV-1a over the bytes, then a final avalanche (splitmix64) so low bits are usable for modulo.
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ull;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebull;
-  h ^= h >> 31;
-  return h;
-}
-
-// Open-addressing hash table of byte-string pairs. Entries live in one arena as
-// [u32 key length][u32 value length][key][value]; slots hold (hash, arena offset + 1) and are
-// probed linearly (load factor <= 3/4). A combine that changes a value's size appends a new copy
-// of the entry (the old bytes stay as garbage until Release). bytes() is what it holds: the
-// arena's capacity plus the slots.
-class FlatTable {
- public:
-  // Combines `value` into the entry for `key`, or inserts it. combine_buf is scratch.
-  void Upsert(std::string_view key, std::string_view value, const HashShuffle::Combine& combine,
-              std::string* combine_buf) {
-    if (slots_.empty() || (size_ + 1) * 4 > slots_.size() * 3) Grow();
-    const uint64_t h = KeyHash(key);
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.offset == 0) {
-        slot.hash = h;
-        slot.offset = Append(key, value) + 1;
-        ++size_;
-        return;
-      }
-      if (slot.hash != h || Key(slot.offset - 1) != key) continue;
-      combine_buf->assign(Value(slot.offset - 1));
-      combine(combine_buf, value);
-      if (combine_buf->size() == Value(slot.offset - 1).size()) {
-        std::copy(combine_buf->begin(), combine_buf->end(), ValuePtr(slot.offset - 1));
-      } else {
-        std::string owned_key(key);
-        slot.offset = Append(owned_key, *combine_buf) + 1;
-      }
-      return;
-    }
-  }
-
-  size_t size() const { return size_; }
-  uint64_t bytes() const { return arena_.capacity() + slots_.size() * sizeof(Slot); }
-
-  // Arena offsets of every live entry, in slot order.
-  std::vector<uint64_t> Offsets() const {
-    std::vector<uint64_t> out;
-    out.reserve(size_);
-    for (const Slot& slot : slots_) {
-      if (slot.offset != 0) out.push_back(slot.offset - 1);
-    }
-    return out;
-  }
-  // The same, sorted by key bytes.
-  std::vector<uint64_t> SortedOffsets() const {
-    std::vector<uint64_t> out = Offsets();
-    std::sort(out.begin(), out.end(), [this](uint64_t a, uint64_t b) { return Key(a) < Key(b); });
-    return out;
-  }
-
-  std::string_view Key(uint64_t off) const {
-    return std::string_view(arena_.data() + off + 8, Length(off));
-  }
-  std::string_view Value(uint64_t off) const {
-    return std::string_view(arena_.data() + off + 8 + Length(off), Length(off + 4));
-  }
-
-  // Empties the table and frees its memory.
-  void Release() {
-    std::vector<char>().swap(arena_);
-    std::vector<Slot>().swap(slots_);
-    size_ = 0;
-  }
-
- private:
-  struct Slot {
-    uint64_t hash = 0;
-    uint64_t offset = 0;  // arena offset + 1; 0 = empty
-  };
-
-  uint32_t Length(uint64_t off) const {
-    uint32_t n = 0;
-    std::memcpy(&n, arena_.data() + off, 4);
-    return n;
-  }
-  char* ValuePtr(uint64_t off) { return arena_.data() + off + 8 + Length(off); }
-
-  uint64_t Append(std::string_view key, std::string_view value) {
-    RF_CHECK_MSG(key.size() < (1ull << 32) && value.size() < (1ull << 32),
-                 "shuffle key or value of 4 GiB or more");
-    const uint64_t off = arena_.size();
-    const auto klen = static_cast<uint32_t>(key.size());
-    const auto vlen = static_cast<uint32_t>(value.size());
-    if (arena_.capacity() < off + 8 + key.size() + value.size()) {
-      arena_.reserve(std::max<size_t>(arena_.capacity() * 2, 1 << 16));
-    }
-    arena_.resize(off + 8 + key.size() + value.size());
-    std::memcpy(arena_.data() + off, &klen, 4);
-    std::memcpy(arena_.data() + off + 4, &vlen, 4);
-    // An empty view may have a null data(): memcpy's arguments must not be null even for 0.
-    if (!key.empty()) std::memcpy(arena_.data() + off + 8, key.data(), key.size());
-    if (!value.empty()) {
-      std::memcpy(arena_.data() + off + 8 + key.size(), value.data(), value.size());
-    }
-    return off;
-  }
-
-  void Grow() {
-    std::vector<Slot> old;
-    old.swap(slots_);
-    slots_.resize(old.empty() ? 256 : old.size() * 2);
-    const size_t mask = slots_.size() - 1;
-    for (const Slot& slot : old) {
-      if (slot.offset == 0) continue;
-      size_t i = slot.hash & mask;
-      while (slots_[i].offset != 0) i = (i + 1) & mask;
-      slots_[i] = slot;
-    }
-  }
-
-  std::vector<char> arena_;
-  std::vector<Slot> slots_;
-  size_t size_ = 0;
-};
 
 // A source of pairs in ascending key order, for the k-way merge.
 class SortedSource {
@@ -382,69 +254,16 @@ class HashShuffle::Impl {
   Status Exchange(bool local_ok, Status* local_error) {
     RF_CHECK_MSG(!exchanged_, "HashShuffle::Exchange called twice");
     exchanged_ = true;
-    const int size = mpi_.size();
-    // The in-memory map side becomes one framed buffer per destination; the table is freed.
-    std::vector<std::string> memory(size);
-    if (local_ok) {
-      for (uint64_t off : send_table_.Offsets()) {
-        std::string_view key = send_table_.Key(off);
-        AppendFramedRecord(&memory[Owner(key)], key, send_table_.Value(off));
-      }
-    }
-    send_table_.Release();
-
-    std::vector<DestinationCursor> cursors(size);
-    for (int d = 0; d < size; ++d) {
-      cursors[d].memory = std::move(memory[d]);
-      cursors[d].runs = send_runs_[d];
-    }
-    const uint64_t quota = std::max<uint64_t>(options_.round_bytes / size, 1);
+    std::vector<DestinationCursor> cursors = DrainSendTable(local_ok);
+    const uint64_t quota = std::max<uint64_t>(options_.round_bytes / mpi_.size(), 1);
     // A round overshoots its quota by at most one record per destination; reserving that keeps the
     // string from doubling its capacity past the round size.
     send_buf_.reserve(options_.round_bytes + (64 << 10));
-    std::vector<int> send_counts(size), recv_counts(size), send_displs(size), recv_displs(size);
+    RoundCounts counts(mpi_.size());
     bool ok = local_ok;
     for (;;) {
-      send_buf_.clear();
-      bool done = true;
-      for (int d = 0; d < size; ++d) {
-        size_t start = send_buf_.size();
-        if (ok) {
-          Status s = FillForDestination(&cursors[d], quota);
-          if (!s.ok()) {
-            *local_error = s;
-            ok = false;
-          }
-        }
-        if (ok && !cursors[d].exhausted) done = false;
-        size_t n = send_buf_.size() - start;
-        RF_CHECK_MSG(n < (1u << 31), "shuffle round of more than 2 GiB for one rank");
-        send_counts[d] = static_cast<int>(n);
-        send_displs[d] = static_cast<int>(start);
-      }
-      if (!ok) {
-        send_buf_.clear();
-        std::fill(send_counts.begin(), send_counts.end(), 0);
-        std::fill(send_displs.begin(), send_displs.end(), 0);
-        done = true;
-      }
-      CheckMpi(
-          MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, mpi_.comm()),
-          "shuffle: MPI_Alltoall");
-      uint64_t total = 0;
-      for (int r = 0; r < size; ++r) {
-        RF_CHECK(total < (1ull << 31));
-        recv_displs[r] = static_cast<int>(total);
-        total += static_cast<uint64_t>(recv_counts[r]);
-      }
-      RF_CHECK_MSG(total < (1ull << 31), "shuffle round of more than 2 GiB arriving at one rank");
-      recv_buf_.resize(total);
-      CheckMpi(MPI_Alltoallv(send_buf_.data(), send_counts.data(), send_displs.data(), MPI_BYTE,
-                             recv_buf_.data(), recv_counts.data(), recv_displs.data(), MPI_BYTE,
-                             mpi_.comm()),
-               "shuffle: MPI_Alltoallv");
-      stats_->bytes_sent += send_buf_.size();
-      ++stats_->rounds;
+      const bool done = FillRound(&cursors, quota, &counts, &ok, local_error);
+      SwapRound(&counts);
       if (ok) {
         Status s = Aggregate(std::string_view(recv_buf_.data(), recv_buf_.size()));
         if (!s.ok()) {
@@ -505,6 +324,85 @@ class HashShuffle::Impl {
     std::unique_ptr<RunReader> reader;
     bool exhausted = false;
   };
+
+  // One round's Alltoallv layout.
+  struct RoundCounts {
+    explicit RoundCounts(int size) : send(size), recv(size), send_displs(size), recv_displs(size) {}
+    std::vector<int> send, recv, send_displs, recv_displs;
+  };
+
+  // The in-memory map side becomes one framed buffer per destination (nothing when this rank
+  // failed); the table is freed. Each destination's cursor reads that buffer, then its spilled
+  // runs.
+  std::vector<DestinationCursor> DrainSendTable(bool local_ok) {
+    const int size = mpi_.size();
+    std::vector<std::string> memory(size);
+    if (local_ok) {
+      for (uint64_t off : send_table_.Offsets()) {
+        std::string_view key = send_table_.Key(off);
+        AppendFramedRecord(&memory[Owner(key)], key, send_table_.Value(off));
+      }
+    }
+    send_table_.Release();
+    std::vector<DestinationCursor> cursors(size);
+    for (int d = 0; d < size; ++d) {
+      cursors[d].memory = std::move(memory[d]);
+      cursors[d].runs = send_runs_[d];
+    }
+    return cursors;
+  }
+
+  // Fills send_buf_ with up to `quota` bytes per destination and the send counts. A failure
+  // clears *ok and keeps the status; a rank that failed sends nothing from then on. Returns true
+  // when this rank has nothing more to send.
+  bool FillRound(std::vector<DestinationCursor>* cursors, uint64_t quota, RoundCounts* counts,
+                 bool* ok, Status* local_error) {
+    send_buf_.clear();
+    bool done = true;
+    for (int d = 0; d < mpi_.size(); ++d) {
+      size_t start = send_buf_.size();
+      if (*ok) {
+        Status s = FillForDestination(&(*cursors)[d], quota);
+        if (!s.ok()) {
+          *local_error = s;
+          *ok = false;
+        }
+      }
+      if (*ok && !(*cursors)[d].exhausted) done = false;
+      size_t n = send_buf_.size() - start;
+      RF_CHECK_MSG(n < (1u << 31), "shuffle round of more than 2 GiB for one rank");
+      counts->send[d] = static_cast<int>(n);
+      counts->send_displs[d] = static_cast<int>(start);
+    }
+    if (!*ok) {
+      send_buf_.clear();
+      std::fill(counts->send.begin(), counts->send.end(), 0);
+      std::fill(counts->send_displs.begin(), counts->send_displs.end(), 0);
+      done = true;
+    }
+    return done;
+  }
+
+  // Collective. Sends send_buf_ and receives this rank's share of the round into recv_buf_.
+  void SwapRound(RoundCounts* counts) {
+    CheckMpi(
+        MPI_Alltoall(counts->send.data(), 1, MPI_INT, counts->recv.data(), 1, MPI_INT, mpi_.comm()),
+        "shuffle: MPI_Alltoall");
+    uint64_t total = 0;
+    for (int r = 0; r < mpi_.size(); ++r) {
+      RF_CHECK(total < (1ull << 31));
+      counts->recv_displs[r] = static_cast<int>(total);
+      total += static_cast<uint64_t>(counts->recv[r]);
+    }
+    RF_CHECK_MSG(total < (1ull << 31), "shuffle round of more than 2 GiB arriving at one rank");
+    recv_buf_.resize(total);
+    CheckMpi(MPI_Alltoallv(send_buf_.data(), counts->send.data(), counts->send_displs.data(),
+                           MPI_BYTE, recv_buf_.data(), counts->recv.data(),
+                           counts->recv_displs.data(), MPI_BYTE, mpi_.comm()),
+             "shuffle: MPI_Alltoallv");
+    stats_->bytes_sent += send_buf_.size();
+    ++stats_->rounds;
+  }
 
   int Owner(std::string_view key) const {
     if (options_.partitioner) {
