@@ -58,14 +58,7 @@ std::vector<std::tuple<int64_t, std::string, uint64_t>> Tuples(const std::vector
 class TopTermsPipelineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    TweetgenOptions tweetgen;
-    tweetgen.files = 4;
-    tweetgen.total_mb = 2.0;
-    tweetgen.seed = 11;
-    tweetgen.bad_share = 0.01;
-    tweetgen.dup_share = 0.02;
-    tweetgen.gzip_level = 1;
-    archive_ = new testing::TestArchive(TestMpi(), tweetgen);
+    archive_ = new testing::TestArchive(TestMpi(), testing::SmallTweetgen(4, 11));
   }
   static void TearDownTestSuite() { delete archive_; }
 

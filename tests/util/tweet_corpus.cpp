@@ -68,6 +68,17 @@ ParsedArchive ParseArchive(const std::string& dir) {
   return archive;
 }
 
+TweetgenOptions SmallTweetgen(int files, uint64_t seed) {
+  TweetgenOptions o;
+  o.files = files;
+  o.total_mb = 2.0;
+  o.seed = seed;
+  o.bad_share = 0.01;
+  o.dup_share = 0.02;
+  o.gzip_level = 1;
+  return o;
+}
+
 TestArchive::TestArchive(const MpiContext& mpi, TweetgenOptions options, bool real_samples)
     : dir_(mpi), path_(dir_.Join("corpus")) {
   options.dest = path_;

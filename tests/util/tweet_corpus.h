@@ -54,6 +54,10 @@ struct ParsedArchive {
 // sorted) through one TweetParser: the simple reading a job's sequential reference starts from.
 ParsedArchive ParseArchive(const std::string& dir);
 
+// A small tweetgen archive with every kind of line: `files` files of 2 MB in all, 1% malformed
+// lines, 2% repeated tweets, gzip level 1.
+TweetgenOptions SmallTweetgen(int files, uint64_t seed);
+
 // Collective. The archive of an in-process job test, in a SharedTempDir: tweetgen's files
 // (options.dest is set here: dir/corpus) and, with real_samples, CopyRealSamples; plus its
 // sequential reading. Tests keep one per suite (SetUpTestSuite / TearDownTestSuite).
