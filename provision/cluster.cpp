@@ -1,8 +1,6 @@
 // Cluster::Up and its steps. Down, status and run live in cluster_ops.cpp.
 #include "provision/cluster.h"
 
-#include <openssl/rand.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -17,6 +15,7 @@
 #include <tuple>
 
 #include "provision/binary_packages.h"
+#include "provision/cluster_launch.h"
 #include "provision/s3_object.h"
 #include "provision/ssh_key.h"
 #include "provision/user_data.h"
@@ -27,47 +26,13 @@
 namespace rankflow::provision {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 // Official Debian images (https://wiki.debian.org/Cloud/AmazonEC2Image): owner account.
 constexpr char kDebianOwner[] = "136693071363";
-
-double SecondsSince(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 std::string Money(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "$%.2f", usd);
   return buf;
-}
-
-// An idempotency token for one RunInstances (EC2 allows 64 ASCII characters): "<role>-" and 32
-// random hex digits. The same token on a retried request returns the first request's instances
-// instead of launching a second batch.
-std::string ClientToken(const std::string& role) {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    std::random_device rd;  // OpenSSL's generator failing is unheard of; still unique enough
-    for (unsigned char& b : bytes) b = static_cast<unsigned char>(rd());
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token = role + "-";
-  for (unsigned char b : bytes) {
-    token += kHex[b >> 4];
-    token += kHex[b & 15];
-  }
-  return token;
-}
-
-std::string LastLines(const std::string& text, int n) {
-  size_t pos = text.size();
-  while (n-- > 0 && pos > 0) {
-    size_t nl = text.rfind('\n', pos - 1);
-    if (nl == std::string::npos) return text;
-    pos = nl;
-  }
-  return text.substr(pos == text.size() ? pos : pos + 1);
 }
 
 struct RemoteFile {
@@ -166,29 +131,6 @@ Result<Subnet> ChooseSubnet(Ec2Client* ec2, const ClusterSpec& spec) {
   return chosen;
 }
 
-// What one Up() has created so far and learned about its nodes.
-struct Cluster::Launch {
-  Clock::time_point start = Clock::now();
-  Clock::time_point deadline;
-  std::string vpc_id;
-  std::string subnet_id;  // every node's (one subnet: one availability zone)
-  std::string group_id;
-  bool created_group = false;  // group_id was created by this launch (not reused)
-  std::string key_name;
-  std::string image_id;
-  std::string placement_group;
-  std::string binaries_url;
-  std::string binaries_sha256;
-  // Local mode: the tarball as a file under key_dir, which every loopback node unpacks (the
-  // nodes are this machine; no presigned url on any command line).
-  std::string local_tarball;
-  std::vector<std::string> packages;  // for the binaries' libraries (PackagesForTarball)
-  int64_t deadline_epoch_s = 0;       // launch time + ttl (UTC seconds): nodes and backstop
-  std::vector<Node> nodes;
-  std::vector<std::unique_ptr<SshSession>> sessions;  // parallel to nodes
-  std::vector<std::string> homes;                     // remote $HOME per node
-};
-
 Cluster::Cluster(ClusterSpec spec, Ec2Client* ec2, PriceTable prices, Reporter report)
     : spec_(std::move(spec)), ec2_(ec2), prices_(std::move(prices)), report_(std::move(report)) {
   if (!report_) report_ = [](const std::string&) {};
@@ -264,6 +206,8 @@ Result<UpResult> Cluster::Up() {
   // What this launch holds by id goes first: EC2's tag filters may not list new instances yet.
   Known known;
   for (const Node& n : launch.nodes) known.instance_ids.push_back(n.instance.id);
+  known.instance_ids.insert(known.instance_ids.end(), launch.replaced_ids.begin(),
+                            launch.replaced_ids.end());
   if (launch.created_group) known.group_id = launch.group_id;
   Status cleanup = TearDown(known, std::max(120, spec_.boot_deadline_s));
   if (!cleanup.ok()) return s.WithPrefix("cleanup also failed (" + cleanup.message() + ")");
@@ -276,8 +220,7 @@ Status Cluster::DoUp(Launch* launch, UpResult* result) {
   RF_RETURN_IF_ERROR(EnsureSecurityGroup(launch));
   RF_RETURN_IF_ERROR(LaunchNodes(launch));
   RF_RETURN_IF_ERROR(CreateBackstop(launch));
-  RF_RETURN_IF_ERROR(WaitRunning(launch));
-  RF_RETURN_IF_ERROR(WaitReachable(launch));
+  RF_RETURN_IF_ERROR(WaitReady(launch));
   return DistributeClusterKey(launch, result);
 }
 
@@ -292,16 +235,45 @@ Status Cluster::EnsureNetwork(Launch* launch) {
     auto subnet = ec2_->CreateSubnet(*vpc, "127.0.0.0/24", tags);
     if (!subnet.ok()) return subnet.status();
     launch->subnet_id = *subnet;
+    launch->subnet_ids = {*subnet};
     launch->image_id = spec_.ami.empty() ? "ami-0123456789abcdef0" : spec_.ami;
-    return Status::OK();
+    return CheckBakedImage(launch);
   }
   auto subnet = ChooseSubnet(ec2_, spec_);
   if (!subnet.ok()) return subnet.status();
   launch->subnet_id = subnet->id;
   launch->vpc_id = subnet->vpc_id;
+  launch->subnet_ids = {subnet->id};
   report_("network: subnet " + subnet->id + " (" + subnet->cidr + ") in " + subnet->vpc_id +
           ", zone " + subnet->availability_zone + ": every node there; ssh to their " +
           (spec_.private_ips ? "private" : "public") + " addresses");
+  // Capacity fallback: more subnets (zones) of the same VPC, tried in order by LaunchNodes.
+  std::vector<ClusterSpec> alternatives;
+  for (const std::string& id : spec_.subnet_id_fallbacks) {
+    ClusterSpec other = spec_;
+    other.subnet_id = id;
+    alternatives.push_back(other);
+  }
+  for (const std::string& zone : spec_.availability_zone_fallbacks) {
+    ClusterSpec other = spec_;
+    other.subnet_id.clear();
+    other.availability_zone = zone;
+    alternatives.push_back(other);
+  }
+  for (const ClusterSpec& other : alternatives) {
+    auto more = ChooseSubnet(ec2_, other);
+    if (!more.ok()) return more.status().WithPrefix("fallback");
+    if (more->vpc_id != subnet->vpc_id) {
+      return Status::InvalidArgument("fallback subnet " + more->id + " is in " + more->vpc_id +
+                                     ", not in " + subnet->vpc_id +
+                                     " (one security group serves every zone)");
+    }
+    if (std::find(launch->subnet_ids.begin(), launch->subnet_ids.end(), more->id) ==
+        launch->subnet_ids.end()) {
+      launch->subnet_ids.push_back(more->id);
+      report_("fallback: subnet " + more->id + ", zone " + more->availability_zone);
+    }
+  }
   launch->image_id = spec_.ami;
   if (launch->image_id.empty()) {
     auto images = ec2_->DescribeImages(
@@ -318,7 +290,7 @@ Status Cluster::EnsureNetwork(Launch* launch) {
     launch->image_id = newest->id;
     report_("image: " + newest->id + " (" + newest->name + ")");
   }
-  return Status::OK();
+  return CheckBakedImage(launch);
 }
 
 Status Cluster::EnsureKeyPair(Launch* launch) {
@@ -412,297 +384,6 @@ Status Cluster::SyncIngress(const SecurityGroup& group) {
             ", all traffic inside the group");
   }
   return Status::OK();
-}
-
-Status Cluster::LaunchNodes(Launch* launch) {
-  if (spec_.placement_group) {
-    std::string pg = ResourceName(spec_);
-    Status s = ec2_->CreatePlacementGroup(pg, "cluster", {{kClusterTag, spec_.name}});
-    if (s.ok()) {
-      launch->placement_group = pg;
-    } else {
-      // moto answers 500 here; a real EC2 account may lack capacity. Neither is worth failing
-      // the launch for: the nodes still work, with ordinary networking.
-      report_("warning: no placement group (" + s.message() + "); launching without one");
-    }
-  }
-  if (!spec_.artifacts.empty()) {
-    auto where = ParseS3Location(spec_.artifacts);
-    if (!where.ok()) return where.status();
-    auto s3 = S3Objects::FromEnvironment(spec_.region);
-    if (!s3.ok()) return s3.status();
-    // What the nodes will download: its SHA-256 (checked there) and the packages its binaries
-    // need (derived here, where the build's libraries are installed). Costs one download, which
-    // also teaches the client the bucket's region before the url is presigned for it.
-    auto tarball = (*s3)->Get(*where);
-    if (!tarball.ok()) return tarball.status();
-    auto url = (*s3)->PresignGet(*where, spec_.boot_deadline_s + 3600);
-    if (!url.ok()) return url.status();
-    launch->binaries_url = *url;
-    launch->binaries_sha256 = aws::Sha256Hex(*tarball);
-    if (spec_.local) {
-      launch->local_tarball = spec_.key_dir + "/rankflow-bin.tar.gz";
-      std::ofstream out(launch->local_tarball, std::ios::binary | std::ios::trunc);
-      out << *tarball;
-      if (!out) return Status::IOError(launch->local_tarball + ": cannot write");
-    }
-    auto packages = PackagesForTarball(*tarball);
-    if (!packages.ok()) return packages.status().WithPrefix(spec_.artifacts);
-    launch->packages = *packages;
-    report_("binaries " + spec_.artifacts + ": sha256 " + launch->binaries_sha256 + ", " +
-            std::to_string(launch->packages.size()) + " Debian packages for their libraries");
-  }
-  // The cluster's absolute deadline: every node powers off then, at every boot (user-data's
-  // dead-man), and the server-side backstop terminates what is left (CreateBackstop).
-  launch->deadline_epoch_s = static_cast<int64_t>(std::time(nullptr)) + spec_.ttl_minutes * 60LL;
-  for (const char* role : {"head", "worker"}) {
-    bool head = std::string(role) == "head";
-    int count = head ? 1 : spec_.workers;
-    if (count == 0) continue;
-    UserDataOptions ud;
-    ud.cluster = spec_.name;
-    ud.role = role;
-    ud.ttl_minutes = spec_.ttl_minutes;
-    ud.deadline_epoch_s = launch->deadline_epoch_s;
-    ud.binaries_url = launch->binaries_url;
-    ud.binaries_sha256 = launch->binaries_sha256;
-    ud.packages = launch->packages;
-    ud.extra_packages = spec_.extra_packages;
-    RunRequest r;
-    r.image_id = launch->image_id;
-    r.instance_type = head ? spec_.head_type : spec_.worker_type;
-    r.count = count;
-    r.key_name = launch->key_name;
-    r.security_group_ids = {launch->group_id};
-    r.subnet_id = launch->subnet_id;
-    r.user_data = GenerateUserData(ud);
-    r.tags = {{kClusterTag, spec_.name},
-              {kRoleTag, role},
-              {kDeadlineTag, UtcTimestamp(launch->deadline_epoch_s)},
-              {"Name", ResourceName(spec_) + "-" + role}};
-    r.spot = spec_.spot;
-    r.spot_max_price = spec_.spot_max_price;
-    r.iam_instance_profile = spec_.instance_profile;
-    r.placement_group = launch->placement_group;
-    // One token per group per launch: every retry of this request below (transport failures,
-    // throttling, InvalidGroup.NotFound) sends the same one, so a request that reached EC2 but
-    // whose answer was lost cannot launch a second, unseen batch.
-    r.client_token = ClientToken(role);
-    Result<std::vector<Instance>> instances = Status::Internal("RunInstances not sent");
-    RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidGroup.NotFound", [&] {
-      instances = ec2_->RunInstances(r);
-      return instances.status();
-    }));
-    for (const Instance& i : *instances) {
-      Node n = MakeNode(i);
-      n.role = role;
-      launch->nodes.push_back(n);
-    }
-    report_("launched " + std::to_string(count) + " x " + r.instance_type + " (" + role + ")" +
-            (spec_.spot ? " spot" : ""));
-  }
-  return Status::OK();
-}
-
-Result<SchedulerClient*> Cluster::Scheduler() {
-  if (!scheduler_) {
-    auto made = SchedulerClient::FromEnvironment(spec_.region);
-    if (!made.ok()) return made.status();
-    scheduler_ = std::move(*made);
-  }
-  return scheduler_.get();
-}
-
-// Right after the launch: a one-time EventBridge Scheduler schedule that terminates the
-// instances at the deadline, even if no node ever runs its user-data (so no dead-man is armed),
-// a node's clock is wrong or its dead-man was removed. A schedule of the same name left by an
-// earlier cluster of this name is replaced.
-Status Cluster::CreateBackstop(Launch* launch) {
-  if (spec_.scheduler_role_arn.empty()) {
-    report_(
-        "warning: no server-side backstop (set scheduler_role_arn, provision/README.md): "
-        "only the nodes' own dead-man ends the cluster at its deadline");
-    return Status::OK();
-  }
-  auto scheduler = Scheduler();
-  if (!scheduler.ok()) return scheduler.status();
-  std::vector<std::string> ids;
-  for (const Node& n : launch->nodes) ids.push_back(n.instance.id);
-  const std::string description = "rankflow cluster " + spec_.name +
-                                  ": terminate its instances at the deadline " +
-                                  UtcTimestamp(launch->deadline_epoch_s);
-  auto create = [&] {
-    return (*scheduler)
-        ->CreateTerminateSchedule(BackstopName(), launch->deadline_epoch_s, ids,
-                                  spec_.scheduler_role_arn, description);
-  };
-  Status s = create();
-  if (s.code() == StatusCode::kAlreadyExists) {
-    Status removed = (*scheduler)->DeleteSchedule(BackstopName());
-    if (!removed.ok() && removed.code() != StatusCode::kNotFound) return removed;
-    report_("replaced an earlier schedule " + BackstopName());
-    s = create();
-  }
-  if (!s.ok()) return s.WithPrefix("the server-side backstop");
-  report_("backstop: EventBridge Scheduler schedule " + BackstopName() + " terminates the " +
-          std::to_string(ids.size()) + " instance(s) at " + UtcTimestamp(launch->deadline_epoch_s));
-  return Status::OK();
-}
-
-Status Cluster::WaitRunning(Launch* launch) {
-  std::vector<std::string> ids;
-  for (const Node& n : launch->nodes) ids.push_back(n.instance.id);
-  auto delay = std::chrono::milliseconds(100);
-  while (true) {
-    // Instances launched a moment ago may still be unknown (InvalidInstanceID.NotFound).
-    Result<std::vector<Instance>> described = Status::Internal("DescribeInstances not sent");
-    RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidInstanceID.NotFound", [&] {
-      described = ec2_->DescribeInstances({}, ids);
-      return described.status();
-    }));
-    int running = 0;
-    for (const Instance& i : *described) {
-      for (Node& n : launch->nodes) {
-        if (n.instance.id != i.id) continue;
-        std::string role = n.role;
-        n = MakeNode(i);
-        n.role = role;
-        if (i.state == "running") ++running;
-        if (i.state == "terminated" || i.state == "shutting-down" || i.state == "stopped") {
-          return Status::Unavailable(DescribeFailedNode(n, "it stopped while booting"));
-        }
-      }
-    }
-    if (running == static_cast<int>(launch->nodes.size())) break;
-    if (Clock::now() + delay > launch->deadline) {
-      for (const Node& n : launch->nodes) {
-        if (n.instance.state != "running") {
-          return Status::Unavailable(DescribeFailedNode(
-              n, "it was not running after " + std::to_string(spec_.boot_deadline_s) + " s"));
-        }
-      }
-    }
-    std::this_thread::sleep_for(delay);
-    delay = std::min(delay * 2, std::chrono::milliseconds(spec_.local ? 500 : 3000));
-  }
-  report_("all " + std::to_string(launch->nodes.size()) + " instances running after " +
-          std::to_string(static_cast<int>(SecondsSince(launch->start))) + " s");
-  return Status::OK();
-}
-
-Status Cluster::WaitReachable(Launch* launch) {
-  size_t n = launch->nodes.size();
-  launch->sessions.resize(n);
-  launch->homes.resize(n);
-  std::vector<std::string> errors(n);
-  std::vector<std::thread> threads;
-  for (size_t i = 0; i < n; ++i) {
-    threads.emplace_back([this, launch, i, &errors] {
-      const Node& node = launch->nodes[i];
-      std::string last_error = "no attempt";
-      while (Clock::now() < launch->deadline) {
-        auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(launch->deadline - Clock::now());
-        if (!launch->sessions[i]) {
-          SshOptions o;
-          o.host = node.address;
-          o.port = spec_.ssh_port;
-          o.user = spec_.ssh_user;
-          o.private_key_path = PrivateKeyPath();
-          o.connect_timeout_ms = static_cast<int>(std::min<int64_t>(left.count(), 5000));
-          auto s = SshSession::Connect(o);
-          if (!s.ok()) {
-            last_error = s.status().message();
-            std::this_thread::sleep_for(std::chrono::milliseconds(spec_.local ? 100 : 2000));
-            continue;
-          }
-          launch->sessions[i] = std::move(*s);
-        }
-        SshSession& ssh = *launch->sessions[i];
-        std::string marker = "/var/lib/rankflow/bootstrap-done";
-        if (spec_.local) {
-          // No cloud-init runs on a loopback "node": do the part of the bootstrap that matters
-          // here (the marker) so the wait below is the same code path as on EC2.
-          // With --artifacts, the shipped tarball (written under key_dir by LaunchNodes: the
-          // nodes are this machine) is checked against its SHA-256 and unpacked into the node's
-          // folder (opt/rankflow/bin), as user-data does on EC2 after its download; `run` puts
-          // that bin folder first on PATH. No presigned url here: it would sit in a command line.
-          marker = RemoteDir(node, "") + "/bootstrap-done";
-          const std::string opt = ShellQuote(RemoteDir(node, "") + "/opt/rankflow");
-          std::string script = "set -e\nfail() { echo \"local bootstrap: $*\" >&2; exit 1; }\n";
-          script += "mkdir -p " + ShellQuote(RemoteDir(node, "")) + "\n";
-          if (!launch->local_tarball.empty()) {
-            const std::string tarball = ShellQuote(launch->local_tarball);
-            script += "mkdir -p " + opt + "\n";
-            script += "printf '%s  %s\\n' " + ShellQuote(launch->binaries_sha256) + " " + tarball +
-                      " | sha256sum -c --quiet - || fail 'wrong sha256 of the binaries'\n";
-            script += "tar -xzf " + tarball + " -C " + opt + " || fail 'unpacking failed'\n";
-          }
-          script += "touch " + ShellQuote(marker) + "\n";
-          std::string errors;
-          auto r = ssh.Exec(
-              "bash -c " + ShellQuote(script), nullptr,
-              [&](std::string_view c) { errors.append(c); }, 60000);
-          if (!r.ok() || r->exit_code != 0) {
-            last_error = r.ok() ? "local bootstrap failed: " + errors : r.status().message();
-            launch->sessions[i].reset();
-            continue;
-          }
-        }
-        std::string home;
-        auto r = ssh.Exec(
-            "test -e " + ShellQuote(marker) + " && printf %s \"$HOME\"",
-            [&](std::string_view c) { home.append(c); }, nullptr, 10000);
-        if (!r.ok()) {
-          last_error = r.status().message();
-          launch->sessions[i].reset();
-          continue;
-        }
-        if (r->exit_code == 0) {
-          launch->homes[i] = home;
-          return;
-        }
-        last_error = "reachable over ssh, but bootstrap has not finished (no " + marker + ")";
-        std::this_thread::sleep_for(std::chrono::milliseconds(spec_.local ? 100 : 3000));
-      }
-      errors[i] = last_error;
-      launch->sessions[i].reset();
-    });
-  }
-  for (auto& t : threads) t.join();
-  std::string failures;
-  for (size_t i = 0; i < n; ++i) {
-    if (errors[i].empty()) continue;
-    if (!failures.empty()) failures += "\n";
-    failures += DescribeFailedNode(
-        launch->nodes[i],
-        "not ready within " + std::to_string(spec_.boot_deadline_s) + " s: " + errors[i]);
-  }
-  if (!failures.empty()) return Status::Unavailable(failures);
-  report_("all nodes reachable over ssh and bootstrapped after " +
-          std::to_string(static_cast<int>(SecondsSince(launch->start))) + " s");
-  return Status::OK();
-}
-
-std::string Cluster::DescribeFailedNode(const Node& node, const std::string& why) {
-  std::string state = node.instance.state;
-  std::string reason = node.instance.state_reason;
-  auto fresh = ec2_->DescribeInstances({}, {node.instance.id});
-  if (fresh.ok() && !fresh->empty()) {
-    state = fresh->front().state;
-    reason = fresh->front().state_reason;
-  }
-  std::string msg = "node " + node.instance.id + " (" + node.role + ", " +
-                    (node.address.empty() ? "no address" : node.address) + ") failed: " + why +
-                    "; state " + state;
-  if (!reason.empty()) msg += " (" + reason + ")";
-  auto console = ec2_->GetConsoleOutput(node.instance.id);
-  if (console.ok() && !console->empty()) {
-    msg += "; console output (last lines):\n" + LastLines(*console, 15);
-  } else {
-    msg += "; no console output";
-  }
-  return msg;
 }
 
 Status Cluster::DistributeClusterKey(Launch* launch, UpResult* result) {

@@ -14,6 +14,7 @@
 
 #include "provision/cluster_spec.h"
 #include "provision/ec2_client.h"
+#include "provision/launch.h"
 #include "provision/prices.h"
 #include "provision/scheduler_client.h"
 #include "provision/ssh_session.h"
@@ -101,6 +102,13 @@ class Cluster {
   // "ssh" arguments for an interactive shell on the head (the key is a file; nothing secret).
   Result<std::vector<std::string>> SshArgs();
 
+  // `provision bake`: Up (one node, workers must be 0) with the usual bootstrap, prepares the
+  // node for imaging (no deadline, dead-man units, markers, keys or cloud-init state may reach
+  // the image), CreateImage tagged kBakedTag, waits up to wait_s for it to become available,
+  // then Down — also on failure, when an unfinished image is deregistered. Returns the image id;
+  // `up --ami <id>` then skips apt (CheckBakedImage).
+  Result<std::string> Bake(int wait_s);
+
   // The estimate `up` prints before launching.
   std::string CostEstimate() const;
 
@@ -136,13 +144,32 @@ class Cluster {
   Status EnsureSecurityGroup(Launch* launch);
   std::vector<IngressRule> WantedIngress(const std::string& group_id) const;
   Status SyncIngress(const SecurityGroup& group);
+  // cluster_boot.cpp: the binaries' checksum and packages, both groups launched in one
+  // subnet with capacity fallback, the backstop, the wait for every node with replacements.
+  Status PrepareBinaries(Launch* launch);
   Status LaunchNodes(Launch* launch);
+  // `count` nodes of `role` in launch->subnet_id, trying launch->choices[role] in order: no
+  // instances (and the refusals) when every choice was refused for capacity.
+  Result<Launched> LaunchGroup(Launch* launch, const std::string& role, int count);
   Status CreateBackstop(Launch* launch);
   // The scheduler client, made on first use; an error when the environment has none.
   Result<SchedulerClient*> Scheduler();
   void DeleteBackstop(std::string* errors);
-  Status WaitRunning(Launch* launch);
-  Status WaitReachable(Launch* launch);
+  // Every node running, reachable and bootstrapped; a node that is not within node_boot_s of its
+  // launch (or whose bootstrap failed) is replaced while max_replacements and boot_deadline_s
+  // allow. One thread per node.
+  Status WaitReady(Launch* launch);
+  // Node i's two steps until `until`: "" when done, else why not.
+  std::string WaitNodeRunning(Launch* launch, size_t i,
+                              std::chrono::steady_clock::time_point until);
+  std::string WaitNodeReachable(Launch* launch, size_t i,
+                                std::chrono::steady_clock::time_point until);
+  // The bound `until` stands for, in seconds: boot_deadline_s, or node i's node_boot_s.
+  int BoundS(Launch* launch, size_t i, std::chrono::steady_clock::time_point until) const;
+  Status ReplaceNode(Launch* launch, size_t i);
+  // cluster_bake.cpp: sets launch->baked_image when spec.ami carries kBakedTag.
+  Status CheckBakedImage(Launch* launch);
+  Status MakeImage(int wait_s, std::string* image_id);
   Status DistributeClusterKey(Launch* launch, UpResult* result);
   std::string DescribeFailedNode(const Node& node, const std::string& why);
   std::string RemoteDir(const Node& node, const std::string& home) const;

@@ -49,8 +49,13 @@ Result<std::vector<Node>> Cluster::Nodes() {
   if (!instances.ok()) return instances.status();
   std::vector<Node> nodes;
   for (const Instance& i : *instances) nodes.push_back(MakeNode(i));
+  // Head first; an instance on its way out (a node `up` replaced) after the live ones.
   std::stable_sort(nodes.begin(), nodes.end(), [](const Node& a, const Node& b) {
-    return (a.role == "head") > (b.role == "head");
+    auto rank = [](const Node& n) {
+      bool leaving = n.instance.state == "shutting-down" || n.instance.state == "stopping";
+      return (n.role == "head" ? 0 : 2) + (leaving ? 1 : 0);
+    };
+    return rank(a) < rank(b);
   });
   return nodes;
 }

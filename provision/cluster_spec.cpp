@@ -33,6 +33,33 @@ Status ParseBool(const std::string& key, const std::string& v, bool* out) {
   return Status::OK();
 }
 
+// "a,b,c" -> {"a", "b", "c"}, empty items dropped.
+std::vector<std::string> SplitList(const std::string& v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = v.find(',', start);
+    std::string item =
+        v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// A setting whose comma list gives the first choice and the fallbacks after it.
+Setter FirstAndFallbacks(std::string ClusterSpec::*first,
+                         std::vector<std::string> ClusterSpec::*fallbacks) {
+  return [first, fallbacks](ClusterSpec* s, const std::string& v) {
+    std::vector<std::string> items = SplitList(v);
+    s->*first = items.empty() ? std::string() : items.front();
+    s->*fallbacks = items.empty() ? std::vector<std::string>()
+                                  : std::vector<std::string>(items.begin() + 1, items.end());
+    return Status::OK();
+  };
+}
+
 template <typename Field>
 Setter Str(Field ClusterSpec::*f) {
   return [f](ClusterSpec* s, const std::string& v) {
@@ -45,16 +72,30 @@ const std::map<std::string, Setter>& Setters() {
   static const auto* setters = new std::map<std::string, Setter>{
       {"name", Str(&ClusterSpec::name)},
       {"region", Str(&ClusterSpec::region)},
-      {"head_type", Str(&ClusterSpec::head_type)},
-      {"worker_type", Str(&ClusterSpec::worker_type)},
+      {"head_type", FirstAndFallbacks(&ClusterSpec::head_type, &ClusterSpec::head_type_fallbacks)},
+      {"worker_type",
+       FirstAndFallbacks(&ClusterSpec::worker_type, &ClusterSpec::worker_type_fallbacks)},
       {"workers",
        [](ClusterSpec* s, const std::string& v) { return ParseInt("workers", v, &s->workers); }},
       {"ami", Str(&ClusterSpec::ami)},
       {"spot", [](ClusterSpec* s, const std::string& v) { return ParseBool("spot", v, &s->spot); }},
       {"spot_max_price", Str(&ClusterSpec::spot_max_price)},
-      {"subnet_id", Str(&ClusterSpec::subnet_id)},
+      {"subnet_id", FirstAndFallbacks(&ClusterSpec::subnet_id, &ClusterSpec::subnet_id_fallbacks)},
       {"vpc_id", Str(&ClusterSpec::vpc_id)},
-      {"availability_zone", Str(&ClusterSpec::availability_zone)},
+      {"availability_zone", FirstAndFallbacks(&ClusterSpec::availability_zone,
+                                              &ClusterSpec::availability_zone_fallbacks)},
+      {"on_demand_fallback",
+       [](ClusterSpec* s, const std::string& v) {
+         return ParseBool("on-demand-fallback", v, &s->on_demand_fallback);
+       }},
+      {"node_boot_s",
+       [](ClusterSpec* s, const std::string& v) {
+         return ParseInt("node-boot-s", v, &s->node_boot_s);
+       }},
+      {"max_replacements",
+       [](ClusterSpec* s, const std::string& v) {
+         return ParseInt("max-replacements", v, &s->max_replacements);
+       }},
       {"private_ips",
        [](ClusterSpec* s, const std::string& v) {
          return ParseBool("private-ips", v, &s->private_ips);
@@ -80,16 +121,7 @@ const std::map<std::string, Setter>& Setters() {
       {"key_dir", Str(&ClusterSpec::key_dir)},
       {"extra_packages",
        [](ClusterSpec* s, const std::string& v) {
-         s->extra_packages.clear();
-         size_t start = 0;
-         while (start <= v.size()) {
-           size_t comma = v.find(',', start);
-           std::string item =
-               v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-           if (!item.empty()) s->extra_packages.push_back(item);
-           if (comma == std::string::npos) break;
-           start = comma + 1;
-         }
+         s->extra_packages = SplitList(v);
          return Status::OK();
        }},
       {"scheduler_role_arn", Str(&ClusterSpec::scheduler_role_arn)},
@@ -168,6 +200,14 @@ Status ValidateSpec(ClusterSpec* spec) {
                                    std::to_string(spec->ttl_minutes));
   }
   if (spec->boot_deadline_s < 1) return Status::InvalidArgument("boot-deadline-s must be > 0");
+  if (spec->node_boot_s < 1) return Status::InvalidArgument("node-boot-s must be > 0");
+  if (spec->max_replacements < 0 || spec->max_replacements > 100) {
+    return Status::InvalidArgument("max-replacements must be 0..100, not " +
+                                   std::to_string(spec->max_replacements));
+  }
+  if (spec->head_type.empty() || spec->worker_type.empty()) {
+    return Status::InvalidArgument("head-type and worker-type need at least one instance type");
+  }
   if (!spec->artifacts.empty() && spec->artifacts.rfind("s3://", 0) != 0) {
     return Status::InvalidArgument("artifacts must be an s3://bucket/key url: " + spec->artifacts);
   }

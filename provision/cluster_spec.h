@@ -14,8 +14,12 @@ namespace rankflow::provision {
 struct ClusterSpec {
   std::string name;    // required: [a-z0-9-], 1…40 chars; tags and resource names
   std::string region;  // empty: AWS_REGION / profile / us-east-1
+  // Instance types. A comma list ("c6i.2xlarge,c5.2xlarge", or a JSON array) gives the first
+  // choice here and the capacity fallbacks, in order, in *_type_fallbacks (see LaunchChoices).
   std::string head_type = "c5.xlarge";
   std::string worker_type = "c5.xlarge";
+  std::vector<std::string> head_type_fallbacks;
+  std::vector<std::string> worker_type_fallbacks;
   int workers = 1;  // worker nodes besides the head (0 … 100)
   std::string ami;  // empty: newest official Debian 12 amd64 image
   bool spot = false;
@@ -23,6 +27,17 @@ struct ClusterSpec {
   std::string subnet_id;          // every node goes here; empty: one subnet of vpc_id (see README)
   std::string vpc_id;             // empty: the subnet's VPC, else the region's default VPC
   std::string availability_zone;  // without subnet_id: the zone whose subnet to use
+  // Comma lists of subnet_id / availability_zone: the zones to try, in order, when the first
+  // has no capacity for a group (every node still lands in one subnet).
+  std::vector<std::string> subnet_id_fallbacks;
+  std::vector<std::string> availability_zone_fallbacks;
+  // With spot: a group that finds no spot capacity with any type is launched on-demand.
+  bool on_demand_fallback = true;
+  // A node not ready (running, ssh, bootstrap marker) this long after its launch, or whose
+  // bootstrap reports failure, is terminated and replaced, at most max_replacements times per
+  // `up`, while boot_deadline_s allows.
+  int node_boot_s = 300;
+  int max_replacements = 2;
   // Connect to the nodes' private IPs (this machine reaches the VPC: same VPC, VPN, Direct
   // Connect). Without it the subnet must give instances public IPs, else up fails early.
   bool private_ips = false;
@@ -72,6 +87,8 @@ inline constexpr char kClusterTag[] = "rankflow:cluster";
 inline constexpr char kRoleTag[] = "rankflow:role";
 // On instances: the cluster's deadline, UTC ("2026-12-04T22:00:00Z"), as UtcTimestamp writes it.
 inline constexpr char kDeadlineTag[] = "rankflow:deadline";
+// On images made by `provision bake`: what was baked in (the artifacts url, or "packages").
+inline constexpr char kBakedTag[] = "rankflow:baked";
 
 // "2026-12-04T22:00:00Z" for UTC seconds since the epoch; ParseUtcTimestamp reads it back
 // (also EC2's "…T22:00:00.000Z"), -1 if it does not parse.

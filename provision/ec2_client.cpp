@@ -133,7 +133,7 @@ std::vector<Image> ParseImages(const XmlElement& root) {
   std::vector<Image> out;
   for (const XmlElement* i : root.Items("imagesSet")) {
     out.push_back({i->ChildText("imageId"), i->ChildText("name"), i->ChildText("creationDate"),
-                   i->ChildText("architecture")});
+                   i->ChildText("architecture"), i->ChildText("imageState"), ParseTags(*i)});
   }
   return out;
 }
@@ -404,6 +404,26 @@ Result<std::vector<Image>> Ec2Client::DescribeImages(const std::vector<std::stri
   auto doc = Call("DescribeImages", p);
   if (!doc.ok()) return doc.status();
   return ParseImages(*doc);
+}
+
+Result<std::string> Ec2Client::CreateImage(const std::string& instance_id, const std::string& name,
+                                           const std::string& description, const Tags& tags,
+                                           bool no_reboot) {
+  Params p = {{"InstanceId", instance_id},
+              {"Name", name},
+              {"Description", description},
+              {"NoReboot", no_reboot ? "true" : "false"}};
+  AddTagSpecification(&p, 1, "image", tags);
+  AddTagSpecification(&p, 2, "snapshot", tags);
+  auto doc = Call("CreateImage", p);
+  if (!doc.ok()) return doc.status();
+  std::string id = doc->FindText("imageId");
+  if (id.empty()) return Status::Internal("ec2 CreateImage: no imageId in the answer");
+  return id;
+}
+
+Status Ec2Client::DeregisterImage(const std::string& image_id) {
+  return Ignore(Call("DeregisterImage", {{"ImageId", image_id}}));
 }
 
 Status Ec2Client::CreatePlacementGroup(const std::string& name, const std::string& strategy,

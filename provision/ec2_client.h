@@ -102,6 +102,8 @@ struct Image {
   std::string name;
   std::string creation_date;
   std::string architecture;
+  std::string state;  // pending, available, failed, …
+  std::map<std::string, std::string> tags;
 };
 
 struct RunRequest {
@@ -174,6 +176,11 @@ class Ec2Client {
 
   Result<std::vector<Image>> DescribeImages(const std::vector<std::string>& owners,
                                             const std::vector<Ec2Filter>& filters);
+  // An image of a running instance's volumes (EC2 reboots it first unless no_reboot), tagged
+  // (the image and its snapshots). Returns the image id; the image starts out pending.
+  Result<std::string> CreateImage(const std::string& instance_id, const std::string& name,
+                                  const std::string& description, const Tags& tags, bool no_reboot);
+  Status DeregisterImage(const std::string& image_id);
 
   Status CreatePlacementGroup(const std::string& name, const std::string& strategy,
                               const Tags& tags);

@@ -33,6 +33,7 @@ struct Args {
   bool all = false;
   bool detach = false;
   int timeout_s = 0;
+  int wait_s = 1800;  // bake
   std::vector<std::pair<std::string, std::string>> overrides;
   std::vector<std::string> rest;  // after "--" (run, ssh) and positional words (put, get)
 };
@@ -96,6 +97,16 @@ Result<int> RunUp(Invocation& inv) {
   std::snprintf(secs, sizeof secs, "%.2f", r->seconds);
   Invocation::Report("ready in " + std::string(secs) + " s");
   std::cout << r->hostfile_path << "\n";
+  return 0;
+}
+
+Result<int> RunBake(Invocation& inv) {
+  ClusterSpec spec = inv.spec;
+  spec.workers = 0;
+  Cluster cluster(spec, inv.ec2.get(), inv.prices, Invocation::Report);
+  auto image = cluster.Bake(inv.args.wait_s);
+  if (!image.ok()) return image.status().WithPrefix("bake failed");
+  std::cout << *image << "\n";
   return 0;
 }
 
@@ -227,6 +238,13 @@ const std::vector<Command>& Commands() {
        Scope::kCluster,
        CheckUp,
        RunUp},
+      {"bake",
+       "an AMI with the packages and binaries (--artifacts) installed, from one node booted\n"
+       "the usual way and then torn down; prints the image id. `up --ami <id>` skips apt",
+       {{"wait-s", true, "how long to wait for the image to become available (default 1800)"}},
+       Scope::kCluster,
+       CheckUp,
+       RunBake},
       {"status",
        "nodes, states, ages and cost so far",
        {{"all", false, "every rankflow cluster in the region"}},
@@ -333,12 +351,8 @@ std::string UsageText() {
 
 // Boolean cluster settings, which may stand without a value (`--spot`).
 bool IsBooleanSetting(const std::string& key) {
-  static const char* kBooleans[] = {
-      "local",
-      "spot",
-      "placement-group",
-      "private-ips",
-  };
+  static const char* kBooleans[] = {"local", "spot", "placement-group", "private-ips",
+                                    "on-demand-fallback"};
   return std::find_if(std::begin(kBooleans), std::end(kBooleans),
                       [&](const char* b) { return key == b; }) != std::end(kBooleans);
 }
@@ -396,6 +410,9 @@ Result<Args> ParseArgs(const Command& command, int argc, char** argv) {
       a.detach = true;
     } else if (key == "timeout-s") {
       a.timeout_s = std::atoi(value.c_str());
+    } else if (key == "wait-s") {
+      a.wait_s = std::atoi(value.c_str());
+      if (a.wait_s <= 0) return Usage("--wait-s must be a positive number of seconds");
     } else {
       a.overrides.emplace_back(key, has_value || !is_flag ? value : "true");
     }

@@ -154,7 +154,10 @@ std::string GenerateUserData(const UserDataOptions& o) {
   s += "set -euo pipefail\n";
   s += "mkdir -p \"$(dirname " + log + ")\"\n";
   s += "exec > >(tee -a " + log + " > " + ShellQuote(o.console) + ") 2>&1\n";
-  s += "fail() { echo \"rankflow: bootstrap FAILED: $*\"; exit 1; }\n";
+  const std::string failed = ShellQuote(o.root + o.failed_marker);
+  s += "fail() {\n  echo \"rankflow: bootstrap FAILED: $*\"\n  mkdir -p \"$(dirname " + failed +
+       ")\" && echo \"$*\" > " + failed + "\n  exit 1\n}\n";
+  s += "rm -f " + failed + "\n";
   s += "echo \"rankflow: bootstrap starting $(date -u +%FT%TZ)\"\n";
   s += DeadmanSection(o);
   s += "# Open files: every login (ssh, so orted and the ranks) may open " +
@@ -166,22 +169,30 @@ std::string GenerateUserData(const UserDataOptions& o) {
          ShellQuote("* hard nofile " + n) + " " + ShellQuote("root soft nofile " + n) + " " +
          ShellQuote("root hard nofile " + n) + " > " + ShellQuote(o.root + kLimitsFile) + "\n";
   }
-  s += "# 2. Packages; apt waits for the dpkg lock, and a failure after 3 tries is fatal.\n";
-  s += "export DEBIAN_FRONTEND=noninteractive\n";
-  s += "installed=no\n";
-  s += "for attempt in 1 2 3; do\n";
-  s += "  if " + apt + " update && " + apt + " install -y --no-install-recommends" +
-       PackageWords(o) + "; then\n";
-  s += "    installed=yes\n    break\n  fi\n";
-  s += "  echo \"rankflow: apt-get failed (attempt $attempt of 3)\"\n";
-  s += "  if [ \"$attempt\" != 3 ]; then sleep $((attempt * 10)); fi\n";
-  s += "done\n";
-  s += "[ \"$installed\" = yes ] || fail 'apt-get could not install the packages'\n";
+  if (o.skip_packages) {
+    s += "# 2. A baked image (provision bake): its packages are installed; no apt.\n";
+  } else {
+    s += "# 2. Packages; apt waits for the dpkg lock, and a failure after 3 tries is fatal.\n";
+    s += "export DEBIAN_FRONTEND=noninteractive\n";
+    s += "installed=no\n";
+    s += "for attempt in 1 2 3; do\n";
+    s += "  if " + apt + " update && " + apt + " install -y --no-install-recommends" +
+         PackageWords(o) + "; then\n";
+    s += "    installed=yes\n    break\n  fi\n";
+    s += "  echo \"rankflow: apt-get failed (attempt $attempt of 3)\"\n";
+    s += "  if [ \"$attempt\" != 3 ]; then sleep $((attempt * 10)); fi\n";
+    s += "done\n";
+    s += "[ \"$installed\" = yes ] || fail 'apt-get could not install the packages'\n";
+  }
+  if (!o.binaries_url.empty() || o.skip_packages) {
+    s += "mkdir -p " + links + "\n";
+  }
   if (!o.binaries_url.empty()) {
     s += "# 3. rankflow binaries through a presigned url (no credentials on the node), checked.\n";
-    s += "mkdir -p " + links + "\n";
     s += InstallBinariesScript(o.binaries_url, o.binaries_sha256, o.root + "/opt/rankflow",
                                o.root + "/tmp/rankflow-bin.tar.gz");
+  }
+  if (!o.binaries_url.empty() || o.skip_packages) {
     s += "# 4. Every shipped executable finds its shared libraries.\n";
     s += "missing=''\n";
     s += "for f in " + opt + "/bin/*; do\n";

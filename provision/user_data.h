@@ -15,9 +15,11 @@
 //      against binaries_sha256, unpacks it to /opt/rankflow and links bin/* into /usr/local/bin;
 //   4. checks that every shipped executable's shared libraries resolve (`ldd`: no "not found");
 //   5. only then writes the bootstrap marker that `provision up` waits for.
-// Any failure ends the script at once with "rankflow: bootstrap FAILED: <why>" and no marker, so
-// `up` reports the node (with this line in its console output) instead of a cluster that cannot
-// run the job. Everything it prints goes to /var/log/rankflow-bootstrap.log and the console
+// Any failure ends the script at once with "rankflow: bootstrap FAILED: <why>", no marker and the
+// reason in the failed marker, so `up` reports (or replaces) the node at once (with this line in
+// its console output) instead of a cluster that cannot run the job. On a baked image
+// (skip_packages) step 2 is skipped and step 4 checks every binary in /opt/rankflow/bin, shipped
+// now or baked in. Everything it prints goes to /var/log/rankflow-bootstrap.log and the console
 // (GetConsoleOutput). Pure function; thread-safe.
 #pragma once
 
@@ -26,6 +28,10 @@
 #include <vector>
 
 namespace rankflow::provision {
+
+// Where the bootstrap reports: done (UserDataOptions::marker) or failed, with the reason.
+inline constexpr char kBootstrapMarker[] = "/var/lib/rankflow/bootstrap-done";
+inline constexpr char kBootstrapFailedMarker[] = "/var/lib/rankflow/bootstrap-failed";
 
 struct UserDataOptions {
   std::string cluster;
@@ -38,7 +44,13 @@ struct UserDataOptions {
   std::string binaries_sha256;        // lowercase hex SHA-256 of that tarball; checked on the node
   std::vector<std::string> packages;  // libraries the binaries need (PackagesForBinaries)
   std::vector<std::string> extra_packages;
-  std::string marker = "/var/lib/rankflow/bootstrap-done";
+  // The image was made by `provision bake` (packages installed): no apt at all; the binaries
+  // (shipped or baked) are still checked with ldd, a shipped tarball still against its SHA-256.
+  bool skip_packages = false;
+  std::string marker = kBootstrapMarker;
+  // Written (under root) by `fail` with the reason, so `up` replaces the node at once instead
+  // of waiting.
+  std::string failed_marker = kBootstrapFailedMarker;
   int dpkg_lock_timeout_s = 600;
   // For running the script off a node (tests): prefixed to the log, tarball, /opt/rankflow and
   // /usr/local/bin paths (the marker is used as given); and where the log's copy goes.

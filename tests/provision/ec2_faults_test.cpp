@@ -23,43 +23,8 @@ using rankflow::testing::Ec2Front;
 using rankflow::testing::FrontRequest;
 using rankflow::testing::ReadFile;
 
-class Ec2FaultsTest : public rankflow::testing::LoopbackClusterTest {
+class Ec2FaultsTest : public rankflow::testing::FrontedClusterTest {
  protected:
-  void TearDown() override { unsetenv("AWS_ENDPOINT_URL_EC2"); }
-
-  // Starts a front with `flags`; provision commands (and front_ec2_) then talk EC2 through it.
-  void StartFront(const std::string& flags) {
-    front_ = std::make_unique<Ec2Front>(moto_->endpoint(), flags);
-    ASSERT_TRUE(front_->ok()) << front_->error();
-    setenv("AWS_ENDPOINT_URL_EC2", front_->endpoint().c_str(), 1);
-    auto c = Ec2Client::FromEnvironment("");
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    front_ec2_ = std::move(*c);
-  }
-
-  // Everything tagged with the cluster that still exists: asked of moto directly (past the
-  // front, so hidden resources count), placement groups (only the front keeps them) of the front.
-  std::vector<std::string> Leftovers(const std::string& name) {
-    std::vector<std::string> left =
-        rankflow::testing::ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
-    if (front_ec2_) {
-      auto pgs = front_ec2_->DescribePlacementGroups({{"tag:rankflow:cluster", {name}}});
-      EXPECT_TRUE(pgs.ok()) << pgs.status().ToString();
-      for (const auto& pg : pgs.ok() ? *pgs : std::vector<PlacementGroup>{}) {
-        left.push_back("placement group " + pg.name);
-      }
-    }
-    return left;
-  }
-
-  // `provision down` of a local cluster succeeds and leaves nothing of it.
-  void ExpectDownLeavesNothing(const std::string& name) {
-    auto down = Provision("down" + LocalFlags(name));
-    EXPECT_EQ(down.exit_code, 0) << down.output;
-    auto left = Leftovers(name);
-    EXPECT_TRUE(left.empty()) << left.front();
-  }
-
   // Tagged resources of a cluster whose `up` was killed: an instance, a placement group, and
   // (with_group_and_key) a security group and key pair. Made through the front.
   void MakeOrphan(const std::string& name, bool with_group_and_key) {
@@ -76,9 +41,6 @@ class Ec2FaultsTest : public rankflow::testing::LoopbackClusterTest {
     ASSERT_TRUE(key.ok());
     ASSERT_TRUE(front_ec2_->ImportKeyPair("rankflow-" + name, key->public_line, tags).ok());
   }
-
-  std::unique_ptr<Ec2Front> front_;
-  std::unique_ptr<Ec2Client> front_ec2_;
 };
 
 // Issue 14, defect 5: the orphan path the README and `up`'s errors send users to failed with

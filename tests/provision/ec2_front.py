@@ -11,6 +11,8 @@ Always on (EC2 behaviour moto lacks):
                   launches again): a request whose token was seen gets the first answer replayed
                   without reaching moto (IdempotentParameterMismatch when its other parameters
                   differ).
+  snapshot tags   CreateImage's TagSpecification for ResourceType snapshot is dropped before
+                  moto (moto 5.2.1 raises NotImplementedError on it; EC2 tags the snapshots).
   placement groups  CreatePlacementGroup / DescribePlacementGroups (filters group-name, tag-key,
                   tag:KEY) / DeletePlacementGroup are answered here (moto answers 500).
 Faults:
@@ -21,13 +23,20 @@ Faults:
   --throttle N    the first N requests are answered 503 RequestLimitExceeded.
   --capacity-error TYPE  RunInstances of instance type TYPE is answered 500
                   InsufficientInstanceCapacity (what EC2 sends when a type has no capacity).
+  --refuse TYPE[:spot|:on-demand]=CODE  (repeatable) RunInstances of TYPE (only spot / only
+                  on-demand requests when given) is answered CODE: 500 for Insufficient*, else 400
+                  (Unsupported: the type is not offered in the zone; InvalidParameterValue …).
+  --silent-address N=IP  (repeatable) the Nth instance launched through the front (from 1) is
+                  reported with private IP IP in every answer: a test points it at an address
+                  where nothing answers ssh, so the node never becomes reachable.
+  --image-pending-s S  images stay "pending" in DescribeImages for S seconds after CreateImage.
   --drop-answer ACTION:N  the first N requests of ACTION reach moto, then the connection is closed
                   without an answer (the client cannot know the call succeeded).
   --no-default-vpc  the region has no default VPC (accounts made before 2013-12, or deleted it):
                   DescribeVpcs filtered by is-default=true lists none, and RunInstances without a
                   SubnetId is answered 400 VPCIdNotSpecified, as EC2 does (moto always has one).
 The log gets one JSON object per request: {"action", "outcome", "params"}; outcome is one of
-forwarded, hidden, throttled, capacity, dropped, replayed, emulated, refused.
+forwarded, hidden, throttled, capacity, dropped, replayed, emulated, refused, readdressed.
 """
 import argparse
 import hashlib
@@ -92,6 +101,30 @@ class State:
         action, _, n = (args.drop_answer or ":0").partition(":")
         self.drop_action, self.drop_left = action, int(n or 0)
         self.log = open(args.log, "a", buffering=1) if args.log else None
+        self.launched = 0  # instances launched through the front so far
+        self.silent = {int(n): ip for n, _, ip in
+                       (e.partition("=") for e in args.silent_address)}
+        self.readdressed = {}  # instance id -> (moto's private ip, the reported one)
+        self.images = {}  # image id -> time it becomes available
+
+    def refusal(self, params):
+        """The error code RunInstances with these params is refused with, or None."""
+        market = "spot" if params.get("InstanceMarketOptions.MarketType") == "spot" else "on-demand"
+        for entry in self.args.refuse:
+            what, _, code = entry.partition("=")
+            itype, _, only = what.partition(":")
+            if itype == params.get("InstanceType") and only in ("", market):
+                return code
+        return None
+
+    def readdress(self, data):
+        """Rewrites the private IPs of silenced instances in an answer."""
+        for iid, (real, fake) in self.readdressed.items():
+            data = re.sub(rb"(<instanceId>" + iid.encode() + rb"</instanceId>.*?)"
+                          rb"<privateIpAddress>" + re.escape(real.encode()) + rb"</privateIpAddress>",
+                          lambda m: m.group(1) + b"<privateIpAddress>" + fake.encode() +
+                          b"</privateIpAddress>", data, flags=re.S)
+        return data
 
     def is_hidden(self, ident):
         t = self.hidden.get(ident)
@@ -194,6 +227,16 @@ def hidden_reference(state, action, params):
     return None
 
 
+def without_snapshot_tags(params):
+    """The form without TagSpecification.N.* of ResourceType snapshot, encoded again."""
+    drop = [m.group(1) for k, v in params.items()
+            for m in [re.fullmatch(r"TagSpecification\.(\d+)\.ResourceType", k)]
+            if m and v == "snapshot"]
+    kept = {k: v for k, v in params.items()
+            if not any(k.startswith("TagSpecification.%s." % n) for n in drop)}
+    return urllib.parse.urlencode(kept).encode()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--upstream", required=True)
@@ -204,6 +247,9 @@ def main():
     ap.add_argument("--throttle", type=int, default=0)
     ap.add_argument("--capacity-error", default="")
     ap.add_argument("--drop-answer", default="")
+    ap.add_argument("--refuse", action="append", default=[])
+    ap.add_argument("--silent-address", action="append", default=[])
+    ap.add_argument("--image-pending-s", type=float, default=0)
     ap.add_argument("--no-default-vpc", action="store_true")
     args = ap.parse_args()
     up = urllib.parse.urlsplit(args.upstream)
@@ -224,7 +270,8 @@ def main():
 
         def forward(self, body):
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+            headers = {k: v for k, v in self.headers.items()
+                       if k.lower() not in ("connection", "content-length")}
             conn.request(self.command, self.path, body=body, headers=headers)
             resp = conn.getresponse()
             data = resp.read()
@@ -264,6 +311,12 @@ def main():
                     return self.answer(400, error_body(
                         "VPCIdNotSpecified", "No default VPC for this user. GroupName is only "
                         "supported for EC2-Classic and default VPC."))
+                refused_code = state.refusal(params) if action == "RunInstances" else None
+                if refused_code:
+                    state.record(action, "refused", logged)
+                    return self.answer(500 if refused_code.startswith("Insufficient") else 400,
+                                       error_body(refused_code, "Refused by ec2_front for %s."
+                                                  % params.get("InstanceType")))
                 if action == "RunInstances" and params.get("InstanceType") == args.capacity_error:
                     state.record(action, "capacity", logged)
                     return self.answer(500, error_body(
@@ -287,6 +340,8 @@ def main():
                 drop = action == state.drop_action and state.drop_left > 0
                 if drop:
                     state.drop_left -= 1
+            if action == "CreateImage":
+                body = without_snapshot_tags(params)
             status, data, ctype = self.forward(body)
             with state.lock:
                 if status == 200 and action == "RunInstances":
@@ -294,6 +349,26 @@ def main():
                                 re.findall(rb"<instanceId>(i-[0-9a-f]+)</instanceId>", data)])
                     if token:
                         state.tokens[token] = (digest, status, data)
+                if status == 200 and action == "RunInstances":
+                    for block in re.findall(rb"<instanceId>(i-[0-9a-f]+)</instanceId>.*?"
+                                            rb"<privateIpAddress>([0-9.]+)</privateIpAddress>",
+                                            data, flags=re.S):
+                        state.launched += 1
+                        if state.launched in state.silent:
+                            state.readdressed[block[0].decode()] = (
+                                block[1].decode(), state.silent[state.launched])
+                if status == 200 and action == "CreateImage":
+                    for i in re.findall(rb"<imageId>(ami-[0-9a-f]+)</imageId>", data):
+                        state.images[i.decode()] = time.monotonic() + args.image_pending_s
+                if status == 200 and action == "DescribeImages":
+                    for iid, t in state.images.items():
+                        if time.monotonic() < t:
+                            data = re.sub(rb"(<imageId>" + iid.encode() +
+                                          rb"</imageId>.*?<imageState>)available(</imageState>)",
+                                          rb"\1pending\2", data, flags=re.S)
+                if status == 200 and action in ("RunInstances", "DescribeInstances") and \
+                        state.readdressed:
+                    data = state.readdress(data)
                 if status == 200 and action == "CreateSecurityGroup":
                     state.hide("groups", [g.decode() for g in
                                 re.findall(rb"<groupId>(sg-[0-9a-f]+)</groupId>", data)])

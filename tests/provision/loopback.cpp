@@ -225,4 +225,34 @@ std::vector<std::string> ClusterLeftovers(provision::Ec2Client& ec2, const std::
   return left;
 }
 
+void FrontedClusterTest::TearDown() { unsetenv("AWS_ENDPOINT_URL_EC2"); }
+
+void FrontedClusterTest::StartFront(const std::string& flags) {
+  front_ = std::make_unique<Ec2Front>(moto_->endpoint(), flags);
+  ASSERT_TRUE(front_->ok()) << front_->error();
+  setenv("AWS_ENDPOINT_URL_EC2", front_->endpoint().c_str(), 1);
+  auto c = provision::Ec2Client::FromEnvironment("");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  front_ec2_ = std::move(*c);
+}
+
+std::vector<std::string> FrontedClusterTest::Leftovers(const std::string& name) {
+  std::vector<std::string> left = ClusterLeftovers(*moto_ec2_, name, sshd_->authorized_keys());
+  if (front_ec2_) {
+    auto pgs = front_ec2_->DescribePlacementGroups({{"tag:rankflow:cluster", {name}}});
+    EXPECT_TRUE(pgs.ok()) << pgs.status().ToString();
+    for (const auto& pg : pgs.ok() ? *pgs : std::vector<provision::PlacementGroup>{}) {
+      left.push_back("placement group " + pg.name);
+    }
+  }
+  return left;
+}
+
+void FrontedClusterTest::ExpectDownLeavesNothing(const std::string& name) {
+  auto down = Provision("down" + LocalFlags(name));
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  auto left = Leftovers(name);
+  EXPECT_TRUE(left.empty()) << left.front();
+}
+
 }  // namespace rankflow::testing

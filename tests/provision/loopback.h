@@ -133,6 +133,23 @@ class LoopbackClusterTest : public ::testing::Test {
   TempDir home_;
 };
 
+// LoopbackClusterTest with EC2 through an Ec2Front (StartFront): provision commands and front_ec2_
+// then talk to EC2 through it, moto_ec2_ past it.
+class FrontedClusterTest : public LoopbackClusterTest {
+ protected:
+  void TearDown() override;
+  // Starts a front with ec2_front.py's `flags`; sets AWS_ENDPOINT_URL_EC2 to it.
+  void StartFront(const std::string& flags);
+  // ClusterLeftovers asked of moto directly (past the front, so hidden resources count), plus
+  // placement groups (only the front keeps them).
+  std::vector<std::string> Leftovers(const std::string& name);
+  // `provision down` of a local cluster succeeds and leaves nothing of it.
+  void ExpectDownLeavesNothing(const std::string& name);
+
+  std::unique_ptr<Ec2Front> front_;
+  std::unique_ptr<provision::Ec2Client> front_ec2_;
+};
+
 // Everything tagged rankflow:cluster=<name> that still exists, one readable line each: live
 // instances, security groups, VPCs, subnets (asked of `ec2`), the key pair rankflow-<name>, the
 // backstop schedule rankflow-<name> (asked of the scheduler at the environment's endpoint), and
