@@ -115,4 +115,11 @@ DuckDbResult HyparquetRead(const std::string& path) {
   return ParseResult(lines[0]);
 }
 
+bool ArrowRsRewrite(const std::string& input, const std::string& output, const std::string& variant,
+                    std::string* error) {
+  std::vector<std::string> lines;
+  return RunNode("arrow_rs_rewrite.mjs", "parquet-wasm", "", {input, output, variant}, &lines,
+                 error);
+}
+
 }  // namespace rankflow::testing

@@ -38,6 +38,13 @@ std::vector<DuckDbResult> DuckDbQueries(const std::vector<std::string>& statemen
 // epoch-millisecond strings, as DuckDB's epoch_ms gives them); column types are physical types.
 DuckDbResult HyparquetRead(const std::string& path);
 
+// A second, independent writer: arrow-rs (npm parquet-wasm) reads the Parquet file `input` and
+// writes its rows to `output` as tests/interop/arrow_rs_rewrite.mjs's `variant` says ("v1", "v2",
+// "v2_delta", "v2_zstd": pages v2 and the encodings DuckDB never writes). False and `error` on a
+// failure.
+bool ArrowRsRewrite(const std::string& input, const std::string& output, const std::string& variant,
+                    std::string* error);
+
 // A SQL string literal: 'text' with ' doubled.
 std::string SqlString(const std::string& text);
 // A SQL list literal of strings, ['a','b'], for read_parquet over several files.

@@ -1,10 +1,12 @@
 // rankflow reads the Parquet files DuckDB writes: DuckDB (npm @duckdb/node-api) COPYs one table
 // of ints, doubles, floats, booleans, strings (non-ASCII, nulls, a low-cardinality one that
 // becomes a dictionary), lists (null, empty, with null elements) and timestamps to Parquet with
-// its defaults (snappy, pages v1), zstd, gzip, uncompressed, PARQUET_VERSION v2 (data pages v2,
-// DELTA_BINARY_PACKED / DELTA_LENGTH_BYTE_ARRAY) and small row groups; ParquetFileReader reads each
-// file and every value is compared with what DuckDB's own read_parquet returns for it. Projection:
-// reading two columns fetches only their chunks' bytes.
+// its defaults (snappy, pages v1), zstd, gzip, uncompressed, PARQUET_VERSION v2
+// (DELTA_BINARY_PACKED / DELTA_LENGTH_BYTE_ARRAY, still in pages v1) and small row groups;
+// ParquetFileReader reads each file and every value is compared with what DuckDB's own read_parquet
+// returns for it. A second writer, arrow-rs (npm parquet-wasm), rewrites the table with data pages
+// v2 and the DELTA_* and BYTE_STREAM_SPLIT encodings, compared the same way. Projection: reading
+// two columns fetches only their chunks' bytes.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -117,27 +119,21 @@ void ExpectSame(const Cell& got, const rapidjson::Value& want, const std::string
 class ParquetReaderDuckDbTest
     : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
 
-TEST_P(ParquetReaderDuckDbTest, EveryValueEqualsDuckDbs) {
-  testing::TempDir dir;
-  const std::string path = dir.path() + "/duck.parquet";
-  const std::string options = GetParam().second;
-  auto written =
-      DuckDbQuery({"COPY (" + SourceSql() + ") TO " + SqlString(path) + " (" + options + ")",
-                   std::string(kReadBack) + SqlString(path) + ")"});
-  ASSERT_TRUE(written.ok) << written.error;
-  const auto& want = written.rows();
-  ASSERT_EQ(want.Size(), static_cast<rapidjson::SizeType>(kRows));
-
+// Reads every row of `path` with ParquetFileReader and compares each value with `want` (DuckDB's
+// read of the same file, kReadBack's columns).
+void ExpectEveryValue(const std::string& path, const rapidjson::Value& want,
+                      const std::string& label) {
   auto fs = NewLocalFileSystem();
   auto size = fs->Size(path);
   ASSERT_TRUE(size.ok());
   std::unique_ptr<ParquetFileReader> reader;
-  ASSERT_TRUE(ParquetFileReader::Open(*fs, {path, *size}, {}, &reader).ok());
+  Status st = ParquetFileReader::Open(*fs, {path, *size}, {}, &reader);
+  ASSERT_TRUE(st.ok()) << st.ToString();
   EXPECT_EQ(reader->num_rows(), kRows);
   std::vector<int> cols;
   const std::vector<std::string> names = {"id", "i32", "d",    "f",    "b",
                                           "s",  "low", "tags", "nums", "ts"};
-  Status st = reader->ResolveColumns(names, &cols);
+  st = reader->ResolveColumns(names, &cols);
   ASSERT_TRUE(st.ok()) << st.ToString();
   const auto& leaves = reader->leaves();
   EXPECT_TRUE(leaves[cols[5]].is_string);
@@ -150,8 +146,7 @@ TEST_P(ParquetReaderDuckDbTest, EveryValueEqualsDuckDbs) {
       for (size_t r = 0; r < b.num_rows; ++r, ++row) {
         for (size_t c = 0; c < cols.size(); ++c) {
           ExpectSame(ReadCell(b.columns[c], r), want[static_cast<rapidjson::SizeType>(row)][c],
-                     std::string(GetParam().first) + " row " + std::to_string(row) + " column " +
-                         names[c]);
+                     label + " row " + std::to_string(row) + " column " + names[c]);
           if (::testing::Test::HasFatalFailure()) return Status::Internal("stop");
         }
       }
@@ -160,6 +155,18 @@ TEST_P(ParquetReaderDuckDbTest, EveryValueEqualsDuckDbs) {
     ASSERT_TRUE(st.ok()) << st.ToString();
   }
   EXPECT_EQ(row, static_cast<size_t>(kRows));
+}
+
+TEST_P(ParquetReaderDuckDbTest, EveryValueEqualsDuckDbs) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/duck.parquet";
+  const std::string options = GetParam().second;
+  auto written =
+      DuckDbQuery({"COPY (" + SourceSql() + ") TO " + SqlString(path) + " (" + options + ")",
+                   std::string(kReadBack) + SqlString(path) + ")"});
+  ASSERT_TRUE(written.ok) << written.error;
+  ASSERT_EQ(written.rows().Size(), static_cast<rapidjson::SizeType>(kRows));
+  ExpectEveryValue(path, written.rows(), GetParam().first);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -173,6 +180,59 @@ INSTANTIATE_TEST_SUITE_P(
                                      "FORMAT parquet, PARQUET_VERSION v2, COMPRESSION zstd"),
                       std::make_pair("row_groups", "FORMAT parquet, ROW_GROUP_SIZE 1000")),
     [](const auto& info) { return std::string(info.param.first); });
+
+// The same table rewritten by arrow-rs (tests/interop/arrow_rs_rewrite.mjs): data pages v2, and
+// without dictionaries the DELTA_* and BYTE_STREAM_SPLIT encodings. The variant's page kind and
+// encodings are checked on the file first (DuckDB's parquet_metadata and the first page header's
+// bytes), so a writer that quietly fell back to pages v1 or PLAIN fails here instead of passing.
+class ParquetReaderArrowRsTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ParquetReaderArrowRsTest, EveryValueEqualsDuckDbs) {
+  testing::TempDir dir;
+  const std::string duck = dir.path() + "/duck.parquet";
+  const std::string path = dir.path() + "/arrow_rs.parquet";
+  const std::string variant = GetParam();
+  auto base = DuckDbQuery(
+      {"COPY (" + SourceSql() + ") TO " + SqlString(duck) + " (FORMAT parquet)", "SELECT 1"});
+  ASSERT_TRUE(base.ok) << base.error;
+  std::string error;
+  ASSERT_TRUE(testing::ArrowRsRewrite(duck, path, variant, &error)) << error;
+  auto results = testing::DuckDbQueries(
+      {std::string(kReadBack) + SqlString(path) + ")",
+       "SELECT path_in_schema, encodings, data_page_offset, compression FROM parquet_metadata(" +
+           SqlString(path) + ") WHERE row_group_id = 0"});
+  ASSERT_TRUE(results[0].ok) << results[0].error;
+  ASSERT_EQ(results.size(), 2u);
+  const auto& want = results[0].rows();
+  ASSERT_EQ(want.Size(), static_cast<rapidjson::SizeType>(kRows));
+
+  // The first data page's header, thrift compact: field 1 (type, i32) is 0x15, then the zigzag
+  // varint of the page type: 0x00 DATA_PAGE, 0x06 DATA_PAGE_V2.
+  const std::string bytes = testing::ReadFile(path);
+  std::map<std::string, std::string> encodings;
+  for (const auto& chunk : results[1].rows().GetArray()) {
+    const std::string column = chunk[0].GetString();
+    encodings[column] = chunk[1].GetString();
+    const size_t offset = std::stoull(chunk[2].GetString());
+    ASSERT_LT(offset + 1, bytes.size());
+    EXPECT_EQ(bytes[offset], '\x15') << column;
+    EXPECT_EQ(bytes[offset + 1], variant == "v1" ? '\x00' : '\x06') << column << " page kind";
+    EXPECT_EQ(std::string(chunk[3].GetString()), variant == "v2_zstd" ? "ZSTD" : "SNAPPY");
+  }
+  if (variant == "v2_delta") {
+    EXPECT_NE(encodings["id"].find("DELTA_BINARY_PACKED"), std::string::npos);
+    EXPECT_NE(encodings["s"].find("DELTA_BYTE_ARRAY"), std::string::npos);
+    EXPECT_NE(encodings["low"].find("DELTA_LENGTH_BYTE_ARRAY"), std::string::npos);
+    EXPECT_NE(encodings["d"].find("BYTE_STREAM_SPLIT"), std::string::npos);
+    EXPECT_EQ(encodings["s"].find("DICTIONARY"), std::string::npos);
+  } else {
+    EXPECT_NE(encodings["s"].find("DICTIONARY"), std::string::npos);
+  }
+  ExpectEveryValue(path, want, "arrow-rs " + variant);
+}
+
+INSTANTIATE_TEST_SUITE_P(Variants, ParquetReaderArrowRsTest,
+                         ::testing::Values("v1", "v2", "v2_delta", "v2_zstd"));
 
 // Counts the bytes a reader fetches.
 class CountingFs : public testing::ForwardingFileSystem {
