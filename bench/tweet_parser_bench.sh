@@ -6,9 +6,13 @@
 # Both builds must print the same answer (tweets, notices, bad lines and a hash of every normalized
 # tweet) on each input; then they run interleaved ROUNDS times, each the best of REPEATS passes
 # over the lines in memory, and the best of each is reported with base time / this time.
+# On a shared, loaded machine wall times swing by tens of percent between identical binaries:
+# --instructions adds the instructions of one pass over the first 2000 lines of each input,
+# counted by valgrind (cachegrind, no cache simulation; (3 passes - 1 pass) / 2), which the load
+# does not change.
 #
 # Usage: bench/tweet_parser_bench.sh --baseline BUILD_DIR [--mb 100] [--rounds 5] [--repeats 3]
-#            [--work DIR]
+#            [--instructions] [--work DIR]
 # Env: RANKFLOW_BUILD_DIR (this build; default build).
 set -euo pipefail
 # shellcheck source=bench/lib.sh
@@ -19,6 +23,7 @@ ROUNDS=5
 REPEATS=3
 WORK=${TMPDIR:-/tmp}/rankflow-bench
 BASELINE=""
+INSTRUCTIONS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --mb) MB=$2; shift 2 ;;
@@ -26,6 +31,7 @@ while [ $# -gt 0 ]; do
     --repeats) REPEATS=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --baseline) BASELINE=$2; shift 2 ;;
+    --instructions) INSTRUCTIONS=1; shift ;;
     *) echo "tweet_parser_bench: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -57,6 +63,15 @@ PY
   while [ "$(stat -c %s "$MIXED")" -lt "$target" ]; do cat "$MIXED.one" >> "$MIXED"; done
 fi
 
+# Instructions of one parse pass: BIN FILE.
+pass_instructions() {
+  local one three
+  one=$(valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$1" 1 "$2" 2>&1 |
+    awk '/I +refs:/ { gsub(",", "", $NF); print $NF }')
+  three=$(valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$1" 3 "$2" 2>&1 |
+    awk '/I +refs:/ { gsub(",", "", $NF); print $NF }')
+  echo $(((three - one) / 2))
+}
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
 for input in "$V1" "$MIXED"; do
   this=$("$BIN/tweet_parser_bench" 1 "$input")
@@ -78,4 +93,11 @@ for input in "$V1" "$MIXED"; do
       -v notices="$notices" -v bad="$bad" -v a="$t_base" -v b="$t_this" 'BEGIN {
     printf "| %s | %d lines, %.1f MB, %d tweets, %d notices, %d bad | %.4f s (%.1f MB/s) | %.4f s (%.1f MB/s) | %.3fx |\n",
       name, lines, bytes / 1e6, tweets, notices, bad, a, bytes / a / 1e6, b, bytes / b / 1e6, a / b }'
+  if [ "$INSTRUCTIONS" = 1 ]; then
+    head -2000 "$input" > "$WORK/first-2000.lines"
+    i_base=$(pass_instructions "$BASELINE/bin/tweet_parser_bench" "$WORK/first-2000.lines")
+    i_this=$(pass_instructions "$BIN/tweet_parser_bench" "$WORK/first-2000.lines")
+    awk -v name="$(basename "$input")" -v a="$i_base" -v b="$i_this" 'BEGIN {
+      printf "| %s, first 2000 lines: instructions per pass | %d | %d | %.3fx |\n", name, a, b, a / b }'
+  fi
 done
