@@ -1,178 +1,16 @@
+// tweet_features (jobs/tweet_features.h): tweets -> FeatureExtractor -> FeatureParts.
 #include "jobs/tweet_features.h"
 
-#include <algorithm>
-#include <cstdint>
-#include <cstdio>
-#include <cstdlib>
-#include <memory>
 #include <string>
 #include <vector>
 
-#include "operators/features.h"
+#include "operators/feature_parts.h"
 #include "operators/tweet_lines.h"
 #include "operators/tweet_parquet.h"
-#include "runtime/hdf5_part_writer.h"
 #include "runtime/parquet/parquet_source.h"
-#include "runtime/parquet/parquet_writer.h"
-#include "runtime/pipeline.h"
-#include "runtime/writer.h"
 
 namespace rankflow {
 namespace {
-
-constexpr uint64_t kBatchRows = 1024;
-
-// Decimal id -> int64; -1 if it does not fit (no tweet id so far comes close).
-int64_t IdAsInt64(const std::string& id) {
-  if (id.empty() || id.size() > 19) return -1;
-  const unsigned long long v = std::strtoull(id.c_str(), nullptr, 10);
-  return v > static_cast<unsigned long long>(INT64_MAX) ? -1 : static_cast<int64_t>(v);
-}
-
-// The HDF5 part (layout in tweet_features.h), rows appended in batches of kBatchRows.
-std::unique_ptr<Hdf5PartWriter> NewFeaturePart(WritableFile* file, const FeatureOptions& o,
-                                               const std::string& spill_dir) {
-  auto w = std::make_unique<Hdf5PartWriter>(
-      file,
-      std::vector<Hdf5RowDataset>{
-          {"id", Hdf5Type::kInt64, 1},
-          {"timestamp_ms", Hdf5Type::kInt64, 1},
-          {"scalars", Hdf5Type::kFloat32, kFeatureScalarCount},
-          {"ngrams", Hdf5Type::kFloat32, static_cast<uint64_t>(o.dimension)}},
-      spill_dir, kBatchRows);
-  std::string columns;
-  for (const char* name : kFeatureScalarNames)
-    columns += (columns.empty() ? "" : ",") + std::string(name);
-  (void)w->SetAttribute("scalars", "columns", columns);
-  (void)w->SetAttribute(
-      "/", "ngram_hash",
-      "slot = FNV-1a 64 of the n-gram's UTF-8 (tokens joined by one space) mod dimension");
-  (void)w->SetAttribute("/", "dimension", std::to_string(o.dimension));
-  (void)w->SetAttribute("/", "min_n", std::to_string(o.min_n));
-  (void)w->SetAttribute("/", "max_n", std::to_string(o.max_n));
-  (void)w->SetAttribute("/", "tokenizer",
-                        "rankflow Tokenizer: lowercased words, #hashtags, @mentions, $cashtags, "
-                        "emoji; URLs dropped");
-  return w;  // a failure above is sticky: AddRow and Finish return it
-}
-
-Status AddFeatureRow(Hdf5PartWriter& w, const TweetFeatures& f) {
-  const int64_t id = IdAsInt64(f.id);
-  return w.AddRow({&id, &f.timestamp_ms, f.scalars, f.ngrams.data()});
-}
-
-// The Parquet table (--format parquet): the JSON row's columns. id INT64 (null when it does not
-// fit), timestamp_ms INT64, the scalars as DOUBLE (the float32 values, exactly), the non-zero
-// n-gram slots sparse as two lists of one length: ngram_slots LIST<INT32>, ngram_values
-// LIST<DOUBLE> (the JSON's "ngrams" object).
-std::vector<ParquetColumn> FeatureParquetSchema() {
-  std::vector<ParquetColumn> columns = {
-      ParquetColumn::Optional("id", ParquetType::kInt64),
-      ParquetColumn::Required("timestamp_ms", ParquetType::kInt64)};
-  for (const char* name : kFeatureScalarNames) {
-    columns.push_back(ParquetColumn::Required(name, ParquetType::kDouble));
-  }
-  columns.push_back(ParquetColumn::List("ngram_slots", ParquetType::kInt32, false));
-  columns.push_back(ParquetColumn::List("ngram_values", ParquetType::kDouble, false));
-  return columns;
-}
-
-Status AddFeatureParquetRow(ParquetWriter& w, const TweetFeatures& f) {
-  const int64_t id = IdAsInt64(f.id);
-  if (id < 0) {
-    w.AppendNull(0);
-  } else {
-    w.AppendInt64(0, id);
-  }
-  w.AppendInt64(1, f.timestamp_ms);
-  size_t column = 2;
-  for (float v : f.scalars) w.AppendDouble(column++, static_cast<double>(v));
-  const size_t slots = column, values = column + 1;
-  w.BeginList(slots);
-  w.BeginList(values);
-  for (size_t i = 0; i < f.ngrams.size(); ++i) {
-    if (f.ngrams[i] == 0.0f) continue;
-    w.AppendInt32(slots, static_cast<int32_t>(i));
-    w.AppendDouble(values, static_cast<double>(f.ngrams[i]));
-  }
-  w.EndList(slots);
-  w.EndList(values);
-  return w.EndRow();
-}
-
-// The job's parts, as --format asks: jsonl.gz (or jsonl), hdf5 and/or parquet, one row per tweet
-// in each. The first failure (opening a part, a row, a finish) sticks in status().
-class FeatureParts {
- public:
-  FeatureParts(JobContext& ctx, const std::string& format, const FeatureOptions& o) : ctx_(ctx) {
-    if (format != "hdf5" && format != "parquet") {
-      OpenJson(format == "jsonl" ? OutputFormat::kJsonl : OutputFormat::kJsonlGz);
-    }
-    if (format.empty() || format == "hdf5") {
-      h5_file_ = ctx.output().NewPart("h5");
-      h5_ = NewFeaturePart(h5_file_, o, ctx.shuffle_options().spill_dir);
-      if (status_.ok()) status_ = h5_->status();
-    }
-    if (format == "parquet") OpenParquet();
-  }
-
-  const Status& status() const { return status_; }
-  uint64_t rows() const { return rows_; }
-
-  // Call only while status() is ok.
-  void Add(const TweetFeatures& f) {
-    ++rows_;
-    if (json_) status_ = json_->WriteJson(FeaturesToJson(f));
-    if (status_.ok() && h5_) status_ = AddFeatureRow(*h5_, f);
-    if (status_.ok() && pq_) status_ = AddFeatureParquetRow(*pq_, f);
-  }
-
-  // Finishes the parts and records their rows in the manifest.
-  void Finish() {
-    if (status_.ok() && json_) {
-      status_ = json_->Finish();
-      ctx_.output().SetRecords(json_file_, rows_);
-    }
-    if (status_.ok() && pq_) {
-      status_ = pq_->Finish();
-      ctx_.output().SetRecords(pq_file_, rows_);
-    }
-    if (status_.ok() && h5_) {
-      status_ = h5_->Finish();
-      ctx_.output().SetRecords(h5_file_, rows_);
-    }
-  }
-
- private:
-  void OpenJson(OutputFormat of) {
-    json_file_ = ctx_.output().NewPart(OutputFormatExtension(of));
-    if (json_file_ == nullptr) {
-      status_ = Status::IOError(ctx_.dest() + ": cannot create a part");
-      return;
-    }
-    json_ = std::make_unique<RecordWriter>(json_file_, of);
-  }
-
-  void OpenParquet() {
-    pq_file_ = ctx_.output().NewPart("parquet");
-    ParquetWriterOptions po;
-    // A quarter of the budget for the row group, at most the format's usual 128 MiB.
-    po.row_group_bytes =
-        std::clamp<uint64_t>(ctx_.shuffle_options().memory_bytes / 4, 1 << 20, uint64_t{128} << 20);
-    pq_ = std::make_unique<ParquetWriter>(pq_file_, FeatureParquetSchema(), po);
-    if (status_.ok()) status_ = pq_->status();
-  }
-
-  JobContext& ctx_;
-  Status status_;
-  uint64_t rows_ = 0;
-  std::unique_ptr<RecordWriter> json_;
-  WritableFile* json_file_ = nullptr;
-  std::unique_ptr<Hdf5PartWriter> h5_;
-  WritableFile* h5_file_ = nullptr;
-  std::unique_ptr<ParquetWriter> pq_;
-  WritableFile* pq_file_ = nullptr;
-};
 
 // The columns of load_tweets' Parquet table that FeatureExtractor::Compute reads.
 const std::vector<std::string>& FeatureInputColumns() {
@@ -182,8 +20,53 @@ const std::vector<std::string>& FeatureInputColumns() {
   return kColumns;
 }
 
-Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
-  FeatureOptions o;
+// Collective. Every row of a load_tweets Parquet table through add; stops at the first error.
+Status ReadParquetInput(const JobIo& io, const MapPhaseOptions& input, FeatureParts& parts,
+                        const std::function<void(const Tweet&)>& add, InputPlan* inputs) {
+  ParquetSource table(io.mpi, io.src_fs, &io.metrics, &io.progress);
+  TweetParquetRows table_rows(FeatureInputColumns());
+  ParquetSourceOptions po;
+  po.src = input.src;
+  if (!input.name_regex.empty()) po.name_regex = input.name_regex;
+  po.columns = table_rows.columns();
+  RF_RETURN_IF_ERROR(table.Plan(po));
+  *inputs = table.plan();
+  int64_t* tweets_in = io.metrics.Counter("tweets_in");
+  Tweet t;
+  return table.Run([&](const ParquetRowBatch& batch) {
+    RF_RETURN_IF_ERROR(table_rows.Check(batch));
+    for (size_t r = 0; r < batch.num_rows && parts.status().ok(); ++r) {
+      table_rows.Get(batch, r, &t);
+      ++*tweets_in;
+      add(t);
+    }
+    return parts.status();
+  });
+}
+
+// Collective. Every tweet of every line through add; stops at the first error.
+Status ReadLineInput(const JobIo& io, const MapPhaseOptions& input, TweetLines& lines,
+                     FeatureParts& parts, const std::function<void(const Tweet&)>& add,
+                     InputPlan* inputs) {
+  MapPhase map(io.mpi, io.src_fs, &io.metrics, &io.progress);
+  RF_RETURN_IF_ERROR(map.Plan(input));
+  *inputs = map.plan();
+  return map.Run([&](std::string_view line, LineContext& lc) {
+    if (!parts.status().ok()) return;
+    lines.Handle(line, lc, [&](Tweet& t) { add(t); });
+    if (!parts.status().ok()) lc.Fail(parts.status());
+  });
+}
+
+Result<TweetFeaturesOptions> OptionsFromFlags(JobContext& ctx) {
+  TweetFeaturesOptions o;
+  const FlagSet& flags = ctx.flags();
+  o.format = flags.GetString("format");
+  if (!FeatureParts::KnownFormat(o.format)) {
+    return Status::InvalidArgument(
+        "--format must be hdf5, jsonl, jsonl.gz or parquet (empty: hdf5 and jsonl.gz), not \"" +
+        o.format + "\"");
+  }
   const int64_t dim = flags.GetInt("dimension");
   const int64_t min_n = flags.GetInt("min-n");
   const int64_t max_n = flags.GetInt("max-n");
@@ -194,13 +77,37 @@ Result<FeatureOptions> OptionsFromFlags(const FlagSet& flags) {
   if (min_n < 1 || max_n < min_n || max_n > 5) {
     return Status::InvalidArgument("need 1 <= --min-n <= --max-n <= 5");
   }
-  o.dimension = static_cast<int>(dim);
-  o.min_n = static_cast<int>(min_n);
-  o.max_n = static_cast<int>(max_n);
+  o.features.dimension = static_cast<int>(dim);
+  o.features.min_n = static_cast<int>(min_n);
+  o.features.max_n = static_cast<int>(max_n);
+  o.input = ctx.map_options();
+  o.spill_dir = ctx.shuffle_options().spill_dir;
+  o.memory_bytes = ctx.shuffle_options().memory_bytes;
   return o;
 }
 
 }  // namespace
+
+Status ComputeTweetFeatures(const JobIo& io, const TweetFeaturesOptions& options,
+                            InputPlan* inputs) {
+  Result<bool> parquet_input =
+      InputsAreParquet(io.mpi, io.src_fs, options.input.src, options.input.name_regex);
+  RF_RETURN_IF_ERROR(parquet_input.status());
+  FeatureParts parts(io.output, options.features, options.format, options.spill_dir,
+                     options.memory_bytes);
+  FeatureExtractor extractor(options.features);
+  TweetLines lines(&io.metrics);  // its counters are in the manifest for either input, as 0s
+  auto add = [&](const Tweet& t) {
+    if (parts.status().ok()) (void)parts.Add(extractor.Compute(t));
+  };
+  const Status map_status = *parquet_input
+                                ? ReadParquetInput(io, options.input, parts, add, inputs)
+                                : ReadLineInput(io, options.input, lines, parts, add, inputs);
+  if (map_status.ok()) (void)parts.Finish();
+  RF_RETURN_IF_ERROR(map_status);
+  io.metrics.Add("records_out", static_cast<int64_t>(parts.rows()));
+  return AgreeOnStatus(io.mpi, parts.status());
+}
 
 void AddTweetFeaturesFlags(FlagSet* flags) {
   flags->AddInt("dimension", 256, "length of the hashed n-gram vector");
@@ -209,71 +116,17 @@ void AddTweetFeaturesFlags(FlagSet* flags) {
 }
 
 Status RunTweetFeatures(JobContext& ctx) {
-  const std::string format = ctx.flags().GetString("format");
-  if (!format.empty() && format != "hdf5" && format != "jsonl" && format != "jsonl.gz" &&
-      format != "parquet") {
-    return Status::InvalidArgument(
-        "--format must be hdf5, jsonl, jsonl.gz or parquet (empty: hdf5 and "
-        "jsonl.gz), not \"" +
-        format + "\"");
-  }
-  Result<FeatureOptions> options = OptionsFromFlags(ctx.flags());
+  Result<TweetFeaturesOptions> options = OptionsFromFlags(ctx);
   RF_RETURN_IF_ERROR(options.status());
   RF_RETURN_IF_ERROR(ctx.OpenOutput());
-
-  Result<bool> parquet_input = InputsAreParquet(ctx.mpi(), ctx.src_fs(), ctx.map_options().src,
-                                                ctx.map_options().name_regex);
-  RF_RETURN_IF_ERROR(parquet_input.status());
-  MapPhase map(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
-  ParquetSource table(ctx.mpi(), ctx.src_fs(), &ctx.metrics(), &ctx.progress());
-  TweetParquetRows table_rows(FeatureInputColumns());
-  if (*parquet_input) {
-    ParquetSourceOptions po;
-    po.src = ctx.map_options().src;
-    if (!ctx.map_options().name_regex.empty()) po.name_regex = ctx.map_options().name_regex;
-    po.columns = table_rows.columns();
-    RF_RETURN_IF_ERROR(table.Plan(po));
-    ctx.SetInputs(table.plan());
-  } else {
-    RF_RETURN_IF_ERROR(map.Plan(ctx.map_options()));
-    ctx.SetInputs(map.plan());
-  }
-
-  FeatureParts parts(ctx, format, *options);
-  FeatureExtractor extractor(*options);
-  TweetLines lines(&ctx.metrics());
-  auto add = [&](const Tweet& t) {
-    if (parts.status().ok()) parts.Add(extractor.Compute(t));
-  };
-  Status map_status;
-  if (*parquet_input) {
-    int64_t* tweets_in = ctx.metrics().Counter("tweets_in");
-    Tweet t;
-    map_status = table.Run([&](const ParquetRowBatch& batch) {
-      RF_RETURN_IF_ERROR(table_rows.Check(batch));
-      for (size_t r = 0; r < batch.num_rows && parts.status().ok(); ++r) {
-        table_rows.Get(batch, r, &t);
-        ++*tweets_in;
-        add(t);
-      }
-      return parts.status();
-    });
-  } else {
-    map_status = map.Run([&](std::string_view line, LineContext& lc) {
-      if (!parts.status().ok()) return;
-      lines.Handle(line, lc, [&](Tweet& t) { add(t); });
-      if (!parts.status().ok()) lc.Fail(parts.status());
-    });
-  }
-  if (map_status.ok()) parts.Finish();
-  RF_RETURN_IF_ERROR(map_status);
-  ctx.metrics().Add("records_out", static_cast<int64_t>(parts.rows()));
-  RF_RETURN_IF_ERROR(AgreeOnStatus(ctx.mpi(), parts.status()));
-  const int64_t total = ctx.mpi().AllSum(static_cast<int64_t>(parts.rows()));
+  InputPlan inputs;
+  RF_RETURN_IF_ERROR(ComputeTweetFeatures(JobIoOf(ctx), *options, &inputs));
+  ctx.SetInputs(inputs);
+  const int64_t total = ctx.mpi().AllSum(ctx.metrics().Get("records_out"));
   RF_RETURN_IF_ERROR(ctx.Commit(true));
   if (ctx.mpi().is_root()) {
     ctx.Print("tweet_features: " + std::to_string(total) + " feature rows (dimension " +
-              std::to_string(options->dimension) + ")\n");
+              std::to_string(options->features.dimension) + ")\n");
   }
   return Status::OK();
 }

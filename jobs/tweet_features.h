@@ -25,13 +25,41 @@
 // not fit), timestamp_ms INT64, the 12 scalars as DOUBLE (the float32 values exactly), and the
 // non-zero n-gram slots as ngram_slots LIST<INT32> + ngram_values LIST<DOUBLE> (same length);
 // snappy, row groups of --memory-mb / 4 (1 to 128 MiB).
+//
+// Thrill's shape: the pipeline is ComputeTweetFeatures, a function of a JobIo (runtime/job_io.h)
+// and the typed TweetFeaturesOptions that tests call directly at 1, 2 and 4 ranks; the parts are
+// operators/feature_parts.h; RunTweetFeatures turns the flags into options, commits and prints.
 #pragma once
 
+#include <cstdint>
+#include <string>
+
+#include "operators/features.h"
 #include "runtime/cli.h"
+#include "runtime/input.h"
 #include "runtime/job.h"
+#include "runtime/job_io.h"
+#include "runtime/pipeline.h"
 #include "runtime/status.h"
 
 namespace rankflow {
+
+struct TweetFeaturesOptions {
+  FeatureOptions features;  // --dimension, --min-n, --max-n
+  // "" (hdf5 and jsonl.gz), "hdf5", "jsonl", "jsonl.gz" or "parquet" (FeatureParts::KnownFormat).
+  std::string format;
+  MapPhaseOptions input;  // --src, --regex, --split-mb, --strict, the longest line
+  std::string spill_dir;  // the HDF5 part's scratch file (empty: $TMPDIR, else /tmp)
+  uint64_t memory_bytes = uint64_t{256} << 20;  // Parquet row groups get a quarter
+};
+
+// Collective. One feature row per tweet of options.input (every line through TweetParser, or, when
+// every input file is .parquet, a load_tweets table by the 11 columns the features use) into this
+// rank's parts of io.output (FeatureParts); counters into io.metrics (records_in, tweets_in,
+// notices.*, bad_lines.*, bad_entries.*, records_out: this rank's rows). *inputs: the files read,
+// for the manifest. The same status on every rank; the caller commits io.output.
+Status ComputeTweetFeatures(const JobIo& io, const TweetFeaturesOptions& options,
+                            InputPlan* inputs);
 
 void AddTweetFeaturesFlags(FlagSet* flags);
 Status RunTweetFeatures(JobContext& ctx);

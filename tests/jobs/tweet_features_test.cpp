@@ -1,5 +1,6 @@
-// End-to-end tests of build/bin/tweet_features at 1, 2 and 4 ranks against a sequential reference
-// (FeatureExtractor over every tweet of every input line), HDF5 parts read back with h5py.
+// End-to-end tests of build/bin/tweet_features: its default output (HDF5 parts read back with h5py,
+// jsonl.gz) against a sequential reference, bad flags, a killed rank, the Parquet input. The
+// pipeline at 1, 2 and 4 ranks, in process: tweet_features_pipeline_test.cpp.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -69,7 +70,9 @@ Reference BuildReference(const std::string& dir, int dimension) {
   return ref;
 }
 
-TEST(TweetFeaturesTest, MatchesSequentialReferenceAtEveryRankCount) {
+// The binary's default output (HDF5 + jsonl.gz) at 2 ranks; the pipeline at 1, 2 and 4 ranks, in
+// process: tweet_features_pipeline_test.
+TEST(TweetFeaturesTest, WritesTheReferenceRowsAsHdf5AndJsonl) {
   TempDir tmp;
   const std::string in = tmp.Join("in");
   MakeInput(in);
@@ -85,7 +88,7 @@ TEST(TweetFeaturesTest, MatchesSequentialReferenceAtEveryRankCount) {
             "  assert f['id'].shape[0]==f['scalars'].shape[0]==f['ngrams'].shape[0]\n"
             "  n+=f['id'].shape[0]; tok+=float(f['scalars'][:,3].sum())\n"
             "print(n, int(tok))\n");
-  for (int ranks : {1, 2, 4}) {
+  for (int ranks : {2}) {
     SCOPED_TRACE("ranks " + std::to_string(ranks));
     const std::string dest = tmp.Join("out" + std::to_string(ranks));
     CommandResult r = RunCommand(MpirunPrefix(ranks) + " " + BinPath("tweet_features") +
