@@ -81,6 +81,34 @@ std::string Base64(const std::string& bytes) {
   return out;
 }
 
+std::string FromBase64(const std::string& text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+')
+      v = 62;
+    else if (c == '/')
+      v = 63;
+    else
+      continue;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
 std::vector<uint8_t> SurfaceRgb(int rows, int cols, const std::vector<int64_t>& labels,
                                 const std::vector<float>& confidence) {
   static const uint8_t kPalette[][3] = {{200, 200, 200}, {31, 119, 180}, {255, 127, 14},

@@ -13,6 +13,8 @@ namespace rankflow::ml {
 // An 8-bit RGB PNG (no interlace, filter 0) of width × height pixels, rgb row-major.
 std::string EncodePng(int width, int height, const std::vector<uint8_t>& rgb);
 std::string Base64(const std::string& bytes);
+// The bytes of Base64 text; characters outside the alphabet (padding, newlines) are skipped.
+std::string FromBase64(const std::string& text);
 
 // Colours a decision surface: labels (rows × cols, row 0 at the TOP of the image) and the winning
 // probability of each cell (0.33..1 → pale..full colour). Class colours cycle a fixed palette.

@@ -210,34 +210,6 @@ std::string Serialize(const SweepModelResult& m, const std::string& png) {
   return s.str();
 }
 
-std::string FromBase64(const std::string& text) {
-  std::string out;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+')
-      v = 62;
-    else if (c == '/')
-      v = 63;
-    else
-      continue;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 void Deserialize(const std::string& text, std::vector<SweepModelResult>* models,
                  std::vector<std::string>* pngs) {
   std::istringstream lines(text);
@@ -380,6 +352,80 @@ std::string OptimizerText(const OptimizerOptions& o) {
   return s;
 }
 
+// Checks what the flags cannot; the activation function.
+Result<Activation> CheckOptions(const SweepOptions& o) {
+  if (o.models.empty()) return Status::InvalidArgument("no model sizes given (--hidden)");
+  if (o.epochs <= 0 || o.batch <= 0) {
+    return Status::InvalidArgument("--epochs and --batch must be positive");
+  }
+  if (o.test.empty() && (o.test_fraction <= 0 || o.test_fraction >= 1)) {
+    return Status::InvalidArgument("--test-fraction must be in (0, 1) when --test is not given");
+  }
+  if (o.grid < 0 || o.grid > 2000) return Status::InvalidArgument("--grid must be in [0, 2000]");
+  return ParseActivation(o.activation);
+}
+
+// The report's title, setup table and notes (the models come later).
+ReportPage ReportSetup(const SweepOptions& o, const DataPlan& plan, const Dataset& train, int ranks,
+                       int groups) {
+  ReportPage page;
+  page.title = o.title;
+  page.chosen_reason = "highest held-out accuracy; ties go to the smaller model";
+  page.setup = {
+      {"training data", o.train},
+      {"held-out data", o.test.empty()
+                            ? "last " + Fixed(100 * o.test_fraction, 1) + "% of the training file"
+                            : o.test},
+      {"rows",
+       std::to_string(plan.train_rows) + " train, " + std::to_string(plan.test_rows) + " held-out"},
+      {"inputs / classes", std::to_string(train.inputs) + " / " + std::to_string(train.classes())},
+      {"activation", o.activation},
+      {"optimizer", OptimizerText(o.optimizer)},
+      {"epochs / batch", std::to_string(o.epochs) + " / " + std::to_string(o.batch)},
+      {"seed", std::to_string(o.seed)},
+      {"ranks / groups", std::to_string(ranks) + " / " + std::to_string(groups)}};
+  page.notes_html = o.notes_html;
+  return page;
+}
+
+// Rank 0: every group's models (gathered) by size into result and the page, the chosen one, and
+// metrics.csv, report.html and selection.json into out.
+Status WriteSummary(const std::vector<std::string>& gathered, ReportPage* page,
+                    OutputCommitter* out, SweepResult* result) {
+  std::vector<std::string> pngs;
+  std::vector<SweepModelResult> rows;
+  for (const std::string& part : gathered) Deserialize(part, &rows, &pngs);
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return rows[a].parameters < rows[b].parameters; });
+  for (size_t i : order) {
+    result->models.push_back(rows[i]);
+    const SweepModelResult& m = rows[i];
+    page->models.push_back(ReportModel{m.hidden, m.parameters, m.train_accuracy, m.test_accuracy,
+                                       m.train_loss, m.test_loss, m.seconds, m.seconds_per_epoch,
+                                       m.epochs, pngs[i]});
+  }
+  for (size_t i = 0; i < result->models.size(); ++i) {
+    if (result->chosen < 0 ||
+        result->models[i].test_accuracy > result->models[result->chosen].test_accuracy) {
+      result->chosen = static_cast<int>(i);
+    }
+  }
+  page->chosen = result->chosen;
+  const SweepModelResult& c = result->models[result->chosen];
+  RF_RETURN_IF_ERROR(
+      WriteOutputFile(*out, "metrics.csv", MetricsCsv(*result), result->models.size()));
+  RF_RETURN_IF_ERROR(WriteOutputFile(*out, "report.html", RenderReportHtml(*page)));
+  return WriteOutputFile(*out, "selection.json",
+                         "{\"chosen_hidden\":\"" + c.hidden +
+                             "\",\"parameters\":" + std::to_string(c.parameters) +
+                             ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
+                             ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
+                             ",\"criterion\":\"highest held-out accuracy, ties to fewer "
+                             "parameters\"}\n");
+}
+
 // Rank 0: the counters of the manifest and the summary (the other ranks add nothing).
 void CountSweep(JobContext& ctx, const DataPlan& plan, int models, int groups) {
   if (!ctx.mpi().is_root()) return;
@@ -400,15 +446,7 @@ void CountSweep(JobContext& ctx, const DataPlan& plan, int models, int groups) {
 
 Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
   const MpiContext& mpi = ctx.mpi();
-  if (o.models.empty()) return Status::InvalidArgument("no model sizes given (--hidden)");
-  if (o.epochs <= 0 || o.batch <= 0) {
-    return Status::InvalidArgument("--epochs and --batch must be positive");
-  }
-  if (o.test.empty() && (o.test_fraction <= 0 || o.test_fraction >= 1)) {
-    return Status::InvalidArgument("--test-fraction must be in (0, 1) when --test is not given");
-  }
-  if (o.grid < 0 || o.grid > 2000) return Status::InvalidArgument("--grid must be in [0, 2000]");
-  auto activation = ParseActivation(o.activation);
+  Result<Activation> activation = CheckOptions(o);
   if (!activation.ok()) return activation.status();
   RF_RETURN_IF_ERROR(ctx.OpenOutput(o.dest, {o.train, o.test}));
   OutputCommitter& out = ctx.output();
@@ -459,58 +497,10 @@ Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
   std::vector<std::string> gathered = mpi.GatherToRoot(serialized);
   Status local = st;
   if (all_ok && mpi.is_root()) {
-    std::vector<std::string> pngs;
-    std::vector<SweepModelResult> rows;
-    for (const std::string& part : gathered) Deserialize(part, &rows, &pngs);
-    std::vector<size_t> order(rows.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(),
-                     [&](size_t a, size_t b) { return rows[a].parameters < rows[b].parameters; });
-    ReportPage page;
-    page.title = o.title;
-    for (size_t i : order) {
-      result->models.push_back(rows[i]);
-      const SweepModelResult& m = rows[i];
-      page.models.push_back(ReportModel{m.hidden, m.parameters, m.train_accuracy, m.test_accuracy,
-                                        m.train_loss, m.test_loss, m.seconds, m.seconds_per_epoch,
-                                        m.epochs, pngs[i]});
-    }
-    for (size_t i = 0; i < result->models.size(); ++i) {
-      if (result->chosen < 0 ||
-          result->models[i].test_accuracy > result->models[result->chosen].test_accuracy) {
-        result->chosen = static_cast<int>(i);
-      }
-    }
     result->train_rows = plan.train_rows;
     result->test_rows = plan.test_rows;
-    page.chosen = result->chosen;
-    page.chosen_reason = "highest held-out accuracy; ties go to the smaller model";
-    page.setup = {{"training data", o.train},
-                  {"held-out data", o.test.empty() ? "last " + Fixed(100 * o.test_fraction, 1) +
-                                                         "% of the training file"
-                                                   : o.test},
-                  {"rows", std::to_string(plan.train_rows) + " train, " +
-                               std::to_string(plan.test_rows) + " held-out"},
-                  {"inputs / classes",
-                   std::to_string(train.inputs) + " / " + std::to_string(train.classes())},
-                  {"activation", o.activation},
-                  {"optimizer", OptimizerText(o.optimizer)},
-                  {"epochs / batch", std::to_string(o.epochs) + " / " + std::to_string(o.batch)},
-                  {"seed", std::to_string(o.seed)},
-                  {"ranks / groups", std::to_string(mpi.size()) + " / " + std::to_string(groups)}};
-    page.notes_html = o.notes_html;
-    const SweepModelResult& c = result->models[result->chosen];
-    local = WriteOutputFile(out, "metrics.csv", MetricsCsv(*result), result->models.size());
-    if (local.ok()) local = WriteOutputFile(out, "report.html", RenderReportHtml(page));
-    if (local.ok()) {
-      local = WriteOutputFile(out, "selection.json",
-                              "{\"chosen_hidden\":\"" + c.hidden +
-                                  "\",\"parameters\":" + std::to_string(c.parameters) +
-                                  ",\"test_accuracy\":" + Fixed(c.test_accuracy, 6) +
-                                  ",\"train_accuracy\":" + Fixed(c.train_accuracy, 6) +
-                                  ",\"criterion\":\"highest held-out accuracy, ties to fewer "
-                                  "parameters\"}\n");
-    }
+    ReportPage page = ReportSetup(o, plan, train, mpi.size(), groups);
+    local = WriteSummary(gathered, &page, &out, result);
   }
   if (mpi.is_root()) ctx.metrics().Add("records_out", static_cast<int64_t>(result->models.size()));
   Status commit = ctx.Commit(all_ok && local.ok());
