@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "provision/ssh_session.h"
+#include "runtime/aws/json.h"
 
 namespace rankflow::provision {
 namespace {
@@ -13,11 +14,6 @@ namespace {
 std::string Trimmed(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
-}
-
-std::string Member(const rapidjson::Value& v, const char* name) {
-  auto it = v.FindMember(name);
-  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
 }
 
 }  // namespace
@@ -83,12 +79,12 @@ Result<std::string> DescribeJobJson(const std::string& json) {
   if (doc.HasParseError() || !doc.IsObject()) {
     return Status::InvalidArgument("job.json: not a JSON object");
   }
-  std::string state = Member(doc, "state");
-  if (state == "running") return "job: running since " + Member(doc, "started");
+  std::string state = aws::JsonString(doc, "state");
+  if (state == "running") return "job: running since " + aws::JsonString(doc, "started");
   if (state == "finished") {
     int code = JobExitCode(json);
-    return "job: finished at " + Member(doc, "ended") + ", exit code " + std::to_string(code) +
-           " (started " + Member(doc, "started") + ")";
+    return "job: finished at " + aws::JsonString(doc, "ended") + ", exit code " +
+           std::to_string(code) + " (started " + aws::JsonString(doc, "started") + ")";
   }
   return Status::InvalidArgument("job.json: unknown state '" + state + "'");
 }
@@ -96,7 +92,9 @@ Result<std::string> DescribeJobJson(const std::string& json) {
 int JobExitCode(const std::string& json) {
   rapidjson::Document doc;
   doc.Parse(json.c_str(), json.size());
-  if (doc.HasParseError() || !doc.IsObject() || Member(doc, "state") != "finished") return -1;
+  if (doc.HasParseError() || !doc.IsObject() || aws::JsonString(doc, "state") != "finished") {
+    return -1;
+  }
   auto it = doc.FindMember("exit_code");
   return it != doc.MemberEnd() && it->value.IsInt() ? it->value.GetInt() : -1;
 }

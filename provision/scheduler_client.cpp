@@ -5,17 +5,12 @@
 #include <rapidjson/writer.h>
 
 #include "provision/cluster_spec.h"
+#include "runtime/aws/json.h"
 
 namespace rankflow::provision {
 namespace {
 
 constexpr char kGroup[] = "default";
-
-std::string Member(const rapidjson::Value& v, const char* name) {
-  if (!v.IsObject()) return "";
-  auto it = v.FindMember(name);
-  return it != v.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
 
 // "scheduler GetSchedule: 404 ResourceNotFoundException: Schedule x does not exist." from an
 // error answer: the type from x-amzn-ErrorType (its part before ':'), else the body's __type
@@ -26,9 +21,9 @@ Status SchedulerError(const std::string& op, const aws::HttpResponse& resp) {
   rapidjson::Document doc;
   doc.Parse(resp.body.c_str(), resp.body.size());
   if (!doc.HasParseError() && doc.IsObject()) {
-    if (type.empty()) type = Member(doc, "__type");
-    message = Member(doc, "Message");
-    if (message.empty()) message = Member(doc, "message");
+    if (type.empty()) type = aws::JsonString(doc, "__type");
+    message = aws::JsonString(doc, "Message");
+    if (message.empty()) message = aws::JsonString(doc, "message");
   }
   type = type.substr(0, type.find(':'));
   if (auto hash = type.rfind('#'); hash != std::string::npos) type = type.substr(hash + 1);
@@ -105,17 +100,17 @@ Result<Schedule> ParseSchedule(const std::string& json) {
     return Status::InvalidArgument("scheduler GetSchedule: unreadable answer");
   }
   Schedule s;
-  s.name = Member(doc, "Name");
-  s.group = Member(doc, "GroupName");
-  s.expression = Member(doc, "ScheduleExpression");
-  s.timezone = Member(doc, "ScheduleExpressionTimezone");
-  s.state = Member(doc, "State");
-  s.action_after_completion = Member(doc, "ActionAfterCompletion");
+  s.name = aws::JsonString(doc, "Name");
+  s.group = aws::JsonString(doc, "GroupName");
+  s.expression = aws::JsonString(doc, "ScheduleExpression");
+  s.timezone = aws::JsonString(doc, "ScheduleExpressionTimezone");
+  s.state = aws::JsonString(doc, "State");
+  s.action_after_completion = aws::JsonString(doc, "ActionAfterCompletion");
   if (doc.HasMember("Target")) {
     const rapidjson::Value& t = doc["Target"];
-    s.target_arn = Member(t, "Arn");
-    s.role_arn = Member(t, "RoleArn");
-    s.input = Member(t, "Input");
+    s.target_arn = aws::JsonString(t, "Arn");
+    s.role_arn = aws::JsonString(t, "RoleArn");
+    s.input = aws::JsonString(t, "Input");
   }
   return s;
 }
@@ -208,11 +203,11 @@ Result<std::vector<std::string>> SchedulerClient::ListScheduleNames(const std::s
     }
     if (doc.HasMember("Schedules") && doc["Schedules"].IsArray()) {
       for (const auto& s : doc["Schedules"].GetArray()) {
-        std::string n = Member(s, "Name");
+        std::string n = aws::JsonString(s, "Name");
         if (!n.empty()) names.push_back(n);
       }
     }
-    token = Member(doc, "NextToken");
+    token = aws::JsonString(doc, "NextToken");
     if (token.empty()) return names;
   }
   return Status::Internal("scheduler ListSchedules: more than 1000 pages");

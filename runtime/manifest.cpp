@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <random>
 
+#include "runtime/aws/json.h"
+
 namespace rankflow {
 namespace {
 
@@ -15,17 +17,6 @@ bool IsLowerHex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'
 std::string BaseName(std::string_view path) {
   size_t slash = path.rfind('/');
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
-}
-
-std::string StringMember(const rapidjson::Value& v, const char* key) {
-  auto it = v.FindMember(key);
-  if (it == v.MemberEnd() || !it->value.IsString()) return "";
-  return std::string(it->value.GetString(), it->value.GetStringLength());
-}
-
-uint64_t UintMember(const rapidjson::Value& v, const char* key) {
-  auto it = v.FindMember(key);
-  return it != v.MemberEnd() && it->value.IsUint64() ? it->value.GetUint64() : 0;
 }
 
 // A relative name that stays inside the folder: no empty, "." or ".." component.
@@ -63,16 +54,16 @@ Status ParseManifest(const std::string& dir, std::string_view json, Manifest* ou
   if (doc.HasParseError() || !doc.IsObject()) return refuse("not a JSON object");
   auto files = doc.FindMember("files");
   if (files == doc.MemberEnd() || !files->value.IsArray()) return refuse("no \"files\" array");
-  out->attempt = StringMember(doc, "attempt");
+  out->attempt = aws::JsonString(doc, "attempt");
   const std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
   for (const auto& f : files->value.GetArray()) {
     if (!f.IsObject()) return refuse("a file entry is not an object");
     ManifestFile m;
-    m.path = StringMember(f, "path");
-    m.file = StringMember(f, "file");
-    m.name = StringMember(f, "name");
-    m.bytes = UintMember(f, "bytes");
-    m.records = UintMember(f, "records");
+    m.path = aws::JsonString(f, "path");
+    m.file = aws::JsonString(f, "file");
+    m.name = aws::JsonString(f, "name");
+    m.bytes = aws::JsonUint64(f, "bytes");
+    m.records = aws::JsonUint64(f, "records");
     if (m.file.empty()) {  // before commit v2: derive from the recorded path
       m.file = m.path.compare(0, prefix.size(), prefix) == 0 ? m.path.substr(prefix.size())
                                                              : BaseName(m.path);

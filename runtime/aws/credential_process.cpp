@@ -8,6 +8,7 @@
 
 #include <cerrno>
 
+#include "runtime/aws/json.h"
 #include "runtime/sys.h"
 
 extern char** environ;
@@ -140,19 +141,15 @@ Result<Credentials> ProcessCredentialsProvider::Fetch() {
   if (version == doc.MemberEnd() || !version->value.IsInt() || version->value.GetInt() != 1) {
     return Status::InvalidArgument(where + ": Version must be 1");
   }
-  auto str = [&](const char* key) -> std::string {
-    auto it = doc.FindMember(key);
-    return (it != doc.MemberEnd() && it->value.IsString()) ? it->value.GetString() : "";
-  };
   Credentials c;
-  c.access_key_id = str("AccessKeyId");
-  c.secret_access_key = str("SecretAccessKey");
-  c.session_token = str("SessionToken");
+  c.access_key_id = JsonString(doc, "AccessKeyId");
+  c.secret_access_key = JsonString(doc, "SecretAccessKey");
+  c.session_token = JsonString(doc, "SessionToken");
   c.source = "profile " + profile_ + " (credential_process)";
   if (c.empty()) {
     return Status::InvalidArgument(where + ": AccessKeyId or SecretAccessKey missing");
   }
-  if (std::string exp = str("Expiration"); !exp.empty()) {
+  if (std::string exp = JsonString(doc, "Expiration"); !exp.empty()) {
     c.expiration = ParseIso8601(exp);
     if (!c.expiration)
       return Status::InvalidArgument(where + ": Expiration is not an iso-8601 time");

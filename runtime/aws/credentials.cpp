@@ -13,6 +13,7 @@
 #include "runtime/aws/assume_role.h"
 #include "runtime/aws/credential_process.h"
 #include "runtime/aws/http.h"
+#include "runtime/aws/json.h"
 #include "runtime/aws/retry.h"
 #include "runtime/sys.h"
 
@@ -376,20 +377,16 @@ Result<Credentials> ImdsCredentialsProvider::Fetch() {
   const std::string where = "instance metadata: credentials of role '" + role + "'";
   if (doc.HasParseError() || !doc.IsObject())
     return Status::Unavailable(where + ": not a json object");
-  auto str = [&](const char* key) -> std::string {
-    auto it = doc.FindMember(key);
-    return (it != doc.MemberEnd() && it->value.IsString()) ? it->value.GetString() : "";
-  };
-  if (std::string code = str("Code"); !code.empty() && code != "Success") {
+  if (std::string code = JsonString(doc, "Code"); !code.empty() && code != "Success") {
     return Status::Unavailable(where + ": Code is not Success");
   }
   Credentials c;
-  c.access_key_id = str("AccessKeyId");
-  c.secret_access_key = str("SecretAccessKey");
-  c.session_token = str("Token");
+  c.access_key_id = JsonString(doc, "AccessKeyId");
+  c.secret_access_key = JsonString(doc, "SecretAccessKey");
+  c.session_token = JsonString(doc, "Token");
   c.source = "imds role " + role;
   if (c.empty()) return Status::Unavailable(where + ": AccessKeyId or SecretAccessKey missing");
-  std::string exp = str("Expiration");
+  std::string exp = JsonString(doc, "Expiration");
   if (!exp.empty()) {
     c.expiration = ParseIso8601(exp);
     if (!c.expiration)  // The document holds secrets: describe the field, never echo its value.

@@ -5,9 +5,9 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 
+#include "runtime/aws/credentials.h"
 #include "runtime/aws/sigv4.h"
 #include "tests/util/test_util.h"
 
@@ -66,15 +66,9 @@ ParsedRequest ParseRequest(const std::string& text, bool continuation_is_new_val
   return r;
 }
 
-std::chrono::system_clock::time_point Time(int y, int mo, int d, int h, int mi, int s) {
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
+// "2015-08-30T12:36:00Z" as a time point (the parser credentials use for Expiration).
+std::chrono::system_clock::time_point Time(const char* iso8601) {
+  return ParseIso8601(iso8601).value();
 }
 
 std::string HostOf(const KeyValues& headers) {
@@ -119,7 +113,7 @@ TEST(SigV4Vectors, AwsCAuthSuiteHeaderAndQueryFlows) {
     ASSERT_EQ(std::string(ctx["timestamp"].GetString()), "2015-08-30T12:36:00Z");
     ParsedRequest req = ParseRequest(ReadFile((dir / "request.txt").string()), false);
     SigningParams params = SigningParams::ForService(
-        ctx["service"].GetString(), ctx["region"].GetString(), Time(2015, 8, 30, 12, 36, 0));
+        ctx["service"].GetString(), ctx["region"].GetString(), Time("2015-08-30T12:36:00Z"));
     params.normalize_path = ctx["normalize"].GetBool();
     // The vectors write paths unencoded on the request line and expect one encoding.
     params.double_encode = false;
@@ -193,7 +187,7 @@ TEST(SigV4Vectors, ClassicSuite) {
     ASSERT_EQ(amz_date, "20150830T123600Z");
     Credentials creds{kKeyId, kSecret, "", std::nullopt, "test"};
     SigningParams params =
-        SigningParams::ForService("service", "us-east-1", Time(2015, 8, 30, 12, 36, 0));
+        SigningParams::ForService("service", "us-east-1", Time("2015-08-30T12:36:00Z"));
     params.double_encode = false;
     params.payload_sha256 = Sha256Hex(req.body);
     SignedRequest h = SignHeaders(ToSignable(req), creds, params);
@@ -224,7 +218,7 @@ TEST(SigV4S3, DocumentedGetObjectExample) {
   req.path = "/test.txt";
   req.headers = {{"Range", "bytes=0-9"}};
   SigningParams params =
-      SigningParams::ForS3("us-east-1", Time(2013, 5, 24, 0, 0, 0), std::string(kEmptySha256));
+      SigningParams::ForS3("us-east-1", Time("2013-05-24T00:00:00Z"), std::string(kEmptySha256));
   SignedRequest s = SignHeaders(req, creds, params);
   EXPECT_EQ(Sha256Hex(s.canonical_request),
             "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
@@ -250,7 +244,7 @@ TEST(SigV4Presign, S3UnsignedPayloadUrlCarriesTokenAndSignature) {
   req.method = "GET";
   req.host = "127.0.0.1:9000";
   req.path = "/bucket/bin/a b";
-  SigningParams params = SigningParams::ForS3("us-east-1", Time(2015, 8, 30, 12, 36, 0),
+  SigningParams params = SigningParams::ForS3("us-east-1", Time("2015-08-30T12:36:00Z"),
                                               std::string(kUnsignedPayload));
   params.expires_s = 600;
   std::string url = PresignUrl("http", req, creds, params);
