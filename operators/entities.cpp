@@ -213,6 +213,16 @@ void RemoveOverlaps(std::vector<Entity>* entities) {
   *entities = std::move(kept);
 }
 
+// Calls on_match(matcher, status) for each match of `pattern` in t.lower, in order; nothing when
+// ICU cannot make the matcher. The loop every entity kind runs.
+template <typename OnMatch>
+void ForEachMatch(const icu::RegexPattern& pattern, const Text& t, OnMatch on_match) {
+  UErrorCode status = U_ZERO_ERROR;
+  std::unique_ptr<icu::RegexMatcher> m(pattern.matcher(t.lower, status));
+  if (U_FAILURE(status)) return;
+  while (m->find(status) && U_SUCCESS(status)) on_match(*m, status);
+}
+
 }  // namespace
 
 class EntityExtractor::Impl {
@@ -234,33 +244,30 @@ class EntityExtractor::Impl {
     const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'.') < 0) return out;
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(url_->matcher(t.lower, status));
-    if (U_FAILURE(status)) return out;
-    while (m->find(status) && U_SUCCESS(status)) {
-      const int32_t proto_start = m->start(3, status);
+    ForEachMatch(*url_, t, [&](icu::RegexMatcher& m, UErrorCode& status) {
+      const int32_t proto_start = m.start(3, status);
       const bool has_protocol = proto_start >= 0;
       if (!has_protocol) {
-        icu::UnicodeString before = Group(*m, 1, t, status);
+        icu::UnicodeString before = Group(m, 1, t, status);
         if (before.length() > 0) {
           const UChar c = before[before.length() - 1];
-          if (c == '-' || c == '_' || c == '.' || c == '/') continue;
+          if (c == '-' || c == '_' || c == '.' || c == '/') return;
         }
       }
-      icu::UnicodeString url = Group(*m, 2, t, status);
-      const int32_t start = m->start(2, status);
-      int32_t end = m->end(2, status);
+      icu::UnicodeString url = Group(m, 2, t, status);
+      const int32_t start = m.start(2, status);
+      int32_t end = m.end(2, status);
       const icu::UnicodeString url_lower(t.lower, start, end - start);
       std::unique_ptr<icu::RegexMatcher> tco(tco_->matcher(url_lower, status));
       if (U_SUCCESS(status) && tco->find(status)) {
-        if (tco->group(1, status).countChar32() > kMaxTcoSlug) continue;
+        if (tco->group(1, status).countChar32() > kMaxTcoSlug) return;
         end = start + tco->end(status);
         url = icu::UnicodeString(text, start, end - start);
       }
-      const icu::UnicodeString host = Group(*m, 4, t, status);
-      if (U_FAILURE(status) || !ValidHostAndLength(url.length(), has_protocol, host)) continue;
+      const icu::UnicodeString host = Group(m, 4, t, status);
+      if (U_FAILURE(status) || !ValidHostAndLength(url.length(), has_protocol, host)) return;
       out.push_back(MakeEntity(text, EntityType::kUrl, Utf8(url), start, end));
-    }
+    });
     return out;
   }
 
@@ -268,18 +275,15 @@ class EntityExtractor::Impl {
     const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'#') < 0 && text.indexOf(u'\uff03') < 0) return out;
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(hashtag_->matcher(t.lower, status));
-    if (U_FAILURE(status)) return out;
-    while (m->find(status) && U_SUCCESS(status)) {
-      const int32_t end = m->end(3, status);
+    ForEachMatch(*hashtag_, t, [&](icu::RegexMatcher& m, UErrorCode& status) {
+      const int32_t end = m.end(3, status);
       if (end < text.length() && (IsHash(text.char32At(end)) || FollowedByScheme(text, end))) {
-        continue;
+        return;
       }
-      const int32_t start = m->start(3, status) - 1;
+      const int32_t start = m.start(3, status) - 1;
       out.push_back(
-          MakeEntity(text, EntityType::kHashtag, Utf8(Group(*m, 3, t, status)), start, end));
-    }
+          MakeEntity(text, EntityType::kHashtag, Utf8(Group(m, 3, t, status)), start, end));
+    });
     if (check_url_overlap && !out.empty()) {
       std::vector<Entity> urls = Urls(t);
       if (!urls.empty()) {
@@ -299,15 +303,12 @@ class EntityExtractor::Impl {
     const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'$') < 0) return out;
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(cashtag_->matcher(t.lower, status));
-    if (U_FAILURE(status)) return out;
-    while (m->find(status) && U_SUCCESS(status)) {
-      const int32_t start = m->start(3, status) - 1;
-      const int32_t end = m->end(3, status);
+    ForEachMatch(*cashtag_, t, [&](icu::RegexMatcher& m, UErrorCode& status) {
+      const int32_t start = m.start(3, status) - 1;
+      const int32_t end = m.end(3, status);
       out.push_back(
-          MakeEntity(text, EntityType::kCashtag, Utf8(Group(*m, 3, t, status)), start, end));
-    }
+          MakeEntity(text, EntityType::kCashtag, Utf8(Group(m, 3, t, status)), start, end));
+    });
     return out;
   }
 
@@ -315,20 +316,17 @@ class EntityExtractor::Impl {
     const icu::UnicodeString& text = t.orig;
     std::vector<Entity> out;
     if (text.indexOf(u'@') < 0 && text.indexOf(u'\uff20') < 0) return out;
-    UErrorCode status = U_ZERO_ERROR;
-    std::unique_ptr<icu::RegexMatcher> m(mention_->matcher(t.lower, status));
-    if (U_FAILURE(status)) return out;
-    while (m->find(status) && U_SUCCESS(status)) {
-      const int32_t end = m->end(status);
+    ForEachMatch(*mention_, t, [&](icu::RegexMatcher& m, UErrorCode& status) {
+      const int32_t end = m.end(status);
       if (end < text.length()) {
         const UChar32 next = text.char32At(end);
-        if (IsAt(next) || IsLatinAccent(next) || FollowedByScheme(text, end)) continue;
+        if (IsAt(next) || IsLatinAccent(next) || FollowedByScheme(text, end)) return;
       }
-      const int32_t start = m->start(3, status) - 1;
-      Entity e = MakeEntity(text, EntityType::kMention, Utf8(Group(*m, 3, t, status)), start, end);
-      if (m->start(4, status) >= 0) e.list_slug = Utf8(Group(*m, 4, t, status));
+      const int32_t start = m.start(3, status) - 1;
+      Entity e = MakeEntity(text, EntityType::kMention, Utf8(Group(m, 3, t, status)), start, end);
+      if (m.start(4, status) >= 0) e.list_slug = Utf8(Group(m, 4, t, status));
       out.push_back(std::move(e));
-    }
+    });
     return out;
   }
 
