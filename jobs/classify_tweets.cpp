@@ -89,7 +89,8 @@ Status ClassifyTweets(JobContext& ctx, const ClassifyTweetsOptions& o,
   auto add = [&](Tweet& t) {
     ml::AppendSparseExample(t.id, t.lang, extractor.Compute(t).ngrams, &wire);
   };
-  if (st.ok()) st = ForEachTweetInFiles(mpi, ctx.src_fs(), files, &ctx.metrics(), add);
+  const bool strict = ctx.flags().GetBool("strict");
+  if (st.ok()) st = ForEachTweetInFiles(mpi, ctx.src_fs(), files, strict, &ctx.metrics(), add);
   RF_RETURN_IF_ERROR(AgreeOnStatus(mpi, st));  // the failing rank's message on rank 0 too
   result->tweets_read = mpi.AllSum(ctx.metrics().Get("tweets_in"));
   std::vector<std::string> parts = mpi.GatherToRoot(wire);

@@ -51,15 +51,23 @@ void TweetLines::Handle(std::string_view line, LineContext& ctx,
   if (const char* bad = Parse(line, fn)) ctx.BadLine(bad);
 }
 
-void TweetLines::Handle(std::string_view line, std::string_view path, uint64_t line_number,
-                        const std::function<void(Tweet&)>& fn) {
-  if (const char* bad = Parse(line, fn)) metrics_->BadLine(bad, path, line_number, line);
+const char* TweetLines::Handle(std::string_view line, std::string_view path, uint64_t line_number,
+                               const std::function<void(Tweet&)>& fn) {
+  const char* bad = Parse(line, fn);
+  if (bad != nullptr) metrics_->BadLine(bad, path, line_number, line);
+  return bad;
 }
 
 Status ForEachTweetInFiles(const MpiContext& mpi, FileSystem& fs,
-                           const std::vector<FileInfo>& files, Metrics* metrics,
+                           const std::vector<FileInfo>& files, bool strict, Metrics* metrics,
                            const std::function<void(Tweet&)>& fn) {
   TweetLines lines(metrics);
+  auto handle = [&](std::string_view text, const std::string& path, uint64_t number) {
+    const char* bad = lines.Handle(text, path, number, fn);
+    if (bad == nullptr || !strict) return Status::OK();
+    return Status::InvalidArgument("--strict: " + std::string(bad) + " at " + path + ":" +
+                                   std::to_string(number));
+  };
   int64_t* records = metrics->Counter("records_in");
   int64_t* bytes = metrics->Counter("bytes_in");
   for (size_t i = static_cast<size_t>(mpi.rank()); i < files.size(); i += mpi.size()) {
@@ -71,7 +79,7 @@ Status ForEachTweetInFiles(const MpiContext& mpi, FileSystem& fs,
       RF_RETURN_IF_ERROR(fs.ReadSmallFile(file.path, &doc));
       ++*records;
       *bytes += static_cast<int64_t>(doc.size());
-      lines.Handle(doc, file.path, 1, fn);
+      RF_RETURN_IF_ERROR(handle(doc, file.path, 1));
       continue;
     }
     std::unique_ptr<LineReader> reader;
@@ -80,7 +88,7 @@ Status ForEachTweetInFiles(const MpiContext& mpi, FileSystem& fs,
     while (reader->Next(&line)) {
       ++*records;
       *bytes += static_cast<int64_t>(line.size()) + 1;
-      lines.Handle(line, file.path, reader->line_number(), fn);
+      RF_RETURN_IF_ERROR(handle(line, file.path, reader->line_number()));
     }
     RF_RETURN_IF_ERROR(reader->status());
   }

@@ -39,9 +39,10 @@ class TweetLines {
   // Parses one line; calls fn for each tweet in it (the tweet may be moved from).
   void Handle(std::string_view line, LineContext& ctx, const std::function<void(Tweet&)>& fn);
   // The same for a line handled away from its MapPhase callback (a worker thread): bad lines go
-  // straight to Metrics::BadLine with their file and line number (no --strict handling).
-  void Handle(std::string_view line, std::string_view path, uint64_t line_number,
-              const std::function<void(Tweet&)>& fn);
+  // straight to Metrics::BadLine with their file and line number (no --strict handling). Returns
+  // the bad kind's name for a bad line, else nullptr.
+  const char* Handle(std::string_view line, std::string_view path, uint64_t line_number,
+                     const std::function<void(Tweet&)>& fn);
 
  private:
   // Parses and counts; returns the bad kind's name for a bad line, else nullptr.
@@ -64,8 +65,9 @@ class TweetLines {
 // file being one), bytes_in (their bytes, newlines included).
 // Local: not collective. For jobs that read small, mixed archives whole (classify_tweets);
 // large ones go through MapPhase or the flow sources.
+// With `strict`, the first bad line ends it: InvalidArgument "--strict: <kind> at FILE:LINE".
 Status ForEachTweetInFiles(const MpiContext& mpi, FileSystem& fs,
-                           const std::vector<FileInfo>& files, Metrics* metrics,
+                           const std::vector<FileInfo>& files, bool strict, Metrics* metrics,
                            const std::function<void(Tweet&)>& fn);
 
 }  // namespace rankflow

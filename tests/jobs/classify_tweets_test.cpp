@@ -124,6 +124,26 @@ TEST(ClassifyTweetsTest, ReadsACommittedSrcThroughItsManifest) {
   EXPECT_NE(r.output.find("240 tweets read, 240 distinct"), std::string::npos) << r.output;
 }
 
+// The three "{not json" lines of the corpus are counted by kind in features/_SUCCESS; with --strict
+// the first one ends the job (rank 0 reads part-0 and part-2), naming file and line.
+TEST(ClassifyTweetsTest, BadLinesAreCountedAndStrictFailsOnTheFirst) {
+  TempDir dir;
+  WriteCorpus(dir.Join("src"));
+  const std::string args = "--src " + dir.Join("src") + " --hidden 0 --epochs 1 --min-class 5";
+  auto r = RunCommand(Classify(2, args + " --dest " + dir.Join("out")), 240);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string manifest = testing::ReadFile(dir.Join("out/features/_SUCCESS"));
+  EXPECT_NE(manifest.find("\"bad_lines\":{\"invalid_json\":3}"), std::string::npos) << manifest;
+  EXPECT_NE(manifest.find("\"records_in\":363,"), std::string::npos) << manifest;  // lines
+  auto strict = RunCommand(Classify(2, args + " --strict --dest " + dir.Join("strict")), 240);
+  EXPECT_EQ(strict.exit_code, 1) << strict.output;
+  EXPECT_NE(strict.output.find("classify_tweets: error: --strict: invalid_json at " +
+                               dir.Join("src/part-0.jsonl") + ":121"),
+            std::string::npos)
+      << strict.output;
+  EXPECT_NE(RunCommand("test -e " + dir.Join("strict/features/_SUCCESS")).exit_code, 0);
+}
+
 TEST(ClassifyTweetsTest, TooFewClassesIsAClearError) {
   TempDir dir;
   testing::WriteFile(dir.Join("src/a.jsonl"),
