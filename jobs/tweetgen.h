@@ -75,4 +75,15 @@ class TweetSource {
 // Writes options.files files into options.dest. IOError naming the file on failure.
 Status GenerateArchive(const TweetgenOptions& options, std::vector<TweetgenFileStats>* stats);
 
+// The command line (jobs/tweetgen_cli.cpp): args without the program name. Exit code 0 (the
+// archive is written; stdout_text: a summary line; or --help), 1 (GenerateArchive failed), 2 (a bad
+// flag or value: FlagSet's errors and GenerateArchive's InvalidArgument); stderr_text: one line
+// "tweetgen: <why>" when not 0. Prints nothing itself.
+struct TweetgenOutcome {
+  int exit_code = 1;
+  std::string stdout_text;
+  std::string stderr_text;
+};
+TweetgenOutcome RunTweetgen(const std::vector<std::string>& args);
+
 }  // namespace rankflow

@@ -287,5 +287,37 @@ TEST(TweetgenTest, TopicsProfanityAndLinksInRealisticShares) {
   EXPECT_EQ(domains.count("example.com"), 0u);
 }
 
+TEST(TweetgenTest, CommandLineExitCodesAndStart) {
+  TempDir t;
+  TweetgenOutcome help = RunTweetgen({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.stdout_text.find("--days"), std::string::npos) << help.stdout_text;
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"--dest", t.Join("x"), "--nope", "1"},
+        {"--files", "2"},  // no --dest
+        {"--dest", t.Join("x"), "--days", "0"},
+        {"--dest", t.Join("x"), "--start", "yesterday"},
+        {"--dest", t.Join("x"), "--start", "2009-01-01"},
+        {"--dest", t.Join("x"), "--mb", "-1"}}) {
+    TweetgenOutcome o = RunTweetgen(bad);
+    EXPECT_EQ(o.exit_code, 2) << ::testing::PrintToString(bad);
+    EXPECT_TRUE(o.stderr_text.starts_with("tweetgen: ")) << o.stderr_text;
+    EXPECT_EQ(std::count(o.stderr_text.begin(), o.stderr_text.end(), '\n'), 1) << o.stderr_text;
+    EXPECT_TRUE(o.stdout_text.empty());
+  }
+  TweetgenOutcome ok = RunTweetgen({"--dest", t.Join("ok"), "--files", "2", "--mb", "0.5",
+                                    "--start", "2019-05-01", "--days", "2"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.stderr_text;
+  EXPECT_TRUE(ok.stdout_text.starts_with("tweetgen: wrote 2 files to " + t.Join("ok") + ": "))
+      << ok.stdout_text;
+  const std::string first = SplitLines(ReadMaybeGzipFile(t.Join("ok/tweets-00000.jsonl.gz")))[0];
+  EXPECT_NE(first.find("\"created_at\":\"Wed May 01 00:"), std::string::npos) << first;
+  TweetgenOutcome iso = RunTweetgen(
+      {"--dest", t.Join("iso"), "--files", "1", "--mb", "0.1", "--start", "2019-05-01T12:00:00Z"});
+  ASSERT_EQ(iso.exit_code, 0) << iso.stderr_text;
+  const std::string line = SplitLines(ReadMaybeGzipFile(t.Join("iso/tweets-00000.jsonl.gz")))[0];
+  EXPECT_NE(line.find("\"created_at\":\"Wed May 01 12:"), std::string::npos) << line;
+}
+
 }  // namespace
 }  // namespace rankflow
