@@ -10,17 +10,6 @@ std::string FileSystem::Join(const std::string& dir, const std::string& name) {
   return dir + "/" + std::string(n);
 }
 
-Status ReadUpTo(InputStream& in, char* buf, size_t n, size_t* have) {
-  *have = 0;
-  while (*have < n) {
-    size_t got = 0;
-    RF_RETURN_IF_ERROR(in.Read(buf + *have, n - *have, &got));
-    if (got == 0) break;
-    *have += got;
-  }
-  return Status::OK();
-}
-
 bool IsS3Path(const std::string& path) {
   return path.rfind("s3://", 0) == 0 || path.rfind("s3a://", 0) == 0;
 }

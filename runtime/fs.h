@@ -33,7 +33,18 @@ class InputStream {
 };
 
 // Reads from `in` until n bytes are in buf or the stream ends: *have < n only at the end.
-Status ReadUpTo(InputStream& in, char* buf, size_t n, size_t* have);
+// Inline: the fuzz targets (tests/operators/fuzz/run_fuzz.sh) link the Parquet reader without
+// fs.cpp and its file systems.
+inline Status ReadUpTo(InputStream& in, char* buf, size_t n, size_t* have) {
+  *have = 0;
+  while (*have < n) {
+    size_t got = 0;
+    RF_RETURN_IF_ERROR(in.Read(buf + *have, n - *have, &got));
+    if (got == 0) break;
+    *have += got;
+  }
+  return Status::OK();
+}
 
 // Bytes being written under a final name that stays invisible until Publish(). Not thread-safe.
 class WritableFile {

@@ -35,7 +35,8 @@ if [ "$KIND" = parquet ]; then
   mkdir -p "$WORK/gen/runtime/parquet"
   thrift --gen cpp:no_skeleton -out "$WORK/gen/runtime/parquet" "$ROOT/runtime/parquet/parquet.thrift"
   objs=()
-  for s in parquet/decoders parquet/decompress parquet/parquet_reader status log; do
+  for s in parquet/decoders parquet/decompress parquet/parquet_reader parquet/column_chunk_reader \
+    status log; do
     obj="$WORK/obj/runtime_${s//\//_}.o"
     "$CXX" "${FLAGS[@]}" -c "$ROOT/runtime/$s.cpp" -o "$obj"
     objs+=("$obj")
