@@ -13,10 +13,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag (REPEATS 5, WORK)
 
 MB=60
-while [ $# -gt 0 ]; do
-  bench_flag flow_bench "repeats mb work no-record" "$@"
-  shift "$BENCH_SHIFT"
-done
+bench_flags flow_bench "repeats mb work no-record" "$@"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
 CORPUS="$WORK/flow-words-${MB}mb"
 if [ ! -f "$CORPUS/.complete" ]; then

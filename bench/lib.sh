@@ -41,6 +41,41 @@ bench_flag() {
     --baseline) BASELINE=$4 ;;
   esac
 }
+# bench_flags SCRIPT "ACCEPTED" ARGS…: every one of ARGS through bench_flag (a script without
+# flags of its own).
+bench_flags() {
+  local script=$1 accepted=$2
+  shift 2
+  while [ $# -gt 0 ]; do
+    bench_flag "$script" "$accepted" "$@"
+    shift "$BENCH_SHIFT"
+  done
+}
+# bench_need_bins SCRIPT NAME…: ends the script (exit 1) unless $BIN/NAME is built, for each NAME.
+bench_need_bins() {
+  local script=$1 b
+  shift
+  for b in "$@"; do
+    [ -x "$BIN/$b" ] || { echo "$script: $BIN/$b missing; build first" >&2; exit 1; }
+  done
+}
+# bench_record NAME TEXT: writes TEXT into bench/RESULTS.md (RANKFLOW_BENCH_RESULTS=FILE: there
+# instead, for trial runs) between the lines <!-- NAME:begin --> and <!-- NAME:end -->, in place of
+# an earlier block of that NAME, else at the end.
+bench_record() {
+  /usr/bin/python3 - "${RANKFLOW_BENCH_RESULTS:-$ROOT/bench/RESULTS.md}" "$1" "$2" <<'PY'
+import os, re, sys
+path, name, text = sys.argv[1:]
+old = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmark results\n"
+block = "<!-- %s:begin -->\n%s\n<!-- %s:end -->" % (name, text, name)
+pat = re.compile(r"<!-- %s:begin[^>]*-->.*?<!-- %s:end -->" % (re.escape(name), re.escape(name)), re.S)
+if pat.search(old):
+    new = pat.sub(lambda m: block, old, count=1)
+else:
+    new = old.rstrip("\n") + "\n\n" + block + "\n"
+open(path, "w", encoding="utf-8").write(new)
+PY
+}
 # bench_corpus MB FILES: sets CORPUS to a tweetgen corpus (seed 42, 0.1% bad lines, 1% duplicate
 # lines) under $WORK, generated once and cached by tweetgen's checksum (a changed generator makes a
 # new corpus).

@@ -22,13 +22,8 @@ source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag (MB 400)
 FILES=8
 REPEATS=3
 WORK=${TMPDIR:-/tmp}/rankflow-load-tweets-bench
-while [ $# -gt 0 ]; do
-  bench_flag load_tweets_bench "mb files repeats work no-record" "$@"
-  shift "$BENCH_SHIFT"
-done
-for b in tweetgen load_tweets; do
-  [ -x "$BIN/$b" ] || { echo "load_tweets_bench: $BIN/$b missing; build first" >&2; exit 1; }
-done
+bench_flags load_tweets_bench "mb files repeats work no-record" "$@"
+bench_need_bins load_tweets_bench tweetgen load_tweets
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
 mkdir -p "$WORK"
 CORPUS="$WORK/corpus-${MB}mb-${FILES}f"
@@ -111,19 +106,6 @@ EOT
 )
 echo "$TABLE"
 if [ "$RECORD" = 1 ]; then
-  RESULTS=bench/RESULTS.md
-  touch "$RESULTS"
-  /usr/bin/python3 - "$RESULTS" "$TABLE" <<'EOF'
-import sys
-path, table = sys.argv[1], sys.argv[2]
-begin, end = "<!-- load_tweets:begin -->", "<!-- load_tweets:end -->"
-text = open(path, encoding="utf-8").read()
-block = begin + "\n" + table + "\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + ("\n\n" if text.strip() else "") + block + "\n"
-open(path, "w", encoding="utf-8").write(text)
-EOF
-  echo "load_tweets_bench: table written to $RESULTS" >&2
+  bench_record load_tweets "$TABLE"
+  echo "load_tweets_bench: table written to bench/RESULTS.md" >&2
 fi

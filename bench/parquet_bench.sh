@@ -24,13 +24,8 @@ MB=200
 FILES=8
 REPEATS=3
 WORK=${TMPDIR:-/tmp}/rankflow-parquet-bench
-while [ $# -gt 0 ]; do
-  bench_flag parquet_bench "mb files repeats work no-record" "$@"
-  shift "$BENCH_SHIFT"
-done
-for b in tweetgen load_tweets top_terms; do
-  [ -x "$BIN/$b" ] || { echo "parquet_bench: $BIN/$b missing; build first" >&2; exit 1; }
-done
+bench_flags parquet_bench "mb files repeats work no-record" "$@"
+bench_need_bins parquet_bench tweetgen load_tweets top_terms
 DUCK="node $ROOT/tests/interop/duckdb_query.mjs"
 [ -d "$ROOT/tests/interop/node_modules/@duckdb/node-api" ] ||
   { echo "parquet_bench: DuckDB missing; run tests/interop/install.sh" >&2; exit 1; }
@@ -209,17 +204,6 @@ EOT
 )
 echo "$TABLE"
 if [ "$RECORD" = 1 ]; then
-  /usr/bin/python3 - bench/RESULTS.md "$TABLE" <<'PY'
-import sys
-path, table = sys.argv[1], sys.argv[2]
-begin, end = "<!-- parquet:begin -->", "<!-- parquet:end -->"
-text = open(path, encoding="utf-8").read()
-block = begin + "\n" + table + "\n" + end
-if begin in text and end in text:
-    text = text[:text.index(begin)] + block + text[text.index(end) + len(end):]
-else:
-    text = text.rstrip("\n") + "\n\n" + block + "\n"
-open(path, "w", encoding="utf-8").write(text)
-PY
+  bench_record parquet "$TABLE"
   echo "parquet_bench: table written to bench/RESULTS.md" >&2
 fi

@@ -7,10 +7,8 @@
 # Needs a Release build in ${RANKFLOW_BUILD_DIR:-build} with s3_copy, top_terms, tweetgen.
 # RANKFLOW_BENCH_RESULTS=FILE writes the section there instead of bench/RESULTS.md (trial runs).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-BUILD=${RANKFLOW_BUILD_DIR:-build}
-BIN="$ROOT/$BUILD/bin"
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_need_bins, bench_record
 OBJECT_MB=1024
 ARCHIVE_MB=512
 while [ $# -gt 0 ]; do
@@ -20,9 +18,7 @@ while [ $# -gt 0 ]; do
     *) echo "usage: $0 [--mb-object N] [--mb-archive N]" >&2; exit 2 ;;
   esac
 done
-for b in s3_copy top_terms tweetgen; do
-  [ -x "$BIN/$b" ] || { echo "s3_bench: $BIN/$b missing; build first" >&2; exit 1; }
-done
+bench_need_bins s3_bench s3_copy top_terms tweetgen
 
 # shellcheck source=scripts/lib/services.sh
 source scripts/lib/services.sh
@@ -95,7 +91,6 @@ EOT
 echo "$TABLE"
 
 SECTION=$(cat <<EOT
-<!-- s3-bench:begin (written by bench/s3_bench.sh; do not edit by hand) -->
 ## S3 (bench/s3_bench.sh)
 
 Run $(date -u +%Y-%m-%dT%H:%MZ) on ${MACHINE}; moto_server on loopback, shared by both sides,
@@ -108,15 +103,7 @@ moto is the bottleneck on both sides: it reads the whole object for every GET (r
 under a per-object lock and closes every connection, so the download rows measure request counts
 (aws CLI: 8 MiB ranges; rankflow: 16 MiB ranges, 4 in flight) more than client speed, and the
 upload rows sit near parity (moto stores and concatenates every part in Python).
-<!-- s3-bench:end -->
 EOT
 )
-python3 - "${RANKFLOW_BENCH_RESULTS:-$ROOT/bench/RESULTS.md}" "$SECTION" <<'PY'
-import re, sys, os
-path, section = sys.argv[1], sys.argv[2]
-text = open(path).read() if os.path.exists(path) else "# Benchmark results\n"
-pat = re.compile(r"<!-- s3-bench:begin.*?<!-- s3-bench:end -->", re.S)
-text = pat.sub(lambda m: section, text) if pat.search(text) else text.rstrip("\n") + "\n\n" + section + "\n"
-open(path, "w").write(text)
-PY
+bench_record s3-bench "$SECTION"
 echo "s3_bench: results written to bench/RESULTS.md" >&2

@@ -18,13 +18,8 @@ set -euo pipefail
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"  # ROOT, BUILD_DIR, BIN, bench_flag and its defaults
 
-while [ $# -gt 0 ]; do
-  bench_flag top_terms_bench "mb files repeats memory-mb work no-record job-args baseline" "$@"
-  shift "$BENCH_SHIFT"
-done
-for b in tweetgen top_terms; do
-  [ -x "$BIN/$b" ] || { echo "top_terms_bench: $BIN/$b missing; run scripts/setup.sh" >&2; exit 1; }
-done
+bench_flags top_terms_bench "mb files repeats memory-mb work no-record job-args baseline" "$@"
+bench_need_bins top_terms_bench tweetgen top_terms
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_pml=ob1
 bench_corpus "$MB" "$FILES"  # sets CORPUS
