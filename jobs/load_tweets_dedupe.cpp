@@ -10,58 +10,10 @@
 namespace rankflow {
 namespace {
 
-constexpr size_t kHeaderBytes = 4 + 4 + 8;  // key bytes, JSON bytes, timestamp_ms
 constexpr size_t kMaxChunkBytes = 4 << 20;
 constexpr size_t kMinChunkBytes = 256 << 10;
 
-// A frame: [u32 key bytes][u32 JSON bytes][i64 timestamp_ms][key][JSON].
-uint32_t FrameU32(const char* frame, size_t at) {
-  uint32_t v = 0;
-  std::memcpy(&v, frame + at, 4);
-  return v;
-}
-int64_t FrameTimestamp(const char* frame) {
-  int64_t v = 0;
-  std::memcpy(&v, frame + 8, 8);
-  return v;
-}
-std::string_view FrameKey(const char* frame) {
-  return std::string_view(frame + kHeaderBytes, FrameU32(frame, 0));
-}
-std::string_view FrameJson(const char* frame) {
-  return std::string_view(frame + kHeaderBytes + FrameU32(frame, 0), FrameU32(frame, 4));
-}
-
 }  // namespace
-
-std::string IdKey(std::string_view id) {
-  std::string key(kIdKeyWidth - std::min(id.size(), kIdKeyWidth), '0');
-  key.append(id);
-  return key;
-}
-
-std::string EncodeTweetValue(int64_t timestamp_ms, std::string_view json) {
-  uint64_t biased = static_cast<uint64_t>(timestamp_ms) ^ (uint64_t{1} << 63);
-  std::string v(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    v[static_cast<size_t>(i)] = static_cast<char>(biased & 0xff);
-    biased >>= 8;
-  }
-  v.append(json);
-  return v;
-}
-
-int64_t DecodeTweetTimestamp(std::string_view value) {
-  uint64_t biased = 0;
-  for (size_t i = 0; i < 8 && i < value.size(); ++i) {
-    biased = (biased << 8) | static_cast<unsigned char>(value[i]);
-  }
-  return static_cast<int64_t>(biased ^ (uint64_t{1} << 63));
-}
-
-void KeepEarliest(std::string* acc, std::string_view value) {
-  if (value < std::string_view(*acc)) acc->assign(value);
-}
 
 TweetTable::TweetTable(int ranks, int rank, uint64_t limit_bytes)
     : ranks_(std::max(ranks, 1)),
@@ -92,7 +44,7 @@ void TweetTable::Unmap::operator()(char* p) const { munmap(p, bytes); }
 
 void TweetTable::AddEntry(const char* framed) {
   Entry e;
-  std::memcpy(e.key, framed + kHeaderBytes, kIdKeyWidth);
+  std::memcpy(e.key, framed + kFrameHeaderBytes, kIdKeyWidth);
   e.timestamp_ms = FrameTimestamp(framed);
   e.framed = framed;
   entries_.push_back(e);
@@ -101,7 +53,7 @@ void TweetTable::AddEntry(const char* framed) {
 bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view json) {
   const size_t pad = kIdKeyWidth - std::min(id.size(), kIdKeyWidth);
   const size_t key_size = pad + id.size();
-  const size_t framed = kHeaderBytes + key_size + json.size();
+  const size_t framed = kFrameHeaderBytes + key_size + json.size();
   if (bytes_ + framed + sizeof(Entry) > limit_bytes_) return false;
   const auto owner = static_cast<size_t>(Owner(id));
   Arena& arena = by_owner_[owner];
@@ -122,9 +74,9 @@ bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view
   std::memcpy(out, &k, 4);
   std::memcpy(out + 4, &j, 4);
   std::memcpy(out + 8, &timestamp_ms, 8);
-  std::memset(out + kHeaderBytes, '0', pad);
-  std::memcpy(out + kHeaderBytes + pad, id.data(), id.size());
-  std::memcpy(out + kHeaderBytes + key_size, json.data(), json.size());
+  std::memset(out + kFrameHeaderBytes, '0', pad);
+  std::memcpy(out + kFrameHeaderBytes + pad, id.data(), id.size());
+  std::memcpy(out + kFrameHeaderBytes + key_size, json.data(), json.size());
   if (static_cast<int>(owner) == rank_) AddEntry(out);
   arena.used.back() += framed;
   bytes_ += framed + sizeof(Entry);
@@ -142,19 +94,6 @@ int TweetTable::Owner(std::string_view id) const {
   return HashOwner(std::string_view(key, kIdKeyWidth), ranks_);
 }
 
-template <typename Fn>
-void TweetTable::ForEachFramed(const char* data, size_t size, Fn&& fn) {
-  const char* p = data;
-  const char* end = data + size;
-  while (p < end) {
-    RF_CHECK_MSG(static_cast<size_t>(end - p) >= kHeaderBytes, "load_tweets: truncated frame");
-    const size_t framed = kHeaderBytes + FrameU32(p, 0) + FrameU32(p, 4);
-    RF_CHECK_MSG(static_cast<size_t>(end - p) >= framed, "load_tweets: truncated frame");
-    fn(p);
-    p += framed;
-  }
-}
-
 Status TweetTable::Exchange(const MpiContext& mpi, bool local_ok, uint64_t* bytes_sent) {
   std::vector<std::vector<std::string_view>> outgoing(static_cast<size_t>(mpi.size()));
   for (int d = 0; d < mpi.size() && d < ranks_; ++d) {
@@ -170,7 +109,7 @@ Status TweetTable::Exchange(const MpiContext& mpi, bool local_ok, uint64_t* byte
     if (d != mpi.rank()) by_owner_[static_cast<size_t>(d)] = Arena();
   }
   for (const std::string& bytes : received_) {
-    ForEachFramed(bytes.data(), bytes.size(), [this](const char* frame) { AddEntry(frame); });
+    ForEachFrame(bytes.data(), bytes.size(), [this](const char* frame) { AddEntry(frame); });
   }
   return Status::OK();
 }
@@ -180,7 +119,7 @@ Status TweetTable::MoveTo(HashShuffle* shuffle) {
   Status status;
   for (Arena& arena : by_owner_) {
     for (size_t c = 0; c < arena.chunks.size() && status.ok(); ++c) {
-      ForEachFramed(arena.chunks[c].get(), arena.used[c], [&](const char* frame) {
+      ForEachFrame(arena.chunks[c].get(), arena.used[c], [&](const char* frame) {
         if (!status.ok()) return;
         status = shuffle->Add(FrameKey(frame),
                               EncodeTweetValue(FrameTimestamp(frame), FrameJson(frame)));

@@ -29,22 +29,12 @@
 #include <string_view>
 #include <vector>
 
+#include "jobs/load_tweets_records.h"
 #include "runtime/mpi_context.h"
 #include "runtime/shuffle.h"
 #include "runtime/status.h"
 
 namespace rankflow {
-
-// Ids zero-padded to 20 digits, so that byte order is numeric order (longer ids are kept whole).
-constexpr size_t kIdKeyWidth = 20;
-std::string IdKey(std::string_view id);
-// The shuffle value of a record: 8 bytes big-endian (timestamp_ms + 2^63, so byte order is time
-// order), then the normalized JSON.
-std::string EncodeTweetValue(int64_t timestamp_ms, std::string_view json);
-// The timestamp_ms of a shuffle value made by EncodeTweetValue (its first 8 bytes).
-int64_t DecodeTweetTimestamp(std::string_view value);
-// Keeps the earliest value (smallest timestamp, then JSON bytes). Associative and commutative.
-void KeepEarliest(std::string* acc, std::string_view value);
 
 class TweetTable {
  public:
@@ -92,9 +82,6 @@ class TweetTable {
   };
   // The owner rank of a tweet id: HashOwner of its IdKey.
   int Owner(std::string_view id) const;
-  // Calls fn(frame) for every framed record in [data, data + size).
-  template <typename Fn>
-  static void ForEachFramed(const char* data, size_t size, Fn&& fn);
 
   int ranks_;
   int rank_;

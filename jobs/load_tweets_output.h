@@ -54,6 +54,13 @@ Result<PartitionBy> ParsePartitionBy(const std::string& name);
 // kNone.
 std::string PartitionFolder(PartitionBy by, int64_t timestamp_ms);
 
+// The buffers of one open part (ParquetWriter: a row group, and per column an open page and a
+// dictionary) so that max_open_parts of them stay within about half of the budget: the row group
+// gets a quarter of the budget over the open parts (1 to 128 MiB, Spark's size when one part is
+// open), pages 1/48 of that each (64 KiB to the writer's default 1 MiB), for the 24 columns of
+// the normalized tweet.
+ParquetWriterOptions LoadParquetOptions(uint64_t memory_bytes, size_t max_open_parts);
+
 struct LoadOutputOptions {
   LoadFormat format = LoadFormat::kJsonlGz;
   PartitionBy partition_by = PartitionBy::kNone;
@@ -81,7 +88,7 @@ class TweetPartsWriter {
   uint64_t rows() const { return rows_; }        // rows written, over all parts
   uint64_t skipped() const { return skipped_; }  // records left out (bad_records.*)
 
-  class Part;  // one open part in one format (load_tweets_output.cpp)
+  class Part;  // one open part in one format (jobs/load_tweets_parts.h)
 
  private:
   Status Open(const std::string& folder, Part** part);

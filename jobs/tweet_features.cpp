@@ -118,10 +118,9 @@ void AddTweetFeaturesFlags(FlagSet* flags) {
 Status RunTweetFeatures(JobContext& ctx) {
   Result<TweetFeaturesOptions> options = OptionsFromFlags(ctx);
   RF_RETURN_IF_ERROR(options.status());
-  RF_RETURN_IF_ERROR(ctx.OpenOutput());
-  InputPlan inputs;
-  RF_RETURN_IF_ERROR(ComputeTweetFeatures(JobIoOf(ctx), *options, &inputs));
-  ctx.SetInputs(inputs);
+  RF_RETURN_IF_ERROR(RunJobPipeline(ctx, [&](const JobIo& io, InputPlan* inputs) {
+    return ComputeTweetFeatures(io, *options, inputs);
+  }));
   const int64_t total = ctx.mpi().AllSum(ctx.metrics().Get("records_out"));
   RF_RETURN_IF_ERROR(ctx.Commit(true));
   if (ctx.mpi().is_root()) {

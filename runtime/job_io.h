@@ -8,12 +8,16 @@
 // call. Not thread-safe (the pieces are not).
 #pragma once
 
+#include <functional>
+
 #include "runtime/commit.h"
 #include "runtime/fs.h"
+#include "runtime/input.h"
 #include "runtime/job.h"
 #include "runtime/metrics.h"
 #include "runtime/mpi_context.h"
 #include "runtime/progress.h"
+#include "runtime/status.h"
 
 namespace rankflow {
 
@@ -28,6 +32,18 @@ struct JobIo {
 // The job's pieces. Requires ctx.OpenOutput() to have succeeded (output()).
 inline JobIo JobIoOf(JobContext& ctx) {
   return {ctx.mpi(), ctx.src_fs(), ctx.output(), ctx.metrics(), ctx.progress()};
+}
+
+// The steps every engine-level driver takes around its pipeline: opens the output (a dest that
+// holds output fails here, before any work), runs pipeline(JobIoOf(ctx), &inputs) and records the
+// inputs for the manifest. Collective; returns the pipeline's status. The caller commits.
+inline Status RunJobPipeline(JobContext& ctx,
+                             const std::function<Status(const JobIo&, InputPlan*)>& pipeline) {
+  RF_RETURN_IF_ERROR(ctx.OpenOutput());
+  InputPlan inputs;
+  RF_RETURN_IF_ERROR(pipeline(JobIoOf(ctx), &inputs));
+  ctx.SetInputs(inputs);
+  return Status::OK();
 }
 
 }  // namespace rankflow
