@@ -57,10 +57,10 @@ void TermLines::Handle(std::string_view line, LineContext& ctx, const TermFn& fn
     if (options_.kind == TweetTermKind::kEmoji && tokenizer_ == nullptr) {
       tokenizer_ = std::make_unique<Tokenizer>();
     }
-    for (const std::string& term : ExtractTerms(t, options_.kind, tokenizer_.get())) {
+    ForEachTerm(t, options_.kind, tokenizer_.get(), [&](std::string&& term) {
       ++*terms_;
       fn(t.timestamp_ms, term);
-    }
+    });
   });
 }
 

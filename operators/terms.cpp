@@ -167,9 +167,8 @@ bool EntityTerm(TweetTermKind kind, std::string_view raw, std::string* out) {
   return !out->empty();
 }
 
-std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind,
-                                      Tokenizer* tokenizer) {
-  std::vector<std::string> out;
+void ForEachTerm(const Tweet& tweet, TweetTermKind kind, Tokenizer* tokenizer,
+                 const std::function<void(std::string&&)>& fn) {
   std::string term;
   switch (kind) {
     case TweetTermKind::kHashtags:
@@ -179,19 +178,25 @@ std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind,
                                             : kind == TweetTermKind::kMentions ? tweet.mentions
                                                                                : tweet.urls;
       for (const std::string& r : raw) {
-        if (EntityTerm(kind, r, &term)) out.push_back(term);
+        if (EntityTerm(kind, r, &term)) fn(std::move(term));
       }
       break;
     }
     case TweetTermKind::kWords:
-      ForEachWord(tweet.text, [&](std::string_view w) { out.emplace_back(w); });
+      ForEachWord(tweet.text, [&](std::string_view w) { fn(std::string(w)); });
       break;
     case TweetTermKind::kEmoji:
       for (Token& t : tokenizer->Tokenize(tweet.text)) {
-        if (t.kind == TokenKind::kEmoji) out.push_back(std::move(t.text));
+        if (t.kind == TokenKind::kEmoji) fn(std::move(t.text));
       }
       break;
   }
+}
+
+std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind,
+                                      Tokenizer* tokenizer) {
+  std::vector<std::string> out;
+  ForEachTerm(tweet, kind, tokenizer, [&](std::string&& term) { out.push_back(std::move(term)); });
   return out;
 }
 

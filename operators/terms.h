@@ -58,6 +58,10 @@ bool EntityTerm(TweetTermKind kind, std::string_view raw, std::string* out);
 //   words:    ForEachWord of the text;
 //   emoji:    Tokenizer emoji tokens (the tokenizer is used only for them; may be null otherwise).
 std::vector<std::string> ExtractTerms(const Tweet& tweet, TweetTermKind kind, Tokenizer* tokenizer);
+// The same terms, in the same order, each handed to fn as it is made (fn may move the string): no
+// vector per tweet, for the readers' per-term loops.
+void ForEachTerm(const Tweet& tweet, TweetTermKind kind, Tokenizer* tokenizer,
+                 const std::function<void(std::string&&)>& fn);
 
 enum class TimeBucket { kMinute, kHour, kDay };
 // "minute" | "hour" | "day".

@@ -371,10 +371,10 @@ Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metri
   int64_t* terms = metrics->Counter("terms");
   return ReadParquetTweets(source, std::move(files), TweetParquetTermColumns(kind, need_time),
                            metrics->Counter("tweets"), [&](Tweet& t) {
-                             for (std::string& term : ExtractTerms(t, kind, &tokenizer)) {
+                             ForEachTerm(t, kind, &tokenizer, [&](std::string&& term) {
                                ++*terms;
                                fn(t.timestamp_ms, std::move(term));
-                             }
+                             });
                            });
 }
 
