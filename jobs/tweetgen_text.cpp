@@ -1,6 +1,7 @@
 #include "jobs/tweetgen_text.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "operators/embedded_data.h"
 
@@ -308,12 +309,11 @@ void TextMaker::AppendTopic(Text* t, int topic) {
   } else if (u < 0.5) {
     t->AppendEntity(std::string("#") + k.hashtag, Entity{Entity::kHashtag, k.hashtag, "", 0, 0, 0});
   } else {
-    std::string name = k.label;  // as written, or in lower or upper case
+    std::string name = k.label;  // lowercase (30%), uppercase (10%) or as written
     const double v = rng_->Unit();
-    for (char& c : name)
-      c = v < 0.3   ? static_cast<char>(std::tolower(c))
-          : v < 0.4 ? static_cast<char>(std::toupper(c))
-                    : c;
+    if (v < 0.4) {
+      for (char& c : name) c = static_cast<char>(v < 0.3 ? std::tolower(c) : std::toupper(c));
+    }
     t->Append(name);
   }
 }
