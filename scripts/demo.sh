@@ -65,7 +65,11 @@ echo
 echo "demo: profanity_index --src $ARCHIVE --dest $INDEX --targets $TARGETS --by hour   (2 ranks)"
 run2 "$BIN/profanity_index" --src "$ARCHIVE" --dest "$INDEX" --targets "$TARGETS" --by hour \
   --mode overwrite
-echo "demo: the index per hour and brand: $(committed_file "$INDEX" part-00000.csv)"
+INDEX_CSV=$(committed_file "$INDEX" part-00000.csv)
+echo "demo: the index per hour and brand: $INDEX_CSV; the most profane hours of 30+ tweets"
+echo "demo: (bursts: one brand much talked about, angrily):"
+awk -F, 'NR > 1 && $3 >= 30' "$INDEX_CSV" | sort -t, -k5,5gr | head -n 5 |
+  awk -F, '{ printf "  %s  %-10s %6d tweets, %5d profane (%.0f%%)\n", $1, $2, $3, $4, 100 * $5 }'
 
 DOMAINS="$WORK/top_domains"
 echo
