@@ -367,15 +367,41 @@ Status ReadParquetTweets(ParquetSource& source, ParquetSourceOptions files,
 Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
                         TweetTermKind kind, bool need_time,
                         const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn) {
-  Tokenizer tokenizer;
+  int64_t* tweets = metrics->Counter("tweets");
   int64_t* terms = metrics->Counter("terms");
-  return ReadParquetTweets(source, std::move(files), TweetParquetTermColumns(kind, need_time),
-                           metrics->Counter("tweets"), [&](Tweet& t) {
-                             ForEachTerm(t, kind, &tokenizer, [&](std::string&& term) {
-                               ++*terms;
-                               fn(t.timestamp_ms, std::move(term));
+  if (kind == TweetTermKind::kWords || kind == TweetTermKind::kEmoji) {
+    Tokenizer tokenizer;
+    return ReadParquetTweets(source, std::move(files), TweetParquetTermColumns(kind, need_time),
+                             tweets, [&](Tweet& t) {
+                               ForEachTerm(t, kind, &tokenizer, [&](std::string&& term) {
+                                 ++*terms;
+                                 fn(t.timestamp_ms, std::move(term));
+                               });
                              });
-                           });
+  }
+  // An entity list: its values straight from the column, as TweetParquetRows::Get and
+  // ForEachTerm would give them (a null timestamp is 0), without a Tweet per row.
+  TweetParquetRows rows(TweetParquetTermColumns(kind, need_time));
+  files.columns = rows.columns();
+  RF_RETURN_IF_ERROR(source.Plan(files));
+  std::string term;
+  return source.Run([&](const ParquetRowBatch& batch) {
+    RF_RETURN_IF_ERROR(rows.Check(batch));
+    const ParquetColumnBatch& list = batch.columns[0];
+    for (size_t r = 0; r < batch.num_rows; ++r) {
+      int64_t ms = 0;
+      if (need_time && !batch.columns[1].IsNull(r)) {
+        ms = batch.columns[1].Int(batch.columns[1].ValueBegin(r));
+      }
+      ++*tweets;
+      for (size_t k = list.ValueBegin(r); k < list.ValueEnd(r); ++k) {
+        if (!EntityTerm(kind, list.String(k), &term)) continue;
+        ++*terms;
+        fn(ms, std::move(term));
+      }
+    }
+    return Status::OK();
+  });
 }
 
 }  // namespace rankflow
