@@ -11,7 +11,7 @@
 
 #include "runtime/aws/credential_process.h"
 #include "runtime/aws/service_client.h"
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow::aws {

@@ -15,7 +15,7 @@
 #include "runtime/commit.h"
 #include "runtime/s3_fs.h"
 #include "runtime/writer.h"
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 

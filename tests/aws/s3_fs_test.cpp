@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 
 namespace rankflow {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "runtime/manifest.h"
 #include "runtime/s3_fs.h"
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {

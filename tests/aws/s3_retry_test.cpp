@@ -18,7 +18,7 @@
 #include "runtime/aws/credentials.h"
 #include "runtime/aws/s3_client.h"
 #include "runtime/aws/s3_multipart_writer.h"
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {

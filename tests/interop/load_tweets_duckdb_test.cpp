@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "operators/tweet.h"
-#include "tests/aws/moto_fixture.h"
 #include "tests/interop/duckdb.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {

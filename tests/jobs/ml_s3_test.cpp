@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {

@@ -1,9 +1,9 @@
 // Local stand-ins for the cloud, shared by the provision tests.
-//   LoopbackSshd: the sshd that scripts/lib/services.sh started (RANKFLOW_TEST_SSHD_PORT/_DIR), or
-//                 one of our own started the same way (sshd_start) and stopped on destruction.
-//   PrivateMoto:  a moto_server of our own on a free port. Provision tests never share the moto
-//                 that test.sh starts: other tests POST /moto-api/reset on it, which would wipe our
-//                 instances in the middle of a test run in parallel.
+//   LoopbackSshd: tests/util/loopback_sshd.h.
+//   PrivateMoto:  a moto_server of our own on a free port (tests/util/moto_fixture.h, kPrivate).
+//                 Provision tests never share the moto that test.sh starts: other tests POST
+//                 /moto-api/reset on it, which would wipe our instances in the middle of a test
+//                 run in parallel.
 //   Ec2Front:     tests/provision/ec2_front.py in front of a moto: EC2's eventual consistency,
 //                 throttling, capacity errors, lost answers, ClientToken idempotency and placement
 //                 groups (see the script's docstring), with a log of every request it saw.
@@ -18,41 +18,21 @@
 
 #include "provision/ec2_client.h"
 #include "provision/scheduler_client.h"
+#include "tests/util/loopback_sshd.h"
+#include "tests/util/moto_fixture.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow::testing {
 
-class LoopbackSshd {
- public:
-  LoopbackSshd();
-  ~LoopbackSshd();
-  bool ok() const { return port_ > 0; }
-  int port() const { return port_; }
-  const std::string& dir() const { return dir_; }
-  std::string authorized_keys() const { return dir_ + "/authorized_keys"; }
-  const std::string& error() const { return error_; }
-
- private:
-  TempDir tmp_;
-  bool own_ = false;
-  int port_ = 0;
-  std::string dir_;
-  std::string error_;
-};
-
 class PrivateMoto {
  public:
-  PrivateMoto();
-  ~PrivateMoto();
-  bool ok() const { return pid_ > 0; }
-  const std::string& endpoint() const { return endpoint_; }
-  const std::string& error() const { return error_; }
+  PrivateMoto();  // MotoServer(kPrivate), its EC2 backend warmed up
+  bool ok() const { return moto_.ok(); }
+  const std::string& endpoint() const { return moto_.endpoint(); }
+  const std::string& error() const { return moto_.error(); }
 
  private:
-  TempDir tmp_;
-  int pid_ = -1;
-  std::string endpoint_;
-  std::string error_;
+  MotoServer moto_{MotoServer::Scope::kPrivate};
 };
 
 // One request the front saw.

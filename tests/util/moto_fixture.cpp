@@ -1,8 +1,9 @@
-#include "tests/aws/moto_fixture.h"
+#include "tests/util/moto_fixture.h"
 
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -52,6 +53,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
   if (pid_ != 0) return;
   // Child: own process group so the whole tree can be stopped; output to the log.
   setpgid(0, 0);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
   int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   if (fd >= 0) {
     dup2(fd, 1);
@@ -76,8 +78,9 @@ ChildProcess::~ChildProcess() {
   waitpid(pid_, nullptr, 0);
 }
 
-MotoServer::MotoServer() {
-  if (const char* ep = std::getenv("RANKFLOW_TEST_MOTO_ENDPOINT"); ep != nullptr && *ep != '\0') {
+MotoServer::MotoServer(Scope scope) {
+  if (const char* ep = std::getenv("RANKFLOW_TEST_MOTO_ENDPOINT");
+      scope == Scope::kShared && ep != nullptr && *ep != '\0') {
     endpoint_ = ep;
     return;
   }

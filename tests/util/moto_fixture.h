@@ -1,7 +1,9 @@
-// Test fixtures for S3 tests: a moto_server (the one scripts/test.sh started, from
-// RANKFLOW_TEST_MOTO_ENDPOINT, or one of our own on a free loopback port) and S3 clients on it.
-// Tests share one moto with other suites: they use their own uniquely named buckets and never
-// reset the server.
+// Test fixtures for S3 and EC2 tests (tests/aws, tests/jobs, tests/interop, tests/provision): a
+// moto_server (the one scripts/test.sh started, from RANKFLOW_TEST_MOTO_ENDPOINT, or one of our
+// own on a free loopback port) and S3 clients on it. S3 tests share one moto with other suites:
+// they use their own uniquely named buckets and never reset the server. Provision tests take a
+// private one (MotoServer::Scope::kPrivate): other suites' /moto-api/reset would wipe their
+// instances.
 #pragma once
 
 #include <sys/types.h>
@@ -20,7 +22,8 @@ int FreeLoopbackPort();
 // Polls url until it answers 2xx or timeout_ms passes.
 bool WaitForHttp(const std::string& url, int timeout_ms);
 
-// A child process started with argv, killed (SIGTERM, then SIGKILL) and reaped on destruction.
+// A child process started with argv, killed (SIGTERM, then SIGKILL) and reaped on destruction;
+// also sent SIGTERM when the test process dies (a crashed test leaves nothing running).
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
@@ -34,7 +37,11 @@ class ChildProcess {
 
 class MotoServer {
  public:
-  MotoServer();  // ASSERT-free: check ok() and error()
+  enum class Scope {
+    kShared,   // RANKFLOW_TEST_MOTO_ENDPOINT if set, else our own
+    kPrivate,  // always our own
+  };
+  explicit MotoServer(Scope scope = Scope::kShared);  // ASSERT-free: check ok() and error()
   bool ok() const { return !endpoint_.empty(); }
   const std::string& error() const { return error_; }
   const std::string& endpoint() const { return endpoint_; }  // "http://127.0.0.1:PORT"
