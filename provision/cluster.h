@@ -164,6 +164,9 @@ class Cluster {
                               std::chrono::steady_clock::time_point until);
   std::string WaitNodeReachable(Launch* launch, size_t i,
                                 std::chrono::steady_clock::time_point until);
+  // Every node's instance as EC2 describes it, at most `fresh_for` old: one DescribeInstances
+  // for all polling threads (waits out InvalidInstanceID.NotFound for fresh ids).
+  Result<std::vector<Instance>> DescribeNodes(Launch* launch, std::chrono::milliseconds fresh_for);
   // The bound `until` stands for, in seconds: boot_deadline_s, or node i's node_boot_s.
   int BoundS(Launch* launch, size_t i, std::chrono::steady_clock::time_point until) const;
   Status ReplaceNode(Launch* launch, size_t i);

@@ -240,13 +240,8 @@ std::string Cluster::WaitNodeRunning(Launch* launch, size_t i, Clock::time_point
     id = launch->nodes[i].instance.id;
   }
   while (true) {
-    // An instance launched a moment ago may still be unknown (InvalidInstanceID.NotFound).
-    Result<std::vector<Instance>> described = Status::Internal("DescribeInstances not sent");
-    Status s = ec2_->UntilVisible("InvalidInstanceID.NotFound", [&] {
-      described = ec2_->DescribeInstances({}, {id});
-      return described.status();
-    });
-    if (!s.ok()) return s.message();
+    auto described = DescribeNodes(launch, delay);
+    if (!described.ok()) return described.status().message();
     std::string state = "pending";
     for (const Instance& inst : *described) {
       if (inst.id != id) continue;
@@ -266,6 +261,26 @@ std::string Cluster::WaitNodeRunning(Launch* launch, size_t i, Clock::time_point
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(spec_.local ? 500 : 3000));
   }
+}
+
+Result<std::vector<Instance>> Cluster::DescribeNodes(Launch* launch,
+                                                     std::chrono::milliseconds fresh_for) {
+  std::lock_guard<std::mutex> lock(launch->describe_mu);
+  if (Clock::now() - launch->described_at < fresh_for) return launch->described;
+  std::vector<std::string> ids;
+  {
+    std::lock_guard<std::mutex> nodes_lock(launch->mu);
+    for (const Node& n : launch->nodes) ids.push_back(n.instance.id);
+  }
+  // Instances launched a moment ago may still be unknown (InvalidInstanceID.NotFound).
+  Result<std::vector<Instance>> described = Status::Internal("DescribeInstances not sent");
+  RF_RETURN_IF_ERROR(ec2_->UntilVisible("InvalidInstanceID.NotFound", [&] {
+    described = ec2_->DescribeInstances({}, ids);
+    return described.status();
+  }));
+  launch->described = *described;
+  launch->described_at = Clock::now();
+  return launch->described;
 }
 
 int Cluster::BoundS(Launch* launch, size_t i, Clock::time_point until) const {

@@ -56,6 +56,11 @@ struct Cluster::Launch {
   std::vector<Clock::time_point> launched_at;  // parallel to nodes
   std::vector<std::string> replaced_ids;       // terminated for not booting
   std::atomic<int> replacements_left{0};
+  // The last DescribeInstances of every node (DescribeNodes): one call serves every boot thread
+  // that polls within its period.
+  std::mutex describe_mu;
+  Clock::time_point described_at;
+  std::vector<Instance> described;
   std::vector<std::unique_ptr<SshSession>> sessions;  // parallel to nodes
   std::vector<std::string> homes;                     // remote $HOME per node
 };
