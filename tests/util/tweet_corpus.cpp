@@ -30,6 +30,7 @@ void WriteTweetgenArchive(const MpiContext& mpi, const TweetgenOptions& options)
 }
 
 void CopyRealSamples(const MpiContext& mpi, const std::string& dest) {
+  mpi.Barrier();  // no rank is still reading dest (TestArchive counts tweetgen's tweets first)
   if (mpi.is_root()) {
     std::filesystem::create_directories(dest);
     for (const char* folder : {"v1.1-stream", "gnip", "v2"}) {

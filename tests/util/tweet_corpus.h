@@ -39,7 +39,8 @@ void WriteTweetgenArchive(const MpiContext& mpi, const TweetgenOptions& options)
 
 // Collective. Rank 0 copies the real JSON-lines samples of tests/data/tweets (every *.jsonl of
 // v1.1-stream, gnip and v2: the shapes tweetgen does not write, over several years) into `dest`
-// (created if missing) as "<folder>-<file>"; every rank waits for it.
+// (created if missing) as "<folder>-<file>", once every rank has come here; every rank waits for
+// it.
 void CopyRealSamples(const MpiContext& mpi, const std::string& dest);
 
 // What a sequential reading of an archive saw.
