@@ -49,14 +49,12 @@ ShuffleOptions Context::Internal::shuffle_options(int shares) const {
   return o;
 }
 
-Status Context::Internal::PlanSource(const SourceOptions& source, Metrics* rerun_metrics,
-                                     std::unique_ptr<MapPhase>* map) {
-  MapPhaseOptions o;
-  FileSystem* fs = nullptr;
-  if (job != nullptr) o = job->map_options();
+Status Context::Internal::SourceFiles(const SourceOptions& source, FileSystem** fs,
+                                      MapPhaseOptions* o) {
+  if (job != nullptr) *o = job->map_options();
   if (!source.src.empty()) {
-    o.src = source.src;
-    o.name_regex = source.regex;
+    o->src = source.src;
+    o->name_regex = source.regex;
     auto it = file_systems.find(source.src);
     if (it == file_systems.end()) {
       std::unique_ptr<FileSystem> owned;
@@ -65,31 +63,43 @@ Status Context::Internal::PlanSource(const SourceOptions& source, Metrics* rerun
       if (!s.ok()) return s;
       it = file_systems.emplace(source.src, std::move(owned)).first;
     }
-    fs = it->second.get();
+    *fs = it->second.get();
   } else {
     if (job == nullptr) {
       return Status::InvalidArgument("flow: a source without a job needs SourceOptions::src");
     }
-    fs = &job->src_fs();
-    if (!source.regex.empty()) o.name_regex = source.regex;
+    *fs = &job->src_fs();
+    if (!source.regex.empty()) o->name_regex = source.regex;
   }
-  if (source.whole_files) o.split_bytes = 0;
   if (job == nullptr) {
-    o.strict = options.strict;
-    o.max_line_bytes = std::clamp<uint64_t>(options.memory_bytes >> 20, 16, 1024) << 16;
+    o->strict = options.strict;
+    o->max_line_bytes = std::clamp<uint64_t>(options.memory_bytes >> 20, 16, 1024) << 16;
   }
+  return Status::OK();
+}
+
+void Context::Internal::AddInputs(const std::vector<FileInfo>& files) {
+  for (const FileInfo& f : files) inputs.push_back(f);
+  if (job != nullptr) {
+    InputPlan all;
+    all.files = inputs;
+    job->SetInputs(all);
+  }
+}
+
+Status Context::Internal::PlanSource(const SourceOptions& source, Metrics* rerun_metrics,
+                                     std::unique_ptr<MapPhase>* map) {
+  MapPhaseOptions o;
+  FileSystem* fs = nullptr;
+  RF_RETURN_IF_ERROR(SourceFiles(source, &fs, &o));
+  if (source.whole_files) o.split_bytes = 0;
   if (rerun_metrics != nullptr) {
     *map = std::make_unique<MapPhase>(mpi, *fs, rerun_metrics, nullptr);
     return (*map)->Plan(o);
   }
   *map = std::make_unique<MapPhase>(mpi, *fs, metrics, job != nullptr ? &job->progress() : nullptr);
   RF_RETURN_IF_ERROR((*map)->Plan(o));
-  for (const FileInfo& f : (*map)->plan().files) inputs.push_back(f);
-  if (job != nullptr) {
-    InputPlan all;
-    all.files = inputs;
-    job->SetInputs(all);
-  }
+  AddInputs((*map)->plan().files);
   return Status::OK();
 }
 

@@ -87,6 +87,11 @@
 #include "runtime/pipeline.h"
 #include "runtime/status.h"
 
+namespace rankflow {
+class ParquetSource;
+struct ParquetSourceOptions;
+}  // namespace rankflow
+
 namespace rankflow::flow {
 
 class Context;
@@ -240,6 +245,29 @@ class Context {
   // jsonl and jsonl.gz (floating point exactly: shortest round-trip text).
   template <typename T>
   Dataset<T> Read(SourceOptions source = {});
+  // Parquet files (a committed folder through its manifest, as every source; otherwise the files
+  // whose base name matches source.regex, by default "\.parquet$"; ours or anyone's): one
+  // element per row, T a RF_FIELDS struct whose fields name columns. Only those columns are read
+  // (projection); a column the file lacks, or one whose type the field cannot take, fails the job
+  // with one line naming the file, column and field. A field takes: bool <- BOOLEAN; integers <-
+  // INT32/INT64 (timestamps as stored, in their unit); float/double <- FLOAT/DOUBLE or integers;
+  // std::string <- BYTE_ARRAY; optional<those> <- a nullable column; vector<those> <- a list
+  // (null elements left out); anything else <- its JSON text in a BYTE_ARRAY column (as Write
+  // writes nested values). A null in a field that is not optional, an integer out of the field's
+  // range or unreadable JSON text is a bad record "invalid_record" (skipped; --strict fails).
+  // Round trip: ReadParquet<T> of what Write of a Dataset<T> wrote as parquet gives the same
+  // elements. Row groups are the units ranks claim.
+  template <typename T>
+  Dataset<T> ReadParquet(SourceOptions source = {});
+  // The generic Parquet source, the hook for domain sources (operators/ reads load_tweets' Parquet
+  // tables through it): fn(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
+  // Emitter<T>& emit) -> Status gets the files to read (src and name_regex set from `source` or
+  // the job's flags; fn sets the columns), calls source.Plan(files) and source.Run(...)
+  // (runtime/parquet/parquet_source.h) and emits elements; counters go to *metrics. fn must not
+  // throw: it reports errors as a Status (from Run's callback, so every rank agrees); an exception
+  // from downstream code is caught per element and fails this rank's stage.
+  template <typename T, typename F>
+  Dataset<T> FromParquetSource(F fn, SourceOptions source = {});
 
   // In-memory sources. Parallelize: every rank passes the same vector; rank r keeps the elements
   // at positions i with i % size == r. Local: each rank passes its own elements.

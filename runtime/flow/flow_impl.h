@@ -112,6 +112,11 @@ struct Context::Internal {
   // null, takes the figures instead of the job's metrics (a source read again).
   Status PlanSource(const SourceOptions& source, Metrics* rerun_metrics,
                     std::unique_ptr<MapPhase>* map);
+  // Collective: the file system and map options (src, name_regex, limits) a source reads: its
+  // own src (opened once per context) or the job's --src; agreed status.
+  Status SourceFiles(const SourceOptions& source, FileSystem** fs, MapPhaseOptions* o);
+  // Adds a source's files to the manifest's inputs (on its first read).
+  void AddInputs(const std::vector<FileInfo>& files);
   // Local: this rank's failure from the exception being handled (call in a catch block).
   Status CurrentFailure(const LineContext* where);
   // Collective: agree that no rank has failed so far; resets the stage failure.
@@ -501,3 +506,4 @@ Dataset<T> Context::Local(std::vector<T> values) {
 // The operations, in two parts (each under the size target of scripts/check_sizes.sh).
 #include "runtime/flow/flow_impl_ops.h"
 #include "runtime/flow/flow_impl_output.h"
+#include "runtime/flow/flow_impl_parquet.h"
