@@ -7,7 +7,9 @@ LD_PRELOAD shim so that the commit window is hit often — and checks after ever
   2. the input archive and a foreign file beside dest are untouched;
   3. a rerun of the same command succeeds (in --mode error: unless the killed run had already
      committed, when the rerun must refuse with "output exists" and change nothing), and after it
-     dest holds _SUCCESS and the files it lists, nothing else.
+     dest holds _SUCCESS and the files it lists, nothing else — except, when the refused rerun
+     leaves the killed run's garbage in place, an empty _temporary folder (see
+     post_commit_garbage), which the next --mode overwrite run must then remove.
 Also runs rounds of 2 and 3 concurrent jobs on one dest: of the jobs that overlap exactly one
 commits; every other fails with a clear message, and no mixture is ever visible.
 
@@ -79,6 +81,29 @@ def exact_listing(dest):
         for name in files + [d for d in dirs if not os.listdir(os.path.join(root, d))]:
             present.add(os.path.relpath(os.path.join(root, name), dest))
     return present == listed | {"_SUCCESS"}, sorted(present - listed - {"_SUCCESS"})
+
+
+def tree_listing(path):
+    """Every entry below path (relative name, folder or size): what "changes nothing" compares."""
+    entries = []
+    for root, dirs, files in os.walk(path):
+        for name in dirs:
+            entries.append((os.path.relpath(os.path.join(root, name), path), "folder"))
+        for name in files:
+            full = os.path.join(root, name)
+            entries.append((os.path.relpath(full, path), os.path.getsize(full)))
+    return sorted(entries)
+
+
+def post_commit_garbage(extra):
+    """True if `extra` (exact_listing's names beyond _SUCCESS and its files) is only the empty
+    _temporary folder that a kill after the commit point leaves in --mode error: rank 0 renames
+    _SUCCESS into place (the commit point), and only then removes the emptied dest/_temporary.
+    A SIGKILL of rank 0 in between, or of rank 1 with mpirun's SIGTERM reaching rank 0 then (on a
+    loaded machine rank 0 can wait tens of ms for a CPU right after the rename), leaves the folder;
+    a refused rerun rightly changes nothing. It holds no data, readers skip "_" names, and the next
+    committing run removes it. A file in it would be listed as "_temporary/NAME" and still fail."""
+    return extra == ["_temporary"]
 
 
 def tree_digest(path):
@@ -198,15 +223,28 @@ def kill_trials(mode, trials, rng, bin_dir, shim, work, corpus, refs):
         if not os.path.exists(foreign):
             failures.append(f"{where}: a foreign file beside dest was deleted")
         # The same command again, without kills or slow renames.
+        refused = mode == "error" and data == refs["new"]
+        before = tree_listing(dest) if refused else None
         rc, out, err = run_clean(job_args(corpus, dest, NEW_WHAT, mode), bin_dir)
-        if mode == "error" and data == refs["new"]:
+        if refused:
             if rc == 0 or "output exists" not in err:
                 failures.append(f"{where}: rerun over a committed output: rc {rc}: {err.strip()}")
+            elif tree_listing(dest) != before:
+                failures.append(f"{where}: the refused rerun changed dest")
         elif rc != 0:
             failures.append(f"{where}: rerun failed: {err.strip()}")
         try:
             data, _ = committed_data(dest)
             ok, extra = exact_listing(dest)
+            if not ok and refused and post_commit_garbage(extra):
+                # Killed after its commit point: the next committing run must tidy up.
+                outcomes["new, _temporary left"] = outcomes.get("new, _temporary left", 0) + 1
+                rc, out, err = run_clean(job_args(corpus, dest, NEW_WHAT, "overwrite"), bin_dir)
+                if rc != 0:
+                    failures.append(f"{where}: overwrite after the refused rerun failed: "
+                                    f"{err.strip()}")
+                data, _ = committed_data(dest)
+                ok, extra = exact_listing(dest)
         except (AssertionError, OSError) as e:
             failures.append(f"{where}: after the rerun: {e}")
             continue
