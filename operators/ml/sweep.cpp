@@ -489,6 +489,8 @@ Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
   }
   // Every rank of a group saw the same status for collective failures; agree world-wide now.
   const bool all_ok = mpi.AllOk(st.ok());
+  // Every group has published its last checkpoint: their writers' folder can go.
+  if (mpi.is_root()) TidyCheckpoints(fs, o.dest);
   // Rank 0 reports its own error (RunJob); one that happened elsewhere reaches it only as
   // "another rank failed", so it is logged where it happened.
   if (!st.ok() && st.code() != StatusCode::kAborted && !mpi.is_root()) {

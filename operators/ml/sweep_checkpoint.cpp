@@ -23,6 +23,11 @@ std::string CheckpointPath(const std::string& dest, const MlpSpec& spec) {
   return FileSystem::Join(CheckpointDir(dest), "hidden-" + spec.HiddenName() + ".ckpt.h5");
 }
 
+void TidyCheckpoints(FileSystem& fs, const std::string& dest) {
+  Status s = fs.RemoveTemporaries(CheckpointDir(dest), {});
+  if (!s.ok()) LogWarning("train_mlp: could not tidy the checkpoints' folder: " + s.message());
+}
+
 void RemoveCheckpoints(FileSystem& fs, const std::string& dest, const std::vector<MlpSpec>& specs) {
   std::vector<std::string> paths;
   for (const MlpSpec& spec : specs) paths.push_back(CheckpointPath(dest, spec));
@@ -78,8 +83,9 @@ Status PublishFromRoot(const MpiContext& group, FileSystem& fs, const std::strin
     if (st.ok()) st = f->Finish();
     if (st.ok()) st = f->Publish();
     if (!st.ok() && f) f->Abort();
-    // Local: the writer's empty _temporary/ folder goes too (harmless if this fails).
-    if (st.ok()) (void)fs.RemoveTemporaries(path.substr(0, path.find_last_of('/')), {});
+    // The writer's _temporary/ folder stays: other groups publish into the same folder at the
+    // same time, and removing it between another writer's mkdir and its open failed that
+    // writer's epoch (ENOENT). TidyCheckpoints removes it once every group is done.
   }
   int64_t ok[1] = {st.ok() ? 1 : 0};
   group.Broadcast(std::span<int64_t>(ok));

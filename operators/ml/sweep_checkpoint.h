@@ -31,10 +31,15 @@ Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const 
                                  const std::string& local, Mlp* model, Optimizer* opt);
 
 // Collective over `group`: its first rank runs make_local (which writes the local file `local`),
-// copies it to `path` and publishes it (local: its empty _temporary/ goes too); the group agrees
-// on the outcome.
+// copies it to `path` and publishes it; the group agrees on the outcome. The writer's (local)
+// _temporary/ folder stays, as other groups publish beside it at the same time: TidyCheckpoints.
 Status PublishFromRoot(const MpiContext& group, FileSystem& fs, const std::string& local,
                        const std::string& path, const std::function<Status()>& make_local);
+
+// Local (one rank), once no group publishes any more (after a world-wide agreement): removes the
+// checkpoint writers' empty _temporary/ folder, so a stopped run leaves only the checkpoints.
+// Failures are logged only.
+void TidyCheckpoints(FileSystem& fs, const std::string& dest);
 
 // Local (one rank): deletes every model's checkpoint, the writers' temporaries and, for a local
 // dest, the _checkpoints folder. Failures are logged only: the output is already committed.
