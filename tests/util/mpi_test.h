@@ -10,7 +10,8 @@ namespace rankflow::testing {
 // The MpiContext RunMpiTests was given. Only valid while the tests run.
 MpiContext& TestMpi();
 
-// Runs every registered test on every rank. Only rank 0 prints results; a failure on any rank
+// Runs every registered test on every rank. Only rank 0 prints results (the other ranks print
+// their failures on stderr, "rank R: FILE:LINE: Failure"); a failure on any rank
 // fails every rank's exit code (collective).
 int RunMpiTests(MpiContext& mpi, int* argc, char** argv);
 
