@@ -6,14 +6,17 @@
 #include "operators/ml/xo_data.h"
 #include "runtime/hdf5_file.h"
 #include "runtime/log.h"
+#include "runtime/scratch_file.h"
 
 namespace rankflow {
 namespace {
 
-// data.h5, built in a scratch file (gone even if the process is killed) and copied to `out`.
-Status WriteHdf5(OutputCommitter& out, const MakeTrainingDataOptions& o,
-                 const std::vector<float>& xy, const std::vector<int32_t>& labels) {
-  auto file = Hdf5File::CreateScratch(SpillDirectory(""));
+// data.h5, built in a scratch file of `scratch_dir` (gone even if the process is killed) and
+// copied to `out`.
+Status WriteHdf5(OutputCommitter& out, const std::string& scratch_dir,
+                 const MakeTrainingDataOptions& o, const std::vector<float>& xy,
+                 const std::vector<int32_t>& labels) {
+  auto file = Hdf5File::CreateScratch(scratch_dir);
   if (!file.ok()) return file.status();
   const uint64_t n = labels.size();
   std::vector<int64_t> y(labels.begin(), labels.end());
@@ -65,7 +68,7 @@ Status MakeTrainingData(JobContext& ctx, const MakeTrainingDataOptions& o,
             std::to_string(result->class_counts[0]) + ", x " +
             std::to_string(result->class_counts[1]) + ", o " +
             std::to_string(result->class_counts[2]) + ")");
-    st = WriteHdf5(ctx.output(), o, xy, labels);
+    st = WriteHdf5(ctx.output(), SpillDirectory(ctx.flags().GetString("spill-dir")), o, xy, labels);
     if (st.ok() && o.csv) {
       st = ml::WriteOutputFile(ctx.output(), "data.csv", Csv(xy, labels), labels.size());
     }

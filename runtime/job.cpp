@@ -41,7 +41,7 @@ void AddCommonFlags(FlagSet* flags, bool reads_src) {
   flags->AddString("format", "",
                    "output format: jsonl, jsonl.gz, csv, or a job's own (hdf5, parquet; job "
                    "default if empty)");
-  flags->AddString("spill-dir", "", "folder for shuffle spill files (default $TMPDIR or /tmp)");
+  flags->AddString("spill-dir", "", "folder for spill and scratch files (default $TMPDIR or /tmp)");
   if (reads_src) {
     flags->AddInt("split-mb", 256, 0, kMaxSizeMb,
                   "split plain (not gzip) inputs into byte ranges of this size");

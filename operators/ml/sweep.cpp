@@ -149,8 +149,8 @@ Bounds DataBounds(const MpiContext& group, const Dataset& d) {
 }
 
 // Writes the decision surface file into `out` and returns its PNG.
-Status WriteSurface(Mlp& model, const Bounds& b, int g, OutputCommitter* out, const MlpSpec& spec,
-                    std::string* png) {
+Status WriteSurface(Mlp& model, const Bounds& b, int g, const ScratchFolder& scratch,
+                    OutputCommitter* out, const MlpSpec& spec, std::string* png) {
   std::vector<float> xs(g), ys(g), grid(static_cast<size_t>(2) * g * g);
   for (int i = 0; i < g; ++i) {
     xs[i] = b.lo[0] + (b.hi[0] - b.lo[0]) * (static_cast<float>(i) + 0.5f) / g;
@@ -175,7 +175,7 @@ Status WriteSurface(Mlp& model, const Bounds& b, int g, OutputCommitter* out, co
     labels[i] = std::max_element(p, p + k) - p;
     conf[i] = p[labels[i]];
   }
-  auto file = Hdf5File::CreateScratch(SpillDirectory(""));
+  auto file = Hdf5File::CreateScratch(scratch.path());
   if (!file.ok()) return file.status();
   const uint64_t gg = static_cast<uint64_t>(g);
   RF_RETURN_IF_ERROR((*file)->WriteFloat32("x", {gg}, xs.data()));
@@ -325,7 +325,7 @@ Status TrainOne(const SweepOptions& o, const MpiContext& g, FileSystem& fs,
   if (!g.is_root()) return Status::OK();
   std::string png;
   {
-    auto file = Hdf5File::CreateScratch(SpillDirectory(""));
+    auto file = Hdf5File::CreateScratch(scratch.path());
     if (!file.ok()) return file.status();
     Attributes attrs = {{"train_accuracy", Fixed(m.train_accuracy, 6)},
                         {"test_accuracy", Fixed(m.test_accuracy, 6)},
@@ -338,7 +338,7 @@ Status TrainOne(const SweepOptions& o, const MpiContext& g, FileSystem& fs,
     RF_RETURN_IF_ERROR((*file)->Close());
     RF_RETURN_IF_ERROR(WriteOutputHdf5(*out, ModelFileName(spec), **file));
   }
-  if (surface) RF_RETURN_IF_ERROR(WriteSurface(model, bounds, o.grid, out, spec, &png));
+  if (surface) RF_RETURN_IF_ERROR(WriteSurface(model, bounds, o.grid, scratch, out, spec, &png));
   *serialized += Serialize(m, png);
   LogInfo("train_mlp: " + name + ": train accuracy " + Fixed(m.train_accuracy, 4) +
           ", held-out accuracy " + Fixed(m.test_accuracy, 4) + ", " + Fixed(m.seconds, 2) + " s");
@@ -452,8 +452,10 @@ Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
   OutputCommitter& out = ctx.output();
   FileSystem& fs = ctx.dest_fs();
 
-  // Per rank: local copies of remote data and checkpoints on their way out.
-  Result<ScratchFolder> scratch = ScratchFolder::Create(SpillDirectory(""));
+  // Per rank, in --spill-dir (else $TMPDIR, else /tmp): local copies of remote data, checkpoints
+  // on their way out, and the scratch files that models and surfaces are built in.
+  Result<ScratchFolder> scratch =
+      ScratchFolder::Create(SpillDirectory(ctx.flags().GetString("spill-dir")));
   DataPlan plan;
   // Agreed with the failing rank's message, so that rank 0 reports it.
   Status st = AgreeOnStatus(mpi, scratch.ok() ? PlanData(o, *scratch, &plan) : scratch.status());

@@ -1,7 +1,8 @@
 // The learning jobs (make_training_data, train_mlp, classify_tweets) run on the one job driver
 // (runtime/job.h RunJob, issue 11 item 2): the same manifest members as every other job (top_terms'
 // as the reference), the same exit codes for --help and bad flags, and the peer watchdog
-// (--peer-timeout-s, issue 13), which ends train_mlp when one of its ranks stops answering.
+// (--peer-timeout-s, issue 13), which ends train_mlp when one of its ranks stops answering; their
+// scratch files go to --spill-dir like every job's spills (issue 11, item 4).
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
@@ -201,6 +202,38 @@ cat )" +
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("no answer from rank 1"), std::string::npos) << r.output;
   EXPECT_NE(RunCommand("test -e " + dir.Join("sweep/_SUCCESS")).exit_code, 0);
+}
+
+// Issue 11, item 4: every scratch file of the three jobs (the HDF5 files they build, the sweep's
+// per-rank folder for fetched data and checkpoints) is made in --spill-dir, else $TMPDIR. With a
+// $TMPDIR that is a plain file (root ignores permissions, so "unwritable" is "not a folder"), each
+// job fails naming it; with --spill-dir on a folder it commits, and nothing is left there.
+TEST(MlJobDriverTest, ScratchFilesGoToSpillDirElseTmpdir) {
+  TempDir dir;
+  testing::WriteFile(dir.Join("not-a-folder"), "");
+  testing::WriteFile(dir.Join("spill/.keep"), "");
+  const std::string prefix =
+      testing::MpirunPrefix(2) + " -x TMPDIR=" + dir.Join("not-a-folder") + " ";
+  const std::string spill = " --spill-dir " + dir.Join("spill");
+  const std::vector<std::pair<std::string, std::string>> runs = {
+      {"make_training_data", "--n 400 --seed 3 --dest " + dir.Join("xo")},
+      {"train_mlp", "--train " + dir.Join("xo") + " --hidden 0,4 --epochs 2 --grid 8 --dest " +
+                        dir.Join("sweep")},
+      {"classify_tweets", "--src " + testing::SourcePath("tests/data/tweets") +
+                              " --hidden 0,4 --epochs 2 --dest " + dir.Join("lang")}};
+  for (const auto& [job, args] : runs) {
+    auto failed = RunCommand(prefix + testing::BinPath(job) + " " + args + "-tmpdir", 240);
+    EXPECT_EQ(failed.exit_code, 1) << failed.output;
+    EXPECT_NE(
+        failed.output.find(job + ": error: " + dir.Join("not-a-folder") + ": cannot create a "),
+        std::string::npos)
+        << failed.output;
+    auto ok = RunCommand(prefix + testing::BinPath(job) + " " + args + spill, 240);
+    EXPECT_EQ(ok.exit_code, 0) << job << ": " << ok.output;
+  }
+  EXPECT_EQ(RunCommand("test -s " + dir.Join("sweep/_SUCCESS")).exit_code, 0);
+  EXPECT_EQ(RunCommand("test -s " + dir.Join("lang/model/_SUCCESS")).exit_code, 0);
+  EXPECT_EQ(testing::TreeEntries(dir.Join("spill")), (std::vector<std::string>{".keep"}));
 }
 
 }  // namespace
