@@ -101,6 +101,10 @@ class LoadTweetsPipelineTest : public ::testing::Test {
     EXPECT_EQ(job.Sum("tweets_in"), tweets) << name;
     EXPECT_EQ(job.Sum("tweets_out"), unique) << name;
     EXPECT_EQ(job.Sum("duplicates"), tweets - unique) << name;
+    EXPECT_EQ(job.Sum("notices"), static_cast<int64_t>(archive_->parsed().notices)) << name;
+    EXPECT_EQ(TestMpi().AllSum(job.metrics().BadLinesTotal()),
+              static_cast<int64_t>(archive_->parsed().bad_lines))
+        << name;
     if (value != nullptr) *value = job.Sum(counter);
     if (!TestMpi().is_root()) return;
     size_t lines = 0;
