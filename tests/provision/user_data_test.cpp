@@ -163,6 +163,37 @@ TEST_F(BootstrapTest, AShippedBinaryWithAnUnresolvedLibraryFailsTheBootstrap) {
       << r.output;
 }
 
+// Issue 14, item 13: on a baked image (skip_packages) apt never runs, but the shipped tarball's
+// SHA-256 and every binary's libraries are still checked; a failure leaves its reason in the
+// failed marker (which `up` reads to replace the node at once), and a later good run removes it.
+TEST_F(BootstrapTest, ABakedImageSkipsAptButStillChecksTheTarballAndLibraries) {
+  const std::string failed = dir_.Join("root/var/lib/rankflow/bootstrap-failed");
+  options_.skip_packages = true;
+  auto r = Boot();
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(Ready());
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("apt.log"))) << "apt ran on a baked image";
+  EXPECT_TRUE(std::filesystem::is_symlink(dir_.Join("root/usr/local/bin/job_b")));
+
+  std::filesystem::remove(options_.marker);
+  auto missing = Boot("FAKE_LDD_MISSING=job_b");
+  EXPECT_NE(missing.exit_code, 0) << missing.output;
+  EXPECT_FALSE(Ready());
+  EXPECT_NE(ReadFile(failed).find("shared libraries not found: job_b: libicuuc.so.72"),
+            std::string::npos);
+
+  options_.binaries_sha256 = aws::Sha256Hex("something else");
+  auto wrong = Boot();
+  EXPECT_NE(wrong.exit_code, 0) << wrong.output;
+  EXPECT_NE(ReadFile(failed).find("does not have the sha256 up computed"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.Join("apt.log")));
+
+  options_.binaries_sha256 = aws::Sha256Hex(ReadFile(dir_.Join("bin.tar.gz")));
+  ASSERT_EQ(Boot().exit_code, 0);
+  EXPECT_TRUE(Ready());
+  EXPECT_FALSE(std::filesystem::exists(failed)) << "a stale failed marker survived a good boot";
+}
+
 TEST_F(BootstrapTest, ATarballWithAnotherSha256IsNotUnpacked) {
   options_.binaries_sha256 = aws::Sha256Hex("something else");
   auto r = Boot();
