@@ -442,6 +442,18 @@ void CountSweep(JobContext& ctx, const DataPlan& plan, int models, int groups) {
   m.Add("groups", groups);
 }
 
+// Collective, after a failed world-wide agreement: "rank R: <message>" of the lowest rank whose
+// failure was its own (`echo`: it only stopped because another rank of its group failed), for
+// rank 0's error line (RunJob prints rank 0's status alone); empty if there is none.
+std::string FirstOwnFailure(const MpiContext& mpi, const Status& st, bool echo) {
+  const bool own = !st.ok() && !echo;
+  const std::string mine = own ? "rank " + std::to_string(mpi.rank()) + ": " + st.message() : "";
+  for (const std::string& failure : mpi.AllGather(mine)) {
+    if (!failure.empty()) return failure;
+  }
+  return "";
+}
+
 }  // namespace
 
 Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
@@ -483,21 +495,19 @@ Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
             " model(s) on " + std::to_string(groups) + " group(s) of ranks");
   }
   std::string serialized;
+  bool echo = false;  // st only says that another rank of the group failed
   for (int i = 0; i < models && st.ok(); ++i) {
     if (assignment[i] != color) continue;
     st = TrainOne(o, group, fs, *scratch, train, test, specs[i], &out, &serialized);
     // Staging is done by the group's first rank alone: the group agrees before its next model.
-    if (!group.AllOk(st.ok()) && st.ok()) st = Status::Aborted("another rank of the group failed");
+    echo = !group.AllOk(st.ok()) && st.ok();
+    if (echo) st = Status::Aborted("another rank of the group failed");
   }
   // Every rank of a group saw the same status for collective failures; agree world-wide now.
   const bool all_ok = mpi.AllOk(st.ok());
   // Every group has published its last checkpoint: their writers' folder can go.
   if (mpi.is_root()) TidyCheckpoints(fs, o.dest);
-  // Rank 0 reports its own error (RunJob); one that happened elsewhere reaches it only as
-  // "another rank failed", so it is logged where it happened.
-  if (!st.ok() && st.code() != StatusCode::kAborted && !mpi.is_root()) {
-    LogError("train_mlp: " + st.message());
-  }
+  const std::string failure = all_ok ? "" : FirstOwnFailure(mpi, st, echo);
   std::vector<std::string> gathered = mpi.GatherToRoot(serialized);
   Status local = st;
   if (all_ok && mpi.is_root()) {
@@ -512,7 +522,10 @@ Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
   if (commit.ok() && mpi.is_root()) RemoveCheckpoints(fs, o.dest, specs);
   if (!st.ok()) return st;
   if (!local.ok()) return local;
-  if (!all_ok) return Status::Aborted("another rank failed; nothing was committed");
+  if (!all_ok) {
+    return Status::Aborted((failure.empty() ? "another rank failed" : failure) +
+                           "; nothing was committed");
+  }
   return commit;
 }
 

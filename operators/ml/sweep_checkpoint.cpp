@@ -57,7 +57,7 @@ Result<int> ResumeFromCheckpoint(const MpiContext& group, FileSystem& fs, const 
         header[2] = opt->steps();
       } else {
         header[0] = 1;
-        error = done.status().message();
+        error = ckpt + ": cannot resume: " + done.status().message();
       }
     }
   }

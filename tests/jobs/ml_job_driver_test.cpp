@@ -236,5 +236,26 @@ TEST(MlJobDriverTest, ScratchFilesGoToSpillDirElseTmpdir) {
   EXPECT_EQ(testing::TreeEntries(dir.Join("spill")), (std::vector<std::string>{".keep"}));
 }
 
+// A failure on a rank other than 0 is named in the job's one error line (RunJob prints rank 0's
+// status): with --resume, the checkpoint of hidden-0 (trained by rank 1's group; hidden-8, the
+// larger, goes to rank 0's) is not HDF5, so rank 1 fails while rank 0 trains.
+TEST(MlJobDriverTest, ARankFailureIsNamedInTheErrorLine) {
+  TempDir dir;
+  auto r = RunCommand(Job(1, "make_training_data", "--n 300 --seed 3 --dest " + dir.Join("xo")));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const std::string ckpt = dir.Join("sweep/_checkpoints/hidden-0.ckpt.h5");
+  testing::WriteFile(ckpt, "not hdf5\n");
+  r = RunCommand(Job(2, "train_mlp",
+                     "--train " + dir.Join("xo") + " --hidden 0,8 --epochs 2 --grid 0 --resume " +
+                         "--dest " + dir.Join("sweep")),
+                 240);
+  EXPECT_NE(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("train_mlp: error: rank 1: " + ckpt + ": cannot resume: "),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("; nothing was committed"), std::string::npos) << r.output;
+  EXPECT_NE(RunCommand("test -e " + dir.Join("sweep/_SUCCESS")).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace rankflow
