@@ -9,6 +9,7 @@
 
 #include "provision/cluster.h"
 #include "provision/cluster_spec.h"
+#include "provision/launch.h"
 #include "provision/prices.h"
 #include "provision/s3_object.h"
 #include "provision/user_data.h"
@@ -310,6 +311,68 @@ TEST(ClusterSpecTest, SchedulerRoleArnIsCheckedAndLocalModeHasOne) {
   EXPECT_EQ(UtcTimestamp(1'800'000'000), "2027-01-15T08:00:00Z");
   EXPECT_EQ(ParseUtcTimestamp("2027-01-15T08:00:00.000Z"), 1'800'000'000);
   EXPECT_EQ(ParseUtcTimestamp("soon"), -1);
+}
+
+}  // namespace
+}  // namespace rankflow::provision
+
+namespace rankflow::provision {
+namespace {
+
+// Issue 14, item 13: the order a group is tried in, and which answers move on.
+TEST(LaunchChoicesTest, EveryTypeAsSpotThenEveryTypeOnDemandWithoutDuplicates) {
+  auto names = [](const std::vector<LaunchChoice>& choices) {
+    std::vector<std::string> out;
+    for (const LaunchChoice& c : choices) out.push_back(c.ToString());
+    return out;
+  };
+  EXPECT_EQ(names(LaunchChoices({"c6i.xlarge", "c5.xlarge", "c6i.xlarge"}, true, true)),
+            (std::vector<std::string>{"c6i.xlarge spot", "c5.xlarge spot", "c6i.xlarge on-demand",
+                                      "c5.xlarge on-demand"}));
+  EXPECT_EQ(names(LaunchChoices({"c6i.xlarge", "c5.xlarge"}, true, false)),
+            (std::vector<std::string>{"c6i.xlarge spot", "c5.xlarge spot"}));
+  EXPECT_EQ(names(LaunchChoices({"c6i.xlarge"}, false, true)),
+            (std::vector<std::string>{"c6i.xlarge on-demand"}));
+}
+
+Status RunInstancesError(long http, const std::string& code) {
+  return ParseEc2Error("ec2 RunInstances", http,
+                       "<Response><Errors><Error><Code>" + code +
+                           "</Code><Message>m</Message></Error></Errors></Response>");
+}
+
+TEST(LaunchChoicesTest, CapacityAndUnsupportedMoveOnOtherErrorsDoNot) {
+  EXPECT_TRUE(IsFallbackError(RunInstancesError(500, "InsufficientInstanceCapacity")));
+  EXPECT_TRUE(IsFallbackError(RunInstancesError(400, "MaxSpotInstanceCountExceeded")));
+  EXPECT_TRUE(IsFallbackError(RunInstancesError(400, "SpotMaxPriceTooLow")));
+  EXPECT_TRUE(IsFallbackError(RunInstancesError(400, "Unsupported")));
+  EXPECT_FALSE(IsFallbackError(RunInstancesError(400, "InvalidParameterValue")));
+  EXPECT_FALSE(IsFallbackError(RunInstancesError(400, "UnauthorizedOperation")));
+  EXPECT_FALSE(IsFallbackError(RunInstancesError(503, "RequestLimitExceeded")));
+  EXPECT_FALSE(IsFallbackError(Status::Unavailable("ec2 RunInstances: connection reset")));
+  EXPECT_FALSE(IsFallbackError(Status::OK()));
+}
+
+// The comma lists of the spec: first choice, then the fallbacks in order.
+TEST(LaunchChoicesTest, TypeAndZoneListsSplitIntoFirstAndFallbacks) {
+  auto spec = ParseClusterSpec(
+      R"({"name": "x", "worker_type": ["c6i.xlarge", "c5.xlarge"], "head_type": "m5.large",
+          "availability_zone": "us-east-1a,us-east-1b", "on_demand_fallback": false,
+          "node_boot_s": 60, "max_replacements": 0})",
+      "cluster.json");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  EXPECT_EQ(spec->worker_type, "c6i.xlarge");
+  EXPECT_EQ(spec->worker_type_fallbacks, std::vector<std::string>{"c5.xlarge"});
+  EXPECT_EQ(spec->head_type, "m5.large");
+  EXPECT_TRUE(spec->head_type_fallbacks.empty());
+  EXPECT_EQ(spec->availability_zone, "us-east-1a");
+  EXPECT_EQ(spec->availability_zone_fallbacks, std::vector<std::string>{"us-east-1b"});
+  EXPECT_FALSE(spec->on_demand_fallback);
+  EXPECT_EQ(spec->node_boot_s, 60);
+  EXPECT_EQ(spec->max_replacements, 0);
+  ClusterSpec bad = *spec;
+  bad.max_replacements = -1;
+  EXPECT_EQ(ValidateSpec(&bad).code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace
