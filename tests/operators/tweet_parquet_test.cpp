@@ -44,17 +44,6 @@ std::vector<Tweet> SampleTweets() {
   return out;
 }
 
-// A folder every rank sees, made by rank 0.
-std::string SharedTempDir(std::unique_ptr<testing::TempDir>* holder) {
-  std::string path;
-  if (TestMpi().is_root()) {
-    *holder = std::make_unique<testing::TempDir>();
-    path = (*holder)->path();
-  }
-  TestMpi().Broadcast(&path);
-  return path;
-}
-
 // Rank r writes tweets r, r + size, … into its part, in row groups of about 4 KiB.
 void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest) {
   auto fs = NewLocalFileSystem();
@@ -116,8 +105,8 @@ std::vector<std::string> ReadBack(const std::string& dest, const std::vector<std
 TEST(TweetParquetTest, TweetsReadBackAreTheTweetsWritten) {
   const std::vector<Tweet> tweets = SampleTweets();
   ASSERT_GT(tweets.size(), 300u);
-  std::unique_ptr<testing::TempDir> holder;
-  const std::string dest = SharedTempDir(&holder) + "/out";
+  testing::SharedTempDir shared;
+  const std::string dest = shared.Join("out");
   WriteTweets(tweets, dest);
 
   std::vector<std::string> want;
@@ -185,8 +174,8 @@ TEST(TweetParquetTest, AColumnOfAnotherTypeOrNameIsAClearError) {
 
 TEST(TweetParquetTest, ReadParquetTermsGivesExtractTermsOfEveryTweetReadingOnlyItsColumns) {
   const std::vector<Tweet> tweets = SampleTweets();
-  std::unique_ptr<testing::TempDir> holder;
-  const std::string dest = SharedTempDir(&holder) + "/out";
+  testing::SharedTempDir shared;
+  const std::string dest = shared.Join("out");
   WriteTweets(tweets, dest);
   auto fs = NewLocalFileSystem();
   Tokenizer tokenizer;

@@ -18,24 +18,6 @@ namespace {
 using testing::ReadFile;
 using testing::WriteFile;
 
-// A folder every rank sees: rank 0 makes it, the path is broadcast.
-class SharedDir {
- public:
-  SharedDir() {
-    if (testing::TestMpi().is_root()) {
-      dir_ = std::make_unique<testing::TempDir>();
-      path_ = dir_->path();
-    }
-    testing::TestMpi().Broadcast(&path_);
-  }
-  ~SharedDir() { testing::TestMpi().Barrier(); }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::unique_ptr<testing::TempDir> dir_;
-  std::string path_;
-};
-
 // Names of everything below `dir` (hidden ones included), sorted; empty if it does not exist.
 std::vector<std::string> AllNames(const std::string& dir) {
   std::vector<std::string> out;
@@ -77,7 +59,7 @@ TEST(CommitTest, ParseWriteMode) {
 }
 
 TEST(CommitTest, AllRanksOkGivesPartsAndManifest) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
@@ -126,7 +108,7 @@ TEST(CommitTest, AllRanksOkGivesPartsAndManifest) {
 }
 
 TEST(CommitTest, OneRankFailsLeavesNothingVisibleAndEveryRankGetsTheError) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   int failing = testing::TestMpi().size() - 1;
@@ -148,7 +130,7 @@ TEST(CommitTest, OneRankFailsLeavesNothingVisibleAndEveryRankGetsTheError) {
 }
 
 TEST(CommitTest, AnAbortedOrUnfinishedPartFailsTheCommit) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
@@ -179,7 +161,7 @@ TEST(CommitTest, AnAbortedOrUnfinishedPartFailsTheCommit) {
 }
 
 TEST(CommitTest, OverwriteReplacesAnOlderOutputWithMoreParts) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   std::string attempt;
@@ -225,7 +207,7 @@ TEST(CommitTest, OverwriteReplacesAnOlderOutputWithMoreParts) {
 }
 
 TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("with-marker"));
@@ -260,7 +242,7 @@ TEST(CommitTest, ErrorModeRefusesAnExistingOutput) {
 }
 
 TEST(CommitTest, UnwritableDestFailsOnEveryRankNamingThePath) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   if (testing::TestMpi().is_root()) WriteFile(dir.Join("file.txt"), "x");
   testing::TestMpi().Barrier();
@@ -279,7 +261,7 @@ TEST(CommitTest, UnwritableDestFailsOnEveryRankNamingThePath) {
 }
 
 TEST(CommitTest, BadManifestMembersFailTheCommit) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   for (const char* bad : {"\"job\":", "\"files\":[]"}) {
@@ -346,7 +328,7 @@ std::vector<std::string> ManifestNames(const std::string& dest) {
 }
 
 TEST(CommitTest, FailingToWriteTheManifestKeepsTheOldOutputWhole) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto local = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   ASSERT_TRUE(CommitOutput(*local, dest, WriteMode::kError, "old", 3).ok());
@@ -371,7 +353,7 @@ TEST(CommitTest, FailingToWriteTheManifestKeepsTheOldOutputWhole) {
 }
 
 TEST(CommitTest, AManifestWrittenDespiteAnErrorCountsAsCommitted) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   std::string dest = dir.Join("out");
   auto local = NewLocalFileSystem();
   ASSERT_TRUE(CommitOutput(*local, dest, WriteMode::kError, "old", 3).ok());
@@ -387,7 +369,7 @@ TEST(CommitTest, AManifestWrittenDespiteAnErrorCountsAsCommitted) {
 }
 
 TEST(CommitTest, AnUnknownOutcomeLeavesLeftoversThatTheNextCommitRemoves) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   std::string dest = dir.Join("out");
   auto local = NewLocalFileSystem();
   std::string old_attempt;
@@ -415,7 +397,7 @@ TEST(CommitTest, AnUnknownOutcomeLeavesLeftoversThatTheNextCommitRemoves) {
 }
 
 TEST(CommitTest, LeftoversOfAKilledAttemptDoNotBlockARerun) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   std::string dest = dir.Join("out");
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dest + "/_temporary");
@@ -433,7 +415,7 @@ TEST(CommitTest, LeftoversOfAKilledAttemptDoNotBlockARerun) {
 }
 
 TEST(CommitTest, ForeignFilesAreNeverDeletedAndBlockEveryMode) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   std::string dest = dir.Join("out");
   auto fs = NewLocalFileSystem();
   ASSERT_TRUE(CommitOutput(*fs, dest, WriteMode::kError, "old", 1).ok());
@@ -462,7 +444,7 @@ TEST(CommitTest, ForeignFilesAreNeverDeletedAndBlockEveryMode) {
 }
 
 TEST(CommitTest, AForeignManifestOrADestThatIsAFileIsRefused) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("spark"));
@@ -487,7 +469,7 @@ TEST(CommitTest, AForeignManifestOrADestThatIsAFileIsRefused) {
 }
 
 TEST(CommitTest, OverwriteOfACopiedFolderDeletesOnlyInsideIt) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string original = dir.Join("original");
   ASSERT_TRUE(CommitOutput(*fs, original, WriteMode::kError, "old", 2).ok());
@@ -505,7 +487,7 @@ TEST(CommitTest, OverwriteOfACopiedFolderDeletesOnlyInsideIt) {
 }
 
 TEST(CommitTest, OfTwoCommittersOnOneDestExactlyOneWins) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("out");
   for (WriteMode mode : {WriteMode::kError, WriteMode::kOverwrite}) {
@@ -529,7 +511,7 @@ TEST(CommitTest, OfTwoCommittersOnOneDestExactlyOneWins) {
 }
 
 TEST(CommitTest, ADestThatHoldsTheInputIsRefused) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("D/archive/2020"));
@@ -565,7 +547,7 @@ TEST(CommitTest, ADestThatHoldsTheInputIsRefused) {
 }
 
 TEST(CommitTest, NoPartsStillWritesAManifest) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::string dest = dir.Join("empty-out");
   OutputCommitter c(testing::TestMpi(), *fs, dest, WriteMode::kError);
@@ -608,7 +590,7 @@ Status CommitPartitioned(FileSystem& fs, const std::string& dest, WriteMode mode
 }
 
 TEST(CommitTest, PartsInPartitionFoldersAreListedAndReadBackThroughTheManifest) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   const std::string dest = dir.Join("out");
   std::string attempt;
@@ -652,7 +634,7 @@ TEST(CommitTest, PartsInPartitionFoldersAreListedAndReadBackThroughTheManifest) 
 }
 
 TEST(CommitTest, OverwriteOfAPartitionedOutputRemovesOldFilesLeftoversAndTemporariesInFolders) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   const std::string dest = dir.Join("out");
   std::string old_attempt, attempt;
@@ -703,7 +685,7 @@ TEST(CommitTest, OverwriteOfAPartitionedOutputRemovesOldFilesLeftoversAndTempora
 }
 
 TEST(CommitTest, APartThatIsNotInAPartitionFolderFailsTheCommit) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   const std::string dest = dir.Join("out");
   for (const char* folder : {"nested", "dt=1/../x=2", "_x=1", "dt=", "dt=1/"}) {

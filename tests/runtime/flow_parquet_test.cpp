@@ -87,26 +87,6 @@ void WriteVisits(const std::string& path, const std::vector<Visit>& visits, size
   ASSERT_TRUE(w.file().Publish().ok());
 }
 
-// A folder all ranks see: rank 0 fills it, the others learn its name.
-class SharedDir {
- public:
-  template <typename Fill>
-  explicit SharedDir(Fill fill) {
-    if (TestMpi().is_root()) {
-      dir_ = std::make_unique<TempDir>();
-      path_ = dir_->path();
-      fill(*dir_);
-    }
-    TestMpi().Broadcast(&path_);
-  }
-  ~SharedDir() { TestMpi().Barrier(); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::unique_ptr<TempDir> dir_;
-  std::string path_;
-};
-
 int64_t Total(Context& ctx, const std::string& counter) {
   return TestMpi().AllSum(ctx.metrics().Get(counter));
 }
@@ -119,10 +99,10 @@ std::vector<Visit> MakeVisits(int n) {
 
 TEST(FlowParquet, ReadParquetGivesBackEveryFieldOfWhatWriteEncodes) {
   const std::vector<Visit> visits = MakeVisits(900);
-  SharedDir dir([&](TempDir& d) {
-    WriteVisits(d.Join("part-00000.parquet"), visits, 0, 500);
-    WriteVisits(d.Join("part-00001.parquet"), visits, 500, visits.size());
-    rankflow::testing::WriteFile(d.Join("notes.txt"), "not parquet, not matched\n");
+  testing::SharedTempDir dir([&](const std::string& d) {
+    WriteVisits(d + "/part-00000.parquet", visits, 0, 500);
+    WriteVisits(d + "/part-00001.parquet", visits, 500, visits.size());
+    rankflow::testing::WriteFile(d + "/notes.txt", "not parquet, not matched\n");
   });
   Context ctx(TestMpi(), {});
   std::vector<Visit> got = ctx.ReadParquet<Visit>({dir.path(), ""}).Broadcast();
@@ -137,7 +117,8 @@ TEST(FlowParquet, ReadParquetGivesBackEveryFieldOfWhatWriteEncodes) {
 
 TEST(FlowParquet, ANarrowerStructReadsOnlyItsColumns) {
   const std::vector<Visit> visits = MakeVisits(600);
-  SharedDir dir([&](TempDir& d) { WriteVisits(d.Join("v.parquet"), visits, 0, visits.size()); });
+  testing::SharedTempDir dir(
+      [&](const std::string& d) { WriteVisits(d + "/v.parquet", visits, 0, visits.size()); });
   Context wide(TestMpi(), {});
   wide.ReadParquet<Visit>({dir.path(), ""}).Count();
   Context narrow(TestMpi(), {});
@@ -159,7 +140,8 @@ RF_FIELDS(NarrowInts, hour, lang);
 
 TEST(FlowParquet, RowsThatDoNotFitAreBadRecordsAndStrictFailsOnTheFirst) {
   const std::vector<Visit> visits = MakeVisits(300);
-  SharedDir dir([&](TempDir& d) { WriteVisits(d.Join("v.parquet"), visits, 0, visits.size()); });
+  testing::SharedTempDir dir(
+      [&](const std::string& d) { WriteVisits(d + "/v.parquet", visits, 0, visits.size()); });
   int64_t fit = 0;
   for (const Visit& v : visits) fit += v.hour <= 127 && v.lang.has_value();
   Context ctx(TestMpi(), {});
@@ -188,9 +170,9 @@ struct NoSuchColumn {
 RF_FIELDS(NoSuchColumn, country);
 
 TEST(FlowParquet, AColumnTheFieldCannotTakeFailsTheJobNamingFileAndColumn) {
-  SharedDir dir([&](TempDir& d) {
+  testing::SharedTempDir dir([&](const std::string& d) {
     const std::vector<Visit> visits = MakeVisits(50);
-    WriteVisits(d.Join("v.parquet"), visits, 0, visits.size());
+    WriteVisits(d + "/v.parquet", visits, 0, visits.size());
   });
   Context ctx(TestMpi(), {});
   try {
@@ -212,9 +194,9 @@ TEST(FlowParquet, AColumnTheFieldCannotTakeFailsTheJobNamingFileAndColumn) {
 
 TEST(FlowParquet, FromParquetSourceIsTheHookAndCountsItsInputOnce) {
   const std::vector<Visit> visits = MakeVisits(400);
-  SharedDir dir([&](TempDir& d) {
-    WriteVisits(d.Join("a.parquet"), visits, 0, 250);
-    WriteVisits(d.Join("b.parquet"), visits, 250, visits.size());
+  testing::SharedTempDir dir([&](const std::string& d) {
+    WriteVisits(d + "/a.parquet", visits, 0, 250);
+    WriteVisits(d + "/b.parquet", visits, 250, visits.size());
   });
   Context ctx(TestMpi(), {});
   // The minutes, straight from the column batches.

@@ -41,33 +41,13 @@ std::vector<Visit> MakeVisits() {
   return v;
 }
 
-// A folder all ranks see: rank 0 makes and fills it, the others learn its name.
-class SharedDir {
- public:
-  template <typename Fill>
-  explicit SharedDir(Fill fill) {
-    if (TestMpi().is_root()) {
-      dir_ = std::make_unique<rankflow::testing::TempDir>();
-      path_ = dir_->path();
-      fill(*dir_);
-    }
-    TestMpi().Broadcast(&path_);
-  }
-  ~SharedDir() { TestMpi().Barrier(); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::unique_ptr<rankflow::testing::TempDir> dir_;
-  std::string path_;
-};
-
 int64_t Total(Context& ctx, const std::string& counter) {
   return TestMpi().AllSum(ctx.metrics().Get(counter));
 }
 
 TEST(FlowSources, ReadDecodesWhatWriteWritesInJsonlGzipAndCsv) {
   const std::vector<Visit> visits = MakeVisits();
-  SharedDir dir([&](rankflow::testing::TempDir& d) {
+  testing::SharedTempDir dir([&](const std::string& d) {
     std::string jsonl[2], csv = "user,hour,ms,lang,tags\n";
     for (size_t i = 0; i < visits.size(); ++i) {
       std::string line;
@@ -81,9 +61,9 @@ TEST(FlowSources, ReadDecodesWhatWriteWritesInJsonlGzipAndCsv) {
       else
         jsonl[i % 2] += line + "\n";
     }
-    rankflow::testing::WriteFile(d.Join("part-00000.jsonl"), jsonl[0]);
-    rankflow::testing::WriteGzipFile(d.Join("part-00001.jsonl.gz"), jsonl[1]);
-    rankflow::testing::WriteFile(d.Join("part-00002.csv"), csv + "not,a,row\n");
+    rankflow::testing::WriteFile(d + "/part-00000.jsonl", jsonl[0]);
+    rankflow::testing::WriteGzipFile(d + "/part-00001.jsonl.gz", jsonl[1]);
+    rankflow::testing::WriteFile(d + "/part-00002.csv", csv + "not,a,row\n");
   });
   Context ctx(TestMpi(), {});
   std::vector<Visit> got = ctx.Read<Visit>({dir.path(), ""}).Broadcast();
@@ -95,7 +75,7 @@ TEST(FlowSources, ReadDecodesWhatWriteWritesInJsonlGzipAndCsv) {
 }
 
 TEST(FlowSources, JsonLinesGiveObjectsAndCountInvalidJson) {
-  SharedDir dir([](rankflow::testing::TempDir& d) {
+  testing::SharedTempDir dir([](const std::string& d) {
     std::string text;
     for (int i = 0; i < 200; ++i)
       text += R"({"id":)" + std::to_string(i) + R"(,"lang":"l)" + std::to_string(i % 4) +
@@ -104,7 +84,7 @@ TEST(FlowSources, JsonLinesGiveObjectsAndCountInvalidJson) {
         "{broken\n[1,2]\n"
         R"({"id":"not a number"})"
         "\n";
-    rankflow::testing::WriteFile(d.Join("a.jsonl"), text);
+    rankflow::testing::WriteFile(d + "/a.jsonl", text);
   });
   Context ctx(TestMpi(), {});
   auto pairs = ctx.JsonLines<std::pair<int64_t, std::string>>(
@@ -125,9 +105,9 @@ TEST(FlowSources, JsonLinesGiveObjectsAndCountInvalidJson) {
 }
 
 TEST(FlowSources, CsvRowsGiveFieldsByHeaderNameInEveryFile) {
-  SharedDir dir([](rankflow::testing::TempDir& d) {
-    rankflow::testing::WriteFile(d.Join("a.csv"), "name,n\nx,1\n\"y,\"\"z\"\"\",2\nbad\n");
-    rankflow::testing::WriteFile(d.Join("b.csv"), "n,name\n3,w\n\"4,v\n");
+  testing::SharedTempDir dir([](const std::string& d) {
+    rankflow::testing::WriteFile(d + "/a.csv", "name,n\nx,1\n\"y,\"\"z\"\"\",2\nbad\n");
+    rankflow::testing::WriteFile(d + "/b.csv", "n,name\n3,w\n\"4,v\n");
   });
   Context ctx(TestMpi(), {});
   auto got =
@@ -144,8 +124,8 @@ TEST(FlowSources, CsvRowsGiveFieldsByHeaderNameInEveryFile) {
 }
 
 TEST(FlowSources, StrictFailsOnTheFirstBadLineOnEveryRank) {
-  SharedDir dir([](rankflow::testing::TempDir& d) {
-    rankflow::testing::WriteFile(d.Join("a.jsonl"), "{\"id\":1}\nnot json\n{\"id\":2}\n");
+  testing::SharedTempDir dir([](const std::string& d) {
+    rankflow::testing::WriteFile(d + "/a.jsonl", "{\"id\":1}\nnot json\n{\"id\":2}\n");
   });
   ContextOptions options;
   options.strict = true;

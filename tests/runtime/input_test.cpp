@@ -20,25 +20,6 @@ namespace {
 
 using testing::WriteFile;
 
-// A folder every rank sees: rank 0 makes it, the path is broadcast.
-class SharedDir {
- public:
-  SharedDir() {
-    if (testing::TestMpi().is_root()) {
-      dir_ = std::make_unique<testing::TempDir>();
-      path_ = dir_->path();
-    }
-    testing::TestMpi().Broadcast(&path_);
-  }
-  ~SharedDir() { testing::TestMpi().Barrier(); }  // nobody still reads when rank 0 removes it
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::unique_ptr<testing::TempDir> dir_;
-  std::string path_;
-};
-
 std::string Describe(const std::vector<FileInfo>& files) {
   std::ostringstream out;
   for (const auto& f : files) out << f.path << "=" << f.size << ";";
@@ -46,7 +27,7 @@ std::string Describe(const std::vector<FileInfo>& files) {
 }
 
 TEST(InputTest, EveryRankGetsTheSameSortedListing) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("2021/01"));
     WriteFile(dir.Join("b.jsonl.gz"), "xx");
@@ -72,7 +53,7 @@ TEST(InputTest, EveryRankGetsTheSameSortedListing) {
 // stray files beside the listed ones are not inputs, a listed file that is gone is Corruption, and
 // a _SUCCESS that is not a rankflow manifest (Spark's empty one) changes nothing.
 TEST(InputTest, CommittedOutputsAreReadThroughTheirManifest) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     std::filesystem::create_directories(dir.Join("out/day=1"));
     WriteFile(dir.Join("out/part-00000-rf0123456789ab.jsonl"), "{}\n");
@@ -115,7 +96,7 @@ TEST(InputTest, CommittedOutputsAreReadThroughTheirManifest) {
 }
 
 TEST(InputTest, ManyFilesSurviveTheCompactBroadcast) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     for (int i = 0; i < 300; ++i) {
       WriteFile(dir.Join("part-" + std::to_string(100000 + i * 7) + ".jsonl"), std::string(i, 'x'));
@@ -136,7 +117,7 @@ TEST(InputTest, ManyFilesSurviveTheCompactBroadcast) {
 }
 
 TEST(InputTest, MissingSourceAndBadRegexFailOnEveryRank) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   auto fs = NewLocalFileSystem();
   std::vector<FileInfo> files;
   Status s = ListInputs(testing::TestMpi(), *fs, dir.Join("missing/folder"), "", &files);
@@ -331,7 +312,7 @@ TEST(InputTest, EmptyPlanHasNothingToClaim) {
 // End to end on real bytes: list, plan with a small split, claim, read: the lines read by all
 // ranks together are the files' lines, each once.
 TEST(InputTest, ListPlanClaimReadGivesEveryLineOnce) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     for (int f = 0; f < 5; ++f) {
       std::string text;

@@ -14,23 +14,6 @@
 namespace rankflow {
 namespace {
 
-// A folder made by rank 0 and shared with every rank (same machine).
-class SharedDir {
- public:
-  SharedDir() {
-    if (testing::TestMpi().is_root()) dir_ = std::make_unique<testing::TempDir>();
-    path_ = testing::TestMpi().is_root() ? dir_->path() : "";
-    testing::TestMpi().Broadcast(&path_);
-  }
-  ~SharedDir() { testing::TestMpi().Barrier(); }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-
- private:
-  std::unique_ptr<testing::TempDir> dir_;
-  std::string path_;
-};
-
 std::string Lines(int from, int to) {
   std::string out;
   for (int i = from; i < to; ++i) out += "line " + std::to_string(i) + "\n";
@@ -62,7 +45,7 @@ Status RunCollect(const MapPhaseOptions& options, Seen* seen, const LineFn& extr
 }
 
 TEST(MapPhaseTest, EveryLineOnceWithGzipAndSplitPlainFiles) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     testing::WriteGzipFile(dir.Join("a.jsonl.gz"), Lines(0, 1000));
     testing::WriteFile(dir.Join("b.jsonl"), Lines(1000, 5000));  // ~45 kB: split in 1 kB ranges
@@ -90,7 +73,7 @@ TEST(MapPhaseTest, EveryLineOnceWithGzipAndSplitPlainFiles) {
 }
 
 TEST(MapPhaseTest, RegexSelectsFilesAndEmptyListIsAnError) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     testing::WriteFile(dir.Join("keep.jsonl"), Lines(0, 10));
     testing::WriteFile(dir.Join("skip.txt"), Lines(10, 20));
@@ -115,7 +98,7 @@ TEST(MapPhaseTest, RegexSelectsFilesAndEmptyListIsAnError) {
 }
 
 TEST(MapPhaseTest, BadLinesAreCountedAndSampled) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root())
     testing::WriteFile(dir.Join("x.jsonl"), "ok\nbad one\nok\nbad two\n");
   testing::TestMpi().Barrier();
@@ -135,7 +118,7 @@ TEST(MapPhaseTest, BadLinesAreCountedAndSampled) {
 }
 
 TEST(MapPhaseTest, StrictFailsEveryRankWithTheSameMessage) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     for (int f = 0; f < 6; ++f)
       testing::WriteFile(dir.Join("f" + std::to_string(f) + ".jsonl"), Lines(0, 50));
@@ -154,7 +137,7 @@ TEST(MapPhaseTest, StrictFailsEveryRankWithTheSameMessage) {
 }
 
 TEST(MapPhaseTest, CorruptGzipFailsEveryRankNamingTheFile) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) {
     for (int f = 0; f < 5; ++f)
       testing::WriteGzipFile(dir.Join("g" + std::to_string(f) + ".jsonl.gz"), Lines(0, 2000));
@@ -175,7 +158,7 @@ TEST(MapPhaseTest, CorruptGzipFailsEveryRankNamingTheFile) {
 }
 
 TEST(MapPhaseTest, AdaptersFilterMapAndFlatMap) {
-  SharedDir dir;
+  testing::SharedTempDir dir;
   if (testing::TestMpi().is_root()) testing::WriteFile(dir.Join("n.jsonl"), "1\n2\n3\n4\nx\n");
   testing::TestMpi().Barrier();
   auto fs = NewLocalFileSystem();

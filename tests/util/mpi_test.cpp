@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "tests/util/test_util.h"
+
 namespace rankflow::testing {
 namespace {
 MpiContext* g_test_mpi = nullptr;  // set once by RunMpiTests, for the tests' lifetime
@@ -50,5 +52,16 @@ int RunMpiTests(MpiContext& mpi, int* argc, char** argv) {
   g_test_mpi = nullptr;
   return all_ok ? 0 : 1;
 }
+
+SharedTempDir::SharedTempDir(const MpiContext& mpi, const Fill& fill) : mpi_(mpi) {
+  if (mpi.is_root()) {
+    dir_ = std::make_unique<TempDir>();
+    path_ = dir_->path();
+    if (fill) fill(path_);
+  }
+  mpi.Broadcast(&path_);
+}
+
+SharedTempDir::~SharedTempDir() { mpi_.Barrier(); }
 
 }  // namespace rankflow::testing

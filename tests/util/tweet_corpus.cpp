@@ -9,16 +9,6 @@
 
 namespace rankflow::testing {
 
-SharedTempDir::SharedTempDir(const MpiContext& mpi) : mpi_(mpi) {
-  if (mpi.is_root()) {
-    dir_ = std::make_unique<TempDir>();
-    path_ = dir_->path();
-  }
-  mpi.Broadcast(&path_);
-}
-
-SharedTempDir::~SharedTempDir() { mpi_.Barrier(); }
-
 void WriteTweetgenArchive(const MpiContext& mpi, const TweetgenOptions& options) {
   Status written;
   if (mpi.is_root()) {

@@ -12,26 +12,10 @@
 #include "operators/tweet.h"
 #include "runtime/flow/flow.h"
 #include "runtime/mpi_context.h"
+#include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow::testing {
-
-// Collective. One fresh folder for every rank of `mpi`: rank 0 makes it (TempDir) and sends its
-// path; on destruction every rank waits for the others, then rank 0 removes it.
-class SharedTempDir {
- public:
-  explicit SharedTempDir(const MpiContext& mpi);
-  ~SharedTempDir();
-  SharedTempDir(const SharedTempDir&) = delete;
-  SharedTempDir& operator=(const SharedTempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string Join(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  const MpiContext& mpi_;
-  std::unique_ptr<TempDir> dir_;  // rank 0 only
-  std::string path_;
-};
 
 // Collective. Rank 0 writes the archive options describe (jobs/tweetgen.h) and every rank waits
 // for it. Fails the test (ASSERT on rank 0) if it cannot be written.
