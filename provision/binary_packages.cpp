@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include <sstream>
 
 #include "provision/ssh_session.h"
+#include "runtime/sys.h"
 
 namespace rankflow::provision {
 namespace {
@@ -115,8 +117,10 @@ Result<std::vector<std::string>> PackagesForBinaries(const std::string& dir) {
 }
 
 Result<std::vector<std::string>> PackagesForTarball(std::string_view tar_gz) {
-  std::string tmpl = (fs::temp_directory_path() / "rankflow-ship-XXXXXX").string();
-  if (mkdtemp(tmpl.data()) == nullptr) return Status::IOError("cannot create a temporary folder");
+  std::string tmpl = SpillDirectory("") + "/rankflow-ship-XXXXXX";
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Status::IOError(tmpl + ": cannot create a temporary folder: " + ErrnoText(errno));
+  }
   const fs::path dir = tmpl;
   struct Cleanup {
     fs::path dir;

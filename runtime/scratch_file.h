@@ -21,12 +21,9 @@
 #include <string>
 
 #include "runtime/status.h"
+#include "runtime/sys.h"  // SpillDirectory: --spill-dir, else $TMPDIR, else /tmp
 
 namespace rankflow {
-
-// The folder for spill and scratch files: `configured` (--spill-dir) if not empty, else $TMPDIR if
-// set and not empty, else "/tmp".
-std::string SpillDirectory(const std::string& configured);
 
 class ScratchFile {
  public:

@@ -18,4 +18,10 @@ bool ReadWholeFile(const std::string& path, std::string* out);
 // negative, out of range or not a number.
 std::optional<int64_t> EnvInt(const char* name);
 
+// The one temp-path helper: the folder for every spill, scratch and temporary file of the project,
+// `configured` (a job's --spill-dir) if not empty, else $TMPDIR if set and not empty, else "/tmp".
+// Here in the base layer so that provision, which sees no runtime, uses it too; the files in it
+// are made by runtime/scratch_file.h (ScratchFile, ScratchFolder).
+std::string SpillDirectory(const std::string& configured);
+
 }  // namespace rankflow

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "provision/binary_packages.h"
@@ -320,6 +321,25 @@ TEST(BinaryPackagesTest, DerivedFromTheLibrariesTheBinariesLinkAgainst) {
   ASSERT_TRUE(from_tarball.ok()) << from_tarball.status().ToString();
   EXPECT_EQ(*from_tarball, *packages);
   EXPECT_EQ(PackagesForTarball("not a tarball").status().code(), StatusCode::kInvalidArgument);
+}
+
+// Issue 11, item 4: the tarball is unpacked in a folder of $TMPDIR (SpillDirectory, runtime/sys.h,
+// the project's one temp-path helper), not of a path of its own choosing.
+TEST(BinaryPackagesTest, UnpacksInTmpdir) {
+  TempDir dir;
+  WriteFile(dir.Join("not-a-folder"), "");
+  const char* saved = std::getenv("TMPDIR");
+  const std::string before = saved != nullptr ? saved : "";
+  setenv("TMPDIR", dir.Join("not-a-folder").c_str(), 1);
+  auto packages = PackagesForTarball("not a tarball");
+  if (saved != nullptr) {
+    setenv("TMPDIR", before.c_str(), 1);
+  } else {
+    unsetenv("TMPDIR");
+  }
+  EXPECT_EQ(packages.status().code(), StatusCode::kIOError) << packages.status().ToString();
+  EXPECT_EQ(packages.status().message().rfind(dir.Join("not-a-folder/rankflow-ship-"), 0), 0u)
+      << packages.status().ToString();
 }
 
 }  // namespace
