@@ -2,11 +2,14 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 
 #include "operators/ml/blas_threads.h"
 #include "operators/ml/model_io.h"
+#include "operators/ml/sweep_checkpoint.h"
 #include "operators/ml/trainer.h"
 #include "operators/ml/xo_data.h"
+#include "runtime/fs.h"
 #include "runtime/mpi_context.h"
 #include "tests/util/mpi_test.h"
 #include "tests/util/test_util.h"
@@ -139,6 +142,29 @@ TEST(TrainerTest, ResumeFromCheckpointEqualsUninterruptedRun) {
   EXPECT_EQ(*done, 2);
   ASSERT_TRUE(t2.Fit(shard, *done, nullptr).ok());
   EXPECT_EQ(resumed.params(), straight);
+}
+
+// The sweep's groups publish checkpoints into one dest/_checkpoints/ at once. A group that removed
+// the shared _temporary/ after its own publish could do so between another group's mkdir of it
+// and its open (the flaky classify_tweets run): here that other writer is the folder made by hand,
+// which a publish must leave; TidyCheckpoints (once every group is done) removes it.
+TEST(SweepCheckpointTest, PublishLeavesTheOtherWritersTemporaryFolder) {
+  testing::TempDir dir;  // per rank; each rank is a group of its own, as in a sweep
+  const MpiContext alone = testing::TestMpi().Split(testing::TestMpi().rank());
+  auto fs = NewLocalFileSystem();
+  const std::string dest = dir.Join("model");
+  const std::string ckpt = CheckpointPath(dest, MlpSpec{2, {4}, 3, Activation::kRelu});
+  const std::string temporary = dest + "/_checkpoints/_temporary";
+  std::filesystem::create_directories(temporary);  // another group's writer, about to open
+  const std::string local = dir.Join("local.h5");
+  Status st = PublishFromRoot(alone, *fs, local, ckpt,
+                              [&] { return fs->WriteSmallFile(local, "checkpoint bytes"); });
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(testing::ReadFile(ckpt), "checkpoint bytes");
+  EXPECT_TRUE(std::filesystem::is_directory(temporary));
+  TidyCheckpoints(*fs, dest);
+  EXPECT_FALSE(std::filesystem::exists(temporary));
+  EXPECT_TRUE(std::filesystem::exists(ckpt));
 }
 
 TEST(TrainerTest, DivergedWeightsAreResyncedFromRankZeroAtEpochEnd) {
