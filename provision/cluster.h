@@ -187,6 +187,9 @@ class Cluster {
   };
   Result<HeadSession> OpenHead();
   void DeletePlacementGroups(std::string* errors);
+  // Images of this cluster's `bake` that never became available (a bake killed while it waited):
+  // deregistered. An available baked image is the bake's product and stays.
+  void DeregisterUnfinishedImages(std::string* errors);
   int SlotsFor(const std::string& type) const;
   Node MakeNode(const Instance& instance) const;
 

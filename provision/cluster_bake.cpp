@@ -90,9 +90,9 @@ Status Cluster::MakeImage(int wait_s, std::string* image_id) {
   std::string name = ResourceName(spec_) + "-" + stamp;
   std::replace(name.begin(), name.end(), ':', '-');
   std::string what = spec_.artifacts.empty() ? "packages" : spec_.artifacts.substr(0, 200);
-  auto id = ec2_->CreateImage(h->head.instance.id, name,
-                              "rankflow node: packages and binaries installed (provision bake)",
-                              {{kBakedTag, what}, {"Name", name}}, false);
+  auto id = ec2_->CreateImage(
+      h->head.instance.id, name, "rankflow node: packages and binaries installed (provision bake)",
+      {{kBakedTag, what}, {"Name", name}, {kClusterTag, spec_.name}}, false);
   if (!id.ok()) return id.status();
   *image_id = *id;
   report_("image " + *id + " (" + name + ") of " + h->head.instance.id +

@@ -196,6 +196,7 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
   // 5. Placement groups, found by name and tag like the security groups, so that `down --name`
   //    and `down --all` (which know no spec) remove them too.
   DeletePlacementGroups(&errors);
+  DeregisterUnfinishedImages(&errors);
   // 6. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
   if (spec_.local) {
     auto subnets = ec2_->DescribeSubnets(TagFilter());
@@ -223,6 +224,23 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
   report_("cluster " + spec_.name + " is down; nothing tagged rankflow:cluster=" + spec_.name +
           " is left");
   return Status::OK();
+}
+
+void Cluster::DeregisterUnfinishedImages(std::string* errors) {
+  auto images = ec2_->DescribeImages({"self"}, TagFilter());
+  if (!images.ok()) {
+    AddErr(errors, images.status());
+    return;
+  }
+  for (const Image& image : *images) {
+    if (image.state == "available") continue;
+    Status s = ec2_->DeregisterImage(image.id);
+    if (s.ok()) {
+      report_("deregistered unfinished image " + image.id + " (" + image.state + ")");
+    } else if (s.code() != StatusCode::kNotFound) {
+      AddErr(errors, s);
+    }
+  }
 }
 
 void Cluster::DeleteBackstop(std::string* errors) {

@@ -21,9 +21,11 @@
 namespace rankflow::provision {
 namespace {
 
+using rankflow::testing::BinPath;
 using rankflow::testing::CommandResult;
 using rankflow::testing::FrontRequest;
 using rankflow::testing::ReadFile;
+using rankflow::testing::RunCommand;
 
 // A TCP listener that never accepts: the kernel completes the handshake, and the "sshd" never
 // sends its banner (a node whose sshd hangs).
@@ -223,6 +225,38 @@ TEST_F(FastBootTest, BakeWaitIsBoundedAndCleansUp) {
   EXPECT_EQ(bake.exit_code, 1) << bake.output;
   EXPECT_NE(bake.output.find("not available within 2 s"), std::string::npos) << bake.output;
   auto left = Leftovers("bake-slow");
+  EXPECT_TRUE(left.empty()) << left.front();
+  auto images = moto_ec2_->DescribeImages({}, {{"tag-key", {kBakedTag}}});
+  ASSERT_TRUE(images.ok());
+  EXPECT_TRUE(images->empty()) << images->front().id;
+}
+
+// A bake killed with SIGKILL while its image is pending (the laptop dies during the wait): `down
+// --all` finds the bake's cluster by its node, deregisters the unfinished image (tagged with the
+// cluster) and leaves nothing.
+TEST_F(FastBootTest, BakeKilledWhileItsImageIsPendingThenDownAllLeavesNothing) {
+  StartFront("--image-pending-s 120");
+  const std::string log = home_.Join("bake-killed.log");
+  auto killed = RunCommand("HOME=" + home_.path() + " " + BinPath("provision") + " bake" +
+                               LocalFlags("bake-killed") + "--wait-s 300 2> " + log +
+                               " & pid=$!; for i in $(seq 1500); do grep -q 'waiting until "
+                               "available' " +
+                               log +
+                               " && break; sleep 0.02; done; kill -9 $pid; wait $pid; "
+                               "echo status=$?",
+                           120);
+  EXPECT_NE(killed.output.find("status=137"), std::string::npos) << killed.output;
+  auto pending = moto_ec2_->DescribeImages({}, {{"tag-key", {kBakedTag}}});
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 1u) << "the bake was killed before CreateImage: " << ReadFile(log);
+  EXPECT_FALSE(Leftovers("bake-killed").empty()) << "its node was still up";
+
+  auto down = Provision("down --all --local");
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_NE(down.output.find("deregistered unfinished image " + pending->front().id),
+            std::string::npos)
+      << down.output;
+  auto left = Leftovers("bake-killed");
   EXPECT_TRUE(left.empty()) << left.front();
   auto images = moto_ec2_->DescribeImages({}, {{"tag-key", {kBakedTag}}});
   ASSERT_TRUE(images.ok());
