@@ -138,6 +138,11 @@ class Cluster {
   Status TearDown(const Known& known, int deadline_s);
   Status TerminateAndWait(const std::vector<std::string>& ids, bool fresh,
                           std::chrono::steady_clock::time_point deadline);
+  // TearDown's steps after the instances; each adds what failed to *errors and goes on.
+  void DeleteKeyPairs(std::string* errors);
+  void DeleteSecurityGroups(const std::string& known_group,
+                            std::chrono::steady_clock::time_point deadline, std::string* errors);
+  void DeleteLocalNetwork(std::string* errors);  // local mode: VPC, subnet, authorized keys
   Status DoUp(Launch* launch, UpResult* result);
   Status EnsureNetwork(Launch* launch);
   Status EnsureKeyPair(Launch* launch);

@@ -32,6 +32,27 @@ std::string LastLines(const std::string& text, int n) {
 // Exit code of the readiness check when the node's bootstrap wrote its failure marker.
 constexpr int kBootstrapFailedExit = 3;
 
+// No cloud-init runs on a loopback "node": this script does the part of the bootstrap that
+// matters here (the marker), so that WaitNodeReachable's wait is the same code path as on EC2.
+// With --artifacts, the shipped tarball (written under key_dir by LaunchNodes: the nodes are this
+// machine) is checked against its SHA-256 and unpacked into the node's folder (opt/rankflow/bin),
+// as user-data does on EC2 after its download; `run` puts that bin folder first on PATH. No
+// presigned url here: it would sit in a command line.
+std::string LocalBootstrapScript(const std::string& node_dir, const std::string& local_tarball,
+                                 const std::string& sha256, const std::string& marker) {
+  const std::string opt = ShellQuote(node_dir + "/opt/rankflow");
+  std::string script = "set -e\nfail() { echo \"local bootstrap: $*\" >&2; exit 1; }\n";
+  script += "mkdir -p " + ShellQuote(node_dir) + "\n";
+  if (!local_tarball.empty()) {
+    const std::string tarball = ShellQuote(local_tarball);
+    script += "mkdir -p " + opt + "\n";
+    script += "printf '%s  %s\\n' " + ShellQuote(sha256) + " " + tarball +
+              " | sha256sum -c --quiet - || fail 'wrong sha256 of the binaries'\n";
+    script += "tar -xzf " + tarball + " -C " + opt + " || fail 'unpacking failed'\n";
+  }
+  return script + "touch " + ShellQuote(marker) + "\n";
+}
+
 }  // namespace
 
 // The same token on a retried request returns the first request's instances instead of
@@ -320,25 +341,10 @@ std::string Cluster::WaitNodeReachable(Launch* launch, size_t i, Clock::time_poi
     std::string marker = kBootstrapMarker;
     std::string failed = kBootstrapFailedMarker;
     if (spec_.local) {
-      // No cloud-init runs on a loopback "node": do the part of the bootstrap that matters
-      // here (the marker) so the wait below is the same code path as on EC2.
-      // With --artifacts, the shipped tarball (written under key_dir by LaunchNodes: the
-      // nodes are this machine) is checked against its SHA-256 and unpacked into the node's
-      // folder (opt/rankflow/bin), as user-data does on EC2 after its download; `run` puts
-      // that bin folder first on PATH. No presigned url here: it would sit in a command line.
       marker = RemoteDir(node, "") + "/bootstrap-done";
       failed = RemoteDir(node, "") + "/bootstrap-failed";
-      const std::string opt = ShellQuote(RemoteDir(node, "") + "/opt/rankflow");
-      std::string script = "set -e\nfail() { echo \"local bootstrap: $*\" >&2; exit 1; }\n";
-      script += "mkdir -p " + ShellQuote(RemoteDir(node, "")) + "\n";
-      if (!launch->local_tarball.empty()) {
-        const std::string tarball = ShellQuote(launch->local_tarball);
-        script += "mkdir -p " + opt + "\n";
-        script += "printf '%s  %s\\n' " + ShellQuote(launch->binaries_sha256) + " " + tarball +
-                  " | sha256sum -c --quiet - || fail 'wrong sha256 of the binaries'\n";
-        script += "tar -xzf " + tarball + " -C " + opt + " || fail 'unpacking failed'\n";
-      }
-      script += "touch " + ShellQuote(marker) + "\n";
+      const std::string script = LocalBootstrapScript(RemoteDir(node, ""), launch->local_tarball,
+                                                      launch->binaries_sha256, marker);
       std::string errors;
       auto r = ssh.Exec(
           "bash -c " + ShellQuote(script), nullptr, [&](std::string_view c) { errors.append(c); },

@@ -141,6 +141,32 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
   }
   RF_RETURN_IF_ERROR(TerminateAndWait(ids, false, deadline));
   // 2. Key pairs: by name and by tag (an orphan may carry either).
+  DeleteKeyPairs(&errors);
+  // 3. Security groups; EC2 needs a little while after termination (DependencyViolation).
+  DeleteSecurityGroups(known.group_id, deadline, &errors);
+  // 4. The backstop schedule: only now that the instances are gone (until then it still guards
+  //    them).
+  DeleteBackstop(&errors);
+  // 5. Placement groups, found by name and tag like the security groups, so that `down --name`
+  //    and `down --all` (which know no spec) remove them too.
+  DeletePlacementGroups(&errors);
+  DeregisterUnfinishedImages(&errors);
+  // 6. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
+  if (spec_.local) DeleteLocalNetwork(&errors);
+  // 7. Local files this cluster wrote (only ours: key_dir may be a folder the user chose).
+  std::error_code ec;
+  for (const char* f : {"id_ed25519", "id_ed25519.pub", "hostfile"}) {
+    std::filesystem::remove(spec_.key_dir + "/" + f, ec);
+  }
+  std::filesystem::remove_all(spec_.key_dir + "/nodes", ec);
+  std::filesystem::remove(spec_.key_dir, ec);  // only if now empty
+  if (!errors.empty()) return Status::Unavailable("down " + spec_.name + ": " + errors);
+  report_("cluster " + spec_.name + " is down; nothing tagged rankflow:cluster=" + spec_.name +
+          " is left");
+  return Status::OK();
+}
+
+void Cluster::DeleteKeyPairs(std::string* errors) {
   std::set<std::string> keys;
   for (const auto& filters :
        {std::vector<Ec2Filter>{{"key-name", {ResourceName(spec_)}}}, TagFilter()}) {
@@ -148,22 +174,25 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
     if (found.ok()) {
       for (const auto& k : *found) keys.insert(k.name);
     } else if (found.status().code() != StatusCode::kNotFound) {
-      AddErr(&errors, found.status());
+      AddErr(errors, found.status());
     }
   }
   for (const auto& k : keys) {
     Status s = ec2_->DeleteKeyPair(k);
-    if (s.code() != StatusCode::kNotFound) AddErr(&errors, s);
+    if (s.code() != StatusCode::kNotFound) AddErr(errors, s);
     if (s.ok()) report_("deleted key pair " + k);
   }
-  // 3. Security groups; EC2 needs a little while after termination (DependencyViolation).
+}
+
+void Cluster::DeleteSecurityGroups(const std::string& known_group, Clock::time_point deadline,
+                                   std::string* errors) {
   std::set<std::string> groups;
-  if (!known.group_id.empty()) groups.insert(known.group_id);
+  if (!known_group.empty()) groups.insert(known_group);
   for (const auto& filters :
        {std::vector<Ec2Filter>{{"group-name", {ResourceName(spec_)}}}, TagFilter()}) {
     auto found = ec2_->DescribeSecurityGroups(filters);
     if (!found.ok()) {
-      AddErr(&errors, found.status());
+      AddErr(errors, found.status());
       continue;
     }
     for (const auto& g : *found) {
@@ -176,54 +205,35 @@ Status Cluster::TearDown(const Known& known, int deadline_s) {
     while (true) {
       auto remove = [&] { return ec2_->DeleteSecurityGroup(g); };
       // The group a failed up just created may still be unknown to EC2: NotFound is not "gone".
-      Status s =
-          g == known.group_id ? ec2_->UntilVisible("InvalidGroup.NotFound", remove) : remove();
+      Status s = g == known_group ? ec2_->UntilVisible("InvalidGroup.NotFound", remove) : remove();
       if (s.ok()) {
         report_("deleted security group " + g);
         break;
       }
       if (s.code() == StatusCode::kNotFound) break;
       if (s.code() != StatusCode::kUnavailable || Clock::now() > deadline) {
-        AddErr(&errors, s);
+        AddErr(errors, s);
         break;
       }
       std::this_thread::sleep_for(std::chrono::seconds(spec_.local ? 1 : 5));
     }
   }
-  // 4. The backstop schedule: only now that the instances are gone (until then it still guards
-  //    them).
-  DeleteBackstop(&errors);
-  // 5. Placement groups, found by name and tag like the security groups, so that `down --name`
-  //    and `down --all` (which know no spec) remove them too.
-  DeletePlacementGroups(&errors);
-  DeregisterUnfinishedImages(&errors);
-  // 6. Local mode: the loopback VPC and subnet, and the keys standing in for EC2's injection.
-  if (spec_.local) {
-    auto subnets = ec2_->DescribeSubnets(TagFilter());
-    if (subnets.ok()) {
-      for (const auto& s : *subnets) AddErr(&errors, ec2_->DeleteSubnet(s.id));
-    } else {
-      AddErr(&errors, subnets.status());
-    }
-    auto vpcs = ec2_->DescribeVpcs(TagFilter());
-    if (vpcs.ok()) {
-      for (const auto& v : *vpcs) AddErr(&errors, ec2_->DeleteVpc(v));
-    } else {
-      AddErr(&errors, vpcs.status());
-    }
-    AddErr(&errors, RemoveLocalAuthorizedKeys());
+}
+
+void Cluster::DeleteLocalNetwork(std::string* errors) {
+  auto subnets = ec2_->DescribeSubnets(TagFilter());
+  if (subnets.ok()) {
+    for (const auto& s : *subnets) AddErr(errors, ec2_->DeleteSubnet(s.id));
+  } else {
+    AddErr(errors, subnets.status());
   }
-  // 7. Local files this cluster wrote (only ours: key_dir may be a folder the user chose).
-  std::error_code ec;
-  for (const char* f : {"id_ed25519", "id_ed25519.pub", "hostfile"}) {
-    std::filesystem::remove(spec_.key_dir + "/" + f, ec);
+  auto vpcs = ec2_->DescribeVpcs(TagFilter());
+  if (vpcs.ok()) {
+    for (const auto& v : *vpcs) AddErr(errors, ec2_->DeleteVpc(v));
+  } else {
+    AddErr(errors, vpcs.status());
   }
-  std::filesystem::remove_all(spec_.key_dir + "/nodes", ec);
-  std::filesystem::remove(spec_.key_dir, ec);  // only if now empty
-  if (!errors.empty()) return Status::Unavailable("down " + spec_.name + ": " + errors);
-  report_("cluster " + spec_.name + " is down; nothing tagged rankflow:cluster=" + spec_.name +
-          " is left");
-  return Status::OK();
+  AddErr(errors, RemoveLocalAuthorizedKeys());
 }
 
 void Cluster::DeregisterUnfinishedImages(std::string* errors) {

@@ -242,6 +242,30 @@ Result<std::unique_ptr<SshSession>> SshSession::Connect(const SshOptions& option
 
 SshSession::~SshSession() = default;
 
+namespace {
+
+// A closed channel's exit: the command's status, or for a command ended by a signal its name and
+// 128 + its number (as a shell reports it; 128 for a signal not in the table).
+ExecResult ExitStatusOf(LIBSSH2_SESSION* session, LIBSSH2_CHANNEL* ch) {
+  ExecResult result;
+  result.exit_code = libssh2_channel_get_exit_status(ch);
+  char* sig = nullptr;
+  size_t sig_len = 0;
+  libssh2_channel_get_exit_signal(ch, &sig, &sig_len, nullptr, nullptr, nullptr, nullptr);
+  if (sig == nullptr) return result;
+  result.exit_signal.assign(sig, sig_len);
+  libssh2_free(session, sig);
+  static const std::pair<const char*, int> kSignals[] = {
+      {"HUP", 1}, {"INT", 2}, {"QUIT", 3}, {"ABRT", 6}, {"KILL", 9}, {"SEGV", 11}, {"TERM", 15}};
+  result.exit_code = 128;
+  for (const auto& [name, num] : kSignals) {
+    if (result.exit_signal == name) result.exit_code = 128 + num;
+  }
+  return result;
+}
+
+}  // namespace
+
 Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink& on_stdout,
                                     const OutputSink& on_stderr, int timeout_ms,
                                     std::string_view stdin_data) {
@@ -314,21 +338,7 @@ Result<ExecResult> SshSession::Exec(const std::string& command, const OutputSink
   }
   im.Retry(deadline, [&] { return libssh2_channel_close(ch); });
   im.Retry(deadline, [&] { return libssh2_channel_wait_closed(ch); });
-  ExecResult result;
-  result.exit_code = libssh2_channel_get_exit_status(ch);
-  char* sig = nullptr;
-  size_t sig_len = 0;
-  libssh2_channel_get_exit_signal(ch, &sig, &sig_len, nullptr, nullptr, nullptr, nullptr);
-  if (sig != nullptr) {
-    result.exit_signal.assign(sig, sig_len);
-    libssh2_free(im.session, sig);
-    static const std::pair<const char*, int> kSignals[] = {
-        {"HUP", 1}, {"INT", 2}, {"QUIT", 3}, {"ABRT", 6}, {"KILL", 9}, {"SEGV", 11}, {"TERM", 15}};
-    result.exit_code = 128;
-    for (const auto& [name, num] : kSignals) {
-      if (result.exit_signal == name) result.exit_code = 128 + num;
-    }
-  }
+  ExecResult result = ExitStatusOf(im.session, ch);
   free_channel();
   return result;
 }
