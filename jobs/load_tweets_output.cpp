@@ -89,8 +89,9 @@ Status TweetPartsWriter::Close(const std::string& folder) {
   const Status s = part->Finish();
   output_.SetRecords(part->file(), part->records());
   if (last_ == part) last_ = nullptr;
-  open_.erase(it);
+  // folder may be the map's own key (Finish passes open_.begin()->first): use it before erase.
   recent_.remove(folder);
+  open_.erase(it);
   return s;
 }
 
