@@ -23,7 +23,8 @@ if ! command -v mpirun >/dev/null; then
 fi
 # The binaries need their shared libraries (Open MPI, ISA-L, simdjson, HDF5, …) on this machine.
 BIN="${RANKFLOW_BUILD_DIR:-build}/bin"
-MISSING=$(for b in tweetgen load_tweets top_terms tweet_features profanity_index; do
+MISSING=$(for b in tweetgen load_tweets top_terms tweet_features profanity_index retweet_graph \
+  lang_by_hour top_domains mention_ratio; do
   [ -x "$BIN/$b" ] || echo "$BIN/$b: missing"
   [ -x "$BIN/$b" ] && ldd "$BIN/$b" 2>&1 | grep 'not found' | sed "s|^|$BIN/$b: |"
 done)

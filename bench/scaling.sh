@@ -22,7 +22,9 @@
 # (then they run with --bind-to none).
 #
 # Usage: bench/scaling.sh [--ranks "1 2"] [--mb 400] [--files 64] [--repeats 3]
-#          [--jobs "load_tweets top_terms tweet_features profanity_index"]
+#          [--jobs "load_tweets top_terms tweet_features profanity_index retweet_graph lang_by_hour
+#                   top_domains mention_ratio"]   (the default: every MPI job that reads tweets;
+#                   train_mlp's scaling is bench/mlp_bench.sh's, on its own input)
 #          [--mpirun-args "--bind-to core"] [--oversubscribe] [--work DIR] [--table FILE]
 #          [--record] [--note TEXT]
 #   --files: gzip files cannot be split, so keep files >= 4 x the largest rank count.
@@ -36,7 +38,8 @@ RANKS="1 2"
 MB=400
 FILES=64
 REPEATS=3
-JOBS="load_tweets top_terms tweet_features profanity_index"
+JOBS="load_tweets top_terms tweet_features profanity_index retweet_graph lang_by_hour top_domains"
+JOBS="$JOBS mention_ratio"
 MPIRUN_ARGS="--bind-to core"
 OVERSUBSCRIBE=0
 WORK=${TMPDIR:-/tmp}/rankflow-scaling
