@@ -1,7 +1,5 @@
-// load_tweets: see jobs/load_tweets.h. Flags -> RunJob -> exit code.
+// load_tweets: see jobs/load_tweets.h. Flags -> JobMain (RunJob, stdout, exit code).
 #include <malloc.h>
-
-#include <cstdio>
 
 #include "jobs/load_tweets.h"
 #include "runtime/job.h"
@@ -11,13 +9,11 @@ int main(int argc, char** argv) {
   // instead of returning it to the kernel and faulting fresh zeroed pages in again.
   mallopt(M_MMAP_THRESHOLD, 64 << 20);
   mallopt(M_TRIM_THRESHOLD, 256 << 20);
-  rankflow::JobOutcome outcome = rankflow::RunJob(
+  return rankflow::JobMain(
       argc, argv,
       {"load_tweets",
        "normalizes tweets of every archive shape (v1.1, Gnip, v2), drops duplicate ids (keeps the "
-       "earliest), writes the normalized table (--format jsonl.gz|jsonl|csv|hdf5, default "
-       "jsonl.gz)",
+       "earliest), writes the normalized table (--format jsonl.gz|jsonl|csv|hdf5|parquet, "
+       "default jsonl.gz)",
        rankflow::AddLoadTweetsFlags, rankflow::RunLoadTweets});
-  std::fputs(outcome.stdout_text.c_str(), stdout);
-  return outcome.exit_code;
 }

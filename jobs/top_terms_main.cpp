@@ -1,14 +1,10 @@
-// top_terms: see jobs/top_terms.h. Flags -> RunJob -> exit code.
-#include <cstdio>
-
+// top_terms: see jobs/top_terms.h. Flags -> JobMain (RunJob, stdout, exit code).
 #include "jobs/top_terms.h"
 #include "runtime/job.h"
 
 int main(int argc, char** argv) {
-  rankflow::JobOutcome outcome = rankflow::RunJob(
+  return rankflow::JobMain(
       argc, argv,
       {"top_terms", "counts hashtags or words of a tweet archive, most frequent first",
        rankflow::AddTopTermsFlags, rankflow::RunTopTerms});
-  std::fputs(outcome.stdout_text.c_str(), stdout);
-  return outcome.exit_code;
 }
