@@ -276,9 +276,11 @@ class LocalFileSystem : public FileSystem {
     std::string temp_path = Join(temp_dir, name + "." + std::to_string(getpid()) + "." +
                                                std::to_string(counter.fetch_add(1)));
     int fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    // Another committer may have just removed the empty _temporary (RemoveTemporaries): make it
-    // again, a few times at most.
-    for (int i = 0; i < 3 && fd < 0 && errno == ENOENT; ++i) {
+    // Another committer may have just removed the empty _temporary (RemoveTemporaries), between
+    // our mkdir and open: make it again. Each round needs another removal in that window of
+    // microseconds, so the bound is only against a livelock (two learning groups publishing
+    // checkpoints into one folder met it with a bound of 3).
+    for (int i = 0; i < 64 && fd < 0 && errno == ENOENT; ++i) {
       RF_RETURN_IF_ERROR(MakeDirs(temp_dir));
       fd = open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     }
