@@ -35,12 +35,14 @@ auto RankKey(const TermCount& r) {
 flow::Dataset<TermCount> CountTerms(flow::Context& ctx, const TopTermsOptions& options,
                                     const flow::SourceOptions& files) {
   const bool bucketed = options.by.has_value();
+  // Counts summed, not elements counted: from a Parquet table one element may stand for many
+  // occurrences (ReadTermCounts).
   flow::Dataset<TimedTerm> terms =
-      ReadTerms(ctx, {options.what, bucketed, options.full_parser}, files);
+      ReadTermCounts(ctx, {options.what, bucketed, options.full_parser}, files);
   if (!bucketed) {
-    return terms.ReduceByKey(&TimedTerm::term, flow::Count())
-        .Map([](std::pair<std::string, uint64_t> c) {
-          return TermCount{0, std::move(c.first), c.second};
+    return terms.ReduceByKey(&TimedTerm::term, flow::Sum(&TimedTerm::count))
+        .Map([](std::pair<std::string, int64_t> c) {
+          return TermCount{0, std::move(c.first), static_cast<uint64_t>(c.second)};
         });
   }
   const TimeBucket bucket = *options.by;
@@ -49,9 +51,9 @@ flow::Dataset<TermCount> CountTerms(flow::Context& ctx, const TopTermsOptions& o
           [bucket](const TimedTerm& t) {
             return std::pair(BucketStartMs(t.timestamp_ms, bucket), t.term);
           },
-          flow::Count())
-      .Map([](std::pair<std::pair<int64_t, std::string>, uint64_t> c) {
-        return TermCount{c.first.first, std::move(c.first.second), c.second};
+          flow::Sum(&TimedTerm::count))
+      .Map([](std::pair<std::pair<int64_t, std::string>, int64_t> c) {
+        return TermCount{c.first.first, std::move(c.first.second), static_cast<uint64_t>(c.second)};
       });
 }
 

@@ -8,10 +8,11 @@
 // A pipeline on the dataflow API (runtime/flow/flow.h), in Thrill's shape: the pipeline is
 // CountTerms -> RankTerms (jobs/top_terms.cpp: functions of a flow::Context and the typed
 // TopTermsOptions that tests call directly at 1, 2 and 4 ranks), the driver turns flags into
-// options and prints the table (jobs/top_terms_cli.cpp). ReadTerms (operators/tweet_source.h: the
-// fast v1.1 readers where they cover the request, TweetParser for every other line and shape, a
-// load_tweets Parquet table by its term column; jobs/README.md has the details) -> ReduceByKey
-// (term, or (bucket start, term)) -> SortBy((bucket,) count descending, term) -> Write, and
+// options and prints the table (jobs/top_terms_cli.cpp). ReadTermCounts (operators/tweet_source.h:
+// the fast v1.1 readers where they cover the request, TweetParser for every other line and shape, a
+// load_tweets Parquet table by its term column, tallied per batch; jobs/README.md has the details)
+// -> ReduceByKey (term, or (bucket start, term); counts summed) -> SortBy((bucket,) count
+// descending, term) -> Write, and
 // TopK / TopKPerKey of the counts for the printed table. Terms are lowercased (#Python ==
 // #python); hashtags and mentions have no sigil (operators/terms.h). Bad lines: "invalid_json" and
 // "not_a_tweet", and "line_too_long" from the map phase (a line over --memory-mb / 16,

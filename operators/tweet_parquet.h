@@ -118,9 +118,23 @@ Status ReadParquetTweets(ParquetSource& source, ParquetSourceOptions files,
 // read, as ExtractTerms(tweet, kind) gives them (timestamp 0 unless need_time). Counters in
 // `metrics` (the one `source` counts into): ParquetSource's, tweets, terms. Errors:
 // ParquetSource's and TweetParquetRows::Check's (a file whose columns are not load_tweets'),
-// agreed on every rank. The map side of top_terms over Parquet; source.plan() names the inputs.
+// agreed on every rank. source.plan() names the inputs.
 Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
                         TweetTermKind kind, bool need_time,
                         const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn);
+
+// Collective. ReadParquetTerms' terms, tallied: fn(timestamp_ms, term, count) stands for `count`
+// occurrences of the term (the same multiset of (timestamp_ms, term) when each is repeated count
+// times). For an entity kind (hashtags, mentions, urls) without need_time, the values of each
+// batch of rows are counted by their stored bytes (the column's dictionary makes them few) and
+// each distinct value becomes a term once per batch (EntityTerm), so the per-occurrence cost is
+// one hash-table increment, not a lowercased string and a record; a term may still come in
+// several calls (several batches, or stored spellings that lowercase alike). Otherwise every
+// occurrence is one call with count 1. Counters and errors as ReadParquetTerms' (terms counts
+// occurrences). The map side of top_terms over Parquet.
+Status ReadParquetTermCounts(
+    ParquetSource& source, ParquetSourceOptions files, Metrics* metrics, TweetTermKind kind,
+    bool need_time,
+    const std::function<void(int64_t timestamp_ms, std::string&& term, uint64_t count)>& fn);
 
 }  // namespace rankflow

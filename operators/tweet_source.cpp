@@ -45,26 +45,46 @@ flow::Dataset<Tweet> ReadTweets(flow::Context& ctx, const ReadTweetsOptions& opt
       options.files);
 }
 
-flow::Dataset<TimedTerm> ReadTerms(flow::Context& ctx, const TermLinesOptions& options,
-                                   const flow::SourceOptions& files) {
+namespace {
+
+flow::Dataset<TimedTerm> ReadTermsTallied(flow::Context& ctx, const TermLinesOptions& options,
+                                          const flow::SourceOptions& files, bool tally) {
   if (JobInputsAreParquet(ctx, files)) {
     return ctx.FromParquetSource<TimedTerm>(
-        [options](ParquetSource& source, ParquetSourceOptions parquet_files, Metrics* metrics,
-                  flow::Emitter<TimedTerm>& emit) {
-          return ReadParquetTerms(source, std::move(parquet_files), metrics, options.kind,
-                                  options.need_time, [&](int64_t ms, std::string&& term) {
-                                    emit(TimedTerm{ms, std::move(term)});
-                                  });
+        [options, tally](ParquetSource& source, ParquetSourceOptions parquet_files,
+                         Metrics* metrics, flow::Emitter<TimedTerm>& emit) {
+          auto one = [&](int64_t ms, std::string&& term, uint64_t count) {
+            emit(TimedTerm{ms, std::move(term), count});
+          };
+          if (tally) {
+            return ReadParquetTermCounts(source, std::move(parquet_files), metrics, options.kind,
+                                         options.need_time, one);
+          }
+          return ReadParquetTerms(
+              source, std::move(parquet_files), metrics, options.kind, options.need_time,
+              [&](int64_t ms, std::string&& term) { one(ms, std::move(term), 1); });
         });
   }
   auto lines = std::make_shared<TermLines>(&ctx.metrics(), options);
   return ctx.ReadLines<TimedTerm>(
       [lines](std::string_view line, LineContext& lctx, flow::Emitter<TimedTerm>& emit) {
         lines->Handle(line, lctx, [&](int64_t ms, std::string_view term) {
-          emit(TimedTerm{ms, std::string(term)});
+          emit(TimedTerm{ms, std::string(term), 1});
         });
       },
       files);
+}
+
+}  // namespace
+
+flow::Dataset<TimedTerm> ReadTerms(flow::Context& ctx, const TermLinesOptions& options,
+                                   const flow::SourceOptions& files) {
+  return ReadTermsTallied(ctx, options, files, false);
+}
+
+flow::Dataset<TimedTerm> ReadTermCounts(flow::Context& ctx, const TermLinesOptions& options,
+                                        const flow::SourceOptions& files) {
+  return ReadTermsTallied(ctx, options, files, true);
 }
 
 }  // namespace rankflow

@@ -69,12 +69,14 @@ RF_FIELDS(Tweet, id, created_at, timestamp_ms, user_id, screen_name, followers, 
           retweeted_user_id, retweeted_screen_name);
 
 // One term of one tweet, with the tweet's time (timestamp_ms; 0 when the source was not asked
-// for time and V1TermScanner read the line).
+// for time and V1TermScanner read the line). count: the occurrences the element stands for, 1
+// except from ReadTermCounts.
 struct TimedTerm {
   int64_t timestamp_ms = 0;
   std::string term;
+  uint64_t count = 1;
 };
-RF_FIELDS(TimedTerm, timestamp_ms, term);
+RF_FIELDS(TimedTerm, timestamp_ms, term, count);
 
 struct ReadTweetsOptions {
   flow::SourceOptions files;  // which files (default: --src, --regex)
@@ -87,5 +89,14 @@ flow::Dataset<Tweet> ReadTweets(flow::Context& ctx, const ReadTweetsOptions& opt
 // (every line through TweetParser: for checks and timing).
 flow::Dataset<TimedTerm> ReadTerms(flow::Context& ctx, const TermLinesOptions& options,
                                    const flow::SourceOptions& files = {});
+
+// ReadTerms' terms for counting: the same multiset when each element is repeated `count` times,
+// in fewer elements where the source can tally. Only a Parquet table does, for hashtags, mentions
+// and urls without need_time (ReadParquetTermCounts: a term once per batch of rows, with its
+// count, instead of once per occurrence; what makes a second query over the table cheap); every
+// other element has count 1. Sum the counts (ReduceByKey(&TimedTerm::term,
+// Sum(&TimedTerm::count))), never count the elements.
+flow::Dataset<TimedTerm> ReadTermCounts(flow::Context& ctx, const TermLinesOptions& options,
+                                        const flow::SourceOptions& files = {});
 
 }  // namespace rankflow

@@ -3,7 +3,8 @@
 // OutputCommitter in small row groups, read back with ParquetSource (row groups claimed across
 // ranks) and TweetParquetRows, are the same Tweets (every field, through their JSON); a projection
 // reads fewer bytes and fills only its fields; ReadParquetTerms gives ExtractTerms' terms of every
-// tweet (hashtags, mentions, urls, words; with and without time); ids that do not fit INT64 are
+// tweet (hashtags, mentions, urls, words; with and without time) and ReadParquetTermCounts the
+// same terms tallied per batch (with and without a dictionary); ids that do not fit INT64 are
 // refused; a column of another type is a clear error.
 #include "operators/tweet_parquet.h"
 
@@ -44,14 +45,16 @@ std::vector<Tweet> SampleTweets() {
   return out;
 }
 
-// Rank r writes tweets r, r + size, … into its part, in row groups of about 4 KiB.
-void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest) {
+// Rank r writes tweets r, r + size, … into its part, in row groups of about 4 KiB by default.
+void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest, bool dictionary = true,
+                 uint64_t row_group_bytes = 4096) {
   auto fs = NewLocalFileSystem();
   OutputCommitter c(TestMpi(), *fs, dest, WriteMode::kError);
   ASSERT_TRUE(c.status().ok()) << c.status().ToString();
   WritableFile* part = c.NewPart("parquet");
   ParquetWriterOptions o;
-  o.row_group_bytes = 4096;
+  o.row_group_bytes = row_group_bytes;
+  o.dictionary = dictionary;
   TweetParquetWriter w(part, o);
   bool ok = true;
   for (size_t i = static_cast<size_t>(TestMpi().rank()); i < tweets.size();
@@ -63,6 +66,18 @@ void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest) {
   ok = w.Finish().ok() && ok;
   c.SetRecords(part, w.records());
   ASSERT_TRUE(c.Commit(ok, "\"job\":\"tweet_parquet_test\"").ok());
+}
+
+// Every rank's lines, sorted.
+std::vector<std::string> AllLinesSorted(const std::string& mine) {
+  std::vector<std::string> all;
+  for (const std::string& part : TestMpi().AllGather(mine)) {
+    for (const std::string& line : testing::SplitLines(part)) {
+      if (!line.empty()) all.push_back(line);
+    }
+  }
+  std::sort(all.begin(), all.end());
+  return all;
 }
 
 // Reads `columns` of every row of dest (each rank its claimed row groups) into Tweets; every
@@ -92,14 +107,7 @@ std::vector<std::string> ReadBack(const std::string& dest, const std::vector<std
   });
   EXPECT_TRUE(s.ok()) << s.ToString();
   *stored_bytes = TestMpi().AllSum(std::vector<int64_t>{metrics.Get("stored_bytes_in")})[0];
-  std::vector<std::string> all;
-  for (const std::string& part : TestMpi().AllGather(mine)) {
-    for (const std::string& line : testing::SplitLines(part)) {
-      if (!line.empty()) all.push_back(line);
-    }
-  }
-  std::sort(all.begin(), all.end());
-  return all;
+  return AllLinesSorted(mine);
 }
 
 TEST(TweetParquetTest, TweetsReadBackAreTheTweetsWritten) {
@@ -200,14 +208,7 @@ TEST(TweetParquetTest, ReadParquetTermsGivesExtractTermsOfEveryTweetReadingOnlyI
           source, files, &metrics, kind, need_time,
           [&](int64_t ts, std::string&& term) { mine += std::to_string(ts) + " " + term + "\n"; });
       ASSERT_TRUE(s.ok()) << s.ToString();
-      std::vector<std::string> got;
-      for (const std::string& part : TestMpi().AllGather(mine)) {
-        for (const std::string& line : testing::SplitLines(part)) {
-          if (!line.empty()) got.push_back(line);
-        }
-      }
-      std::sort(got.begin(), got.end());
-      EXPECT_EQ(got, want);
+      EXPECT_EQ(AllLinesSorted(mine), want);
       const std::vector<int64_t> sums =
           TestMpi().AllSum(std::vector<int64_t>{metrics.Get("tweets"), metrics.Get("terms")});
       EXPECT_EQ(sums[0], static_cast<int64_t>(tweets.size()));
@@ -215,6 +216,78 @@ TEST(TweetParquetTest, ReadParquetTermsGivesExtractTermsOfEveryTweetReadingOnlyI
       Result<bool> parquet = InputsAreParquet(TestMpi(), *fs, dest, "");
       ASSERT_TRUE(parquet.ok());
       EXPECT_TRUE(*parquet);
+    }
+  }
+  TestMpi().Barrier();
+}
+
+// Tweets whose hashtags and mentions repeat, in spellings that lowercase alike, beside unique ones.
+std::vector<Tweet> RepeatingTweets() {
+  const char* kSpellings[] = {"Python", "PYTHON", "python", "Straße"};
+  std::vector<Tweet> tweets(600);
+  for (size_t i = 0; i < tweets.size(); ++i) {
+    Tweet& t = tweets[i];
+    t.id = std::to_string(1000 + i);
+    t.timestamp_ms = 1500000000000 + static_cast<int64_t>(i) * 1000;
+    t.text = "tweet " + std::to_string(i % 9);
+    t.hashtags = {kSpellings[i % 4], "tag" + std::to_string(i % 7), "once" + std::to_string(i)};
+    if (i % 5 == 0) t.hashtags.push_back("");  // an empty entity: no term
+    t.mentions = {"User" + std::to_string(i % 5)};
+  }
+  return tweets;
+}
+
+TEST(TweetParquetTest, ReadParquetTermCountsGivesReadParquetTermsTalliedPerBatch) {
+  const std::vector<Tweet> tweets = RepeatingTweets();
+  auto fs = NewLocalFileSystem();
+  for (bool dictionary : {true, false}) {
+    testing::SharedTempDir shared;
+    const std::string dest = shared.Join("out");
+    WriteTweets(tweets, dest, dictionary, 1 << 20);  // a row group per rank
+    for (TweetTermKind kind : {TweetTermKind::kHashtags, TweetTermKind::kMentions,
+                               TweetTermKind::kUrls, TweetTermKind::kWords}) {
+      for (bool need_time : {false, true}) {
+        SCOPED_TRACE(std::string(TweetTermKindName(kind)) + (need_time ? " with time" : "") +
+                     (dictionary ? "" : ", no dictionary"));
+        ParquetSourceOptions files;
+        files.src = dest;
+        files.batch_rows = 64;  // several batches per row group
+        Metrics want_metrics;
+        ParquetSource want_source(TestMpi(), *fs, &want_metrics, nullptr);
+        std::string want_lines;
+        Status s = ReadParquetTerms(want_source, files, &want_metrics, kind, need_time,
+                                    [&](int64_t ts, std::string&& term) {
+                                      want_lines += std::to_string(ts) + " " + term + "\n";
+                                    });
+        ASSERT_TRUE(s.ok()) << s.ToString();
+        Metrics metrics;
+        ParquetSource source(TestMpi(), *fs, &metrics, nullptr);
+        std::string lines;
+        int64_t calls = 0;
+        s = ReadParquetTermCounts(source, files, &metrics, kind, need_time,
+                                  [&](int64_t ts, std::string&& term, uint64_t count) {
+                                    ++calls;
+                                    EXPECT_GE(count, 1u);
+                                    for (uint64_t k = 0; k < count; ++k) {
+                                      lines += std::to_string(ts) + " " + term + "\n";
+                                    }
+                                  });
+        ASSERT_TRUE(s.ok()) << s.ToString();
+        const std::vector<std::string> want = AllLinesSorted(want_lines);
+        EXPECT_EQ(AllLinesSorted(lines), want);
+        const std::vector<int64_t> sums = TestMpi().AllSum(std::vector<int64_t>{
+            metrics.Get("tweets"), metrics.Get("terms"), calls, want_metrics.Get("terms")});
+        EXPECT_EQ(sums[0], static_cast<int64_t>(tweets.size()));
+        EXPECT_EQ(sums[1], static_cast<int64_t>(want.size()));
+        EXPECT_EQ(sums[3], static_cast<int64_t>(want.size()));
+        const bool tallied = !need_time && kind != TweetTermKind::kWords && !want.empty();
+        if (tallied && dictionary) {
+          // Per 64-row batch: 4 spellings, 7 tags, 64 unique, 5 mentions — far fewer than terms.
+          EXPECT_LT(sums[2] * 2, static_cast<int64_t>(want.size()));
+        } else if (!tallied) {
+          EXPECT_EQ(sums[2], static_cast<int64_t>(want.size()));
+        }
+      }
     }
   }
   TestMpi().Barrier();
