@@ -7,6 +7,15 @@
 //   parquet_writer_bench [ROWS] [DIR] [ONLY]   (default 1000000 rows, $TMPDIR or /tmp; ONLY: run
 //                                               just the writers whose name holds it, for perf)
 //
+//   parquet_writer_bench --replay FILE.parquet [REPEATS] [DIR] [COLUMNS]
+//
+// --replay: real rows instead of synthetic ones. Reads every column of FILE (a flat or list-of-
+// primitives Parquet file, e.g. a load_tweets --format parquet part) into memory, then writes the
+// same rows with the same schema through ParquetWriter (snappy, load_tweets' options) REPEATS times
+// (default 5), printing the best CPU seconds, rows per CPU second and the output bytes. Use it to
+// compare writer builds on load_tweets' own data without the job's parsing around it; COLUMNS
+// (comma-separated names) replays only those columns, to see what each costs.
+//
 // Checks first that every file has the rows (records()) and that the Parquet files end in PAR1,
 // then prints one table: wall and CPU seconds (best of 3 each), rows and MB of jsonl text per CPU
 // second, output bytes, and the CPU time relative to jsonl.gz (the fair figure on a shared,
@@ -22,11 +31,13 @@
 
 #include "runtime/fs.h"
 #include "runtime/json_string.h"
+#include "runtime/parquet/parquet_reader.h"
 #include "runtime/parquet/parquet_writer.h"
 #include "runtime/writer.h"
 
 namespace {
 
+using rankflow::FileInfo;
 using rankflow::FileSystem;
 using rankflow::ParquetColumn;
 using rankflow::ParquetCompression;
@@ -159,9 +170,169 @@ uint64_t WriteJsonlGz(FileSystem& fs, const std::string& path,
   return w.bytes();
 }
 
+// --replay: one column of a Parquet file, held in memory (strings owned by `arena`).
+struct ReplayColumn {
+  ParquetColumn spec;
+  std::vector<uint8_t> row_null;
+  std::vector<uint32_t> value_offsets = {0};
+  std::vector<int64_t> ints;
+  std::vector<double> doubles;
+  std::vector<std::string_view> strings;
+  std::vector<std::unique_ptr<std::string>> arena;
+};
+
+ParquetType ReplayType(const rankflow::ParquetLeaf& leaf) {
+  using rankflow::pq::PhysicalType;
+  switch (leaf.type) {
+    case PhysicalType::kBoolean:
+      return ParquetType::kBool;
+    case PhysicalType::kInt32:
+      return ParquetType::kInt32;
+    case PhysicalType::kInt64:
+      return leaf.time_unit == rankflow::ParquetTimeUnit::kMillis ? ParquetType::kTimestampMillis
+                                                                  : ParquetType::kInt64;
+    case PhysicalType::kDouble:
+      return ParquetType::kDouble;
+    case PhysicalType::kByteArray:
+      return ParquetType::kString;
+    default:
+      Check(Status::InvalidArgument(leaf.path + ": a type --replay does not write"));
+  }
+  return ParquetType::kString;
+}
+
+void AppendBatch(const rankflow::ParquetColumnBatch& b, size_t rows, ReplayColumn* c) {
+  const uint32_t base = c->value_offsets.back();
+  for (size_t r = 0; r < rows; ++r) {
+    c->row_null.push_back(b.IsNull(r) ? 1 : 0);
+    c->value_offsets.push_back(base + static_cast<uint32_t>(b.ValueEnd(r)));
+  }
+  const auto& v = b.values;
+  c->ints.insert(c->ints.end(), v.ints.begin(), v.ints.end());
+  c->doubles.insert(c->doubles.end(), v.doubles.begin(), v.doubles.end());
+  if (v.strings.empty()) return;
+  auto& arena = *c->arena.emplace_back(std::make_unique<std::string>());
+  for (std::string_view s : v.strings) arena.append(s);
+  size_t at = 0;
+  for (std::string_view s : v.strings) {
+    c->strings.emplace_back(arena.data() + at, s.size());
+    at += s.size();
+  }
+}
+
+std::vector<ReplayColumn> ReadReplay(FileSystem& fs, const std::string& path,
+                                     const std::vector<std::string>& names, uint64_t* rows) {
+  rankflow::Result<uint64_t> size = fs.Size(path);
+  Check(size.status());
+  const FileInfo info{path, *size};
+  std::unique_ptr<rankflow::ParquetFileReader> reader;
+  Check(rankflow::ParquetFileReader::Open(fs, info, {}, &reader));
+  std::vector<int> leaves;
+  Check(reader->ResolveColumns(names, &leaves));
+  std::vector<ReplayColumn> cols(leaves.size());
+  for (size_t i = 0; i < leaves.size(); ++i) {
+    const rankflow::ParquetLeaf& leaf = reader->leaves()[leaves[i]];
+    const ParquetType type = ReplayType(leaf);
+    cols[i].spec = leaf.is_list       ? ParquetColumn::List(leaf.top_name, type, leaf.row_def > 0)
+                   : leaf.max_def > 0 ? ParquetColumn::Optional(leaf.top_name, type)
+                                      : ParquetColumn::Required(leaf.top_name, type);
+  }
+  for (int rg = 0; rg < reader->num_row_groups(); ++rg) {
+    Check(reader->ReadRowGroup(rg, leaves, 1 << 16, [&](const rankflow::ParquetRowBatch& b) {
+      for (size_t i = 0; i < cols.size(); ++i) AppendBatch(b.columns[i], b.num_rows, &cols[i]);
+      return Status::OK();
+    }));
+  }
+  *rows = static_cast<uint64_t>(reader->num_rows());
+  return cols;
+}
+
+void AppendReplayValue(const ReplayColumn& c, uint32_t v, size_t column, ParquetWriter* w) {
+  switch (c.spec.type) {
+    case ParquetType::kBool:
+      return w->AppendBool(column, c.ints[v] != 0);
+    case ParquetType::kInt32:
+      return w->AppendInt32(column, static_cast<int32_t>(c.ints[v]));
+    case ParquetType::kInt64:
+      return w->AppendInt64(column, c.ints[v]);
+    case ParquetType::kTimestampMillis:
+      return w->AppendTimestampMillis(column, c.ints[v]);
+    case ParquetType::kDouble:
+      return w->AppendDouble(column, c.doubles[v]);
+    case ParquetType::kString:
+      return w->AppendString(column, c.strings[v]);
+  }
+}
+
+// Writes the replayed rows (null list elements, if any, are left out); returns the output bytes.
+uint64_t WriteReplay(FileSystem& fs, const std::string& path, const std::vector<ReplayColumn>& cols,
+                     uint64_t rows) {
+  std::vector<ParquetColumn> schema;
+  for (const ReplayColumn& c : cols) schema.push_back(c.spec);
+  // load_tweets' options at its default --memory-mb 256 (jobs/load_tweets_output.cpp).
+  ParquetWriterOptions o;
+  o.row_group_bytes = uint64_t{64} << 20;
+  o.dictionary_bytes = uint64_t{4} << 20;
+  ParquetWriter w(NewFile(fs, path), schema, o);
+  Check(w.status());
+  for (uint64_t r = 0; r < rows; ++r) {
+    for (size_t i = 0; i < cols.size(); ++i) {
+      const ReplayColumn& c = cols[i];
+      if (c.row_null[r] != 0) {
+        w.AppendNull(i);
+        continue;
+      }
+      if (c.spec.list) w.BeginList(i);
+      for (uint32_t v = c.value_offsets[r]; v < c.value_offsets[r + 1]; ++v) {
+        AppendReplayValue(c, v, i, &w);
+      }
+      if (c.spec.list) w.EndList(i);
+    }
+    Check(w.EndRow());
+  }
+  Check(w.Finish());
+  if (w.records() != rows) Check(Status::Internal(path + ": wrong row count"));
+  Check(w.file().Publish());
+  return w.bytes();
+}
+
+int Replay(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr,
+                 "usage: parquet_writer_bench --replay FILE.parquet [REPEATS] [DIR] [COLUMNS]\n");
+    return 2;
+  }
+  const int repeats = argc > 3 ? std::atoi(argv[3]) : 5;
+  std::string dir = argc > 4 ? argv[4] : "";
+  if (dir.empty()) dir = std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp";
+  std::unique_ptr<FileSystem> fs = rankflow::NewLocalFileSystem();
+  uint64_t rows = 0;
+  std::vector<std::string> names;  // COLUMNS: a comma-separated subset (default: all)
+  for (std::string_view list = argc > 5 ? argv[5] : ""; !list.empty();) {
+    const size_t comma = std::min(list.find(','), list.size());
+    names.emplace_back(list.substr(0, comma));
+    list.remove_prefix(std::min(comma + 1, list.size()));
+  }
+  const std::vector<ReplayColumn> cols = ReadReplay(*fs, argv[2], names, &rows);
+  double best_cpu_s = 1e9;
+  uint64_t bytes = 0;
+  for (int i = 0; i < std::max(1, repeats); ++i) {
+    const double cpu_start = CpuSeconds();
+    bytes = WriteReplay(*fs, dir + "/rankflow-parquet-replay.parquet", cols, rows);
+    best_cpu_s = std::min(best_cpu_s, CpuSeconds() - cpu_start);
+  }
+  std::printf("replay of %s: %llu rows, %zu columns, best of %d\n", argv[2],
+              static_cast<unsigned long long>(rows), cols.size(), std::max(1, repeats));
+  std::printf("| CPU s | rows per CPU s | output bytes |\n|---|---|---|\n");
+  std::printf("| %.4f | %.0f | %llu |\n", best_cpu_s, rows / best_cpu_s,
+              static_cast<unsigned long long>(bytes));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "--replay") return Replay(argc, argv);
   const size_t rows = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
   std::string dir = argc > 2 ? argv[2] : "";
   if (dir.empty()) dir = std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp";
