@@ -5,9 +5,14 @@
 #   load_tweets --format parquet             (the same rows as Parquet, snappy)
 #   DuckDB COPY (SELECT <the same columns> FROM read_ndjson(archive, columns = {…}))
 #          TO 'x.parquet' (FORMAT parquet, COMPRESSION snappy)     (threads = 1)
-#   top_terms --what hashtags on the gzipped JSON (the archive) and on the Parquet copy
+#   top_terms --what hashtags on the gzipped JSON (the archive, and load_tweets' jsonl.gz of the
+#   same tweets) and on the Parquet copy
 # Checks first: the Parquet output has as many rows as the JSON one and as DuckDB's; top_terms on
-# the Parquet copy writes the same counts as on the JSON (sorted rows compared); else no timing.
+# the Parquet copy writes the same counts as --full-parser on the archive and as both readers on
+# the jsonl.gz (sorted rows compared); else no timing. The top_terms target is judged against
+# --full-parser on the archive: the gzipped JSON the copy was made from, read by the reader whose
+# counts are the copy's (the default reader's differ there by design: it takes a v1.1 retweet's
+# own, truncated hashtags).
 # Sizes: our Parquet bytes against DuckDB's Parquet of the same rows (COPY of our rows, same
 # columns, snappy). Targets: load_tweets to parquet >= 3x DuckDB's COPY and within 15% of
 # load_tweets to jsonl.gz (wall); top_terms on parquet >= 10x the tweets/s of the gzipped JSON;
@@ -106,20 +111,25 @@ if [ "$ROWS_JSON" != "$ROWS_PQ" ] || [ "$ROWS_PQ" != "$ROWS_DUCK" ]; then
   echo "parquet_bench: row counts differ: jsonl.gz $ROWS_JSON, parquet $ROWS_PQ, DuckDB $ROWS_DUCK" >&2
   exit 1
 fi
-# top_terms' baseline: the gzipped JSON of the same tweets (load_tweets' jsonl.gz output). The
-# counts are checked against --full-parser on it (the normalized tweet's terms, as the Parquet copy
-# gives them); the default reader and the raw archive are timed too.
+# top_terms' baseline (the target's): --full-parser on the archive, the gzipped JSON the Parquet
+# copy was loaded from (the normalized tweet's terms, as the copy gives them; checked equal below).
+# Also timed: the default reader on the archive (other counts by design), and both readers on
+# load_tweets' jsonl.gz of the same tweets (the copy's counts, checked).
+run_top "$CORPUS" "$WORK/top-rawf" --full-parser
 run_top "$WORK/json" "$WORK/top-ref" --full-parser
 run_top "$WORK/json" "$WORK/top-json"
+sorted_rows() { cat "$1"/part-*.csv | grep -v '^term,count$' | sort; }
 TOP_PQ_OK=1
 TERMS_JSON=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counters'].get('terms', 0))" "$WORK/top-ref/_SUCCESS")
 if [ "$TERMS_JSON" = 0 ]; then
   TOP_PQ_OK=0
   echo "parquet_bench: top_terms found no hashtag in the jsonl.gz copy; nothing to compare" >&2
 elif ! run_top "$WORK/pq" "$WORK/top-pq" ||
-   ! cmp -s <(cat "$WORK"/top-ref/part-*.csv | sort) <(cat "$WORK"/top-pq/part-*.csv | sort); then
+   ! cmp -s <(sorted_rows "$WORK/top-ref") <(sorted_rows "$WORK/top-pq") ||
+   ! cmp -s <(sorted_rows "$WORK/top-rawf") <(sorted_rows "$WORK/top-pq") ||
+   ! cmp -s <(sorted_rows "$WORK/top-json") <(sorted_rows "$WORK/top-pq"); then
   TOP_PQ_OK=0
-  echo "parquet_bench: top_terms on the parquet copy fails or counts differently; not timed" >&2
+  echo "parquet_bench: top_terms on the parquet copy fails, or counts differently from --full-parser on the archive or from the jsonl.gz; not timed" >&2
 fi
 TWEETS=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counters']['tweets'])" "$WORK/top-ref/_SUCCESS")
 echo "check: $ROWS_PQ rows in each load (top_terms comparable: $TOP_PQ_OK)" >&2
@@ -141,7 +151,8 @@ timed() {  # CMD...: prints wall seconds
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 min_of() { if [ -z "$1" ] || awk -v d="$2" -v b="$1" 'BEGIN { exit !(d < b) }'; then echo "$2"; else echo "$1"; fi; }
-T_GZ="" T_PQ="" T_DUCK="" T_TOPJ="" T_TOPF="" T_TOPP="" T_TOPR="" JOB_GZ="" JOB_PQ="" JOB_TOPJ="" JOB_TOPF="" JOB_TOPP="" JOB_TOPR=""
+T_GZ="" T_PQ="" T_DUCK="" T_TOPJ="" T_TOPF="" T_TOPP="" T_TOPR="" T_TOPRF=""
+JOB_GZ="" JOB_PQ="" JOB_TOPJ="" JOB_TOPF="" JOB_TOPP="" JOB_TOPR="" JOB_TOPRF=""
 for _ in $(seq "$REPEATS"); do
   T_GZ=$(min_of "$T_GZ" "$(timed run_load jsonl.gz "$WORK/json")")
   JOB_GZ=$(min_of "$JOB_GZ" "$(manifest_field "$WORK/json/_SUCCESS" seconds)")
@@ -154,25 +165,30 @@ for _ in $(seq "$REPEATS"); do
   JOB_TOPF=$(min_of "$JOB_TOPF" "$(manifest_field "$WORK/top-ref/_SUCCESS" seconds)")
   T_TOPR=$(min_of "$T_TOPR" "$(timed run_top "$CORPUS" "$WORK/top-raw")")
   JOB_TOPR=$(min_of "$JOB_TOPR" "$(manifest_field "$WORK/top-raw/_SUCCESS" seconds)")
+  T_TOPRF=$(min_of "$T_TOPRF" "$(timed run_top "$CORPUS" "$WORK/top-rawf" --full-parser)")
+  JOB_TOPRF=$(min_of "$JOB_TOPRF" "$(manifest_field "$WORK/top-rawf/_SUCCESS" seconds)")
   if [ "$TOP_PQ_OK" = 1 ]; then
     T_TOPP=$(min_of "$T_TOPP" "$(timed run_top "$WORK/pq" "$WORK/top-pq")")
     JOB_TOPP=$(min_of "$JOB_TOPP" "$(manifest_field "$WORK/top-pq/_SUCCESS" seconds)")
   fi
 done
 RAW_SAME=no
-if cmp -s <(cat "$WORK"/top-raw/part-*.csv | sort) <(cat "$WORK"/top-pq/part-*.csv 2>/dev/null | sort); then
+if cmp -s <(sorted_rows "$WORK/top-raw") <(sorted_rows "$WORK/top-pq" 2>/dev/null); then
   RAW_SAME=yes
 fi
+TERMS_RAW=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['counters'].get('terms', 0))" "$WORK/top-raw/_SUCCESS")
 if [ "$TOP_PQ_OK" = 1 ]; then
   TOP_ROW="| \`top_terms --what hashtags\` on the Parquet copy | $T_TOPP (job $JOB_TOPP) | $(awk -v n="$TWEETS" -v t="$T_TOPP" 'BEGIN { printf "%.0f", n / t }') |"
-  TOP_LINE="- top_terms on Parquet vs on the gzipped JSON of the same tweets: **$(awk -v a="$T_TOPJ" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x** tweets/s wall,
-  $(awk -v a="$JOB_TOPJ" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x by the jobs' own best seconds (default reader on the JSON); against --full-parser
-  (the reader whose counts the Parquet copy's equal, checked): $(awk -v a="$T_TOPF" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x wall,
-  $(awk -v a="$JOB_TOPF" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x by job seconds (target >= 10x)
-- top_terms on Parquet vs on the raw archive (the gzipped v1.1 JSON the copy was loaded from: the
-  query the Parquet copy replaces; same counts: $RAW_SAME — the default reader takes a v1.1
-  retweet's own truncated hashtags, the normalized tweet the retweeted one's): $(awk -v a="$T_TOPR" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x wall,
-  **$(awk -v a="$JOB_TOPR" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x** by job seconds"
+  TOP_LINE="- **target (>= 10x): top_terms on Parquet vs --full-parser on the archive** (the gzipped
+  v1.1 JSON the copy was loaded from, read by the reader whose counts are the copy's, checked):
+  **$(awk -v a="$JOB_TOPRF" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x** tweets/s by the jobs' own best seconds, $(awk -v a="$T_TOPRF" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x wall (both wall times hold
+  mpirun + MPI_Init, below, which is most of the Parquet run's)
+- top_terms on Parquet vs the default reader on the archive (other counts, same: $RAW_SAME — the fast
+  v1.1 reader takes a retweet's own, truncated hashtags: $TERMS_RAW occurrences against $TERMS_JSON):
+  $(awk -v a="$JOB_TOPR" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x by job seconds, $(awk -v a="$T_TOPR" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x wall
+- top_terms on Parquet vs on load_tweets' jsonl.gz of the same tweets (the normalized JSON, far
+  fewer bytes than the archive; same counts, checked): $(awk -v a="$JOB_TOPJ" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x by job seconds with the default
+  reader, $(awk -v a="$JOB_TOPF" -v b="$JOB_TOPP" 'BEGIN { printf "%.2f", a / b }')x with --full-parser; $(awk -v a="$T_TOPJ" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x / $(awk -v a="$T_TOPF" -v b="$T_TOPP" 'BEGIN { printf "%.2f", a / b }')x wall"
 else
   TOP_ROW="| \`top_terms --what hashtags\` on the Parquet copy | not timed: top_terms does not read Parquet (see below) | - |"
   TOP_LINE="- top_terms on Parquet: **not measured** — top_terms cannot read the Parquet copy yet"
@@ -195,7 +211,8 @@ the end $LOAD (shared with other work). Command: \`bench/parquet_bench.sh --mb $
 | \`load_tweets --format jsonl.gz\` | $T_GZ (job $JOB_GZ) | $(rate "$T_GZ") |
 | \`load_tweets --format parquet\` | $T_PQ (job $JOB_PQ) | $(rate "$T_PQ") |
 | DuckDB \`COPY (SELECT … FROM read_ndjson(…)) TO … (FORMAT parquet, COMPRESSION snappy)\`, 1 thread | $T_DUCK | $(rate "$T_DUCK") |
-| \`top_terms --what hashtags\` on the raw archive (gzipped v1.1 JSON) | $T_TOPR (job $JOB_TOPR) | $(rate "$T_TOPR") |
+| \`top_terms --what hashtags --full-parser\` on the raw archive (gzipped v1.1 JSON; the target's baseline) | $T_TOPRF (job $JOB_TOPRF) | $(rate "$T_TOPRF") |
+| \`top_terms --what hashtags\` on the raw archive (default reader: other counts) | $T_TOPR (job $JOB_TOPR) | $(rate "$T_TOPR") |
 | \`top_terms --what hashtags\` on load_tweets' jsonl.gz (the same tweets) | $T_TOPJ (job $JOB_TOPJ) | $(rate "$T_TOPJ") |
 | \`top_terms --what hashtags --full-parser\` on the same jsonl.gz | $T_TOPF (job $JOB_TOPF) | $(rate "$T_TOPF") |
 $TOP_ROW
