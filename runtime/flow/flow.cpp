@@ -208,6 +208,8 @@ Metrics& Context::metrics() { return *internal_->metrics; }
 
 int64_t* Context::Counter(const std::string& name) { return internal_->metrics->Counter(name); }
 
+const std::string& Context::printed() const { return internal_->print_text; }
+
 Dataset<std::string> Context::Lines(SourceOptions source) {
   return ReadLines<std::string>([](std::string_view line, LineContext&,
                                    Emitter<std::string>& emit) { emit(std::string(line)); },

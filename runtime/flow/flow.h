@@ -194,7 +194,10 @@ class Context {
  public:
   // A job's context (RunFlow makes it): sources read --src, Write writes parts for --dest.
   Context(JobContext& job, const JobInfo& info);
-  // A context without a job, for tests: sources need SourceOptions::src, Write and Print fail.
+  // A context without a job, for in-process tests of a job's pipeline (Thrill's way): sources
+  // need SourceOptions::src; Write keeps each output's rows in the context instead of writing
+  // files (Written), Print keeps its text (printed); metrics() holds the counters, records_out
+  // included.
   Context(const MpiContext& mpi, ContextOptions options);
   ~Context();
   Context(const Context&) = delete;
@@ -210,6 +213,16 @@ class Context {
   // Local; the pointer stays valid for the context's life. User code bumps it each time it runs:
   // a chain that runs twice (a dataset used twice without Cache) counts twice.
   int64_t* Counter(const std::string& name);
+
+  // A context without a job only: the rows Write(name) kept on this rank, as a dataset (Collect
+  // gives every rank's rows in rank order, the order in which a job's parts of that output hold
+  // them). T must be the type of the written elements. Local and cheap (the rows stay spooled:
+  // 1 MiB in memory, a scratch file beyond); throws JobFailed, the same on every rank, if no
+  // Write kept rows of type T under `name`.
+  template <typename T>
+  Dataset<T> Written(const std::string& name);
+  // A context without a job only: what Print printed (rank 0; empty on the others).
+  const std::string& printed() const;
 
   // -- Sources. Each is lazy: the input is read when a collective operation or sink pulls the
   // dataset (collectively then: MapPhase claims units across ranks; bad lines are counted by kind

@@ -22,6 +22,8 @@
 #include <cmath>
 #include <exception>
 #include <map>
+#include <typeindex>
+#include <typeinfo>
 #include <utility>
 
 #include "runtime/flow/record_parse.h"
@@ -104,6 +106,8 @@ struct Context::Internal {
   std::string print_text;             // rank 0: Print output, shown after the summary
   std::vector<FileInfo> inputs;       // every source's files, for the manifest
   std::vector<std::string> outputs;   // the names Write has used
+  // A test context's outputs (Write without a job): name -> element type and this rank's rows.
+  std::map<std::string, std::pair<std::type_index, detail::Spool>> written;
   std::map<std::string, std::unique_ptr<FileSystem>> file_systems;  // sources off --src
 
   ShuffleOptions shuffle_options(int shares = 1) const;

@@ -253,7 +253,38 @@ std::vector<std::string> SplitFormats(const std::string& formats);
 // The same for the name: each Write of a job needs its own (parts are named by it).
 void CheckNewOutput(Context::Internal& in, const std::string& name);
 
+// Write in a context without a job: this rank's rows spooled under the output's name, counted
+// into records_out (Context::Written reads them back).
+template <typename T>
+void KeepWritten(Context::Internal& in, const NodePtr<T>& node, const std::string& name) {
+  Spool rows = in.NewSpool();
+  std::string buf;
+  int64_t records = 0;
+  RunStage<T>(in, node, [&](T&& x) {
+    in.op = "Write";
+    SpoolValue(rows, x, &buf);
+    ++records;
+  });
+  in.EndStage();
+  in.metrics->Add("records_out", records);
+  in.written.insert_or_assign(name, std::pair(std::type_index(typeid(T)), std::move(rows)));
+}
+
 }  // namespace detail
+
+template <typename T>
+Dataset<T> Context::Written(const std::string& name) {
+  auto it = internal_->written.find(name);
+  if (it == internal_->written.end()) {
+    throw JobFailed(Status::NotFound("flow: Written: no Write kept rows under \"" + name +
+                                     "\" (a job's Write writes files instead)"));
+  }
+  if (it->second.first != std::type_index(typeid(T))) {
+    throw JobFailed(Status::InvalidArgument("flow: Written: output \"" + name +
+                                            "\" holds rows of another type"));
+  }
+  return detail::FromSpool<T>(this, it->second.second);
+}
 
 template <typename T>
 void Dataset<T>::Write(const std::string& name, const WriteOptions& options) const {
@@ -265,6 +296,7 @@ void Dataset<T>::Write(const std::string& name, const WriteOptions& options) con
     detail::CheckWritable(in.info.name, name, format, columns, RowColumnKinds<T>());
   }
   detail::CheckNewOutput(in, name);
+  if (in.job == nullptr) return detail::KeepWritten<T>(in, node_, name);
   std::vector<bool> floating;
   for (int kind : RowColumnKinds<T>()) floating.push_back(kind == kColumnFloating);
   // One part per format, written in one pass; the first one counts records_out.

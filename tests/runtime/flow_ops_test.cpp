@@ -350,6 +350,27 @@ TEST_P(FlowOps, ApproxCountDistinctIsCloseAndExactForFewValues) {
       ctx_.Parallelize(sales_).Map([](const Sale& s) { return s.shop; }).ApproxCountDistinct(), 7u);
 }
 
+// A context without a job (in-process job tests): Write keeps each rank's rows, in order, for
+// Written<T>; records_out counts them; Print keeps its text; the same checks as a job's Write.
+TEST_P(FlowOps, WriteWithoutAJobKeepsTheRowsForWritten) {
+  const MpiContext& mpi = TestMpi();
+  const Dataset<Sale> sorted =
+      ctx_.Parallelize(sales_).SortBy([](const Sale& s) { return std::tie(s.shop, s.item); });
+  const std::vector<Sale> want = sorted.Collect();
+  sorted.Write("sales");
+  ctx_.Parallelize(std::vector<int64_t>{1, 2, 3}).Write("numbers");
+  EXPECT_EQ(ctx_.Written<Sale>("sales").Collect(), want);  // rank order: the global order
+  EXPECT_EQ(ctx_.Written<Sale>("sales").Count(), sales_.size());
+  EXPECT_EQ(ctx_.Written<int64_t>("numbers").Count(), 3u);
+  EXPECT_EQ(mpi.AllSum(ctx_.metrics().Get("records_out")), static_cast<int64_t>(sales_.size() + 3));
+  EXPECT_THROW(ctx_.Written<Sale>("nothing"), JobFailed);
+  EXPECT_THROW(ctx_.Written<std::string>("numbers"), JobFailed);
+  EXPECT_THROW(ctx_.Parallelize(sales_).Write("sales"), JobFailed);            // a name used twice
+  EXPECT_THROW(ctx_.Parallelize(sales_).Write("x", {{}, "hdf5"}), JobFailed);  // string columns
+  ctx_.Parallelize(std::vector<int64_t>{7, 8}).Print(1, "first");
+  EXPECT_EQ(ctx_.printed(), mpi.is_root() ? "first\nvalue\n7\n" : "");
+}
+
 INSTANTIATE_TEST_SUITE_P(Budget, FlowOps, ::testing::Values(false, true),
                          [](const auto& info) { return info.param ? "Spilling" : "InMemory"; });
 
