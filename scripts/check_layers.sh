@@ -8,8 +8,9 @@
 # of that CMake library, which live in runtime/ but sit below runtime/aws). A folder may include its
 # own headers and those of any layer below it, never one above or beside it (operators and
 # operators/ml are side by side; provision sees only runtime/aws and base). A job may include its
-# own headers (jobs/<job>.h, jobs/<job>_<part>.h, where <job> has a jobs/<job>_main.cpp) but not
-# another job's. tests/ and bench/ sit above everything and are not checked.
+# own headers (jobs/<job>.h, jobs/<job>_<part>.h, where <job> has a jobs/<job>_main.cpp; an
+# example job jobs/examples/<job>.cpp its pipeline jobs/examples/<job>.h) but not another job's.
+# tests/ and bench/ sit above everything and are not checked.
 # Jobs reach MPI only through runtime's MpiContext: no file in jobs/ includes <mpi.h> or names an
 # MPI_ identifier outside a comment.
 #
@@ -59,12 +60,16 @@ allowed() {
   return 1
 }
 
-# The job a jobs/ file belongs to: the longest job name N with jobs/N_main.cpp such that the
-# file's base name (without extension) is N or starts with N_.
+# The job a jobs/ file belongs to: the longest job name N with jobs/N_main.cpp (or
+# jobs/examples/N.cpp) such that the file's base name (without extension) is N or starts with N_.
 jobs=()
 for m in jobs/*_main.cpp; do
   n=${m#jobs/}
   jobs+=("${n%_main.cpp}")
+done
+for m in jobs/examples/*.cpp; do
+  n=${m#jobs/examples/}
+  jobs+=("${n%.cpp}")
 done
 job_of() {
   local stem best="" j

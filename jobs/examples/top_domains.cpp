@@ -1,47 +1,10 @@
-// top_domains: the most linked web domains per UTC day. Output "domains" (day, domain, links):
-// the --top domains of each day by links, days in order. A link is one expanded URL of a tweet
-// (a retweet's are the retweeted tweet's); its domain is the host, lowercased, without user info,
-// port, trailing dot and a leading "www.".
-#include "operators/tweet_source.h"
-#include "runtime/flow/flow.h"
-
-namespace flow = rankflow::flow;
-using rankflow::Tweet;
-
-struct Links {
-  std::string day, domain;
-  uint64_t links = 0;
-};
-RF_FIELDS(Links, day, domain, links);
-
-std::string Domain(std::string_view url) {
-  if (size_t s = url.find("://"); s < url.find_first_of("/?#")) url.remove_prefix(s + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  url.remove_prefix(url.rfind('@') == url.npos ? 0 : url.rfind('@') + 1);
-  url = url.substr(0, url.starts_with('[') ? url.find(']') + 1 : url.find(':'));
-  std::string host(url.substr(0, url.ends_with('.') ? url.size() - 1 : url.size()));
-  for (char& c : host) c = c >= 'A' && c <= 'Z' ? char(c + 32) : c;
-  return host.starts_with("www.") ? host.substr(4) : host;
-}
+// top_domains' driver: flags -> TopDomains (top_domains.h, the pipeline) -> exit code.
+#include "jobs/examples/top_domains.h"
 
 int main(int argc, char** argv) {
   auto flags = [](rankflow::FlagSet* f) { f->AddInt("top", 10, "domains per day"); };
-  flow::JobInfo info{"top_domains", "the most linked web domains per day", flags, "csv"};
-  return flow::Main(argc, argv, info, [](flow::Context& ctx) {
-    rankflow::ReadTweets(ctx)
-        .FlatMap<Links>([](const Tweet& t, flow::Emitter<Links>& emit) {
-          for (const std::string& url : t.urls)
-            if (std::string d = Domain(url); !d.empty())
-              emit(Links{t.created_at.substr(0, 10), d, 1});
-        })
-        .ReduceByKey([](const Links& l) { return std::pair(l.day, l.domain); },
-                     [](Links a, const Links& b) {
-                       a.links += b.links;
-                       return a;
-                     })
-        .TopKPerKey(ctx.flags().GetInt("top"), &Links::day,
-                    [](const Links& l) { return std::pair(flow::Desc(l.links), l.domain); })
-        .SortBy([](const Links& l) { return std::tuple(l.day, flow::Desc(l.links), l.domain); })
-        .Write("domains");
+  rankflow::flow::JobInfo info{"top_domains", "the most linked web domains per day", flags, "csv"};
+  return rankflow::flow::Main(argc, argv, info, [](rankflow::flow::Context& ctx) {
+    rankflow::examples::TopDomains(ctx, ctx.flags().GetInt("top"));
   });
 }
