@@ -55,6 +55,46 @@ uint64_t MixBits(uint64_t x) {
   return x;
 }
 
+// The high and low halves of a * b, folded: one multiply mixes 64 bits of input thoroughly.
+uint64_t FoldedProduct(uint64_t a, uint64_t b) {
+  const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(p) ^ static_cast<uint64_t>(p >> 64);
+}
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+uint64_t Load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// A string's dictionary hash: 16 bytes per multiply, inlined (std::hash is a call and 8 bytes per
+// step). Only this writer sees it: nothing stores or exchanges it. Its low bits pick the slot and
+// its high 32 bits are the slot's tag, so both halves must be well mixed: MixBits at the end.
+uint64_t StringHash(std::string_view v) {
+  constexpr uint64_t kA = 0x9e3779b97f4a7c15ULL, kB = 0xc2b2ae3d27d4eb4fULL;
+  const auto* p = reinterpret_cast<const uint8_t*>(v.data());
+  size_t n = v.size();
+  uint64_t h = n * kA;
+  for (; n > 16; p += 16, n -= 16) h = FoldedProduct(Load64(p) ^ kA ^ h, Load64(p + 8) ^ kB);
+  // The last 0 to 16 bytes, read as two words that may overlap (the length is mixed in already).
+  uint64_t lo = 0, hi = 0;
+  if (n > 8) {
+    lo = Load64(p);
+    hi = Load64(p + n - 8);
+  } else if (n >= 4) {
+    lo = Load32(p) | Load32(p + n - 4) << 32;
+  } else if (n > 0) {
+    lo = uint64_t{p[0]} | uint64_t{p[n / 2]} << 8 | uint64_t{p[n - 1]} << 16;
+  }
+  return MixBits(FoldedProduct(lo ^ kA ^ h, hi ^ kB));
+}
+
 uint64_t DoubleBits(double v) {
   uint64_t bits;
   std::memcpy(&bits, &v, sizeof bits);
@@ -97,6 +137,7 @@ ParquetColumnWriter::ParquetColumnWriter(const ParquetColumn& spec,
       max_rep_(spec.list ? 1 : 0),
       initial_mode_(options.dictionary && spec.type != ParquetType::kBool ? Mode::kDictionary
                                                                           : Mode::kPlain),
+      page_limit_(options.page_bytes),
       mode_(initial_mode_) {}
 
 void ParquetColumnWriter::Level(uint8_t def) {
@@ -193,16 +234,18 @@ template <typename Equal, typename Add>
 uint32_t ParquetColumnWriter::DictionaryIndex(uint64_t hash, Equal equal, Add add, bool* added) {
   if ((dict_count_ + 1) * 2 > slots_.size()) GrowDictionary();
   const size_t mask = slots_.size() - 1;
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
   for (size_t s = hash & mask;; s = (s + 1) & mask) {
     Slot& slot = slots_[s];
     if (slot.index_plus_one == 0) {
-      slot.hash = hash;
+      slot.tag = tag;
       slot.index_plus_one = ++dict_count_;
+      dict_hashes_.push_back(hash);
       add();
       *added = true;
       return dict_count_ - 1;
     }
-    if (slot.hash == hash && equal(slot.index_plus_one - 1)) return slot.index_plus_one - 1;
+    if (slot.tag == tag && equal(slot.index_plus_one - 1)) return slot.index_plus_one - 1;
   }
 }
 
@@ -218,7 +261,7 @@ uint32_t ParquetColumnWriter::DictionaryIndexFixed(uint64_t bits, int width, boo
 
 uint32_t ParquetColumnWriter::DictionaryIndexString(std::string_view v, bool* added) {
   return DictionaryIndex(
-      std::hash<std::string_view>()(v), [&](uint32_t i) { return DictionaryString(i) == v; },
+      StringHash(v), [&](uint32_t i) { return DictionaryString(i) == v; },
       [&] {
         AppendLe(v.size(), 4, &dict_plain_);
         dict_offsets_.push_back(static_cast<uint32_t>(dict_plain_.size()));
@@ -228,21 +271,22 @@ uint32_t ParquetColumnWriter::DictionaryIndexString(std::string_view v, bool* ad
 }
 
 std::string_view ParquetColumnWriter::DictionaryString(uint32_t index) const {
+  // Entry i's bytes end where entry i + 1's length prefix starts (the last one's at the end).
   const uint32_t at = dict_offsets_[index];
-  const auto* len_at = reinterpret_cast<const uint8_t*>(dict_plain_.data()) + at - 4;
-  const uint32_t len = static_cast<uint32_t>(LoadLe64(len_at, len_at + 4));
-  return std::string_view(dict_plain_.data() + at, len);
+  const size_t end =
+      index + 1 < dict_offsets_.size() ? dict_offsets_[index + 1] - 4 : dict_plain_.size();
+  return std::string_view(dict_plain_.data() + at, end - at);
 }
 
 void ParquetColumnWriter::GrowDictionary() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+  // Entries are re-placed in index order from their kept hashes: a sequential read, and the same
+  // table as inserting them again.
+  slots_.assign(std::max<size_t>(64, slots_.size() * 2), Slot{});
   const size_t mask = slots_.size() - 1;
-  for (const Slot& slot : old) {
-    if (slot.index_plus_one == 0) continue;
-    size_t s = slot.hash & mask;
+  for (uint32_t i = 0; i < dict_count_; ++i) {
+    size_t s = dict_hashes_[i] & mask;
     while (slots_[s].index_plus_one != 0) s = (s + 1) & mask;
-    slots_[s] = slot;
+    slots_[s] = Slot{static_cast<uint32_t>(dict_hashes_[i] >> 32), i + 1};
   }
 }
 
@@ -280,19 +324,12 @@ void ParquetColumnWriter::UpdateStats(std::string_view v) {
   if (v > std::string_view(max_string_)) max_string_.assign(v);
 }
 
-uint64_t ParquetColumnWriter::page_bytes() const {
-  return plain_.size() + indices_.size() * sizeof(uint32_t) + def_.size() + rep_.size();
+bool ParquetColumnWriter::DictionaryNeedsCheck() const {
+  return dict_plain_.size() > options_.dictionary_bytes ||
+         (!dictionary_used_ && width_ != 0 && indices_.size() >= kProbeValues && !probed_);
 }
 
-uint64_t ParquetColumnWriter::buffered_bytes() const {
-  // The dictionary's hash table (a quarter to half full) and offsets count too, per entry, so a
-  // large dictionary of short values ends the row group early instead of growing memory past
-  // row_group_bytes.
-  return chunk_.size() + page_bytes() + dict_plain_.size() +
-         uint64_t{dict_count_} * (4 * sizeof(Slot) + sizeof(uint32_t));
-}
-
-Status ParquetColumnWriter::AfterRow(PageCompressor* compressor) {
+Status ParquetColumnWriter::CheckPageAndDictionary(PageCompressor* compressor) {
   if (mode_ == Mode::kDictionary && !dictionary_used_ && width_ != 0 &&
       indices_.size() >= kProbeValues && !probed_) {
     // Mostly distinct numbers (ids, timestamps) would fill a large dictionary before the first
@@ -342,6 +379,8 @@ void ParquetColumnWriter::DropDictionary() {
   dict_keys_.shrink_to_fit();
   dict_offsets_.clear();
   dict_offsets_.shrink_to_fit();
+  dict_hashes_.clear();
+  dict_hashes_.shrink_to_fit();
   slots_.clear();
   slots_.shrink_to_fit();
   dict_count_ = 0;

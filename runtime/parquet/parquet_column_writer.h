@@ -47,9 +47,20 @@ class ParquetColumnWriter {
 
   // Called after each row: falls back to PLAIN when the dictionary grew past its limit and cuts
   // the open page when it is full.
-  Status AfterRow(PageCompressor* compressor);
+  Status AfterRow(PageCompressor* compressor) {
+    if (page_bytes() < page_limit_ && (mode_ == Mode::kPlain || !DictionaryNeedsCheck())) {
+      return Status::OK();
+    }
+    return CheckPageAndDictionary(compressor);
+  }
   // Bytes held for the current row group: finished pages, the open page, the dictionary.
-  uint64_t buffered_bytes() const;
+  uint64_t buffered_bytes() const {
+    // The dictionary's hash table (a quarter to half full), hashes and offsets count too, per
+    // entry, so a large dictionary of short values ends the row group early instead of growing
+    // memory past row_group_bytes.
+    return chunk_.size() + page_bytes() + dict_plain_.size() +
+           uint64_t{dict_count_} * (4 * sizeof(Slot) + sizeof(uint64_t) + sizeof(uint32_t));
+  }
 
   // Cuts the open page, then hands the column chunk (dictionary page, data pages) to `write` and
   // fills *chunk; `offset` is the file offset where its first byte lands. Resets the column for
@@ -61,7 +72,7 @@ class ParquetColumnWriter {
  private:
   enum class Mode { kDictionary, kPlain };
   struct Slot {
-    uint64_t hash = 0;
+    uint32_t tag = 0;             // the high 32 bits of the entry's hash
     uint32_t index_plus_one = 0;  // 0: empty
   };
 
@@ -72,12 +83,16 @@ class ParquetColumnWriter {
   uint32_t DictionaryIndex(uint64_t hash, Equal equal, Add add, bool* added);
   uint32_t DictionaryIndexFixed(uint64_t bits, int width, bool* added);
   uint32_t DictionaryIndexString(std::string_view v, bool* added);
+  bool DictionaryNeedsCheck() const;
+  Status CheckPageAndDictionary(PageCompressor* compressor);
   void GrowDictionary();
   std::string_view DictionaryString(uint32_t index) const;
   void UpdateStats(int64_t v);
   void UpdateStats(double v);
   void UpdateStats(std::string_view v);
-  uint64_t page_bytes() const;
+  uint64_t page_bytes() const {
+    return plain_.size() + indices_.size() * sizeof(uint32_t) + def_.size() + rep_.size();
+  }
   bool DictionaryPays() const;
   void ConvertPageToPlain();
   void DropDictionary();
@@ -94,6 +109,7 @@ class ParquetColumnWriter {
   uint8_t max_def_;
   uint8_t max_rep_;
   Mode initial_mode_;
+  uint64_t page_limit_;  // options_.page_bytes
 
   // The current row.
   int row_entries_ = 0;
@@ -113,6 +129,7 @@ class ParquetColumnWriter {
   std::string dict_plain_;              // PLAIN entries: the dictionary page's body
   std::vector<uint64_t> dict_keys_;     // fixed width: each entry's bits
   std::vector<uint32_t> dict_offsets_;  // strings: where each entry's bytes start in dict_plain_
+  std::vector<uint64_t> dict_hashes_;   // each entry's hash, to re-place it when the table grows
   std::vector<Slot> slots_;
   uint32_t dict_count_ = 0;
   bool dictionary_used_ = false;  // some data page refers to it: the chunk needs its page

@@ -6,14 +6,17 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "runtime/parquet/decoders.h"
+#include "runtime/parquet/parquet_reader.h"
 #include "runtime/parquet/parquet_types.h"
 #include "runtime/parquet/rle_encoder.h"
 #include "runtime/parquet/thrift_io.h"
@@ -222,6 +225,82 @@ TEST(ParquetWriterTest, DictionaryFallsBackToPlainWhenItGrowsPastItsLimit) {
   EXPECT_EQ(name.statistics.max_value, "name-99");
   EXPECT_EQ(name.statistics.null_count, 400);
   EXPECT_FALSE(name.statistics.__isset.min);  // strings: no deprecated signed-order bounds
+}
+
+// The dictionary's hash table (runtime/parquet/parquet_column_writer.cpp) over many values that
+// stress it: every string of 0 to 2 bytes over a small alphabet (the short-string hash path),
+// random bytes (zeros too) of every length to 80 (the 4-8, 9-16 and 16-byte-block paths), long
+// shared prefixes, and each value written twice, the second time in shuffled order. Each value is
+// in the dictionary exactly once (its page's num_values), the table grew many times, and every
+// row reads back as written.
+TEST(ParquetWriterTest, DictionaryHoldsEachOfManyDistinctStringsOnceAndReadsBack) {
+  std::mt19937_64 rng(7);
+  std::set<std::string> unique;
+  const std::string alphabet("a\0\xff", 3);
+  for (char a : alphabet) {
+    unique.insert(std::string(1, a));
+    for (char b : alphabet) unique.insert(std::string{a, b});
+  }
+  unique.insert("");
+  for (int i = 0; i < 20000; ++i) {
+    std::string v(static_cast<size_t>(i % 81), '\0');
+    for (char& c : v) c = static_cast<char>(rng());
+    unique.insert(v);
+    unique.insert(std::string(40, 'p') + std::to_string(i));  // differ only in the last bytes
+  }
+  std::vector<std::string> rows(unique.begin(), unique.end());
+  std::vector<std::string> again = rows;
+  std::shuffle(again.begin(), again.end(), rng);
+  rows.insert(rows.end(), again.begin(), again.end());
+
+  TempDir dir;
+  const std::string path = dir.Join("dict.parquet");
+  std::unique_ptr<FileSystem> fs = NewLocalFileSystem();
+  std::unique_ptr<WritableFile> file;
+  ASSERT_TRUE(fs->NewWritableFile(path, &file).ok());
+  ParquetWriterOptions o;
+  o.dictionary_bytes = 64 << 20;  // no fallback: one dictionary for the whole chunk
+  ParquetWriter w(std::move(file), {ParquetColumn::Required("s", ParquetType::kString)}, o);
+  for (const std::string& v : rows) {
+    w.AppendString(0, v);
+    ASSERT_TRUE(w.EndRow().ok());
+  }
+  ASSERT_TRUE(w.Finish().ok());
+  ASSERT_TRUE(w.file().Publish().ok());
+
+  const std::string bytes = ReadFile(path);
+  uint32_t len = 0;
+  std::memcpy(&len, bytes.data() + bytes.size() - 8, 4);
+  parquet::FileMetaData meta;
+  ASSERT_TRUE(ReadThrift(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8 - len,
+                         len, &meta)
+                  .ok());
+  ASSERT_EQ(meta.row_groups.size(), 1u);
+  const parquet::ColumnMetaData& m = meta.row_groups[0].columns[0].meta_data;
+  ASSERT_TRUE(m.__isset.dictionary_page_offset);
+  EXPECT_EQ(EncodingStatsCount(m, parquet::PageType::DATA_PAGE, parquet::Encoding::PLAIN), 0);
+  parquet::PageHeader dict;
+  const size_t at = static_cast<size_t>(m.dictionary_page_offset);
+  ASSERT_TRUE(
+      ReadThrift(reinterpret_cast<const uint8_t*>(bytes.data()) + at, bytes.size() - at, &dict)
+          .ok());
+  ASSERT_EQ(dict.type, parquet::PageType::DICTIONARY_PAGE);
+  EXPECT_EQ(dict.dictionary_page_header.num_values, static_cast<int32_t>(unique.size()));
+
+  std::unique_ptr<ParquetFileReader> r;
+  ASSERT_TRUE(ParquetFileReader::Open(*fs, {path, bytes.size()}, {}, &r).ok());
+  std::vector<int> cols;
+  ASSERT_TRUE(r->ResolveColumns({}, &cols).ok());
+  size_t row = 0;
+  const Status s = r->ReadRowGroup(0, cols, 4096, [&](const ParquetRowBatch& b) {
+    for (size_t i = 0; i < b.num_rows; ++i, ++row) {
+      if (b.columns[0].String(i) != rows[row])
+        return Status::Internal("row " + std::to_string(row));
+    }
+    return Status::OK();
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(row, rows.size());
 }
 
 TEST(ParquetWriterTest, NoDictionaryOptionWritesPlainOnly) {
