@@ -372,105 +372,65 @@ namespace {
 
 using TallyFn = std::function<void(int64_t timestamp_ms, std::string&& term, uint64_t count)>;
 
-// Occurrences of one batch's values, keyed by where each value is stored (its address and size),
-// not by its bytes: a dictionary-encoded column's values are views of the dictionary's entries,
-// so a distinct value has one address and counting it is a pointer hash, not a string hash. While
-// the batch lives its buffers do, so one address and size always hold the same bytes; a value
-// stored twice (a PLAIN page, or two dictionaries) is two entries, which the caller's sum merges.
-// Open addressing, at most half full; memory bounded by the batch's values.
-class StoredValueTally {
- public:
-  void Add(std::string_view v) {
-    if ((size_ + 1) * 2 > slots_.size()) Grow();
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = Hash(v.data(), v.size()) & mask;; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.count == 0) {
-        slot = {v.data(), v.size(), 1};
-        ++size_;
-        return;
-      }
-      if (slot.data == v.data() && slot.size == v.size()) {
-        ++slot.count;
-        return;
-      }
-    }
-  }
-  // fn(value, count) for every entry, then empties the tally.
-  template <typename F>
-  void Drain(F fn) {
-    for (Slot& slot : slots_) {
-      if (slot.count == 0) continue;
-      fn(std::string_view(slot.data, slot.size), slot.count);
-      slot = Slot();
-    }
-    size_ = 0;
-  }
-
- private:
-  struct Slot {
-    const char* data = nullptr;
-    size_t size = 0;
-    uint64_t count = 0;
-  };
-  static size_t Hash(const char* data, size_t size) {
-    uint64_t h = (reinterpret_cast<uintptr_t>(data) + size) * 0x9E3779B97F4A7C15ull;
-    return static_cast<size_t>(h ^ (h >> 29));
-  }
-  void Grow() {
-    std::vector<Slot> old(std::max<size_t>(1024, slots_.size() * 2));
-    old.swap(slots_);
-    size_ = 0;
-    for (const Slot& slot : old) {
-      if (slot.count == 0) continue;
-      const size_t mask = slots_.size() - 1;
-      size_t i = Hash(slot.data, slot.size) & mask;
-      while (slots_[i].count != 0) i = (i + 1) & mask;
-      slots_[i] = slot;
-      ++size_;
-    }
-  }
-  std::vector<Slot> slots_;
-  size_t size_ = 0;
-};
-
 // The entity kinds' terms straight from the list column, as TweetParquetRows::Get and ForEachTerm
-// would give them (a null timestamp is 0), without a Tweet per row. With `tally`, the batch's
-// values are counted by their stored bytes first and each distinct value is made a term once.
+// would give them (a null timestamp is 0), without a Tweet per row.
 Status ReadEntityTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
-                       TweetTermKind kind, bool need_time, bool tally, const TallyFn& fn) {
+                       TweetTermKind kind, bool need_time, const TallyFn& fn) {
   int64_t* tweets = metrics->Counter("tweets");
   int64_t* terms = metrics->Counter("terms");
   TweetParquetRows rows(TweetParquetTermColumns(kind, need_time));
   files.columns = rows.columns();
   RF_RETURN_IF_ERROR(source.Plan(files));
   std::string term;
-  StoredValueTally stored;  // emptied at the end of every batch, while its buffers live
   return source.Run([&](const ParquetRowBatch& batch) {
     RF_RETURN_IF_ERROR(rows.Check(batch));
     const ParquetColumnBatch& list = batch.columns[0];
-    *tweets += static_cast<int64_t>(batch.num_rows);
-    if (tally) {
-      const size_t end = batch.num_rows == 0 ? 0 : list.ValueEnd(batch.num_rows - 1);
-      for (size_t k = list.ValueBegin(0); k < end; ++k) stored.Add(list.String(k));
-      stored.Drain([&](std::string_view raw, uint64_t count) {
-        if (!EntityTerm(kind, raw, &term)) return;
-        *terms += static_cast<int64_t>(count);
-        fn(0, std::move(term), count);
-      });
-      return Status::OK();
-    }
     for (size_t r = 0; r < batch.num_rows; ++r) {
       int64_t ms = 0;
       if (need_time && !batch.columns[1].IsNull(r)) {
         ms = batch.columns[1].Int(batch.columns[1].ValueBegin(r));
       }
+      ++*tweets;
       for (size_t k = list.ValueBegin(r); k < list.ValueEnd(r); ++k) {
         if (!EntityTerm(kind, list.String(k), &term)) continue;
         ++*terms;
         fn(ms, std::move(term), 1);
       }
     }
+    return Status::OK();
+  });
+}
+
+// The same terms without time, tallied: each row group's list column counted, not read as rows
+// (ParquetSource::RunValueCounts): a dictionary value's occurrences come as one count, and each
+// distinct stored value is made a term once per row group.
+Status CountEntityTerms(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
+                        TweetTermKind kind, const TallyFn& fn) {
+  int64_t* tweets = metrics->Counter("tweets");
+  int64_t* terms = metrics->Counter("terms");
+  TweetParquetRows rows(TweetParquetTermColumns(kind, false));
+  files.columns = rows.columns();
+  RF_RETURN_IF_ERROR(source.Plan(files));
+  std::string term;
+  auto emit = [&](std::string_view raw, uint64_t count) {
+    if (count == 0 || !EntityTerm(kind, raw, &term)) return;
+    *terms += static_cast<int64_t>(count);
+    fn(0, std::move(term), count);
+  };
+  std::unordered_map<std::string_view, uint64_t> others;  // pages without a dictionary
+  return source.RunValueCounts([&](const ParquetValueCounts& counts) {
+    ParquetRowBatch probe;  // the column, as TweetParquetRows checks it
+    probe.path = counts.path;
+    probe.columns.resize(1);
+    probe.columns[0].leaf = counts.leaf;
+    RF_RETURN_IF_ERROR(rows.Check(probe));
+    *tweets += static_cast<int64_t>(counts.num_rows);
+    for (size_t i = 0; i < counts.dictionary_counts.size(); ++i) {
+      emit(counts.dictionary->strings[i], counts.dictionary_counts[i]);
+    }
+    for (std::string_view v : counts.others.strings) ++others[v];
+    for (const auto& [raw, count] : others) emit(raw, count);
+    others.clear();
     return Status::OK();
   });
 }
@@ -486,7 +446,7 @@ Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metri
                         const std::function<void(int64_t timestamp_ms, std::string&& term)>& fn) {
   if (IsEntityKind(kind)) {
     return ReadEntityTerms(
-        source, std::move(files), metrics, kind, need_time, false,
+        source, std::move(files), metrics, kind, need_time,
         [&](int64_t ms, std::string&& term, uint64_t) { fn(ms, std::move(term)); });
   }
   int64_t* tweets = metrics->Counter("tweets");
@@ -504,7 +464,8 @@ Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metri
 Status ReadParquetTermCounts(ParquetSource& source, ParquetSourceOptions files, Metrics* metrics,
                              TweetTermKind kind, bool need_time, const TallyFn& fn) {
   if (IsEntityKind(kind)) {
-    return ReadEntityTerms(source, std::move(files), metrics, kind, need_time, !need_time, fn);
+    if (!need_time) return CountEntityTerms(source, std::move(files), metrics, kind, fn);
+    return ReadEntityTerms(source, std::move(files), metrics, kind, need_time, fn);
   }
   return ReadParquetTerms(source, std::move(files), metrics, kind, need_time,
                           [&](int64_t ms, std::string&& term) { fn(ms, std::move(term), 1); });

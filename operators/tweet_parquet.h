@@ -125,13 +125,13 @@ Status ReadParquetTerms(ParquetSource& source, ParquetSourceOptions files, Metri
 
 // Collective. ReadParquetTerms' terms, tallied: fn(timestamp_ms, term, count) stands for `count`
 // occurrences of the term (the same multiset of (timestamp_ms, term) when each is repeated count
-// times). For an entity kind (hashtags, mentions, urls) without need_time, the values of each
-// batch of rows are counted by their stored bytes (the column's dictionary makes them few) and
-// each distinct value becomes a term once per batch (EntityTerm), so the per-occurrence cost is
-// one hash-table increment, not a lowercased string and a record; a term may still come in
-// several calls (several batches, or stored spellings that lowercase alike). Otherwise every
-// occurrence is one call with count 1. Counters and errors as ReadParquetTerms' (terms counts
-// occurrences). The map side of top_terms over Parquet.
+// times). For an entity kind (hashtags, mentions, urls) without need_time, each row group's list
+// column is counted, not read as rows (ParquetSource::RunValueCounts: a dictionary-encoded page
+// costs its levels and indices; values of other pages are counted by their bytes), and each
+// distinct stored value becomes a term once per row group (EntityTerm), with its count; a term
+// may still come in several calls (several row groups, or stored spellings that lowercase alike).
+// Otherwise every occurrence is one call with count 1. Counters and errors as ReadParquetTerms'
+// (terms counts occurrences). The map side of top_terms over Parquet.
 Status ReadParquetTermCounts(
     ParquetSource& source, ParquetSourceOptions files, Metrics* metrics, TweetTermKind kind,
     bool need_time,

@@ -197,6 +197,13 @@ Status ColumnChunkReader::DecodePageValues(int encoding, const uint8_t* data, si
     const int16_t max_def = static_cast<int16_t>(leaf_.max_def);
     for (int16_t d : page_def_) non_null += d == max_def;
   }
+  page_counted_ = counts_ != nullptr && have_dict_ && pq::IsDictionaryEncoding(encoding);
+  if (page_counted_) {
+    counts_->resize(dict_.size(leaf_.type));
+    Status s = pq::CountDictionaryIndices(data, size, non_null, counts_);
+    if (!s.ok()) return WithWhere(s);
+    return Status::OK();
+  }
   pq::DecodeArgs args;
   args.type = leaf_.type;
   args.type_length = leaf_.type_length;
@@ -211,9 +218,9 @@ Status ColumnChunkReader::DecodePageValues(int encoding, const uint8_t* data, si
   return Status::OK();
 }
 
-void ColumnChunkReader::AppendValues(size_t from, size_t to, ParquetColumnBatch* batch) const {
+void ColumnChunkReader::AppendValues(size_t from, size_t to, pq::Values* out) const {
   if (from == to) return;
-  pq::Values& v = batch->values;
+  pq::Values& v = *out;
   switch (leaf_.type) {
     case pq::PhysicalType::kByteArray:
     case pq::PhysicalType::kFixedLenByteArray:
@@ -281,7 +288,7 @@ Status ColumnChunkReader::ReadRows(size_t max_rows, ParquetColumnBatch* batch, s
       batch->rep_levels.insert(batch->rep_levels.end(), page_rep_.begin() + entry_pos_,
                                page_rep_.begin() + e);
     if (value_pos_ > page_values_.size(leaf_.type)) return Bad("fewer values than levels say");
-    AppendValues(value_from, value_pos_, batch);
+    AppendValues(value_from, value_pos_, &batch->values);
     entry_pos_ = e;
   }
   if (nvalues > UINT32_MAX) return Bad("more than 2^32 values in one batch");
@@ -292,6 +299,26 @@ Status ColumnChunkReader::ReadRows(size_t max_rows, ParquetColumnBatch* batch, s
   }
   *rows = done;
   return Status::OK();
+}
+
+Status ColumnChunkReader::CountValues(std::vector<uint64_t>* dict_counts, pq::Values* others,
+                                      std::vector<std::shared_ptr<const std::string>>* buffers) {
+  counts_ = dict_counts;
+  Status s;
+  for (;;) {
+    bool got = false;
+    s = NextPage(&got);
+    if (!s.ok() || !got) break;
+    if (!page_counted_) {
+      AppendValues(0, page_values_.size(leaf_.type), others);
+      buffers->push_back(page_buf_);
+      if (page_scratch_) buffers->push_back(page_scratch_);
+    }
+    entry_pos_ = page_entries_;
+  }
+  counts_ = nullptr;
+  if (have_dict_) buffers->push_back(dict_buf_);
+  return s;
 }
 
 }  // namespace rankflow::pq

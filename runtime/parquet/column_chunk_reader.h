@@ -33,6 +33,14 @@ class ColumnChunkReader {
 
   // Appends up to max_rows whole rows to *batch; *rows = how many (fewer only at the chunk's end).
   Status ReadRows(size_t max_rows, ParquetColumnBatch* batch, size_t* rows);
+  // Instead of rows, the whole chunk counted: the occurrences of each dictionary value
+  // (dictionary()) added into *dict_counts (resized to the dictionary's size), and every value of
+  // the pages that are not dictionary-encoded appended to *others, kept alive by *buffers (with
+  // the dictionary's). Null values are not counted. A dictionary-encoded page costs its levels
+  // and its indices (no value is looked up). Errors as ReadRows'.
+  Status CountValues(std::vector<uint64_t>* dict_counts, pq::Values* others,
+                     std::vector<std::shared_ptr<const std::string>>* buffers);
+  const pq::Values& dictionary() const { return dict_; }
   // True if entries remain after the rows read so far.
   Status AtEnd(bool* at_end) {
     if (entry_pos_ < page_entries_) {
@@ -60,7 +68,7 @@ class ColumnChunkReader {
   Status DecodeLevelsV1(int max_level, int encoding, const uint8_t** p, const uint8_t* end,
                         size_t n, std::vector<int16_t>* out);
   Status DecodePageValues(int encoding, const uint8_t* data, size_t size);
-  void AppendValues(size_t from, size_t to, ParquetColumnBatch* batch) const;
+  void AppendValues(size_t from, size_t to, pq::Values* out) const;
 
   const std::string& path_;
   const ParquetLeaf& leaf_;
@@ -83,6 +91,9 @@ class ColumnChunkReader {
   size_t entry_pos_ = 0;
   size_t value_pos_ = 0;
   bool page_is_new_ = false;  // its buffers are not yet in the current batch
+  // CountValues: where dictionary-encoded pages are counted; page_counted_: the current page was.
+  std::vector<uint64_t>* counts_ = nullptr;
+  bool page_counted_ = false;
 };
 
 }  // namespace rankflow::pq

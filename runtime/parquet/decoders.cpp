@@ -134,14 +134,14 @@ Status DecodeByteStreamSplit(const DecodeArgs& a, const uint8_t* data, size_t si
   return Status::OK();
 }
 
-Status DecodeDictionaryIndices(const DecodeArgs& a, const uint8_t* data, size_t size, size_t n,
-                               Values* out) {
-  if (a.dictionary == nullptr) return Bad("dictionary-encoded page without a dictionary page");
+// The dictionary indices of a page's values, checked against dict_size, to sink(idx, got) in
+// runs of up to 1024.
+template <typename Sink>
+Status ForEachDictionaryIndex(const uint8_t* data, size_t size, size_t n, size_t dict_size,
+                              Sink sink) {
   if (size < 1) return Bad("dictionary page data without its bit width");
   const int width = data[0];
   if (width > 32) return Bad("dictionary index bit width " + std::to_string(width) + " > 32");
-  const Values& dict = *a.dictionary;
-  const size_t dict_size = dict.size(a.type);
   RleDecoder rle(data + 1, size - 1, width);
   uint32_t idx[1024];
   size_t done = 0;
@@ -154,17 +154,30 @@ Status DecodeDictionaryIndices(const DecodeArgs& a, const uint8_t* data, size_t 
                    std::to_string(dict_size));
       }
     }
-    if (IsStringType(a.type)) {
-      for (size_t i = 0; i < got; ++i) out->strings.push_back(dict.strings[idx[i]]);
-    } else if (IsFloatType(a.type)) {
-      for (size_t i = 0; i < got; ++i) out->doubles.push_back(dict.doubles[idx[i]]);
-    } else {
-      for (size_t i = 0; i < got; ++i) out->ints.push_back(dict.ints[idx[i]]);
-    }
+    sink(idx, got);
     done += got;
     if (got < want) return Bad("dictionary indices end before the page's values");
   }
   return Status::OK();
+}
+
+Status DecodeDictionaryIndices(const DecodeArgs& a, const uint8_t* data, size_t size, size_t n,
+                               Values* out) {
+  if (a.dictionary == nullptr) return Bad("dictionary-encoded page without a dictionary page");
+  const Values& dict = *a.dictionary;
+  return ForEachDictionaryIndex(data, size, n, dict.size(a.type),
+                                [&](const uint32_t* idx, size_t got) {
+                                  if (IsStringType(a.type)) {
+                                    for (size_t i = 0; i < got; ++i)
+                                      out->strings.push_back(dict.strings[idx[i]]);
+                                  } else if (IsFloatType(a.type)) {
+                                    for (size_t i = 0; i < got; ++i)
+                                      out->doubles.push_back(dict.doubles[idx[i]]);
+                                  } else {
+                                    for (size_t i = 0; i < got; ++i)
+                                      out->ints.push_back(dict.ints[idx[i]]);
+                                  }
+                                });
 }
 
 Status DecodeRleBooleans(const uint8_t* data, size_t size, size_t n, Values* out) {
@@ -431,6 +444,19 @@ Status DecodeDeltaBinaryPacked(const uint8_t* data, size_t size, uint64_t max_va
   }
   *consumed = static_cast<size_t>(p - data);
   return Status::OK();
+}
+
+bool IsDictionaryEncoding(int encoding) {
+  return encoding == static_cast<int>(Encoding::kPlainDictionary) ||
+         encoding == static_cast<int>(Encoding::kRleDictionary);
+}
+
+Status CountDictionaryIndices(const uint8_t* data, size_t size, size_t n,
+                              std::vector<uint64_t>* counts) {
+  return ForEachDictionaryIndex(data, size, n, counts->size(),
+                                [&](const uint32_t* idx, size_t got) {
+                                  for (size_t i = 0; i < got; ++i) ++(*counts)[idx[i]];
+                                });
 }
 
 Status DecodeValues(int encoding, const DecodeArgs& args, const uint8_t* data, size_t size,

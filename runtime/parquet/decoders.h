@@ -115,4 +115,13 @@ struct DecodeArgs {
 Status DecodeValues(int encoding, const DecodeArgs& args, const uint8_t* data, size_t size,
                     size_t n, Values* out);
 
+// True for PLAIN_DICTIONARY and RLE_DICTIONARY (a data page of dictionary indices).
+bool IsDictionaryEncoding(int encoding);
+
+// A dictionary-encoded page's n indices at [data, data + size) (bit width byte, then the hybrid),
+// counted: ++(*counts)[index] for each, no value looked up. counts->size() is the dictionary's
+// size; an index past it is Corruption, as for DecodeValues.
+Status CountDictionaryIndices(const uint8_t* data, size_t size, size_t n,
+                              std::vector<uint64_t>* counts);
+
 }  // namespace rankflow::pq

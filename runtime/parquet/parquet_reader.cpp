@@ -390,6 +390,48 @@ Status ParquetFileReader::ResolveColumns(const std::vector<std::string>& names,
   return Status::OK();
 }
 
+Status ParquetFileReader::OpenChunk(int row_group, int leaf_index,
+                                    std::unique_ptr<pq::ColumnChunkReader>* out,
+                                    const ParquetLeaf** leaf_out) {
+  if (leaf_index < 0 || static_cast<size_t>(leaf_index) >= leaves_.size()) {
+    return Status::InvalidArgument(path_ + ": no column " + std::to_string(leaf_index));
+  }
+  const ::parquet::RowGroup& rg = meta_->row_groups[static_cast<size_t>(row_group)];
+  const std::string where = path_ + ": row group " + std::to_string(row_group);
+  const ParquetLeaf& leaf = leaves_[static_cast<size_t>(leaf_index)];
+  const ::parquet::ColumnChunk& c = rg.columns[static_cast<size_t>(leaf.index)];
+  RF_RETURN_IF_ERROR(CheckChunkStorage(where, leaf, c));
+  const ::parquet::ColumnMetaData& m = c.meta_data;
+  uint64_t begin = 0, length = 0;
+  RF_RETURN_IF_ERROR(CheckChunk(where, leaf, m, limits_, &begin, &length));
+  auto chunk = std::make_shared<std::string>();
+  RF_RETURN_IF_ERROR(ReadRange(begin, length, chunk.get()));
+  *out = std::make_unique<ColumnChunkReader>(path_, leaf, limits_);
+  (*out)->Init(std::move(chunk), Wire(m.codec), m.num_values);
+  *leaf_out = &leaf;
+  return Status::OK();
+}
+
+Status ParquetFileReader::CountRowGroupValues(int row_group, const std::vector<int>& leaves,
+                                              const ParquetValueCountFn& fn) {
+  if (row_group < 0 || row_group >= num_row_groups()) {
+    return Status::InvalidArgument(path_ + ": no row group " + std::to_string(row_group));
+  }
+  for (int leaf : leaves) {
+    std::unique_ptr<ColumnChunkReader> reader;
+    ParquetValueCounts counts;
+    counts.path = &path_;
+    counts.row_group = row_group;
+    counts.num_rows = static_cast<uint64_t>(row_group_rows(row_group));
+    RF_RETURN_IF_ERROR(OpenChunk(row_group, leaf, &reader, &counts.leaf));
+    RF_RETURN_IF_ERROR(
+        reader->CountValues(&counts.dictionary_counts, &counts.others, &counts.buffers));
+    counts.dictionary = &reader->dictionary();
+    RF_RETURN_IF_ERROR(fn(counts));
+  }
+  return Status::OK();
+}
+
 Status ParquetFileReader::ReadRowGroup(int row_group, const std::vector<int>& leaves,
                                        size_t batch_rows, const ParquetBatchFn& fn) {
   if (row_group < 0 || row_group >= num_row_groups()) {
@@ -398,26 +440,13 @@ Status ParquetFileReader::ReadRowGroup(int row_group, const std::vector<int>& le
   if (batch_rows == 0) batch_rows = 1;
   const ::parquet::RowGroup& rg = meta_->row_groups[static_cast<size_t>(row_group)];
   const std::string where = path_ + ": row group " + std::to_string(row_group);
-  std::vector<std::unique_ptr<ColumnChunkReader>> readers;
+  std::vector<std::unique_ptr<ColumnChunkReader>> readers(leaves.size());
   ParquetRowBatch batch;
   batch.path = &path_;
   batch.row_group = row_group;
   batch.columns.resize(leaves.size());
   for (size_t i = 0; i < leaves.size(); ++i) {
-    if (leaves[i] < 0 || static_cast<size_t>(leaves[i]) >= leaves_.size()) {
-      return Status::InvalidArgument(path_ + ": no column " + std::to_string(leaves[i]));
-    }
-    const ParquetLeaf& leaf = leaves_[static_cast<size_t>(leaves[i])];
-    const ::parquet::ColumnChunk& c = rg.columns[static_cast<size_t>(leaf.index)];
-    RF_RETURN_IF_ERROR(CheckChunkStorage(where, leaf, c));
-    const ::parquet::ColumnMetaData& m = c.meta_data;
-    uint64_t begin = 0, length = 0;
-    RF_RETURN_IF_ERROR(CheckChunk(where, leaf, m, limits_, &begin, &length));
-    auto chunk = std::make_shared<std::string>();
-    RF_RETURN_IF_ERROR(ReadRange(begin, length, chunk.get()));
-    readers.push_back(std::make_unique<ColumnChunkReader>(path_, leaf, limits_));
-    readers.back()->Init(std::move(chunk), Wire(m.codec), m.num_values);
-    batch.columns[i].leaf = &leaf;
+    RF_RETURN_IF_ERROR(OpenChunk(row_group, leaves[i], &readers[i], &batch.columns[i].leaf));
   }
   const uint64_t total_rows = static_cast<uint64_t>(rg.num_rows);
   uint64_t first = 0;

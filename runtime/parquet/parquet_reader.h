@@ -50,6 +50,10 @@ class FileMetaData;  // generated from parquet.thrift
 
 namespace rankflow {
 
+namespace pq {
+class ColumnChunkReader;
+}
+
 // Hard limits against corrupt or hostile files; each is checked before the allocation it bounds.
 struct ParquetReadLimits {
   uint64_t max_footer_bytes = 64u << 20;  // the serialized FileMetaData
@@ -120,6 +124,24 @@ struct ParquetRowBatch {
 
 using ParquetBatchFn = std::function<Status(const ParquetRowBatch&)>;
 
+// One column of one row group counted instead of read as rows (CountRowGroupValues): value v
+// occurs dictionary_counts[i] times for each i with dictionary->strings[i] (ints, doubles) == v,
+// plus once for each time it is in `others` (the values of the chunk's pages that are not
+// dictionary-encoded, in order). Null values are not counted. Views stay valid until the callback
+// returns.
+struct ParquetValueCounts {
+  const std::string* path = nullptr;
+  int row_group = 0;
+  uint64_t num_rows = 0;  // the row group's
+  const ParquetLeaf* leaf = nullptr;
+  const pq::Values* dictionary = nullptr;   // empty when the chunk has no dictionary
+  std::vector<uint64_t> dictionary_counts;  // one per dictionary value (empty: none counted)
+  pq::Values others;
+  std::vector<std::shared_ptr<const std::string>> buffers;  // internal
+};
+
+using ParquetValueCountFn = std::function<Status(const ParquetValueCounts&)>;
+
 class ParquetFileReader {
  public:
   // Reads and checks the footer of `file` (file.size must be its size). NotFound/IOError from the
@@ -151,12 +173,22 @@ class ParquetFileReader {
   // leaves, fn still gets the row group's row count (batches without columns).
   Status ReadRowGroup(int row_group, const std::vector<int>& leaves, size_t batch_rows,
                       const ParquetBatchFn& fn);
+  // For a count of values (a term count): fn once per leaf with the row group's values of that
+  // column counted (ParquetValueCounts), no row assembled. A dictionary-encoded page costs its
+  // levels and indices only — no value is looked up per occurrence, so a dictionary column is
+  // counted at a fraction of ReadRowGroup's cost. Reads the same bytes; errors as ReadRowGroup's,
+  // except that a chunk's row count is not checked against the row group's.
+  Status CountRowGroupValues(int row_group, const std::vector<int>& leaves,
+                             const ParquetValueCountFn& fn);
 
  private:
   ParquetFileReader() = default;
   Status ReadRange(uint64_t offset, uint64_t length, std::string* out);
   Status ParseFooter(std::string_view tail, uint64_t file_size);
   Status BuildLeaves();
+  // A reader over leaf's column chunk of row_group (its bytes read); *leaf_out: the leaf.
+  Status OpenChunk(int row_group, int leaf, std::unique_ptr<pq::ColumnChunkReader>* out,
+                   const ParquetLeaf** leaf_out);
 
   std::string path_;
   FileSystem* fs_ = nullptr;

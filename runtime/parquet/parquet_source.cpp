@@ -131,7 +131,7 @@ Status ParquetSource::Plan(const ParquetSourceOptions& options) {
   return Status::OK();
 }
 
-Status ParquetSource::RunUnit(const InputUnit& unit, const ParquetBatchFn& fn) {
+Status ParquetSource::RunUnit(const InputUnit& unit, const UnitReadFn& read) {
   auto it = row_group_of_.find({unit.file_index, unit.begin});
   RF_CHECK_MSG(it != row_group_of_.end(), "a claimed unit is not a planned row group");
   const int row_group = it->second;
@@ -139,31 +139,47 @@ Status ParquetSource::RunUnit(const InputUnit& unit, const ParquetBatchFn& fn) {
   RF_RETURN_IF_ERROR(OpenFile(unit.file_index, &reader));
   std::vector<int> cols;
   RF_RETURN_IF_ERROR(reader->ResolveColumns(options_.columns, &cols));
-  int64_t* records = metrics_->Counter("records_in");
-  RF_RETURN_IF_ERROR(
-      reader->ReadRowGroup(row_group, cols, options_.batch_rows, [&](const ParquetRowBatch& b) {
-        RF_RETURN_IF_ERROR(fn(b));
-        *records += static_cast<int64_t>(b.num_rows);
-        figures_.records += b.num_rows;
-        if (progress_ != nullptr) progress_->Update(figures_);
-        return Status::OK();
-      }));
+  RF_RETURN_IF_ERROR(read(*reader, row_group, cols));
   figures_.stored_bytes += reader->ChunkBytes(row_group, cols, false);
   figures_.bytes += reader->ChunkBytes(row_group, cols, true);
   return Status::OK();
 }
 
-Status ParquetSource::Run(const ParquetBatchFn& fn) {
+Status ParquetSource::RunUnits(const UnitReadFn& read) {
   RF_CHECK_MSG(planned_, "ParquetSource::Run before a successful Plan");
   return RunInputPhase(mpi_, plan_, metrics_, figures_, progress_, "parquet source",
                        [&](const InputUnit& unit, bool* began_file) {
                          const auto first = row_group_of_.lower_bound({unit.file_index, 0});
                          *began_file =
                              first != row_group_of_.end() && first->first.second == unit.begin;
-                         Status s = RunUnit(unit, fn);
+                         Status s = RunUnit(unit, read);
                          if (*began_file) ++figures_.files_done;
                          return s;
                        });
+}
+
+void ParquetSource::CountRows(uint64_t rows) {
+  *metrics_->Counter("records_in") += static_cast<int64_t>(rows);
+  figures_.records += rows;
+  if (progress_ != nullptr) progress_->Update(figures_);
+}
+
+Status ParquetSource::Run(const ParquetBatchFn& fn) {
+  return RunUnits([&](ParquetFileReader& reader, int row_group, const std::vector<int>& cols) {
+    return reader.ReadRowGroup(row_group, cols, options_.batch_rows, [&](const ParquetRowBatch& b) {
+      RF_RETURN_IF_ERROR(fn(b));
+      CountRows(b.num_rows);
+      return Status::OK();
+    });
+  });
+}
+
+Status ParquetSource::RunValueCounts(const ParquetValueCountFn& fn) {
+  return RunUnits([&](ParquetFileReader& reader, int row_group, const std::vector<int>& cols) {
+    RF_RETURN_IF_ERROR(reader.CountRowGroupValues(row_group, cols, fn));
+    CountRows(static_cast<uint64_t>(reader.row_group_rows(row_group)));
+    return Status::OK();
+  });
 }
 
 }  // namespace rankflow

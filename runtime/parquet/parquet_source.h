@@ -14,6 +14,9 @@
 //     return Status::OK();
 //   });
 //
+// RunValueCounts instead of Run: the same claiming, each row group's columns counted rather than
+// decoded into rows (ParquetFileReader::CountRowGroupValues).
+//
 // Plan (collective): rank 0 lists src (ListInputs: files matching name_regex, by default
 // "\.parquet$"), then every rank reads the footers of every size-th file and the row groups are
 // gathered on all ranks: one unit per non-empty row group, its byte range in the file (so units
@@ -31,6 +34,7 @@
 // Not thread-safe; the callback runs on the calling thread.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -70,12 +74,21 @@ class ParquetSource {
 
   // Collective, after Plan: fn over every batch of the row groups this rank claims, then agrees.
   Status Run(const ParquetBatchFn& fn);
+  // Collective, after Plan: as Run, but each claimed row group's requested columns are counted
+  // instead of read as rows (ParquetFileReader::CountRowGroupValues): fn once per row group and
+  // column. For counting values (top_terms over a dictionary-encoded column); the same metrics.
+  Status RunValueCounts(const ParquetValueCountFn& fn);
 
   const ProgressFigures& local_figures() const { return figures_; }
 
  private:
   Status OpenFile(size_t file_index, ParquetFileReader** out);
-  Status RunUnit(const InputUnit& unit, const ParquetBatchFn& fn);
+  // Reads one claimed row group's columns `cols` (Run's or RunValueCounts' way).
+  using UnitReadFn =
+      std::function<Status(ParquetFileReader& reader, int row_group, const std::vector<int>& cols)>;
+  Status RunUnits(const UnitReadFn& read);
+  Status RunUnit(const InputUnit& unit, const UnitReadFn& read);
+  void CountRows(uint64_t rows);  // records_in and progress
 
   const MpiContext& mpi_;
   FileSystem& fs_;

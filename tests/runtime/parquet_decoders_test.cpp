@@ -319,6 +319,25 @@ TEST(ParquetDictionaryTest, IndicesAndTheirBounds) {
             StatusCode::kCorruption);  // bit width 40
 }
 
+TEST(ParquetDictionaryTest, CountedIndicesAndTheirBounds) {
+  // The same indices as above, counted: c three times from the run, then a, b, c, b.
+  const Bytes b = {2, 0x06, 0x02, 0x03, 0b01100100, 0x00};
+  std::vector<uint64_t> counts(3);
+  ASSERT_TRUE(pq::CountDictionaryIndices(b.data(), b.size(), 7, &counts).ok());
+  EXPECT_EQ(counts, (std::vector<uint64_t>{1, 2, 4}));
+  ASSERT_TRUE(pq::CountDictionaryIndices(b.data(), b.size(), 3, &counts).ok());  // adds
+  EXPECT_EQ(counts, (std::vector<uint64_t>{1, 2, 7}));
+  const Bytes out_of_range = {2, 0x06, 0x03};
+  Status s = pq::CountDictionaryIndices(out_of_range.data(), out_of_range.size(), 3, &counts);
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.message().find("dictionary index 3 >= dictionary size 3"), std::string::npos);
+  s = pq::CountDictionaryIndices(b.data(), b.size(), 12, &counts);  // more than the page holds
+  EXPECT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_TRUE(pq::IsDictionaryEncoding(static_cast<int>(Encoding::kRleDictionary)));
+  EXPECT_TRUE(pq::IsDictionaryEncoding(static_cast<int>(Encoding::kPlainDictionary)));
+  EXPECT_FALSE(pq::IsDictionaryEncoding(static_cast<int>(Encoding::kPlain)));
+}
+
 TEST(ParquetDictionaryTest, RleBooleansAndUnsupportedEncodings) {
   Values v;
   const Bytes b = {2, 0, 0, 0, 0x06, 0x01};  // length 2: an RLE run of three trues

@@ -11,6 +11,8 @@
 #include <snappy.h>
 #include <zstd.h>
 
+#include <algorithm>
+
 #include "runtime/parquet/bits.h"
 #include "runtime/parquet/parquet_types.h"
 #include "runtime/parquet/thrift_io.h"
@@ -456,6 +458,91 @@ TEST(ParquetReaderTest, PagesV2ListsAcrossPagesAndNullElements) {
     ASSERT_TRUE(r.status.ok()) << r.status.ToString();
     EXPECT_EQ(r.rows, want) << "batch " << batch;
   }
+}
+
+// Value i of `values` (of a column of `type`) as text.
+std::string ValueText(const pq::Values& values, pq::PhysicalType type, size_t i) {
+  switch (type) {
+    case pq::PhysicalType::kByteArray:
+    case pq::PhysicalType::kFixedLenByteArray:
+      return "s:" + std::string(values.strings[i]);
+    case pq::PhysicalType::kFloat:
+    case pq::PhysicalType::kDouble:
+      return "d:" + std::to_string(values.doubles[i]);
+    default:
+      return "i:" + std::to_string(values.ints[i]);
+  }
+}
+
+// Every (row group, column): the non-null values that ReadRowGroup gives, and the same multiset
+// from CountRowGroupValues' counts, as sorted text; *counted_by_dictionary: occurrences that came
+// as dictionary counts.
+void CompareCountsWithRows(ParquetFileReader& r, uint64_t* counted_by_dictionary) {
+  std::vector<int> cols;
+  ASSERT_TRUE(r.ResolveColumns({}, &cols).ok());
+  for (int g = 0; g < r.num_row_groups(); ++g) {
+    std::vector<std::vector<std::string>> want(cols.size()), got(cols.size());
+    Status s = r.ReadRowGroup(g, cols, 3, [&](const ParquetRowBatch& b) {
+      for (size_t c = 0; c < cols.size(); ++c) {
+        const ParquetColumnBatch& col = b.columns[c];
+        for (size_t i = 0; i < col.values.size(col.leaf->type); ++i) {
+          want[c].push_back(ValueText(col.values, col.leaf->type, i));
+        }
+      }
+      return Status::OK();
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    size_t c = 0;
+    s = r.CountRowGroupValues(g, cols, [&](const ParquetValueCounts& counts) {
+      EXPECT_EQ(counts.row_group, g);
+      EXPECT_EQ(counts.num_rows, static_cast<uint64_t>(r.row_group_rows(g)));
+      const pq::PhysicalType type = counts.leaf->type;
+      for (size_t i = 0; i < counts.dictionary_counts.size(); ++i) {
+        for (uint64_t k = 0; k < counts.dictionary_counts[i]; ++k) {
+          got[c].push_back(ValueText(*counts.dictionary, type, i));
+        }
+        *counted_by_dictionary += counts.dictionary_counts[i];
+      }
+      for (size_t i = 0; i < counts.others.size(type); ++i) {
+        got[c].push_back(ValueText(counts.others, type, i));
+      }
+      ++c;
+      return Status::OK();
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    ASSERT_EQ(c, cols.size());
+    for (size_t k = 0; k < cols.size(); ++k) {
+      std::sort(want[k].begin(), want[k].end());
+      std::sort(got[k].begin(), got[k].end());
+      EXPECT_EQ(got[k], want[k]) << r.path() << " row group " << g << " column " << k;
+    }
+  }
+}
+
+TEST(ParquetReaderTest, CountRowGroupValuesCountsWhatTheRowsHold) {
+  auto fs = NewLocalFileSystem();
+  uint64_t by_dictionary = 0;
+  for (const char* name : {"rows_a.parquet", "rows_b.parquet", "small.parquet"}) {
+    const std::string path = Fixture(name);
+    auto size = fs->Size(path);
+    ASSERT_TRUE(size.ok()) << size.status().ToString();
+    std::unique_ptr<ParquetFileReader> r;
+    ASSERT_TRUE(ParquetFileReader::Open(*fs, {path, *size}, {}, &r).ok());
+    CompareCountsWithRows(*r, &by_dictionary);
+  }
+  // The hand-built file: pages v2 and v1, a dictionary page, null list elements.
+  std::unique_ptr<ParquetFileReader> r;
+  ASSERT_TRUE(ParquetFileReader::OpenBytes(
+                  "hand.parquet", std::make_shared<const std::string>(HandBuiltFile()), {}, &r)
+                  .ok());
+  CompareCountsWithRows(*r, &by_dictionary);
+  EXPECT_GT(by_dictionary, 0u);  // DuckDB's strings and the hand-built tags are dictionary pages
+  // A callback's error stops the count and comes back unchanged.
+  std::vector<int> cols;
+  ASSERT_TRUE(r->ResolveColumns({}, &cols).ok());
+  Status s = r->CountRowGroupValues(
+      0, cols, [](const ParquetValueCounts&) { return Status::Aborted("stop here"); });
+  EXPECT_EQ(s.message(), "stop here");
 }
 
 // A file of no rows whose footer holds `schema`: for checking the leaves it becomes.

@@ -1,7 +1,7 @@
 // ParquetSource at 1, 2 and 4 ranks over the DuckDB fixtures (tests/data/parquet: 10000 rows in
 // 5 row groups of two files): every row read exactly once, values as make_fixtures.sh says, the
-// counters summed over ranks; a non-Parquet input, a missing column and a failing callback give
-// every rank the same error.
+// counters summed over ranks; RunValueCounts counts every row group once; a non-Parquet input, a
+// missing column and a failing callback give every rank the same error.
 #include "runtime/parquet/parquet_source.h"
 
 #include <gtest/gtest.h>
@@ -71,6 +71,47 @@ TEST(ParquetSourceTest, EveryRowOnceWithItsValues) {
   }
   EXPECT_EQ(static_cast<uint64_t>(sums[7]), chunk_bytes);
   EXPECT_LT(chunk_bytes, source.plan().total_bytes);
+}
+
+TEST(ParquetSourceTest, RunValueCountsCountsEveryRowGroupOnce) {
+  auto fs = NewLocalFileSystem();
+  Metrics metrics;
+  ParquetSource source(TestMpi(), *fs, &metrics, nullptr);
+  ParquetSourceOptions o;
+  o.src = FixtureDir();
+  o.name_regex = "^rows_.*\\.parquet$";
+  o.columns = {"hashtags"};
+  ASSERT_TRUE(source.Plan(o).ok());
+  // Occurrences of "#t3" and of every tag, and the rows of the row groups this rank counted.
+  int64_t t3 = 0, tags = 0, rows = 0, calls = 0;
+  Status s = source.RunValueCounts([&](const ParquetValueCounts& c) {
+    ++calls;
+    rows += static_cast<int64_t>(c.num_rows);
+    for (size_t i = 0; i < c.dictionary_counts.size(); ++i) {
+      const int64_t n = static_cast<int64_t>(c.dictionary_counts[i]);
+      tags += n;
+      if (c.dictionary->strings[i] == "#t3") t3 += n;
+    }
+    for (std::string_view v : c.others.strings) {
+      ++tags;
+      t3 += v == "#t3";
+    }
+    return Status::OK();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const std::vector<int64_t> sums =
+      TestMpi().AllSum({t3, tags, rows, calls, metrics.Get("records_in"), metrics.Get("units_in")});
+  int64_t want_tags = 0, want_t3 = 0;
+  for (int64_t i = 0; i < 10000; ++i) {
+    want_tags += i % 9 >= 2 ? 2 : 0;
+    want_t3 += i % 9 >= 2 && i % 7 == 3;
+  }
+  EXPECT_EQ(sums[0], want_t3);
+  EXPECT_EQ(sums[1], want_tags);
+  EXPECT_EQ(sums[2], 10000);
+  EXPECT_EQ(sums[3], 5);  // one call per row group and column
+  EXPECT_EQ(sums[4], 10000);
+  EXPECT_EQ(sums[5], 5);
 }
 
 TEST(ParquetSourceTest, ErrorsAreTheSameOnEveryRank) {

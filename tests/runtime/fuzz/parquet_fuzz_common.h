@@ -67,6 +67,18 @@ inline void ReadWholeFile(std::string bytes) {
       return Status::OK();
     });
   }
+  for (int g = 0; g < r->num_row_groups(); ++g) {
+    (void)r->CountRowGroupValues(g, cols, [&](const ParquetValueCounts& c) {
+      if (!c.dictionary_counts.empty() &&
+          c.dictionary_counts.size() != c.dictionary->size(c.leaf->type)) {
+        Finding("value counts do not match the dictionary");
+      }
+      for (uint64_t n : c.dictionary_counts) sink += n;
+      for (std::string_view v : c.others.strings)
+        sink += v.empty() ? 0 : static_cast<uint8_t>(v[0]);
+      return Status::OK();
+    });
+  }
   if (sink == 42) std::fprintf(stderr, " ");  // keeps the reads
 }
 
@@ -97,6 +109,12 @@ inline void DecodeStraight(const uint8_t* data, size_t size) {
   if (rankflow::pq::DecodeValues(encoding, args, page, page_size, n, &out).ok() &&
       out.size(type) != n) {
     Finding("a decoder said ok with a wrong number of values");
+  }
+  std::vector<uint64_t> counts(4);
+  if (rankflow::pq::CountDictionaryIndices(page, page_size, n, &counts).ok()) {
+    uint64_t total = 0;
+    for (uint64_t c : counts) total += c;
+    if (total != n) Finding("dictionary indices counted ok with a wrong number of values");
   }
   int16_t levels[256];
   (void)rankflow::pq::DecodeLevels(page, page_size, data[1] % 40, n, levels);
