@@ -50,7 +50,7 @@ Status MapTweets(const JobIo& io, const LoadTweetsOptions& options, MapPhase& ma
 
 // Writes this rank's deduplicated records as the job's parts and counts them (tweets_out,
 // records_out, duplicates). Returns this rank's status, not yet agreed.
-Status WriteTweets(const JobIo& io, const LoadTweetsOptions& options, const JsonSource& source) {
+Status WriteTweets(const JobIo& io, const LoadTweetsOptions& options, const RecordSource& source) {
   LoadOutputOptions out_options;
   out_options.format = options.format;
   out_options.partition_by = options.partition_by;
@@ -61,7 +61,7 @@ Status WriteTweets(const JobIo& io, const LoadTweetsOptions& options, const Json
       LoadParquetOptions(options.shuffle.memory_bytes, out_options.max_open_parts);
   TweetPartsWriter out(io.output, io.metrics, out_options);
   Status local = source(
-      [&](int64_t timestamp_ms, std::string_view json) { return out.Add(timestamp_ms, json); });
+      [&](int64_t timestamp_ms, std::string_view record) { return out.Add(timestamp_ms, record); });
   const Status finished = out.Finish();
   if (local.ok()) local = finished;
   const int64_t rows = static_cast<int64_t>(out.rows());
@@ -79,7 +79,8 @@ Status LoadTweets(const JobIo& io, const LoadTweetsOptions& options, InputPlan* 
   MapPhase map(io.mpi, io.src_fs, &io.metrics, &io.progress);
   RF_RETURN_IF_ERROR(map.Plan(options.input));
   *inputs = map.plan();
-  HashShuffle tweets(io.mpi, options.shuffle, KeepEarliest);
+  const RecordEncoding encoding = LoadRecordEncoding(options.format);
+  HashShuffle tweets(io.mpi, options.shuffle, KeepEarliest(encoding));
   // Records go into a TweetTable (jobs/load_tweets_dedupe.h) while they fit: at one rank the whole
   // shuffle budget; at more ranks half of it, so that what a rank holds before the exchange plus
   // what it owns after it fit in the budget together. Past that, every record moves into the
@@ -87,18 +88,18 @@ Status LoadTweets(const JobIo& io, const LoadTweetsOptions& options, InputPlan* 
   const int ranks = io.mpi.size();
   const uint64_t table_limit =
       ranks == 1 ? options.shuffle.memory_bytes : options.shuffle.memory_bytes / 2;
-  TweetTable table(ranks, io.mpi.rank(), table_limit);
+  TweetTable table(ranks, io.mpi.rank(), table_limit, encoding);
   bool use_table = true;
-  std::string json;
+  std::string record;
   auto add = [&](Tweet& t) {
-    json.clear();
-    AppendTweetJson(t, &json);
+    record.clear();
+    AppendRecord(encoding, t, &record);
     if (use_table) {
-      if (table.Add(t.id, t.timestamp_ms, json)) return Status::OK();
+      if (table.Add(t.id, t.timestamp_ms, record)) return Status::OK();
       use_table = false;
       RF_RETURN_IF_ERROR(table.MoveTo(&tweets));
     }
-    return tweets.Add(IdKey(t.id), EncodeTweetValue(t.timestamp_ms, json));
+    return tweets.Add(IdKey(t.id), EncodeTweetValue(t.timestamp_ms, record));
   };
   auto phase_start = std::chrono::steady_clock::now();
   auto end_phase = [&](const char* counter) {
@@ -107,7 +108,7 @@ Status LoadTweets(const JobIo& io, const LoadTweetsOptions& options, InputPlan* 
   };
   RF_RETURN_IF_ERROR(MapTweets(io, options, map, add));
   end_phase("time_ms.map");
-  JsonSource source;
+  RecordSource source;
   RF_RETURN_IF_ERROR(
       ExchangeTweets(io, table_limit, use_table, &table, &tweets, end_phase, &source));
   const Status written = WriteTweets(io, options, source);

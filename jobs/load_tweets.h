@@ -17,19 +17,21 @@
 // Dedupe: each tweet id has one owner rank (HashOwner of the id, as the HashShuffle would pick);
 // of several records with one id the owner keeps the earliest: the smallest timestamp_ms, ties
 // broken by the smallest normalized JSON (bytes), so the answer does not depend on the rank count
-// or the input order. While the records fit (at one rank in --memory-mb, at more ranks in half of
-// it, before and after the exchange) they stay in a TweetTable (jobs/load_tweets_dedupe.h): each
-// record is written once into a per-owner arena, each rank sends its peers their arenas as they
-// are (one message per chunk) and the owner sorts one small entry per record. Past that, every
-// rank moves its records into a HashShuffle (which spills), with the same answer on the same
-// ranks; the manifest has shuffle.pairs_sent and shuffle.spilled_runs only when it ran.
-// shuffle.bytes_sent: bytes sent to other ranks (the HashShuffle's figure also counts a rank's
-// pairs to itself). time_ms.map, time_ms.wait (ranks waiting for the slowest map),
-// time_ms.exchange and time_ms.write: wall milliseconds of each phase, summed over ranks.
-// Output: one part per rank, rows sorted by id (numerically): part-RRRRR.jsonl.gz (default,
-// ISA-L level 1: GzipCodec::kIsal), .jsonl, .csv (header = the normalized keys, lists joined by
-// ' ', coordinates as lon/lat columns) or .h5 (numeric columns only, see
-// operators/tweet_hdf5.h and jobs/README.md; built by runtime's Hdf5PartWriter in a scratch file of
+// or the input order. A record is the normalized JSON for jsonl and jsonl.gz, the Tweet's codec
+// bytes for csv, hdf5 and parquet (jobs/load_tweets_records.h). While the records fit (at one rank
+// in --memory-mb, at more ranks in half of it, before and after the exchange) they stay in a
+// TweetTable (jobs/load_tweets_dedupe.h): each record is written once into a per-owner arena, each
+// rank sends its peers their arenas as they are (one message per chunk) and the owner sorts one
+// small entry per record. Past that, every rank moves its records into a HashShuffle (which
+// spills), with the same answer on the same ranks; the manifest has shuffle.pairs_sent and
+// shuffle.spilled_runs only when it ran. shuffle.bytes_sent: bytes sent to other ranks (the
+// HashShuffle's figure also counts a rank's pairs to itself). time_ms.map, time_ms.wait (ranks
+// waiting for the slowest map), time_ms.exchange and time_ms.write: wall milliseconds of each
+// phase, summed over ranks. Output: one part per rank, rows sorted by id (numerically):
+// part-RRRRR.jsonl.gz (default, ISA-L level 1: GzipCodec::kIsal), .jsonl, .csv (header = the
+// normalized keys, lists joined by ' ', coordinates as lon/lat columns) or .h5 (numeric columns
+// only, see operators/tweet_hdf5.h and jobs/README.md; built by runtime's Hdf5PartWriter in a
+// scratch file of
 // --spill-dir that a killed rank cannot leave behind) or .parquet (operators/tweet_parquet.h: the
 // schema in operators/README.md, snappy, row groups of --memory-mb / 4 / open parts, 1 to 128 MiB,
 // pages and dictionaries of 1/48 of that, 64 KiB to 1 MiB: LoadParquetOptions in

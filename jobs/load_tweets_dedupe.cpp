@@ -15,10 +15,11 @@ constexpr size_t kMinChunkBytes = 256 << 10;
 
 }  // namespace
 
-TweetTable::TweetTable(int ranks, int rank, uint64_t limit_bytes)
+TweetTable::TweetTable(int ranks, int rank, uint64_t limit_bytes, RecordEncoding encoding)
     : ranks_(std::max(ranks, 1)),
       rank_(rank),
       limit_bytes_(limit_bytes),
+      encoding_(encoding),
       // One arena per owner: smaller chunks with more ranks, so that the partly filled last
       // chunk of each arena stays a small share of the records.
       chunk_bytes_(
@@ -26,14 +27,14 @@ TweetTable::TweetTable(int ranks, int rank, uint64_t limit_bytes)
       by_owner_(static_cast<size_t>(ranks_)),
       bytes_by_owner_(by_owner_.size(), 0) {}
 
-bool TweetTable::EntryLess(const Entry& a, const Entry& b) {
+bool TweetTable::EntryLess(const Entry& a, const Entry& b) const {
   const int c = std::memcmp(a.key, b.key, kIdKeyWidth);
   if (c != 0) return c < 0;
   // Equal first 20 bytes: the same id (a duplicate) or ids longer than 20 digits.
   const int full = FrameKey(a.framed).compare(FrameKey(b.framed));
   if (full != 0) return full < 0;
   if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
-  return FrameJson(a.framed) < FrameJson(b.framed);
+  return RecordLess(encoding_, FrameRecord(a.framed), FrameRecord(b.framed));
 }
 
 bool TweetTable::SameKey(const Entry& a, const Entry& b) {
@@ -50,10 +51,10 @@ void TweetTable::AddEntry(const char* framed) {
   entries_.push_back(e);
 }
 
-bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view json) {
+bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view record) {
   const size_t pad = kIdKeyWidth - std::min(id.size(), kIdKeyWidth);
   const size_t key_size = pad + id.size();
-  const size_t framed = kFrameHeaderBytes + key_size + json.size();
+  const size_t framed = kFrameHeaderBytes + key_size + record.size();
   if (bytes_ + framed + sizeof(Entry) > limit_bytes_) return false;
   const auto owner = static_cast<size_t>(Owner(id));
   Arena& arena = by_owner_[owner];
@@ -70,13 +71,13 @@ bool TweetTable::Add(std::string_view id, int64_t timestamp_ms, std::string_view
   }
   char* out = arena.chunks.back().get() + arena.used.back();
   const auto k = static_cast<uint32_t>(key_size);
-  const auto j = static_cast<uint32_t>(json.size());
+  const auto j = static_cast<uint32_t>(record.size());
   std::memcpy(out, &k, 4);
   std::memcpy(out + 4, &j, 4);
   std::memcpy(out + 8, &timestamp_ms, 8);
   std::memset(out + kFrameHeaderBytes, '0', pad);
   std::memcpy(out + kFrameHeaderBytes + pad, id.data(), id.size());
-  std::memcpy(out + kFrameHeaderBytes + key_size, json.data(), json.size());
+  std::memcpy(out + kFrameHeaderBytes + key_size, record.data(), record.size());
   if (static_cast<int>(owner) == rank_) AddEntry(out);
   arena.used.back() += framed;
   bytes_ += framed + sizeof(Entry);
@@ -122,7 +123,7 @@ Status TweetTable::MoveTo(HashShuffle* shuffle) {
       ForEachFrame(arena.chunks[c].get(), arena.used[c], [&](const char* frame) {
         if (!status.ok()) return;
         status = shuffle->Add(FrameKey(frame),
-                              EncodeTweetValue(FrameTimestamp(frame), FrameJson(frame)));
+                              EncodeTweetValue(FrameTimestamp(frame), FrameRecord(frame)));
       });
       arena.chunks[c].reset();
     }
@@ -135,11 +136,12 @@ Status TweetTable::MoveTo(HashShuffle* shuffle) {
 }
 
 Status TweetTable::ForEach(
-    const std::function<Status(int64_t timestamp_ms, std::string_view json)>& fn) {
-  std::sort(entries_.begin(), entries_.end(), EntryLess);
+    const std::function<Status(int64_t timestamp_ms, std::string_view record)>& fn) {
+  std::sort(entries_.begin(), entries_.end(),
+            [this](const Entry& a, const Entry& b) { return EntryLess(a, b); });
   for (size_t i = 0; i < entries_.size(); ++i) {
     if (i > 0 && SameKey(entries_[i], entries_[i - 1])) continue;
-    RF_RETURN_IF_ERROR(fn(entries_[i].timestamp_ms, FrameJson(entries_[i].framed)));
+    RF_RETURN_IF_ERROR(fn(entries_[i].timestamp_ms, FrameRecord(entries_[i].framed)));
   }
   return Status::OK();
 }

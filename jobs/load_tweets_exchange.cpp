@@ -7,7 +7,7 @@ namespace rankflow {
 
 Status ExchangeTweets(const JobIo& io, uint64_t table_limit, bool use_table, TweetTable* table,
                       HashShuffle* tweets, const std::function<void(const char*)>& end_phase,
-                      JsonSource* source) {
+                      RecordSource* source) {
   Status moved;
   if (io.mpi.size() > 1) {
     std::vector<int64_t> owned = table->BytesByOwner();

@@ -1,6 +1,6 @@
 // load_tweets' exchange (jobs/load_tweets.h): after the map phase, the deduplicated records of
 // each id move to its owner rank — through the TweetTables while every owner's share fits, else
-// through the HashShuffle (which spills) — and come back as a JsonSource.
+// through the HashShuffle (which spills) — and come back as a RecordSource.
 #pragma once
 
 #include <cstdint>
@@ -14,9 +14,10 @@
 
 namespace rankflow {
 
-// Calls fn for each of this rank's deduplicated normalized records, in id key order.
-using JsonSource = std::function<Status(
-    const std::function<Status(int64_t timestamp_ms, std::string_view json)>& fn)>;
+// Calls fn for each of this rank's deduplicated records (jobs/load_tweets_records.h), in id key
+// order.
+using RecordSource = std::function<Status(
+    const std::function<Status(int64_t timestamp_ms, std::string_view record)>& fn)>;
 
 // Collective. After the map phase: every rank learns whether every rank kept its records in the
 // table and whether each owner's share fits in `table_limit` (this is also where the ranks that
@@ -28,6 +29,6 @@ using JsonSource = std::function<Status(
 // phases. *source stays valid while table and tweets live.
 Status ExchangeTweets(const JobIo& io, uint64_t table_limit, bool use_table, TweetTable* table,
                       HashShuffle* tweets, const std::function<void(const char*)>& end_phase,
-                      JsonSource* source);
+                      RecordSource* source);
 
 }  // namespace rankflow

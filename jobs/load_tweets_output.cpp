@@ -4,10 +4,8 @@
 #include <vector>
 
 #include "jobs/load_tweets_parts.h"
-#include "operators/normalized_tweet_reader.h"
 #include "operators/tweet.h"
 #include "operators/tweet_parquet.h"
-#include "operators/tweet_parser.h"
 #include "runtime/writer.h"
 
 namespace rankflow {
@@ -37,6 +35,12 @@ Result<LoadFormat> ParseLoadFormat(const std::string& name) {
                                  name + "\"");
 }
 
+RecordEncoding LoadRecordEncoding(LoadFormat format) {
+  return format == LoadFormat::kJsonl || format == LoadFormat::kJsonlGz
+             ? RecordEncoding::kJson
+             : RecordEncoding::kTweetCodec;
+}
+
 Result<PartitionBy> ParsePartitionBy(const std::string& name) {
   if (name.empty() || name == "none") return PartitionBy::kNone;
   if (name == "day") return PartitionBy::kDay;
@@ -55,11 +59,7 @@ std::string PartitionFolder(PartitionBy by, int64_t timestamp_ms) {
 
 TweetPartsWriter::TweetPartsWriter(OutputCommitter& output, Metrics& metrics,
                                    LoadOutputOptions options)
-    : output_(output),
-      metrics_(metrics),
-      options_(std::move(options)),
-      parser_(std::make_unique<TweetParser>()),
-      reader_(std::make_unique<NormalizedTweetReader>()) {
+    : output_(output), metrics_(metrics), options_(std::move(options)) {
   options_.max_open_parts = std::max<size_t>(1, options_.max_open_parts);
 }
 
@@ -95,7 +95,7 @@ Status TweetPartsWriter::Close(const std::string& folder) {
   return s;
 }
 
-Status TweetPartsWriter::Add(int64_t timestamp_ms, std::string_view json) {
+Status TweetPartsWriter::Add(int64_t timestamp_ms, std::string_view record) {
   const int64_t bucket_ms = options_.partition_by == PartitionBy::kHour ? 3600000 : 86400000;
   const int64_t bucket =
       options_.partition_by == PartitionBy::kNone
@@ -105,22 +105,20 @@ Status TweetPartsWriter::Add(int64_t timestamp_ms, std::string_view json) {
     RF_RETURN_IF_ERROR(Open(PartitionFolder(options_.partition_by, timestamp_ms), &last_));
     last_bucket_ = bucket;
   }
-  const Tweet* tweet = nullptr;
-  if (last_->needs_tweet()) {
-    parsed_.resize(1);
-    if (!reader_->Read(json, &parsed_[0])) {  // not expected: the records are our own JSON
-      parsed_.clear();
-      parser_->Parse(json, &parsed_);
-      if (parsed_.size() != 1) return Status::Internal("normalized tweet does not parse back");
-    }
-    tweet = &parsed_[0];
-    if (options_.format == LoadFormat::kParquet && !TweetIdsFitInt64(*tweet)) {
-      metrics_.Add("bad_records.id_not_int64", 1);
-      ++skipped_;
-      return Status::OK();
-    }
+  if (LoadRecordEncoding(options_.format) == RecordEncoding::kJson) {
+    RF_RETURN_IF_ERROR(last_->AddJson(record));
+    ++rows_;
+    return Status::OK();
   }
-  RF_RETURN_IF_ERROR(last_->Add(json, tweet));
+  if (!DecodeTweetRecord(record, &tweet_)) {
+    return Status::Internal("load_tweets: a record does not decode as a tweet");
+  }
+  if (options_.format == LoadFormat::kParquet && !TweetIdsFitInt64(tweet_)) {
+    metrics_.Add("bad_records.id_not_int64", 1);
+    ++skipped_;
+    return Status::OK();
+  }
+  RF_RETURN_IF_ERROR(last_->AddTweet(tweet_));
   ++rows_;
   return Status::OK();
 }

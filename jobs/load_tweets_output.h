@@ -3,7 +3,7 @@
 // Hive-style partition folder the rank has rows for (jobs/load_tweets.h has the job's contract).
 //
 //   TweetPartsWriter out(committer, metrics, options);
-//   for (each record in id order) RF_RETURN_IF_ERROR(out.Add(timestamp_ms, json));
+//   for (each record in id order) RF_RETURN_IF_ERROR(out.Add(timestamp_ms, record));
 //   RF_RETURN_IF_ERROR(out.Finish());          // finishes every open part, reports its records
 //
 // Partition folders (decision): `dt=YYYY-MM-DD` for day and `dt=YYYY-MM-DD/hr=HH` for hour, from
@@ -32,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "jobs/load_tweets_records.h"
 #include "operators/tweet.h"
 #include "runtime/commit.h"
 #include "runtime/metrics.h"
@@ -40,12 +41,13 @@
 
 namespace rankflow {
 
-class NormalizedTweetReader;
-class TweetParser;
-
 enum class LoadFormat { kJsonlGz, kJsonl, kCsv, kHdf5, kParquet };
 // "" or "jsonl.gz" | "jsonl" | "csv" | "hdf5" | "parquet".
 Result<LoadFormat> ParseLoadFormat(const std::string& name);
+// How records of a format travel to the parts (jobs/load_tweets_records.h): kJson for jsonl and
+// jsonl.gz, which write the JSON as it is; kTweetCodec for csv, hdf5 and parquet, which need the
+// Tweet.
+RecordEncoding LoadRecordEncoding(LoadFormat format);
 
 enum class PartitionBy { kNone, kDay, kHour };
 // "" or "none" | "day" | "hour".
@@ -79,10 +81,10 @@ class TweetPartsWriter {
   TweetPartsWriter(const TweetPartsWriter&) = delete;
   TweetPartsWriter& operator=(const TweetPartsWriter&) = delete;
 
-  // One normalized record (AppendTweetJson's form) with its timestamp. Without partitioning the
+  // One record in the format's LoadRecordEncoding with its timestamp. Without partitioning the
   // rank's one part is opened by the first Add or by Finish (a rank without rows still writes an
-  // empty part, as before).
-  Status Add(int64_t timestamp_ms, std::string_view json);
+  // empty part, as before). Internal if a codec record does not decode (not expected: our own).
+  Status Add(int64_t timestamp_ms, std::string_view record);
   // Finishes every open part and reports its records to the committer. Call once.
   Status Finish();
   uint64_t rows() const { return rows_; }        // rows written, over all parts
@@ -102,9 +104,7 @@ class TweetPartsWriter {
   std::set<std::string> opened_;                       // folders that had a part
   Part* last_ = nullptr;                               // the part of the last row
   int64_t last_bucket_ = 0;                            // its day or hour since the epoch
-  std::unique_ptr<TweetParser> parser_;                // parses records back where needed,
-  std::unique_ptr<NormalizedTweetReader> reader_;      // faster, for our own JSON
-  std::vector<Tweet> parsed_;
+  Tweet tweet_;                                        // the last record decoded (reused)
   uint64_t rows_ = 0;
   uint64_t skipped_ = 0;
 };

@@ -18,9 +18,11 @@ class RecordPart : public TweetPartsWriter::Part {
       : Part(file),
         csv_(format == OutputFormat::kCsv),
         writer_(file, format, TweetCsvHeader(), GzipCodec::kIsal) {}
-  bool needs_tweet() const override { return csv_; }
-  Status Add(std::string_view json, const Tweet* tweet) override {
-    return csv_ ? writer_.WriteCsvRow(TweetCsvRow(*tweet)) : writer_.WriteJson(json);
+  Status AddJson(std::string_view json) override {
+    return csv_ ? Part::AddJson(json) : writer_.WriteJson(json);
+  }
+  Status AddTweet(const Tweet& tweet) override {
+    return csv_ ? writer_.WriteCsvRow(TweetCsvRow(tweet)) : Part::AddTweet(tweet);
   }
   Status Finish() override { return writer_.Finish(); }
   uint64_t records() const override { return writer_.records(); }
@@ -30,34 +32,31 @@ class RecordPart : public TweetPartsWriter::Part {
   RecordWriter writer_;
 };
 
-// The numeric columns (operators/tweet_hdf5.h).
-class Hdf5Part : public TweetPartsWriter::Part {
+// A part of a writer of Tweets (Add, Finish, records): TweetHdf5Writer (the numeric columns,
+// operators/tweet_hdf5.h) or TweetParquetWriter (operators/tweet_parquet.h).
+template <typename Writer>
+class TweetWriterPart : public TweetPartsWriter::Part {
  public:
-  Hdf5Part(WritableFile* file, const std::string& spill_dir)
-      : Part(file), writer_(file, spill_dir) {}
-  bool needs_tweet() const override { return true; }
-  Status Add(std::string_view, const Tweet* tweet) override { return writer_.Add(*tweet); }
-  Status Finish() override { return writer_.Finish(); }
-  uint64_t records() const override { return writer_.records(); }
-
- private:
-  TweetHdf5Writer writer_;
-};
-
-class ParquetPart : public TweetPartsWriter::Part {
- public:
-  ParquetPart(WritableFile* file, const ParquetWriterOptions& options)
+  template <typename Options>
+  TweetWriterPart(WritableFile* file, const Options& options)
       : Part(file), writer_(file, options) {}
-  bool needs_tweet() const override { return true; }
-  Status Add(std::string_view, const Tweet* tweet) override { return writer_.Add(*tweet); }
+  Status AddTweet(const Tweet& tweet) override { return writer_.Add(tweet); }
   Status Finish() override { return writer_.Finish(); }
   uint64_t records() const override { return writer_.records(); }
 
  private:
-  TweetParquetWriter writer_;
+  Writer writer_;
 };
 
 }  // namespace
+
+Status TweetPartsWriter::Part::AddJson(std::string_view) {
+  return Status::Internal("load_tweets: this part takes tweets, not JSON");
+}
+
+Status TweetPartsWriter::Part::AddTweet(const Tweet&) {
+  return Status::Internal("load_tweets: this part takes JSON, not tweets");
+}
 
 const char* LoadFormatExtension(LoadFormat f) {
   switch (f) {
@@ -80,10 +79,10 @@ std::unique_ptr<TweetPartsWriter::Part> NewTweetPart(WritableFile* file,
   std::unique_ptr<TweetPartsWriter::Part> p;
   switch (options.format) {
     case LoadFormat::kHdf5:
-      p = std::make_unique<Hdf5Part>(file, options.spill_dir);
+      p = std::make_unique<TweetWriterPart<TweetHdf5Writer>>(file, options.spill_dir);
       break;
     case LoadFormat::kParquet:
-      p = std::make_unique<ParquetPart>(file, options.parquet);
+      p = std::make_unique<TweetWriterPart<TweetParquetWriter>>(file, options.parquet);
       break;
     case LoadFormat::kJsonl:
       p = std::make_unique<RecordPart>(file, OutputFormat::kJsonl);

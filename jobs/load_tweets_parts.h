@@ -1,7 +1,7 @@
 // The parts TweetPartsWriter (jobs/load_tweets_output.h) opens, one class per kind of part: JSON
 // lines (plain or ISA-L gzip) and CSV through a RecordWriter, HDF5 (operators/tweet_hdf5.h) and
-// Parquet (operators/tweet_parquet.h). Each takes a normalized record as JSON and, where its
-// format needs one, as a parsed Tweet. Local; not thread-safe.
+// Parquet (operators/tweet_parquet.h). The jsonl parts take a normalized record as its JSON, the
+// others as a Tweet (LoadRecordEncoding says which). Local; not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -15,14 +15,15 @@
 
 namespace rankflow {
 
-// One open part: takes a record as JSON and, for formats that need it, as a parsed Tweet.
+// One open part: takes each record as JSON (jsonl, jsonl.gz) or as a Tweet (csv, hdf5, parquet);
+// the other call is a caller's bug (Internal).
 class TweetPartsWriter::Part {
  public:
   explicit Part(WritableFile* file) : file_(file) {}
   virtual ~Part() = default;
   WritableFile* file() const { return file_; }
-  virtual bool needs_tweet() const = 0;
-  virtual Status Add(std::string_view json, const Tweet* tweet) = 0;
+  virtual Status AddJson(std::string_view json);
+  virtual Status AddTweet(const Tweet& tweet);
   virtual Status Finish() = 0;
   virtual uint64_t records() const = 0;
 

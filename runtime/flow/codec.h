@@ -230,17 +230,22 @@ struct Codec<std::vector<T>> {
     }
     out->push_back('\0');
   }
+  // Decodes into the elements *v already has (a string keeps its capacity), so that decoding
+  // into one reused vector does not allocate per element.
   static bool Decode(std::string_view* in, std::vector<T>* v) {
-    v->clear();
+    size_t n = 0;
     while (true) {
       if (in->empty()) return false;
       const char marker = in->front();
       in->remove_prefix(1);
-      if (marker == '\0') return true;
+      if (marker == '\0') {
+        v->resize(n);
+        return true;
+      }
       if (marker != '\x01') return false;
-      T x{};
-      if (!Codec<T>::Decode(in, &x)) return false;
-      v->push_back(std::move(x));
+      if (n == v->size()) v->emplace_back();
+      if (!Codec<T>::Decode(in, &(*v)[n])) return false;
+      ++n;
     }
   }
 };

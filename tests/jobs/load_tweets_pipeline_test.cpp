@@ -3,9 +3,10 @@
 // (rankflow_add_mpi_test), compared with a sequential reference: every tweet of the archive
 // (tweetgen with 2% repeated ids, and the real v1.1, Gnip and v2 samples) through TweetParser,
 // per id the earliest record (smallest timestamp_ms, then normalized JSON bytes) in a std::map.
-// Both exchange paths (the TweetTables, and the HashShuffle past the budget), the parse thread
-// and --partition-by day. The binary's formats (CSV, HDF5 via h5py), flags and exit codes:
-// tests/jobs/load_tweets_test.cpp.
+// Both exchange paths (the TweetTables, and the HashShuffle past the budget), the parse thread,
+// --partition-by day, and Parquet through both paths (its records travel as the Tweet's codec
+// bytes, not as JSON: jobs/load_tweets_records.h), read back with ReadParquetTweets. The binary's
+// formats (CSV, HDF5 via h5py), flags and exit codes: tests/jobs/load_tweets_test.cpp.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +16,9 @@
 #include <vector>
 
 #include "jobs/load_tweets.h"
+#include "operators/tweet_parquet.h"
 #include "operators/tweet_parser.h"
+#include "runtime/local_fs.h"
 #include "tests/util/in_process_job.h"
 #include "tests/util/mpi_test.h"
 #include "tests/util/tweet_corpus.h"
@@ -67,6 +70,34 @@ std::map<std::string, std::string> ReadOutput(const std::string& dest, size_t* l
   return out;
 }
 
+// Collective. id -> normalized JSON of every row of the Parquet output in dest (each rank reads
+// the row groups it claims; every rank gets them all); *rows: the rows read.
+std::map<std::string, std::string> ReadParquetOutput(const std::string& dest, size_t* rows) {
+  auto fs = NewLocalFileSystem();
+  Metrics metrics;
+  ParquetSource source(TestMpi(), *fs, &metrics, nullptr);
+  ParquetSourceOptions files;
+  files.src = dest;
+  int64_t tweets = 0;
+  std::string mine;
+  const Status s = ReadParquetTweets(source, files, {}, &tweets, [&](Tweet& t) {
+    AppendTweetJson(t, &mine);
+    mine.push_back('\n');
+  });
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  std::map<std::string, std::string> out;
+  TweetParser parser;
+  for (const std::string& part : TestMpi().AllGather(mine)) {
+    for (const std::string& line : testing::SplitLines(part)) {
+      std::vector<Tweet> parsed;
+      if (line.empty() || parser.Parse(line, &parsed).kind != ParseResult::Kind::kTweets) continue;
+      out[parsed.at(0).id] = line;
+      ++*rows;
+    }
+  }
+  return out;
+}
+
 class LoadTweetsPipelineTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -106,8 +137,14 @@ class LoadTweetsPipelineTest : public ::testing::Test {
               static_cast<int64_t>(archive_->parsed().bad_lines))
         << name;
     if (value != nullptr) *value = job.Sum(counter);
-    if (!TestMpi().is_root()) return;
     size_t lines = 0;
+    if (o.format == LoadFormat::kParquet) {
+      EXPECT_EQ(job.Sum("bad_records.id_not_int64"), 0) << name;
+      EXPECT_EQ(ReadParquetOutput(dest, &lines), *reference_) << name;
+      EXPECT_EQ(lines, reference_->size()) << name;
+      return;
+    }
+    if (!TestMpi().is_root()) return;
     EXPECT_EQ(ReadOutput(dest, &lines), *reference_) << name;
     EXPECT_EQ(lines, reference_->size()) << name;
   }
@@ -135,6 +172,20 @@ TEST_F(LoadTweetsPipelineTest, TheShuffleFallbackGivesTheSameRecords) {
   o.shuffle.round_bytes = 16 << 10;
   int64_t spilled = -1;
   ExpectMatchesReference("shuffle", o, "shuffle.spilled_runs", &spilled);
+  EXPECT_GT(spilled, 0);
+}
+
+// Parquet parts get their rows from codec records, which the dedupe orders as their JSON.
+TEST_F(LoadTweetsPipelineTest, ParquetThroughTheTablesAndTheShuffleGivesTheSameRecords) {
+  LoadTweetsOptions o = Options();
+  o.format = LoadFormat::kParquet;
+  int64_t pairs = -1;
+  ExpectMatchesReference("parquet_table", o, "shuffle.pairs_sent", &pairs);
+  EXPECT_EQ(pairs, 0);
+  o.shuffle.memory_bytes = 256 << 10;
+  o.shuffle.round_bytes = 16 << 10;
+  int64_t spilled = -1;
+  ExpectMatchesReference("parquet_shuffle", o, "shuffle.spilled_runs", &spilled);
   EXPECT_GT(spilled, 0);
 }
 

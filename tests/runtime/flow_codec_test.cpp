@@ -192,6 +192,25 @@ TEST(FlowCodec, TruncatedOrDamagedBytesDoNotDecode) {
   EXPECT_FALSE(DecodeAll(std::string("\x05\x80"), &opt));
 }
 
+// Decoding into a used value (load_tweets decodes every record into one Tweet) gives exactly the
+// encoded value: vectors shrink and grow, their reused strings and inner vectors are replaced.
+TEST(FlowCodec, DecodingIntoAUsedValueReplacesIt) {
+  using Nested = std::vector<std::vector<std::string>>;
+  const Nested values[] = {{{"a-string-longer-than-the-small-size", "b"}, {}, {"c"}},
+                           {{"x"}},
+                           {},
+                           {{}, {"y", "z", "a-string-longer-than-the-small-size-again"}},
+                           {{"a"}, {"b"}, {"c"}, {"d"}}};
+  Nested back = {{"left", "over"}, {"from", "before"}};
+  for (const Nested& v : values) {
+    ASSERT_TRUE(DecodeAll(EncodeToString(v), &back));
+    EXPECT_EQ(back, v);
+  }
+  Edge edge{"s", "d", 1, std::nullopt, {4, 5, 6, 7}};
+  ASSERT_TRUE(DecodeAll(EncodeToString(Edge{"s2", "d2", 2, 0.5, {9}}), &edge));
+  EXPECT_EQ(edge, (Edge{"s2", "d2", 2, 0.5, {9}}));
+}
+
 TEST(FlowRecordText, ColumnsCellsAndJsonFollowTheRowShape) {
   Edge e{"a,b", "c", -3, std::nullopt, {4, 5}};
   EXPECT_EQ(RowColumns<Edge>({}), FieldNames<Edge>());
