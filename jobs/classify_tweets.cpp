@@ -64,7 +64,7 @@ Status BuildFeatureFiles(JobContext& ctx, const std::vector<std::string>& parts,
   for (const auto& [lang, n] : split.classes) classes.push_back(lang);
   const std::string about =
       "tweet_features hashed word 1-2-grams, log(1+count), rows L2-normalised";
-  const std::string scratch = ctx.flags().GetString("spill-dir");
+  const std::string& scratch = ctx.settings().spill_dir;
   RF_RETURN_IF_ERROR(ml::WriteSparseDataset(ctx.output(), "train.h5", split.train, classes, o.dim,
                                             about, scratch));
   return ml::WriteSparseDataset(ctx.output(), "test.h5", split.test, classes, o.dim, about,
@@ -81,7 +81,7 @@ Status ClassifyTweets(JobContext& ctx, const ClassifyTweetsOptions& o,
   RF_RETURN_IF_ERROR(ctx.OpenOutput(features, {ctx.src()}));
   std::vector<FileInfo> files;
   // Collective; in a committed folder only the files its _SUCCESS lists (no leftovers).
-  Status st = ListInputs(mpi, ctx.src_fs(), ctx.src(), ctx.flags().GetString("regex"), &files);
+  Status st = ListInputs(mpi, ctx.src_fs(), ctx.src(), ctx.settings().regex, &files);
   if (st.ok() && files.empty()) st = Status::NotFound(ctx.src() + ": no input files");
   ctx.SetInputs(files);
   FeatureExtractor extractor(FeatureOptions{.dimension = o.dim});
@@ -89,7 +89,7 @@ Status ClassifyTweets(JobContext& ctx, const ClassifyTweetsOptions& o,
   auto add = [&](Tweet& t) {
     ml::AppendSparseExample(t.id, t.lang, extractor.Compute(t).ngrams, &wire);
   };
-  const bool strict = ctx.flags().GetBool("strict");
+  const bool strict = ctx.settings().strict;
   if (st.ok()) st = ForEachTweetInFiles(mpi, ctx.src_fs(), files, strict, &ctx.metrics(), add);
   RF_RETURN_IF_ERROR(AgreeOnStatus(mpi, st));  // the failing rank's message on rank 0 too
   result->tweets_read = mpi.AllSum(ctx.metrics().Get("tweets_in"));

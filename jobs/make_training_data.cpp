@@ -68,7 +68,7 @@ Status MakeTrainingData(JobContext& ctx, const MakeTrainingDataOptions& o,
             std::to_string(result->class_counts[0]) + ", x " +
             std::to_string(result->class_counts[1]) + ", o " +
             std::to_string(result->class_counts[2]) + ")");
-    st = WriteHdf5(ctx.output(), SpillDirectory(ctx.flags().GetString("spill-dir")), o, xy, labels);
+    st = WriteHdf5(ctx.output(), SpillDirectory(ctx.settings().spill_dir), o, xy, labels);
     if (st.ok() && o.csv) {
       st = ml::WriteOutputFile(ctx.output(), "data.csv", Csv(xy, labels), labels.size());
     }

@@ -77,10 +77,36 @@ std::string IsoTimeNow() {
   return buf;
 }
 
+JobSettings JobSettingsOf(const FlagSet& flags) {
+  JobSettings s;
+  // Only a job that reads --src declares --src, --regex and --split-mb.
+  for (const auto& [name, value] : flags.Arguments()) {
+    if (name == "src") s.src = value;
+    if (name == "regex") s.regex = value;
+    if (name == "split-mb") s.split_mb = flags.GetInt(name);
+  }
+  s.dest = flags.GetString("dest");
+  Result<WriteMode> mode = ParseWriteMode(flags.GetString("mode"));
+  RF_CHECK_MSG(mode.ok(), "JobSettingsOf: --mode was not checked");
+  s.mode = *mode;
+  s.memory_mb = flags.GetInt("memory-mb");
+  s.strict = flags.GetBool("strict");
+  s.spill_dir = flags.GetString("spill-dir");
+  s.debug_shuffle = flags.GetBool("debug-shuffle");
+  s.arguments = flags.Arguments();
+  return s;
+}
+
 JobContext::JobContext(const MpiContext& mpi, const FlagSet& flags, std::string job,
                        std::unique_ptr<FileSystem> src_fs, std::unique_ptr<FileSystem> dest_fs)
+    : JobContext(mpi, JobSettingsOf(flags), std::move(job), std::move(src_fs), std::move(dest_fs)) {
+  flags_ = &flags;
+}
+
+JobContext::JobContext(const MpiContext& mpi, JobSettings settings, std::string job,
+                       std::unique_ptr<FileSystem> src_fs, std::unique_ptr<FileSystem> dest_fs)
     : mpi_(mpi),
-      flags_(flags),
+      settings_(std::move(settings)),
       job_(std::move(job)),
       src_fs_(std::move(src_fs)),
       dest_fs_(std::move(dest_fs)),
@@ -93,28 +119,27 @@ JobContext::~JobContext() = default;
 MapPhaseOptions JobContext::map_options() const {
   MapPhaseOptions o;
   o.src = src();
-  o.name_regex = flags_.GetString("regex");
-  o.split_bytes = static_cast<uint64_t>(flags_.GetInt("split-mb")) << 20;
-  o.strict = flags_.GetBool("strict");
+  o.name_regex = settings_.regex;
+  o.split_bytes = static_cast<uint64_t>(settings_.split_mb) << 20;
+  o.strict = settings_.strict;
   // A line costs several times its size to parse (a padded copy, simdjson's structural index of
   // 4 bytes per structural character, string buffers), so it gets 1/16 of --memory-mb, at least
   // 1 MiB (real tweets are ~4 KB, wrapper pages ~1 MB), at most the reader's 64 MiB. Clamped in
   // MB before the shift, so no --memory-mb value can overflow it.
-  const uint64_t memory_mb =
-      static_cast<uint64_t>(std::max<int64_t>(flags_.GetInt("memory-mb"), 0));
+  const uint64_t memory_mb = static_cast<uint64_t>(std::max<int64_t>(settings_.memory_mb, 0));
   o.max_line_bytes = std::clamp<uint64_t>(memory_mb, 16, 1024) << 16;
   return o;
 }
 
 ShuffleOptions JobContext::shuffle_options(int shares) const {
   ShuffleOptions o;
-  o.memory_bytes = (static_cast<uint64_t>(flags_.GetInt("memory-mb")) << 20) /
+  o.memory_bytes = (static_cast<uint64_t>(settings_.memory_mb) << 20) /
                    static_cast<uint64_t>(shares < 1 ? 1 : shares);
   // Exchange rounds hold a send and a receive buffer of up to round_bytes each: keep them within
   // the budget too (a quarter of it, 64 KiB to 8 MiB).
   o.round_bytes = std::clamp<uint64_t>(o.memory_bytes / 4, 64 << 10, 8 << 20);
-  o.spill_dir = flags_.GetString("spill-dir");
-  if (flags_.GetBool("debug-shuffle")) {
+  o.spill_dir = settings_.spill_dir;
+  if (settings_.debug_shuffle) {
     o.memory_bytes = 4096;
     o.round_bytes = 64;
   }
@@ -124,11 +149,10 @@ ShuffleOptions JobContext::shuffle_options(int shares) const {
 Status JobContext::OpenOutput() { return OpenOutput(dest(), {src()}); }
 
 Status JobContext::OpenOutput(const std::string& folder, std::vector<std::string> inputs) {
-  Result<WriteMode> mode = ParseWriteMode(flags_.GetString("mode"));
-  RF_RETURN_IF_ERROR(mode.status());
   std::erase(inputs, std::string());
   output_.reset();  // the committer of an earlier output, if any
-  output_ = std::make_unique<OutputCommitter>(mpi_, *dest_fs_, folder, *mode, std::move(inputs));
+  output_ =
+      std::make_unique<OutputCommitter>(mpi_, *dest_fs_, folder, settings_.mode, std::move(inputs));
   return output_->status();
 }
 
@@ -151,7 +175,7 @@ std::string JobContext::ManifestMembers() const {
   AppendJsonString(&m, job_);
   m += ",\"arguments\":{";
   bool first = true;
-  for (const auto& [name, value] : flags_.Arguments()) {
+  for (const auto& [name, value] : settings_.arguments) {
     if (!first) m += ',';
     first = false;
     AppendJsonString(&m, name);

@@ -24,12 +24,20 @@
 // PeerWatchdog (runtime/peer_watchdog.h) ends a rank whose peer has been silent that long.
 // A job whose JobSpec says reads_src = false (it makes its data, or names it with flags of its
 // own: make_training_data, train_mlp) has no --src, --regex or --split-mb; its src() is empty.
+//
+// A JobContext reads the common options from a JobSettings (typed values, no flags): RunJob fills
+// it from the flags (JobSettingsOf); an in-process test of a job that opens and commits its own
+// outputs (make_training_data, train_mlp, classify_tweets) builds one itself and constructs the
+// JobContext without a FlagSet (tests/util/in_process_job.h, InProcessJobContext).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "runtime/cli.h"
 #include "runtime/commit.h"
@@ -44,14 +52,44 @@
 
 namespace rankflow {
 
+// The common options of a job as values (the flags above, parsed and checked).
+struct JobSettings {
+  std::string src{};  // empty: a job without --src (src_fs is then absent)
+  std::string dest{};
+  std::string regex{};
+  WriteMode mode = WriteMode::kError;
+  int64_t memory_mb = 256;
+  bool strict = false;
+  std::string spill_dir{};  // empty: $TMPDIR, else /tmp (SpillDirectory)
+  int64_t split_mb = 256;
+  bool debug_shuffle = false;
+  // The manifest's "arguments" (name, value), secrets left out: RunJob puts every flag there.
+  std::vector<std::pair<std::string, std::string>> arguments{};
+};
+
+// The common flags' values (after RunJob checked them; --mode must parse). A flag the job does not
+// declare (--src, --regex, --split-mb of a job without --src) keeps the default above.
+JobSettings JobSettingsOf(const FlagSet& flags);
+
 class JobContext {
  public:
+  // The driver's context: the common options from `flags` (JobSettingsOf), which also stay
+  // readable through flags() for the job's own.
   JobContext(const MpiContext& mpi, const FlagSet& flags, std::string job,
+             std::unique_ptr<FileSystem> src_fs, std::unique_ptr<FileSystem> dest_fs);
+  // A context without flags (in-process tests): flags() must not be called. src_fs may be null
+  // when settings.src is empty.
+  JobContext(const MpiContext& mpi, JobSettings settings, std::string job,
              std::unique_ptr<FileSystem> src_fs, std::unique_ptr<FileSystem> dest_fs);
   ~JobContext();
 
   const MpiContext& mpi() const { return mpi_; }
-  const FlagSet& flags() const { return flags_; }
+  // The parsed flags of a driver's context (the job's own flags); a bug in a context without them.
+  const FlagSet& flags() const {
+    RF_CHECK_MSG(flags_ != nullptr, "JobContext::flags in a context made without flags");
+    return *flags_;
+  }
+  const JobSettings& settings() const { return settings_; }
   const std::string& job() const { return job_; }
   Metrics& metrics() { return metrics_; }
   Progress& progress() { return progress_; }
@@ -61,8 +99,8 @@ class JobContext {
   }
   FileSystem& dest_fs() { return *dest_fs_; }
   // Empty in a job without --src (JobSpec::reads_src = false).
-  std::string src() const { return src_fs_ ? flags_.GetString("src") : std::string(); }
-  std::string dest() const { return flags_.GetString("dest"); }
+  std::string src() const { return src_fs_ ? settings_.src : std::string(); }
+  std::string dest() const { return settings_.dest; }
 
   // From the common flags. max_line_bytes = --memory-mb / 16, clamped to [1 MiB, 64 MiB] (so
   // --memory-mb 16 -> 1 MiB, the default 256 -> 16 MiB): a longer line is a bad line of kind
@@ -105,7 +143,8 @@ class JobContext {
 
  private:
   const MpiContext& mpi_;
-  const FlagSet& flags_;
+  const FlagSet* flags_ = nullptr;  // null in a context made from settings alone
+  JobSettings settings_;
   std::string job_;
   std::unique_ptr<FileSystem> src_fs_;
   std::unique_ptr<FileSystem> dest_fs_;

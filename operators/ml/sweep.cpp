@@ -466,8 +466,7 @@ Status TrainSweep(JobContext& ctx, const SweepOptions& o, SweepResult* result) {
 
   // Per rank, in --spill-dir (else $TMPDIR, else /tmp): local copies of remote data, checkpoints
   // on their way out, and the scratch files that models and surfaces are built in.
-  Result<ScratchFolder> scratch =
-      ScratchFolder::Create(SpillDirectory(ctx.flags().GetString("spill-dir")));
+  Result<ScratchFolder> scratch = ScratchFolder::Create(SpillDirectory(ctx.settings().spill_dir));
   DataPlan plan;
   // Agreed with the failing rank's message, so that rank 0 reports it.
   Status st = AgreeOnStatus(mpi, scratch.ok() ? PlanData(o, *scratch, &plan) : scratch.status());

@@ -5,8 +5,7 @@
 #include <cstdlib>
 #include <memory>
 
-#include "operators/ml/model_io.h"
-#include "runtime/hdf5_file.h"
+#include "tests/util/model_weights.h"
 #include "tests/util/test_util.h"
 
 namespace rankflow {
@@ -35,15 +34,6 @@ class TrainMlpTest : public ::testing::Test {
   static std::unique_ptr<TempDir> data_;
 };
 std::unique_ptr<TempDir> TrainMlpTest::data_;
-
-std::vector<float> Weights(const std::string& model_path) {
-  auto f = Hdf5File::Open(model_path);
-  EXPECT_TRUE(f.ok()) << model_path;
-  if (!f.ok()) return {};
-  auto m = ml::ReadModel(**f);
-  EXPECT_TRUE(m.ok()) << m.status().ToString();
-  return m.ok() ? (*m)->params() : std::vector<float>{};
-}
 
 TEST_F(TrainMlpTest, SweepOnTwoGroupsCommitsEverythingAndChoosesByHeldOutAccuracy) {
   TempDir out;
@@ -122,8 +112,9 @@ TEST_F(TrainMlpTest, ResumeAfterInterruptionEqualsAnUninterruptedRun) {
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("resuming after epoch 2"), std::string::npos) << resumed.output;
   EXPECT_EQ(resumed.output.find("epoch 1/4"), std::string::npos) << resumed.output;
-  const std::vector<float> a = Weights(CommittedFile(out.Join("straight"), "model-hidden-24.h5"));
-  const std::vector<float> b = Weights(CommittedFile(dest, "model-hidden-24.h5"));
+  const std::vector<float> a =
+      testing::ModelWeights(CommittedFile(out.Join("straight"), "model-hidden-24.h5"));
+  const std::vector<float> b = testing::ModelWeights(CommittedFile(dest, "model-hidden-24.h5"));
   EXPECT_EQ(testing::TreeEntries(dest), testing::CommittedTree(dest))
       << "the checkpoints are gone once the resumed run committed";
   ASSERT_FALSE(a.empty());

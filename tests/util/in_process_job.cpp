@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
 #include <vector>
 
 #include "runtime/json_string.h"
@@ -30,6 +31,17 @@ Status InProcessJob::Commit(bool local_ok) {
 
 int64_t InProcessJob::Sum(const std::string& counter) const {
   return mpi_.AllSum(metrics_.Get(counter));
+}
+
+std::unique_ptr<JobContext> InProcessJobContext(const MpiContext& mpi, JobSettings settings,
+                                                const std::string& job) {
+  std::unique_ptr<FileSystem> src_fs, dest_fs;
+  Status s = settings.src.empty() ? Status::OK() : OpenFileSystem(settings.src, &src_fs);
+  if (s.ok()) s = OpenFileSystem(settings.dest, &dest_fs);
+  EXPECT_TRUE(s.ok()) << s.ToString();
+  if (!mpi.AllOk(s.ok())) return nullptr;
+  return std::make_unique<JobContext>(mpi, std::move(settings), job, std::move(src_fs),
+                                      std::move(dest_fs));
 }
 
 }  // namespace rankflow::testing

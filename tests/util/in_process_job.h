@@ -5,6 +5,13 @@
 //   InProcessJob job(TestMpi(), src, dest, "tweet_features");
 //   ASSERT_TRUE(ComputeTweetFeatures(job.io(), options, &inputs).ok());
 //   ASSERT_TRUE(job.Commit().ok());            // then read dest through its _SUCCESS
+//
+// The learning jobs open and commit their outputs themselves (classify_tweets two of them), so
+// their pipelines take a JobContext; InProcessJobContext makes one without flags:
+//
+//   JobSettings settings{.dest = dest};                    // the common options, typed
+//   auto ctx = InProcessJobContext(TestMpi(), settings, "make_training_data");
+//   ASSERT_TRUE(MakeTrainingData(*ctx, options, &result).ok());   // commits dest
 #pragma once
 
 #include <cstdint>
@@ -39,5 +46,11 @@ class InProcessJob {
   Metrics metrics_;
   Progress progress_;
 };
+
+// Collective. A JobContext (runtime/job.h) without flags on the file systems of settings.src
+// (none if empty) and settings.dest; null, with the test failed (ADD_FAILURE), if one cannot be
+// opened.
+std::unique_ptr<JobContext> InProcessJobContext(const MpiContext& mpi, JobSettings settings,
+                                                const std::string& job);
 
 }  // namespace rankflow::testing
