@@ -45,8 +45,10 @@ struct ClassifyTweetsResult {
   ml::SweepResult training;
 };
 
-// Collective. Reads --src (and --regex) of ctx, commits dest/features and dest/model through it;
-// ok on every rank iff both outputs were committed.
+// The pipeline. Collective. Reads ctx.src() (only names matching settings().regex; strict and
+// spill_dir from settings() too), commits dest/features and dest/model through ctx; ok on every
+// rank iff both outputs were committed. Reads no flags: tests call it on a JobContext made without
+// them (tests/jobs/classify_tweets_pipeline_test.cpp).
 Status ClassifyTweets(JobContext& ctx, const ClassifyTweetsOptions& options,
                       ClassifyTweetsResult* result);
 

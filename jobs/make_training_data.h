@@ -30,7 +30,9 @@ struct MakeTrainingDataResult {
   int64_t class_counts[3] = {0, 0, 0};
 };
 
-// Collective. Writes into ctx's output (--dest) and commits it; ok on every rank iff committed.
+// The pipeline. Collective. Writes into ctx's output (ctx.dest()) and commits it; ok on every
+// rank iff committed. Reads no flags (scratch files go to ctx.settings().spill_dir), so a test
+// calls it on a JobContext made without flags (tests/jobs/make_training_data_pipeline_test.cpp).
 Status MakeTrainingData(JobContext& ctx, const MakeTrainingDataOptions& options,
                         MakeTrainingDataResult* result);
 

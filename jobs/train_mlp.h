@@ -3,7 +3,9 @@
 // make_training_data's output). The whole job is the sweep of operators/ml/sweep.h (ml::TrainSweep,
 // which states the files it commits: metrics.csv, model-hidden-H.h5, surface-hidden-H.h5,
 // report.html, selection.json); this library only turns flags into ml::SweepOptions and prints
-// the models' table on rank 0. It has no --src (JobSpec::reads_src = false).
+// the models' table on rank 0. It has no --src (JobSpec::reads_src = false). The pipeline, which
+// tests call on a JobContext made without flags, is ml::TrainSweep with typed ml::SweepOptions
+// (tests/jobs/train_mlp_pipeline_test.cpp).
 #pragma once
 
 #include "runtime/cli.h"
