@@ -1,9 +1,6 @@
 #include "operators/tweet_csv.h"
 
 #include <cstdio>
-#include <string_view>
-
-#include "operators/normalized_tweet_reader.h"
 
 namespace rankflow {
 namespace {
@@ -25,19 +22,32 @@ std::string Number(double v) {
 
 }  // namespace
 
-// The normalized keys, coordinates as two columns lon, lat.
+// The normalized keys in AppendTweetJson's order, coordinates as two columns lon, lat.
 const std::vector<std::string>& TweetCsvHeader() {
-  static const std::vector<std::string> kHeader = [] {
-    std::vector<std::string> h;
-    for (std::string_view key : NormalizedTweetKeys()) {
-      if (key == "coordinates") {
-        h.insert(h.end(), {"lon", "lat"});
-      } else {
-        h.emplace_back(key);
-      }
-    }
-    return h;
-  }();
+  static const std::vector<std::string> kHeader = {"id",
+                                                   "created_at",
+                                                   "timestamp_ms",
+                                                   "user_id",
+                                                   "screen_name",
+                                                   "followers",
+                                                   "lang",
+                                                   "text",
+                                                   "is_retweet",
+                                                   "is_quote",
+                                                   "is_reply",
+                                                   "retweeted_id",
+                                                   "quoted_id",
+                                                   "in_reply_to_id",
+                                                   "hashtags",
+                                                   "mentions",
+                                                   "urls",
+                                                   "media_count",
+                                                   "lon",
+                                                   "lat",
+                                                   "place",
+                                                   "source_format",
+                                                   "retweeted_user_id",
+                                                   "retweeted_screen_name"};
   return kHeader;
 }
 
