@@ -4,8 +4,8 @@
 // ranks) and TweetParquetRows, are the same Tweets (every field, through their JSON); a projection
 // reads fewer bytes and fills only its fields; ReadParquetTerms gives ExtractTerms' terms of every
 // tweet (hashtags, mentions, urls, words; with and without time) and ReadParquetTermCounts the
-// same terms tallied per batch (with and without a dictionary); ids that do not fit INT64 are
-// refused; a column of another type is a clear error.
+// same terms tallied (a dictionary, one that falls back to PLAIN mid-chunk, none); ids that do not
+// fit INT64 are refused; a column of another type is a clear error.
 #include "operators/tweet_parquet.h"
 
 #include <gtest/gtest.h>
@@ -45,16 +45,19 @@ std::vector<Tweet> SampleTweets() {
   return out;
 }
 
-// Rank r writes tweets r, r + size, … into its part, in row groups of about 4 KiB by default.
-void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest, bool dictionary = true,
-                 uint64_t row_group_bytes = 4096) {
+ParquetWriterOptions SmallRowGroups() {
+  ParquetWriterOptions o;
+  o.row_group_bytes = 4096;
+  return o;
+}
+
+// Rank r writes tweets r, r + size, … into its part (by default in row groups of about 4 KiB).
+void WriteTweets(const std::vector<Tweet>& tweets, const std::string& dest,
+                 const ParquetWriterOptions& o = SmallRowGroups()) {
   auto fs = NewLocalFileSystem();
   OutputCommitter c(TestMpi(), *fs, dest, WriteMode::kError);
   ASSERT_TRUE(c.status().ok()) << c.status().ToString();
   WritableFile* part = c.NewPart("parquet");
-  ParquetWriterOptions o;
-  o.row_group_bytes = row_group_bytes;
-  o.dictionary = dictionary;
   TweetParquetWriter w(part, o);
   bool ok = true;
   for (size_t i = static_cast<size_t>(TestMpi().rank()); i < tweets.size();
@@ -237,18 +240,54 @@ std::vector<Tweet> RepeatingTweets() {
   return tweets;
 }
 
-TEST(TweetParquetTest, ReadParquetTermCountsGivesReadParquetTermsTalliedPerBatch) {
+// Whether some hashtags chunk under dest holds dictionary-encoded pages and PLAIN ones.
+bool SomeHashtagsChunkIsMixed(const std::string& dest) {
+  auto fs = NewLocalFileSystem();
+  bool mixed = false;
+  for (const auto& e : std::filesystem::directory_iterator(dest)) {
+    if (e.path().extension() != ".parquet") continue;
+    std::unique_ptr<ParquetFileReader> r;
+    EXPECT_TRUE(
+        ParquetFileReader::Open(*fs, {e.path(), std::filesystem::file_size(e.path())}, {}, &r)
+            .ok());
+    std::vector<int> cols;
+    EXPECT_TRUE(r->ResolveColumns({"hashtags"}, &cols).ok());
+    for (int g = 0; g < r->num_row_groups(); ++g) {
+      EXPECT_TRUE(r->CountRowGroupValues(g, cols, [&](const ParquetValueCounts& c) {
+                     mixed = mixed || (!c.dictionary_counts.empty() && !c.others.strings.empty());
+                     return Status::OK();
+                   }).ok());
+    }
+  }
+  return mixed;
+}
+
+TEST(TweetParquetTest, ReadParquetTermCountsGivesReadParquetTermsTallied) {
   const std::vector<Tweet> tweets = RepeatingTweets();
   auto fs = NewLocalFileSystem();
-  for (bool dictionary : {true, false}) {
+  struct Layout {
+    const char* name;
+    bool dictionary;
+    uint64_t dictionary_bytes;
+  };
+  for (const Layout& layout :
+       {Layout{"dictionary", true, 1 << 20}, Layout{"dictionary, then PLAIN", true, 256},
+        Layout{"no dictionary", false, 1 << 20}}) {
     testing::SharedTempDir shared;
     const std::string dest = shared.Join("out");
-    WriteTweets(tweets, dest, dictionary, 1 << 20);  // a row group per rank
+    ParquetWriterOptions o;
+    o.row_group_bytes = 1 << 20;  // a row group per rank
+    o.dictionary = layout.dictionary;
+    o.dictionary_bytes = layout.dictionary_bytes;
+    WriteTweets(tweets, dest, o);
+    if (layout.dictionary_bytes < 1000) {
+      EXPECT_TRUE(SomeHashtagsChunkIsMixed(dest));  // the case this layout is for
+    }
     for (TweetTermKind kind : {TweetTermKind::kHashtags, TweetTermKind::kMentions,
                                TweetTermKind::kUrls, TweetTermKind::kWords}) {
       for (bool need_time : {false, true}) {
-        SCOPED_TRACE(std::string(TweetTermKindName(kind)) + (need_time ? " with time" : "") +
-                     (dictionary ? "" : ", no dictionary"));
+        SCOPED_TRACE(std::string(TweetTermKindName(kind)) + (need_time ? " with time" : "") + ", " +
+                     layout.name);
         ParquetSourceOptions files;
         files.src = dest;
         files.batch_rows = 64;  // several batches per row group (ReadParquetTerms)
@@ -281,10 +320,10 @@ TEST(TweetParquetTest, ReadParquetTermCountsGivesReadParquetTermsTalliedPerBatch
         EXPECT_EQ(sums[1], static_cast<int64_t>(want.size()));
         EXPECT_EQ(sums[3], static_cast<int64_t>(want.size()));
         const bool tallied = !need_time && kind != TweetTermKind::kWords && !want.empty();
-        if (tallied && dictionary) {
+        if (tallied) {
           // Per row group: 4 spellings and 7 tags once, each unique tag once, 5 mentions.
           EXPECT_LT(sums[2] * 2, static_cast<int64_t>(want.size()));
-        } else if (!tallied) {
+        } else {
           EXPECT_EQ(sums[2], static_cast<int64_t>(want.size()));
         }
       }
