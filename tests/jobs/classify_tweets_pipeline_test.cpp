@@ -11,11 +11,13 @@
 // logistic model (hidden 0); the binary's flags, exit codes, report and accuracy on a separable
 // corpus: tests/jobs/classify_tweets_test.cpp.
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
@@ -213,6 +215,69 @@ TEST_F(ClassifyTweetsPipelineTest, FeatureFilesEqualTheSequentialReference) {
   EXPECT_EQ(testing::CommittedNames(dest + "/model"),
             (std::vector<std::string>{"metrics.csv", "model-hidden-0.h5", "report.html",
                                       "selection.json"}));
+}
+
+// The archive's bad lines (tweetgen writes 1%) are counted in features/_SUCCESS; with strict the
+// first one ends the job before anything is committed, naming its file and line.
+TEST_F(ClassifyTweetsPipelineTest, BadLinesAreCountedAndStrictFailsOnTheFirst) {
+  ClassifyTweetsOptions o;
+  o.dim = kDim;
+  o.min_class = kMinClass;
+  o.train.models = {{0}};
+  o.train.epochs = 1;
+  const std::string dest = archive_->dir().Join("bad-lines");
+  {
+    auto ctx = InProcessJobContext(TestMpi(), JobSettings{.src = archive_->path(), .dest = dest},
+                                   "classify_tweets");
+    ASSERT_NE(ctx, nullptr);
+    ClassifyTweetsResult r;
+    const Status s = ClassifyTweets(*ctx, o, &r);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  const std::string strict_dest = archive_->dir().Join("strict");
+  auto ctx = InProcessJobContext(
+      TestMpi(), JobSettings{.src = archive_->path(), .dest = strict_dest, .strict = true},
+      "classify_tweets");
+  ASSERT_NE(ctx, nullptr);
+  ClassifyTweetsResult r;
+  const Status s = ClassifyTweets(*ctx, o, &r);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(ctx->committed());
+  if (!TestMpi().is_root()) return;
+  // Rank 0 reports the failing rank's message: the kind, then FILE:LINE.
+  EXPECT_EQ(s.message().rfind("--strict: ", 0), 0u) << s.ToString();
+  EXPECT_NE(s.message().find(" at " + archive_->path() + "/"), std::string::npos) << s.ToString();
+  const uint64_t bad = archive_->parsed().bad_lines;
+  ASSERT_GT(bad, 0u);
+  rapidjson::Document m;
+  m.Parse(testing::ReadFile(dest + "/features/_SUCCESS").c_str());
+  ASSERT_TRUE(m.IsObject());
+  uint64_t counted = 0;
+  for (const auto& kind : m["bad_lines"].GetObject()) counted += kind.value.GetUint64();
+  EXPECT_EQ(counted, bad);
+  EXPECT_EQ(m["records_in"].GetUint64(), archive_->parsed().lines);
+  EXPECT_FALSE(std::filesystem::exists(strict_dest + "/features/_SUCCESS"));
+}
+
+TEST(ClassifyTweetsPipelineErrorsTest, TooFewClassesIsAClearErrorAndCommitsNothing) {
+  testing::SharedTempDir dir([](const std::string& path) {
+    testing::WriteFile(path + "/src/a.jsonl",
+                       "{\"id_str\":\"5\",\"created_at\":\"Wed Oct 10 20:19:24 +0000 2018\","
+                       "\"text\":\"hello\",\"lang\":\"en\",\"user\":{\"id_str\":\"7\"}}\n");
+  });
+  auto ctx = InProcessJobContext(
+      TestMpi(), JobSettings{.src = dir.Join("src"), .dest = dir.Join("out")}, "classify_tweets");
+  ASSERT_NE(ctx, nullptr);
+  ClassifyTweetsOptions o;
+  o.min_class = 1;
+  ClassifyTweetsResult r;
+  const Status s = ClassifyTweets(*ctx, o, &r);
+  EXPECT_FALSE(s.ok());
+  EXPECT_FALSE(ctx->committed());
+  if (!TestMpi().is_root()) return;  // rank 0 found it; the others saw the commit refused
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("fewer than 2 classes"), std::string::npos) << s.ToString();
+  EXPECT_FALSE(std::filesystem::exists(dir.Join("out/features/_SUCCESS")));
 }
 
 }  // namespace

@@ -131,5 +131,26 @@ TEST(MakeTrainingDataPipelineTest, AnotherSeedGivesOtherPointsAndBadOptionsCommi
   EXPECT_NE(data.dense, Generate({.rows = 500, .seed = 8}).xy);
 }
 
+// Noise relabels the requested share of points and moves none (moved here from the binary test).
+TEST(MakeTrainingDataPipelineTest, NoiseFlipsTheRequestedShareOfLabels) {
+  testing::SharedTempDir dir;
+  MakeTrainingDataResult result;
+  const MakeTrainingDataOptions clean{.rows = 5000, .seed = 9, .noise = 0, .csv = false};
+  const MakeTrainingDataOptions noisy{.rows = 5000, .seed = 9, .noise = 0.3, .csv = false};
+  const std::string a = RunInto(dir, "clean", clean, &result);
+  const std::string b = RunInto(dir, "noisy", noisy, &result);
+  if (!TestMpi().is_root()) return;
+  ml::Dataset da, db;
+  ASSERT_TRUE(ml::ReadDatasetRows(testing::CommittedFile(a, "data.h5"), 0, 5000, &da).ok());
+  ASSERT_TRUE(ml::ReadDatasetRows(testing::CommittedFile(b, "data.h5"), 0, 5000, &db).ok());
+  EXPECT_EQ(da.dense, db.dense);  // same seed, same points
+  int flipped = 0;
+  for (size_t i = 0; i < da.labels.size(); ++i) {
+    flipped += da.labels[i] != db.labels[i];
+    EXPECT_EQ(da.labels[i], ml::XoLabel(da.dense[2 * i], da.dense[2 * i + 1])) << "row " << i;
+  }
+  EXPECT_NEAR(flipped / 5000.0, 0.3, 0.03);
+}
+
 }  // namespace
 }  // namespace rankflow
