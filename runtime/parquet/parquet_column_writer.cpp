@@ -138,6 +138,7 @@ ParquetColumnWriter::ParquetColumnWriter(const ParquetColumn& spec,
       initial_mode_(options.dictionary && spec.type != ParquetType::kBool ? Mode::kDictionary
                                                                           : Mode::kPlain),
       page_limit_(options.page_bytes),
+      dict_limit_(options.dictionary_bytes),
       mode_(initial_mode_) {}
 
 void ParquetColumnWriter::Level(uint8_t def) {
@@ -201,9 +202,35 @@ void ParquetColumnWriter::String(std::string_view v) {
     UpdateStats(v);
     return;
   }
-  bool added = false;
-  indices_.push_back(DictionaryIndexString(v, &added));
-  if (added) UpdateStats(v);
+  pending_hashes_.push_back(StringHash(v));
+  pending_bytes_.append(v);
+  pending_ends_.push_back(pending_bytes_.size());
+}
+
+void ParquetColumnWriter::LookUpPending() {
+  const size_t n = pending_hashes_.size();
+  // Room for every value first, so that the slots prefetched are the ones probed.
+  while ((dict_count_ + n) * 2 > slots_.size()) GrowDictionary();
+  const size_t mask = slots_.size() - 1;
+  for (uint64_t hash : pending_hashes_) __builtin_prefetch(&slots_[hash & mask]);
+  for (uint64_t hash : pending_hashes_) {
+    // The first slot only: a hint, right for most values at a load factor of at most one half.
+    const Slot& slot = slots_[hash & mask];
+    if (slot.index_plus_one != 0 && slot.tag == static_cast<uint32_t>(hash >> 32)) {
+      __builtin_prefetch(dict_plain_.data() + dict_offsets_[slot.index_plus_one - 1]);
+    }
+  }
+  size_t begin = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view v(pending_bytes_.data() + begin, pending_ends_[i] - begin);
+    begin = pending_ends_[i];
+    bool added = false;
+    indices_.push_back(DictionaryIndexString(v, pending_hashes_[i], &added));
+    if (added) UpdateStats(v);
+  }
+  pending_hashes_.clear();
+  pending_ends_.clear();
+  pending_bytes_.clear();
 }
 
 void ParquetColumnWriter::Null() {
@@ -259,9 +286,10 @@ uint32_t ParquetColumnWriter::DictionaryIndexFixed(uint64_t bits, int width, boo
       added);
 }
 
-uint32_t ParquetColumnWriter::DictionaryIndexString(std::string_view v, bool* added) {
+uint32_t ParquetColumnWriter::DictionaryIndexString(std::string_view v, uint64_t hash,
+                                                    bool* added) {
   return DictionaryIndex(
-      StringHash(v), [&](uint32_t i) { return DictionaryString(i) == v; },
+      hash, [&](uint32_t i) { return DictionaryString(i) == v; },
       [&] {
         AppendLe(v.size(), 4, &dict_plain_);
         dict_offsets_.push_back(static_cast<uint32_t>(dict_plain_.size()));
@@ -330,6 +358,7 @@ bool ParquetColumnWriter::DictionaryNeedsCheck() const {
 }
 
 Status ParquetColumnWriter::CheckPageAndDictionary(PageCompressor* compressor) {
+  if (!pending_hashes_.empty()) LookUpPending();
   if (mode_ == Mode::kDictionary && !dictionary_used_ && width_ != 0 &&
       indices_.size() >= kProbeValues && !probed_) {
     // Mostly distinct numbers (ids, timestamps) would fill a large dictionary before the first
@@ -388,6 +417,7 @@ void ParquetColumnWriter::DropDictionary() {
 }
 
 Status ParquetColumnWriter::CutPage(PageCompressor* compressor) {
+  if (!pending_hashes_.empty()) LookUpPending();
   if (page_levels_ == 0) return Status::OK();
   if (mode_ == Mode::kDictionary && !dictionary_used_ && dict_count_ > 0 && !DictionaryPays()) {
     // The first page of the chunk is not smaller with the dictionary: PLAIN from here on.

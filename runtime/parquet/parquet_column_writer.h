@@ -47,7 +47,16 @@ class ParquetColumnWriter {
 
   // Called after each row: falls back to PLAIN when the dictionary grew past its limit and cuts
   // the open page when it is full.
+  //
+  // Strings of a dictionary column are looked up in batches (LookUpPending), not one by one:
+  // String keeps the value and its hash, and a batch first prefetches every value's hash table
+  // slot, then the entries those slots point to, then looks the values up in order, so that their
+  // cache misses overlap instead of coming one after another. The result is the same as looking
+  // each value up at once: a batch is looked up before anything reads the dictionary or the page's
+  // indices (a page cut, the end of the chunk) and before a row after which the dictionary could
+  // have passed dictionary_bytes.
   Status AfterRow(PageCompressor* compressor) {
+    if (!pending_hashes_.empty() && PendingMustBeLookedUp()) LookUpPending();
     if (page_bytes() < page_limit_ && (mode_ == Mode::kPlain || !DictionaryNeedsCheck())) {
       return Status::OK();
     }
@@ -57,9 +66,10 @@ class ParquetColumnWriter {
   uint64_t buffered_bytes() const {
     // The dictionary's hash table (a quarter to half full), hashes and offsets count too, per
     // entry, so a large dictionary of short values ends the row group early instead of growing
-    // memory past row_group_bytes.
-    return chunk_.size() + page_bytes() + dict_plain_.size() +
-           uint64_t{dict_count_} * (4 * sizeof(Slot) + sizeof(uint64_t) + sizeof(uint32_t));
+    // memory past row_group_bytes. Strings not yet looked up count as if each were a new entry.
+    return chunk_.size() + page_bytes() + dict_plain_.size() + pending_bytes_.size() +
+           pending_hashes_.size() * 4 +
+           (uint64_t{dict_count_} + pending_hashes_.size()) * kEntryBytes;
   }
 
   // Cuts the open page, then hands the column chunk (dictionary page, data pages) to `write` and
@@ -75,6 +85,8 @@ class ParquetColumnWriter {
     uint32_t tag = 0;             // the high 32 bits of the entry's hash
     uint32_t index_plus_one = 0;  // 0: empty
   };
+  // Bytes per dictionary entry besides its PLAIN bytes: 4 slots, its hash, its offset.
+  static constexpr uint64_t kEntryBytes = 4 * sizeof(Slot) + sizeof(uint64_t) + sizeof(uint32_t);
 
   void Level(uint8_t def);
   void Fixed(uint64_t bits, int width);
@@ -82,7 +94,12 @@ class ParquetColumnWriter {
   template <typename Equal, typename Add>
   uint32_t DictionaryIndex(uint64_t hash, Equal equal, Add add, bool* added);
   uint32_t DictionaryIndexFixed(uint64_t bits, int width, bool* added);
-  uint32_t DictionaryIndexString(std::string_view v, bool* added);
+  uint32_t DictionaryIndexString(std::string_view v, uint64_t hash, bool* added);
+  bool PendingMustBeLookedUp() const {
+    return pending_hashes_.size() >= kLookUpBatch ||
+           dict_plain_.size() + pending_bytes_.size() + 4 * pending_hashes_.size() > dict_limit_;
+  }
+  void LookUpPending();
   bool DictionaryNeedsCheck() const;
   Status CheckPageAndDictionary(PageCompressor* compressor);
   void GrowDictionary();
@@ -91,7 +108,8 @@ class ParquetColumnWriter {
   void UpdateStats(double v);
   void UpdateStats(std::string_view v);
   uint64_t page_bytes() const {
-    return plain_.size() + indices_.size() * sizeof(uint32_t) + def_.size() + rep_.size();
+    return plain_.size() + (indices_.size() + pending_hashes_.size()) * sizeof(uint32_t) +
+           def_.size() + rep_.size();
   }
   bool DictionaryPays() const;
   void ConvertPageToPlain();
@@ -110,6 +128,7 @@ class ParquetColumnWriter {
   uint8_t max_rep_;
   Mode initial_mode_;
   uint64_t page_limit_;  // options_.page_bytes
+  uint64_t dict_limit_;  // options_.dictionary_bytes
 
   // The current row.
   int row_entries_ = 0;
@@ -121,6 +140,12 @@ class ParquetColumnWriter {
   std::vector<uint8_t> rep_;
   std::string plain_;              // PLAIN values (bools: one byte each, packed at the cut)
   std::vector<uint32_t> indices_;  // dictionary indices
+  // Strings not yet looked up in the dictionary, in order: hashes, and where each one's bytes end
+  // in pending_bytes_ (the previous one's end is where they start). At most kLookUpBatch.
+  static constexpr size_t kLookUpBatch = 64;
+  std::vector<uint64_t> pending_hashes_;
+  std::vector<size_t> pending_ends_;
+  std::string pending_bytes_;
   uint64_t page_levels_ = 0;       // entries (values and nulls)
   uint64_t page_plain_bytes_ = 0;  // what the page's values would take PLAIN
 

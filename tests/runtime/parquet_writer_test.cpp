@@ -145,6 +145,16 @@ int EncodingStatsCount(const parquet::ColumnMetaData& m, parquet::PageType::type
   return 0;
 }
 
+// The page header at `offset` of a file's bytes.
+parquet::PageHeader PageHeaderAt(const std::string& bytes, int64_t offset) {
+  parquet::PageHeader header;
+  const auto at = static_cast<size_t>(offset);
+  EXPECT_TRUE(
+      ReadThrift(reinterpret_cast<const uint8_t*>(bytes.data()) + at, bytes.size() - at, &header)
+          .ok());
+  return header;
+}
+
 TEST(ParquetWriterTest, FooterDescribesTheFile) {
   TempDir dir;
   ParquetWriterOptions o;
@@ -220,6 +230,11 @@ TEST(ParquetWriterTest, DictionaryFallsBackToPlainWhenItGrowsPastItsLimit) {
   EXPECT_GT(
       EncodingStatsCount(name, parquet::PageType::DATA_PAGE, parquet::Encoding::RLE_DICTIONARY), 0);
   EXPECT_GT(EncodingStatsCount(name, parquet::PageType::DATA_PAGE, parquet::Encoding::PLAIN), 0);
+  // It falls back after the row whose name took it past 2000 bytes: names 0-9 take 4 + 6 bytes,
+  // 10-99 4 + 7, then 4 + 8: 1090 + 76 * 12 = 2002 at the 176th name (strings are looked up in
+  // batches, but one that could cross the limit is looked up at its row).
+  const parquet::PageHeader dict = PageHeaderAt(f.bytes, name.dictionary_page_offset);
+  EXPECT_EQ(dict.dictionary_page_header.num_values, 176);
   // Statistics cover both halves: the names sort as strings, "name-0" … "name-99".
   EXPECT_EQ(name.statistics.min_value, "name-0");
   EXPECT_EQ(name.statistics.max_value, "name-99");
@@ -279,11 +294,7 @@ TEST(ParquetWriterTest, DictionaryHoldsEachOfManyDistinctStringsOnceAndReadsBack
   const parquet::ColumnMetaData& m = meta.row_groups[0].columns[0].meta_data;
   ASSERT_TRUE(m.__isset.dictionary_page_offset);
   EXPECT_EQ(EncodingStatsCount(m, parquet::PageType::DATA_PAGE, parquet::Encoding::PLAIN), 0);
-  parquet::PageHeader dict;
-  const size_t at = static_cast<size_t>(m.dictionary_page_offset);
-  ASSERT_TRUE(
-      ReadThrift(reinterpret_cast<const uint8_t*>(bytes.data()) + at, bytes.size() - at, &dict)
-          .ok());
+  const parquet::PageHeader dict = PageHeaderAt(bytes, m.dictionary_page_offset);
   ASSERT_EQ(dict.type, parquet::PageType::DICTIONARY_PAGE);
   EXPECT_EQ(dict.dictionary_page_header.num_values, static_cast<int32_t>(unique.size()));
 
