@@ -100,7 +100,9 @@ void Mlp::Initialize(uint64_t seed) {
 void Mlp::FirstLayerSparse(const BatchView& batch, float* z) const {
   const int64_t out = dims_[1];
   const float* w = params_.data() + weight_offset_[0];
-  std::memset(z, 0, sizeof(float) * batch.rows * out);
+  // fill_n, not memset: a rank's share of a batch may have no rows, and z is then null (memset
+  // of a null pointer is undefined even for 0 bytes; UBSan, classify_tweets_pipeline_test).
+  std::fill_n(z, batch.rows * out, 0.f);
   for (int64_t r = 0; r < batch.rows; ++r) {
     float* zr = z + r * out;
     for (int64_t k = batch.indptr[r]; k < batch.indptr[r + 1]; ++k) {
