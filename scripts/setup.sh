@@ -53,7 +53,13 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   # RANKFLOW_CMAKE_ARGS: extra configure flags, e.g. -DRANKFLOW_SANITIZE=ON (see scripts/test.sh).
   # shellcheck disable=SC2086
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release ${RANKFLOW_CMAKE_ARGS:-} >/dev/null
+else
+  # Regenerates (keeping the cache), so that a target added since the last configure is known.
+  cmake -S . -B "$BUILD_DIR" >/dev/null
 fi
-cmake --build "$BUILD_DIR" -j "$(nproc)" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
+# RANKFLOW_BUILD_TARGET: one target instead of all (scripts/test.sh: release_build).
+target=()
+[ -n "${RANKFLOW_BUILD_TARGET:-}" ] && target=(--target "$RANKFLOW_BUILD_TARGET")
+cmake --build "$BUILD_DIR" -j "$(nproc)" "${target[@]}" 2>&1 | grep -vE '^\[ *[0-9]+%\]|^-- ' || true
 # grep swallows cmake's exit code; check the build really finished.
-cmake --build "$BUILD_DIR" -j "$(nproc)" >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)" "${target[@]}" >/dev/null

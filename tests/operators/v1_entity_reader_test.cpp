@@ -214,8 +214,8 @@ TEST(V1EntityReaderTest, DuplicateKeysGiveTheParsersAnswer) {
       "\"user\":null",
       "\"text\":\"\"",
       "\"extended_tweet\":{\"full_text\":\"x\",\"entities\":{\"hashtags\":[{\"text\":\"E\"}]}}",
-      "\"retweeted_status\":{\"id_str\":\"1\",\"text\":\"t\",\"user\":{\"screen_name\":\"a\"},"
-      "\"created_at\":\"Tue Jul 18 23:25:04 +0000 2017\",\"entities\":{}}",
+      ("\"retweeted_status\":{\"id_str\":\"1\",\"text\":\"t\",\"user\":{\"screen_name\":\"a\"},"
+       "\"created_at\":\"Tue Jul 18 23:25:04 +0000 2017\",\"entities\":{}}"),
   };
   for (const std::string* base : {&b.plain, &b.retweet}) {
     for (const char* dup : kDuplicates) {
