@@ -193,4 +193,8 @@ class Reader {
   const char* end_;
 };
 
+// True if `key` is a field ReadStatusField reads in a status of any format (the merged key table of
+// operators/status_fields.cpp).
+bool IsStatusKey(std::string_view key);
+
 }  // namespace rankflow::internal

@@ -274,6 +274,8 @@ bool Reader::ReadStatusField(std::string_view key, od::value& v, RawStatus* s, i
   return true;
 }
 
+bool IsStatusKey(std::string_view key) { return FindHandler(key) != nullptr; }
+
 void Reader::ReadStatusObject(od::object& obj, RawStatus* s, int depth) {
   ForEachField(obj,
                [&](std::string_view key, od::value& fv) { ReadStatusField(key, fv, s, depth); });

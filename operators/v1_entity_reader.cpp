@@ -6,6 +6,7 @@
 #include <iterator>
 #include <string>
 
+#include "operators/raw_tweet_reader.h"
 #include "operators/retweet_rule.h"
 #include "operators/tweet.h"
 
@@ -172,6 +173,24 @@ class V1EntityReader::Impl {
     }
   }
 
+  // The parser reads every status key of every format at every level (operators/status_fields.cpp:
+  // "urls" inside extended_tweet, "body" inside retweeted_status, …). A key it reads that this
+  // reader does not is declined, except these v1.1 keys, which change none of the terms, time or
+  // validity it answers (a fuzz finding: an extended_tweet with a "urls" list of its own).
+  static bool UnreadStatusKey(std::string_view key) {
+    static constexpr std::string_view kHarmless[] = {"id",
+                                                     "lang",
+                                                     "extended_entities",
+                                                     "quoted_status",
+                                                     "quoted_status_id_str",
+                                                     "coordinates",
+                                                     "geo",
+                                                     "place",
+                                                     "in_reply_to_status_id_str"};
+    return internal::IsStatusKey(key) &&
+           std::find(std::begin(kHarmless), std::end(kHarmless), key) == std::end(kHarmless);
+  }
+
   static bool IsString(dom::element v) { return v.type() == dom::element_type::STRING; }
 
   // Reads [{name1: "...", name2: "..."} | "..."] as the parser does.
@@ -264,7 +283,10 @@ class V1EntityReader::Impl {
     KeyOnce once;
     for (dom::key_value_pair f : ext) {
       const int bit = f.key == "entities" ? 0 : f.key == "text" ? 1 : f.key == "full_text" ? 2 : -1;
-      if (bit < 0) continue;
+      if (bit < 0) {
+        if (UnreadStatusKey(f.key)) return false;
+        continue;
+      }
       if (!once.First(static_cast<unsigned>(bit))) return false;
       if (bit == 0) {
         if (!ReadEntities(f.value, &s->extended)) return false;
@@ -287,7 +309,10 @@ class V1EntityReader::Impl {
       const dom::element v = field.value;
       if (top && OtherShapeKey(key)) return false;
       const int bit = StatusKeyBit(key);
-      if (bit < 0) continue;
+      if (bit < 0) {
+        if (UnreadStatusKey(key)) return false;
+        continue;
+      }
       if (!once.First(static_cast<unsigned>(bit))) return false;
       if (key == "id_str") {
         if (v.get_string().get(s->id_str)) return false;

@@ -287,6 +287,39 @@ TEST(V1EntityReaderTest, EdgesOfTheParsersSemantics) {
   for (const std::string& line : lines) ExpectAgreement(r, line, "edge");
 }
 
+// The parser reads every format's status keys at every level ("urls" inside extended_tweet was a
+// fuzz finding): such a key inside the retweeted status, inside an extended_tweet or at the top
+// gets the parser's answer, and the real keys around them still take the fast path.
+TEST(V1EntityReaderTest, OtherFormatsKeysAtAnyLevelGiveTheParsersAnswer) {
+  V1EntityReaders r;
+  const Bases b = FindBases(r);
+  ASSERT_FALSE(b.retweet.empty());
+  const size_t nested = b.retweet.find("\"retweeted_status\":{");
+  ASSERT_NE(nested, std::string::npos);
+  const size_t inside = b.retweet.find('{', nested) + 1;
+  const char* const kKeys[] = {
+      "\"urls\":[\"http://other.example/a\"]",
+      "\"hashtags\":[\"other\"]",
+      "\"mentions\":[\"other\"]",
+      "\"user_mentions\":[{\"screen_name\":\"other\"}]",
+      "\"body\":\"RT @x: #other\"",
+      "\"twitter_entities\":{\"hashtags\":[{\"text\":\"o\"}]}",
+      "\"screen_name\":\"other\"",
+      "\"extended_tweet\":{\"urls\":[\"http://other.example/b\"]}",
+  };
+  int declined = 0;
+  for (const char* key : kKeys) {
+    const std::string k(key);
+    std::string in_rt = b.retweet;
+    in_rt.insert(inside, k + ",");
+    if (ExpectAgreement(r, in_rt, "in retweeted_status: " + k) == 0) ++declined;
+    ExpectAgreement(r, "{" + k + "," + b.plain.substr(1), "top: " + k);
+    ExpectAgreement(r, "{\"extended_tweet\":{" + k + "}," + b.plain.substr(1),
+                    "in extended_tweet: " + k);
+  }
+  EXPECT_GT(declined, 0);
+}
+
 // Inputs found by the differential fuzzer (fuzz/v1_entity_regressions): the property holds.
 TEST(V1EntityReaderTest, FuzzRegressionsAgree) {
   V1EntityReaders r;
