@@ -93,6 +93,7 @@ JobSettings JobSettingsOf(const FlagSet& flags) {
   s.strict = flags.GetBool("strict");
   s.spill_dir = flags.GetString("spill-dir");
   s.debug_shuffle = flags.GetBool("debug-shuffle");
+  s.format = flags.GetString("format");
   s.arguments = flags.Arguments();
   return s;
 }

@@ -63,6 +63,7 @@ struct JobSettings {
   std::string spill_dir{};  // empty: $TMPDIR, else /tmp (SpillDirectory)
   int64_t split_mb = 256;
   bool debug_shuffle = false;
+  std::string format{};  // --format; empty: the job's default
   // The manifest's "arguments" (name, value), secrets left out: RunJob puts every flag there.
   std::vector<std::pair<std::string, std::string>> arguments{};
 };

@@ -165,9 +165,7 @@ void Context::Internal::AddShuffleStats(const ShuffleStats& stats) {
 
 std::string Context::Internal::ResolveFormat(const WriteOptions& write) const {
   if (!write.format.empty()) return write.format;
-  if (job != nullptr && !job->flags().GetString("format").empty()) {
-    return job->flags().GetString("format");
-  }
+  if (job != nullptr && !job->settings().format.empty()) return job->settings().format;
   return info.default_format;
 }
 
@@ -177,10 +175,11 @@ std::string Context::Internal::ResolveFormat(const WriteOptions& write) const {
 namespace {
 ContextOptions OptionsOf(const JobContext& job) {
   ContextOptions o;
-  o.memory_bytes = static_cast<uint64_t>(job.flags().GetInt("memory-mb")) << 20;
-  o.spill_dir = job.flags().GetString("spill-dir");
-  o.strict = job.flags().GetBool("strict");
-  o.debug_shuffle = job.flags().GetBool("debug-shuffle");
+  const JobSettings& s = job.settings();
+  o.memory_bytes = static_cast<uint64_t>(s.memory_mb) << 20;
+  o.spill_dir = s.spill_dir;
+  o.strict = s.strict;
+  o.debug_shuffle = s.debug_shuffle;
   return o;
 }
 }  // namespace
