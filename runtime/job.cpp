@@ -132,19 +132,24 @@ MapPhaseOptions JobContext::map_options() const {
   return o;
 }
 
-ShuffleOptions JobContext::shuffle_options(int shares) const {
+ShuffleOptions ShuffleOptionsFor(uint64_t memory_bytes, int shares, const std::string& spill_dir,
+                                 bool debug_shuffle) {
   ShuffleOptions o;
-  o.memory_bytes = (static_cast<uint64_t>(settings_.memory_mb) << 20) /
-                   static_cast<uint64_t>(shares < 1 ? 1 : shares);
+  o.memory_bytes = memory_bytes / static_cast<uint64_t>(shares < 1 ? 1 : shares);
   // Exchange rounds hold a send and a receive buffer of up to round_bytes each: keep them within
   // the budget too (a quarter of it, 64 KiB to 8 MiB).
   o.round_bytes = std::clamp<uint64_t>(o.memory_bytes / 4, 64 << 10, 8 << 20);
-  o.spill_dir = settings_.spill_dir;
-  if (settings_.debug_shuffle) {
+  o.spill_dir = spill_dir;
+  if (debug_shuffle) {
     o.memory_bytes = 4096;
     o.round_bytes = 64;
   }
   return o;
+}
+
+ShuffleOptions JobContext::shuffle_options(int shares) const {
+  return ShuffleOptionsFor(static_cast<uint64_t>(settings_.memory_mb) << 20, shares,
+                           settings_.spill_dir, settings_.debug_shuffle);
 }
 
 Status JobContext::OpenOutput() { return OpenOutput(dest(), {src()}); }

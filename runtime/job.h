@@ -72,6 +72,11 @@ struct JobSettings {
 // declare (--src, --regex, --split-mb of a job without --src) keeps the default above.
 JobSettings JobSettingsOf(const FlagSet& flags);
 
+// A shuffle's budget: memory_bytes / shares (a job running two shuffles at once passes 2);
+// round_bytes a quarter of that, clamped to [64 KiB, 8 MiB]; debug_shuffle: tiny tables and rounds.
+ShuffleOptions ShuffleOptionsFor(uint64_t memory_bytes, int shares, const std::string& spill_dir,
+                                 bool debug_shuffle);
+
 class JobContext {
  public:
   // The driver's context: the common options from `flags` (JobSettingsOf), which also stay

@@ -37,16 +37,8 @@ Context::Internal::~Internal() = default;
 uint64_t Context::Internal::memory_bytes() const { return shuffle_options().memory_bytes; }
 
 ShuffleOptions Context::Internal::shuffle_options(int shares) const {
-  if (job != nullptr) return job->shuffle_options(shares);
-  ShuffleOptions o;
-  o.memory_bytes = options.memory_bytes / static_cast<uint64_t>(shares < 1 ? 1 : shares);
-  o.round_bytes = std::clamp<uint64_t>(o.memory_bytes / 4, 64 << 10, 8 << 20);
-  o.spill_dir = options.spill_dir;
-  if (options.debug_shuffle) {
-    o.memory_bytes = 4096;
-    o.round_bytes = 64;
-  }
-  return o;
+  // A job's context has its options from the job's settings (OptionsOf).
+  return ShuffleOptionsFor(options.memory_bytes, shares, options.spill_dir, options.debug_shuffle);
 }
 
 Status Context::Internal::SourceFiles(const SourceOptions& source, FileSystem** fs,
