@@ -293,10 +293,8 @@ PartSink::PartSink(Context::Internal& in, const std::string& name, const std::st
     : impl_(std::make_unique<Impl>()), format_(format) {
   impl_->in = &in;
   impl_->count_records_out = count_records_out;
-  if (in.job == nullptr) {
-    impl_->status = Status::InvalidArgument("flow: Write needs a job (flow::Main)");
-    return;
-  }
+  // Write without a job keeps its rows instead (KeepWritten): no sink is made there.
+  RF_CHECK_MSG(in.job != nullptr, "flow: a part sink without a job");
   OutputCommitter& out = in.job->output();
   if (format == "parquet") {
     impl_->file = out.NewPart("parquet", name);
